@@ -1,0 +1,45 @@
+# Hearth: `make demo` and `make test` are the two commands; both start with `make install`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export HEARTH_DATA_DIR ?= $(CURDIR)/var
+
+.PHONY: install demo test test-fast serve models lint lock clean
+
+install: $(STAMP) node_modules/.installed
+
+$(STAMP): pyproject.toml requirements.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# Loads the demo community into ./var, then serves the app and its worker on http://127.0.0.1:8000.
+demo: install
+	$(BIN)/hearth migrate --verbosity 0
+	$(BIN)/hearth demo --serve
+
+test: install
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not browser" -x $(PYTEST_ARGS)
+
+# Rebuilds the shipped analysis weights from ../shared/data (license-compatible files only).
+models: install
+	$(BIN)/python -m hearth.analysis.train --data ../shared/data --out src/hearth/analysis/weights
+
+lint: install
+	$(BIN)/ruff check src tests
+
+# Re-pins every dependency after a change to pyproject.toml.
+lock:
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^hearth' > requirements.lock
+
+clean:
+	rm -rf $(VENV) node_modules var

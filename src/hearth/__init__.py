@@ -1,0 +1,3 @@
+"""Hearth: a self-hosted, bilingual community-management suite."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,51 @@
+"""The Celery application and the one place where periodic jobs are declared."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hearth.settings")
+
+app = Celery("hearth")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+
+
+@app.on_configure.connect
+def _configure_broker(sender: Celery, **_: object) -> None:
+    from django.conf import settings
+
+    if sender.conf.broker_url.startswith("filesystem://"):
+        # The embedded default: the queue is a folder under the data dir, so `make demo`
+        # needs no broker server. It is single-host; scale out with Redis or RabbitMQ.
+        queue_dir = settings.CELERY_BROKER_DIR / "queue"
+        queue_dir.mkdir(parents=True, exist_ok=True)
+        sender.conf.broker_transport_options = {
+            "data_folder_in": str(queue_dir),
+            "data_folder_out": str(queue_dir),
+            "processed_folder": str(settings.CELERY_BROKER_DIR / "processed"),
+            "store_processed": False,
+            "polling_interval": 0.05,
+        }
+    sender.conf.task_ignore_result = True
+    sender.conf.worker_hijack_root_logger = False
+    sender.conf.beat_schedule_filename = str(settings.CELERY_BROKER_DIR / "beat-schedule")
+
+
+app.autodiscover_tasks()
+
+# Every periodic job of Hearth, in one place. Each entry names a task that takes no model
+# instance, re-reads what it needs and is safe to run twice.
+PERIODIC = {
+    "demo-live-trickle": {
+        "task": "hearth.demo.tasks.trickle",
+        "schedule": timedelta(seconds=max(1, int(os.environ.get("HEARTH_DEMO_TRICKLE_SECONDS", "5")))),
+    },
+    "outbox-retry-due": {
+        "task": "hearth.channels.tasks.send_due_outbox",
+        "schedule": timedelta(seconds=30),
+    },
+}
+app.conf.beat_schedule = PERIODIC

@@ -1,0 +1,74 @@
+"""The protocol every platform connector implements.
+
+A connector turns a platform into batches of raw items for `channels.ingest.ingest_batch`, and
+carries outbox actions back to the platform. Platform trouble becomes one of the typed errors
+below, which the sync and send jobs know how to handle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from hearth.channels.models import Channel
+
+
+class ConnectorError(Exception):
+    """Base of the errors a connector raises."""
+
+
+class RetryLater(ConnectorError):
+    """Rate limit or transient outage: try again after `after_s` seconds."""
+
+    def __init__(self, message: str, *, after_s: float = 60.0) -> None:
+        super().__init__(message)
+        self.after_s = after_s
+
+
+class ReauthRequired(ConnectorError):
+    """The credentials were revoked or expired: a human must reconnect the channel."""
+
+
+class Unsupported(ConnectorError):
+    """The platform does not allow this action (shown to the user as a to-do for a human)."""
+
+
+class FatalConnectorError(ConnectorError):
+    """Anything else the connector cannot recover from by retrying."""
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    fetch: bool = False   # Hearth pulls new items itself
+    push: bool = False    # the platform pushes items (webhook, file import)
+    reply: bool = False
+    hide: bool = False
+    ban: bool = False
+    metrics: bool = False
+
+
+@dataclass
+class FetchResult:
+    items: Sequence[Mapping[str, Any]]
+    cursor: str  # saved with the rows, in the same transaction
+    more: bool = False
+
+
+@dataclass
+class SendResult:
+    external_id: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Connector(Protocol):
+    capabilities: Capabilities
+
+    def __init__(self, channel: Channel) -> None: ...
+
+    def fetch(self, cursor: str) -> FetchResult: ...
+
+    def send(self, action: str, payload: Mapping[str, Any]) -> SendResult: ...
+
+    def metrics(self) -> dict[str, int]: ...

@@ -1,0 +1,137 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from hearth.channels.models import Channel
+from hearth.core.models import Workspace
+
+
+class MessageKind(models.TextChoices):
+    POST = "post", _("post")
+    COMMENT = "comment", _("comment")
+    REPLY = "reply", _("reply")
+    DM = "dm", _("direct message")
+    MENTION = "mention", _("mention")
+    REVIEW = "review", _("review")
+
+
+class Author(models.Model):
+    """One identity on one platform (a person may have several: see community.Member)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="authors")
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="authors")
+    external_id = models.CharField(max_length=191)
+    handle = models.CharField(max_length=191, blank=True)
+    display_name = models.CharField(max_length=191, blank=True)
+    is_brand = models.BooleanField(default=False)  # the brand's own account on this channel
+    first_seen_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+    message_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["channel", "external_id"], name="author_unique_per_channel")]
+        indexes = [models.Index(fields=["workspace", "-message_count"], name="author_ws_activity")]
+
+    def __str__(self) -> str:
+        return self.display_name or self.handle or self.external_id
+
+
+class ThreadStatus(models.TextChoices):
+    OPEN = "open", _("open")
+    PENDING = "pending", _("pending")
+    CLOSED = "closed", _("closed")
+    SPAM = "spam", _("spam")
+
+
+class Thread(models.Model):
+    """A conversation: a root message (post, mention, review, first DM) and everything under it.
+
+    Keyed by the root's external id, so a reply that arrives before its root still lands in the
+    right thread once the root shows up.
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="threads")
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="threads")
+    root_external_id = models.CharField(max_length=191)
+    author = models.ForeignKey(Author, null=True, blank=True, on_delete=models.SET_NULL, related_name="threads")
+    subject = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=8, choices=ThreadStatus.choices, default=ThreadStatus.OPEN)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_threads"
+    )
+    created_at = models.DateTimeField()
+    last_message_at = models.DateTimeField()
+    message_count = models.PositiveIntegerField(default=0)
+    # The SLA clock: set when a member writes and the brand has not answered yet, cleared by a
+    # brand reply. First response is kept for response-time reporting.
+    waiting_since = models.DateTimeField(null=True, blank=True)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    negative_count = models.PositiveIntegerField(default=0)
+    flagged_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["channel", "root_external_id"], name="thread_unique_root")]
+        indexes = [
+            models.Index(fields=["workspace", "status", "-last_message_at"], name="thread_inbox"),
+            models.Index(fields=["workspace", "-last_message_at"], name="thread_ws_recent"),
+            models.Index(fields=["workspace", "assignee", "status"], name="thread_assignee"),
+            models.Index(fields=["workspace", "waiting_since"], name="thread_waiting"),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject or self.root_external_id
+
+    @property
+    def is_waiting(self) -> bool:
+        return self.waiting_since is not None and self.status in (ThreadStatus.OPEN, ThreadStatus.PENDING)
+
+
+class Message(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="messages")
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="messages")
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="messages")
+    external_id = models.CharField(max_length=191)
+    kind = models.CharField(max_length=8, choices=MessageKind.choices)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children")
+    parent_external_id = models.CharField(max_length=191, blank=True)
+    text = models.TextField(blank=True)
+    url = models.URLField(max_length=500, blank=True)
+    created_at = models.DateTimeField()
+    ingested_at = models.DateTimeField(default=timezone.now)
+    # Platform metrics, as last reported.
+    likes = models.PositiveIntegerField(default=0)
+    shares = models.PositiveIntegerField(default=0)
+    replies = models.PositiveIntegerField(default=0)
+    views = models.PositiveIntegerField(default=0)
+    # Analysis (see hearth.analysis): language as declared by the platform or detected.
+    lang = models.CharField(max_length=8, blank=True)
+    sentiment = models.CharField(max_length=8, blank=True)
+    sentiment_score = models.FloatField(default=0.0)
+    abuse_score = models.FloatField(default=0.0)
+    abuse_kind = models.CharField(max_length=16, blank=True)
+    intent = models.CharField(max_length=12, blank=True)
+    spam_score = models.FloatField(default=0.0)
+    is_abuse = models.BooleanField(default=False)  # abuse_score over the workspace threshold
+    is_spam = models.BooleanField(default=False)
+    analysis_reason = models.CharField(max_length=255, blank=True)
+    from_brand = models.BooleanField(default=False)
+    needs_review = models.BooleanField(default=False)  # set by moderation, cleared by a moderator
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["channel", "external_id"], name="message_unique_per_channel")]
+        indexes = [
+            models.Index(fields=["workspace", "-created_at"], name="msg_ws_time"),
+            models.Index(fields=["thread", "created_at"], name="msg_thread_time"),
+            models.Index(fields=["channel", "-created_at"], name="msg_channel_time"),
+            models.Index(fields=["workspace", "sentiment", "-created_at"], name="msg_ws_sentiment"),
+            models.Index(fields=["workspace", "intent", "-created_at"], name="msg_ws_intent"),
+            models.Index(fields=["author", "-created_at"], name="msg_author_time"),
+            models.Index(fields=["channel", "parent_external_id"], name="msg_parent_ext"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.external_id}"

@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from hearth.core.access import memberships
+
+router = Router(tags=["workspaces"])
+
+
+class WorkspaceOut(Schema):
+    slug: str
+    name: str
+    role: str
+
+
+@router.get("/workspaces", response=list[WorkspaceOut], summary="Workspaces you belong to")
+def list_workspaces(request: HttpRequest) -> list[dict[str, str]]:
+    return [
+        {"slug": m.workspace.slug, "name": m.workspace.name, "role": m.role}
+        for m in memberships(request.user)  # type: ignore[arg-type]
+    ]

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+from hearth.core.access import memberships
+
+SESSION_KEY = "hearth_workspace"
+
+
+class WorkspaceMiddleware:
+    """Sets request.membership / request.workspace: the workspace the user is working in.
+
+    The choice lives in the session (the workspace switcher writes it); a stale or foreign
+    choice falls back to the user's first workspace, so a user can never land in a workspace
+    they do not belong to.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.membership = None  # type: ignore[attr-defined]
+        request.workspace = None  # type: ignore[attr-defined]
+        if request.user.is_authenticated:
+            mine = list(memberships(request.user))  # type: ignore[arg-type]
+            chosen = request.session.get(SESSION_KEY)
+            current = next((m for m in mine if m.workspace.slug == chosen), mine[0] if mine else None)
+            request.memberships = mine  # type: ignore[attr-defined]
+            request.membership = current  # type: ignore[attr-defined]
+            request.workspace = current.workspace if current else None  # type: ignore[attr-defined]
+        return self.get_response(request)

@@ -1,0 +1,215 @@
+"""Hearth settings: one file, every value read from a HEARTH_* environment variable.
+
+Each setting has a safe default for the embedded demo (SQLite under ./var, no broker server).
+Bad values raise ImproperlyConfigured with the variable's name and what it expects.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def env_str(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if raw.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean: use 1/0, true/false, yes/no or on/off.")
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from None
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+def env_secret(name: str) -> str | None:
+    """A secret from NAME, or from the file named by NAME_FILE (Docker/Kubernetes secrets)."""
+    if os.environ.get(name):
+        return os.environ[name]
+    path = os.environ.get(f"{name}_FILE")
+    if path:
+        try:
+            return Path(path).read_text().strip()
+        except OSError as exc:
+            raise ImproperlyConfigured(f"{name}_FILE={path!r} cannot be read: {exc}.") from None
+    return None
+
+
+# Every file Hearth writes lives under the data dir, so several instances can run side by side.
+HEARTH_DATA_DIR = Path(env_str("HEARTH_DATA_DIR", "var")).resolve()
+HEARTH_DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _secret_key() -> str:
+    # No secret is committed: without HEARTH_SECRET_KEY, one is generated once per data dir.
+    key = env_secret("HEARTH_SECRET_KEY")
+    if key:
+        return key
+    path = HEARTH_DATA_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = env_bool("HEARTH_DEBUG", False)  # never on in production: it leaks settings in error pages
+ALLOWED_HOSTS = env_list("HEARTH_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("HEARTH_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "hearth.core",
+    "hearth.channels",
+    "hearth.conversations",
+    "hearth.analysis",
+    "hearth.moderation",
+    "hearth.listening",
+    "hearth.demo",
+    "hearth.web",
+    "hearth.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "hearth.core.middleware.WorkspaceMiddleware",
+]
+
+ROOT_URLCONF = "hearth.urls"
+WSGI_APPLICATION = "hearth.wsgi.application"
+ASGI_APPLICATION = "hearth.asgi.application"
+AUTH_USER_MODEL = "core.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "dashboard"
+LOGOUT_REDIRECT_URL = "login"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "hearth.web.context.workspace",
+            ],
+        },
+    },
+]
+
+_database_url = env_str("HEARTH_DATABASE_URL", "")
+if _database_url:
+    DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": HEARTH_DATA_DIR / "hearth.sqlite3",
+            "OPTIONS": {
+                # WAL lets the web app read while the worker writes; IMMEDIATE takes the write
+                # lock at BEGIN so two writers queue instead of failing with "database is locked".
+                "init_command": (
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                    "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456;"
+                ),
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 30,
+            },
+            "TEST": {"NAME": HEARTH_DATA_DIR / "test.sqlite3"},
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = env_str("HEARTH_LANGUAGE", "en")
+LANGUAGES = [("en", _("English")), ("fr", _("French"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = env_str("HEARTH_TIME_ZONE", "Europe/Paris")
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = HEARTH_DATA_DIR / "static"
+# Front-end assets come from npm at install time (node_modules next to pyproject.toml).
+HEARTH_NODE_MODULES = Path(env_str("HEARTH_NODE_MODULES", str(BASE_DIR.parent.parent / "node_modules")))
+STATICFILES_DIRS = [
+    ("vendor/htmx", HEARTH_NODE_MODULES / "htmx.org" / "dist"),
+    ("vendor/pico", HEARTH_NODE_MODULES / "@picocss" / "pico" / "css"),
+    ("vendor/uplot", HEARTH_NODE_MODULES / "uplot" / "dist"),
+]
+WHITENOISE_USE_FINDERS = True  # serve straight from the finders: no collectstatic step for the demo
+WHITENOISE_AUTOREFRESH = DEBUG
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = env_bool("HEARTH_SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# Background jobs. The embedded default needs no broker server: kombu's filesystem transport
+# keeps the queue as files under the data dir. Set HEARTH_BROKER_URL=redis://… to scale out.
+CELERY_BROKER_URL = env_str("HEARTH_BROKER_URL", "filesystem://")
+CELERY_BROKER_DIR = HEARTH_DATA_DIR / "broker"
+CELERY_TASK_ALWAYS_EAGER = env_bool("HEARTH_TASKS_EAGER", False)  # tests run tasks inline
+
+# Largest webhook body accepted, in bytes (a batch of a few thousand messages).
+HEARTH_WEBHOOK_MAX_BYTES = env_int("HEARTH_WEBHOOK_MAX_BYTES", 5 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = HEARTH_WEBHOOK_MAX_BYTES
+# Messages per ingestion transaction: bigger is faster, smaller holds the write lock less long.
+HEARTH_INGEST_BATCH = env_int("HEARTH_INGEST_BATCH", 1000)
+# Seconds between two batches of the demo's live trickle (0 turns it off).
+HEARTH_DEMO_TRICKLE_SECONDS = env_int("HEARTH_DEMO_TRICKLE_SECONDS", 5)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("HEARTH_LOG_LEVEL", "WARNING")},
+}
