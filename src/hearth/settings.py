@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "hearth.moderation",
     "hearth.listening",
     "hearth.demo",
+    "hearth.bench",
     "hearth.web",
     "hearth.api",
 ]
@@ -179,6 +180,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = HEARTH_DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise serves from the finders but expects the folder
 # Front-end assets come from npm at install time (node_modules next to pyproject.toml).
 HEARTH_NODE_MODULES = Path(env_str("HEARTH_NODE_MODULES", str(BASE_DIR.parent.parent / "node_modules")))
 STATICFILES_DIRS = [

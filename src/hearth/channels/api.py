@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from hearth.channels.actions import create_channel
 from hearth.channels.models import Channel
@@ -42,7 +42,7 @@ def list_channels(request: HttpRequest, slug: str) -> list[Channel]:
 
 
 @router.post("/workspaces/{slug}/channels", response={201: ChannelCreated})
-def add_channel(request: HttpRequest, slug: str, data: ChannelIn) -> tuple[int, dict[str, object]]:
+def add_channel(request: HttpRequest, slug: str, data: ChannelIn) -> Status:
     membership = access_workspace(request.user, slug, Perm.MANAGE_CHANNELS)  # type: ignore[arg-type]
     channel, secret = create_channel(
         membership.workspace, name=data.name, kind=data.kind, platform=data.platform,
@@ -51,4 +51,4 @@ def add_channel(request: HttpRequest, slug: str, data: ChannelIn) -> tuple[int, 
     out = ChannelOut.from_orm(channel).dict()
     out["webhook_path"] = f"/hooks/{channel.webhook_key}" if secret else None
     out["webhook_secret"] = secret or None
-    return 201, out
+    return Status(201, out)

@@ -1,0 +1,99 @@
+"""Fixtures shared by every test: personas, workspaces, items in the import format."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+_ids = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _eager_tasks(settings: Any) -> None:
+    from hearth.celery import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+
+
+@pytest.fixture
+def actor() -> Any:
+    from hearth.core.actors import Actor
+
+    return Actor.system()
+
+
+@pytest.fixture
+def make_workspace(db: Any, actor: Any) -> Callable[..., Any]:
+    from hearth.core.actions import create_workspace
+
+    def make(slug: str | None = None, **kwargs: Any) -> Any:
+        slug = slug or f"ws-{next(_ids)}"
+        return create_workspace(slug, name=kwargs.pop("name", slug.title()), by=actor, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def make_member(db: Any, actor: Any) -> Callable[..., Any]:
+    from hearth.core.actions import add_member
+
+    def make(workspace: Any, role: str = "owner", email: str | None = None) -> Any:
+        email = email or f"{role}-{next(_ids)}@example.org"
+        return add_member(workspace, email, role=role, password="correct-horse-battery", by=actor).user
+
+    return make
+
+
+@pytest.fixture
+def make_channel(db: Any, actor: Any) -> Callable[..., Any]:
+    from hearth.channels.actions import create_channel
+
+    def make(workspace: Any, name: str | None = None, kind: str = "import", **kwargs: Any) -> Any:
+        channel, _secret = create_channel(workspace, name=name or f"Channel {next(_ids)}", kind=kind, by=actor, **kwargs)
+        return channel
+
+    return make
+
+
+@pytest.fixture
+def workspace(make_workspace: Callable[..., Any]) -> Any:
+    return make_workspace("acme", name="Acme")
+
+
+@pytest.fixture
+def other_workspace(make_workspace: Callable[..., Any]) -> Any:
+    return make_workspace("globex", name="Globex")
+
+
+@pytest.fixture
+def channel(workspace: Any, make_channel: Callable[..., Any]) -> Any:
+    return make_channel(workspace, name="Forum", kind="import")
+
+
+T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+
+
+def item(external_id: str, text: str = "Hello, how do I pair my lamp?", *, kind: str = "post",
+         author: str = "u1", parent: str | None = None, minutes: int = 0, **extra: Any) -> dict[str, Any]:
+    """One message in the import format of docs/import-format.md."""
+    return {
+        "external_id": external_id,
+        "kind": kind,
+        "author": {"external_id": author, "handle": f"@{author}", "display_name": author.upper()},
+        "text": text,
+        "created_at": (T0 + timedelta(minutes=minutes)).isoformat(),
+        "parent_external_id": parent,
+        "url": f"https://example.org/{external_id}",
+        "metrics": {"likes": 1, "shares": 0, "replies": 0, "views": 10},
+        **extra,
+    }
+
+
+@pytest.fixture
+def make_item() -> Callable[..., dict[str, Any]]:
+    return item

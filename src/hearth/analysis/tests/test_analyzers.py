@@ -1,0 +1,191 @@
+"""Behaviour of each analyzer on hand-written French/English messages (no dataset is read)."""
+
+from __future__ import annotations
+
+import pytest
+
+from hearth.analysis import BatchAnalysis, analyze_batch
+from hearth.analysis.engine import DEFAULT_ABUSE_THRESHOLD, DEFAULT_SPAM_THRESHOLD
+
+
+def one(text: str) -> dict[str, object]:
+    return analyze_batch([text]).row(0)
+
+
+def is_abuse(text: str) -> bool:
+    return float(one(text)["abuse_score"]) >= DEFAULT_ABUSE_THRESHOLD  # type: ignore[arg-type]
+
+
+def test_batch_analysis_has_one_row_per_text() -> None:
+    res = analyze_batch(["hello there", "", "bonjour à tous"])
+    assert isinstance(res, BatchAnalysis)
+    assert len(res) == 3
+    assert set(res.row(1)) == {
+        "lang", "sentiment", "sentiment_score", "abuse_score", "abuse_kind", "intent", "spam_score", "reason",
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Bonjour, quelqu'un sait comment changer mon mot de passe ?", "fr"),
+        ("Hi everyone, does anyone know how to change my password?", "en"),
+        ("Hola a todos, ¿alguien sabe cómo cambiar la contraseña?", "es"),
+        ("Hallo zusammen, weiß jemand, wie ich mein Passwort ändern kann?", "de"),
+        ("Ciao a tutti, qualcuno sa come cambiare la password?", "it"),
+        ("Olá pessoal, alguém sabe como mudar a minha senha?", "pt"),
+        ("Hallo allemaal, weet iemand hoe ik mijn wachtwoord kan wijzigen?", "nl"),
+    ],
+)
+def test_language_of_common_languages(text: str, lang: str) -> None:
+    assert one(text)["lang"] == lang
+
+
+@pytest.mark.parametrize("text", ["", "ok", "😀😀😀", "https://example.com/x", "!!!"])
+def test_language_is_und_without_enough_letters(text: str) -> None:
+    assert one(text)["lang"] == "und"
+
+
+def test_code_switched_french_with_english_hashtag_is_french() -> None:
+    assert one("Franchement la nouvelle version est trop bien, bravo l'équipe #awesome #love")["lang"] == "fr"
+
+
+def test_sentiment_of_clear_praise_and_complaint() -> None:
+    res = analyze_batch(["I love this app, thank you so much!", "This update is terrible, nothing works anymore"])
+    assert res.sentiment == ["positive", "negative"]
+    assert res.sentiment_score[0] > 0.3 > -0.3 > res.sentiment_score[1]
+
+
+def test_french_negation_pas_mal_du_tout_is_not_negative() -> None:
+    assert one("pas mal du tout cette nouvelle version")["sentiment"] != "negative"
+
+
+def test_french_praise_is_positive() -> None:
+    assert one("Merci beaucoup, le support est vraiment génial !")["sentiment"] == "positive"
+
+
+def test_sentiment_scores_are_bounded() -> None:
+    res = analyze_batch(["worst worst worst awful " * 20, "love love love amazing " * 20, ""])
+    assert all(-1.0 <= s <= 1.0 for s in res.sentiment_score)
+
+
+def test_insult_in_english_is_abuse() -> None:
+    row = one("you are all idiots")
+    assert float(row["abuse_score"]) >= DEFAULT_ABUSE_THRESHOLD  # type: ignore[arg-type]
+    assert row["abuse_kind"] == "insult"
+    assert "idiots" in str(row["reason"])
+
+
+def test_insult_in_french_is_abuse() -> None:
+    row = one("T'es qu'un gros connard")
+    assert float(row["abuse_score"]) >= DEFAULT_ABUSE_THRESHOLD  # type: ignore[arg-type]
+    assert row["abuse_kind"] == "insult"
+
+
+def test_obfuscated_insult_is_abuse() -> None:
+    assert is_abuse("you're such an 1d10t")
+    assert is_abuse("IDIOOOOOT")
+    assert is_abuse("t'es un abrutiiiii")
+
+
+def test_harsh_criticism_of_the_brand_is_negative_not_abuse() -> None:
+    row = one("your update broke everything, worst support ever")
+    assert row["sentiment"] == "negative"
+    assert float(row["abuse_score"]) < DEFAULT_ABUSE_THRESHOLD  # type: ignore[arg-type]
+
+
+def test_harsh_french_criticism_is_not_abuse() -> None:
+    assert not is_abuse("Service client nul, inadmissible, trois semaines sans remboursement")
+
+
+def test_threat_is_harassment() -> None:
+    for text in ("je sais où tu habites, je vais te tuer", "I know where you live"):
+        row = one(text)
+        assert row["abuse_kind"] == "harassment", text
+        assert float(row["abuse_score"]) >= DEFAULT_ABUSE_THRESHOLD  # type: ignore[arg-type]
+
+
+def test_slur_is_hate() -> None:
+    assert one("sale arabe, retourne dans ton pays")["abuse_kind"] == "hate"
+
+
+def test_profanity_about_a_product_is_profanity_not_abuse() -> None:
+    row = one("this app is fucking broken again")
+    assert row["abuse_kind"] == "profanity"
+    assert float(row["abuse_score"]) < DEFAULT_ABUSE_THRESHOLD  # type: ignore[arg-type]
+
+
+def test_question_intent_en_and_fr() -> None:
+    res = analyze_batch(["How do I export my data?", "Comment je fais pour exporter mes données"])
+    assert res.intent == ["question", "question"]
+
+
+def test_suggestion_intent_en_and_fr() -> None:
+    res = analyze_batch(["It would be great if you added a dark mode", "Ce serait bien d'avoir un mode sombre"])
+    assert res.intent == ["suggestion", "suggestion"]
+
+
+def test_complaint_and_praise_intent() -> None:
+    res = analyze_batch(["My order never arrived and support ignores me, terrible service", "Great job team, love the new version"])
+    assert res.intent == ["complaint", "praise"]
+
+
+def test_sarcasm_marks_do_not_crash_and_stay_non_abusive() -> None:
+    row = one("Oh great, another update that breaks everything... thanks a lot /s 🙄")
+    assert float(row["abuse_score"]) < DEFAULT_ABUSE_THRESHOLD  # type: ignore[arg-type]
+
+
+def test_spam_with_link_and_promotion() -> None:
+    row = one("Check out my channel and subscribe!!! free giveaway http://bit.ly/xyz")
+    assert float(row["spam_score"]) >= DEFAULT_SPAM_THRESHOLD  # type: ignore[arg-type]
+    assert row["intent"] == "spam"
+    assert "link" in str(row["reason"])
+
+
+def test_ordinary_message_is_not_spam() -> None:
+    assert float(one("Thanks for the quick answer, it works now")["spam_score"]) < DEFAULT_SPAM_THRESHOLD  # type: ignore[arg-type]
+
+
+def test_copy_paste_campaign_is_detected_across_batch() -> None:
+    campaign = [f"Join our amazing community now friends number {i}" for i in range(4)]
+    res = analyze_batch(campaign + ["A normal message about the weather today"])
+    assert all(s >= DEFAULT_SPAM_THRESHOLD for s in res.spam_score[:4])
+    assert "copy-paste" in res.reason[0]
+    assert res.spam_score[4] < DEFAULT_SPAM_THRESHOLD
+
+
+def test_copy_paste_uses_recent_history() -> None:
+    text = "Join our amazing community now friends please"
+    alone = analyze_batch([text]).spam_score[0]
+    with_history = analyze_batch([text], history=[text, text, text]).spam_score[0]
+    assert with_history > alone
+    assert with_history >= DEFAULT_SPAM_THRESHOLD
+
+
+def test_emoji_only_and_empty_and_url_only() -> None:
+    res = analyze_batch(["😡😡😡", "", "https://example.com"])
+    assert res.sentiment[0] == "negative"
+    assert res.sentiment[1] == "neutral"
+    assert res.abuse_kind[1] == ""
+    assert res.lang == ["und", "und", "und"]
+
+
+def test_very_long_text_is_analysed() -> None:
+    text = "The support team was helpful and kind. " * 2000
+    row = one(text)
+    assert row["lang"] == "en"
+    assert row["sentiment"] == "positive"
+    assert len(str(row["reason"])) <= 200
+
+
+def test_non_string_and_nul_characters_are_tolerated() -> None:
+    res = analyze_batch(["a\x00b idiots you are", "bonjour"])
+    assert len(res) == 2
+    assert res.lang[1] in ("fr", "und")
+
+
+def test_batch_results_do_not_depend_on_neighbours() -> None:
+    texts = ["you are all idiots", "merci pour tout", "How do I reset my password?"]
+    together = analyze_batch(texts)
+    for i, text in enumerate(texts):
+        assert analyze_batch([text]).row(i - i) == together.row(i)

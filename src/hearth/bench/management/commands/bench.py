@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import json
+from argparse import ArgumentParser
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from hearth.bench.runner import median_of, run_child
+from hearth.core.management.base import HearthCommand
+
+
+class Command(HearthCommand):
+    help = "Benchmarks. Each prints a table; with --json its last line is one JSON object."
+    needs_database = False
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        sub = parser.add_subparsers(dest="scenario", required=True)
+        ingest = sub.add_parser("ingest", help="The full ingestion pipeline into SQLite (median of --runs).")
+        ingest.add_argument("--messages", type=int, default=200_000)
+        ingest.add_argument("--batch", type=int, default=1000)
+        ingest.add_argument("--runs", type=int, default=3)
+        analyze = sub.add_parser("analyze", help="The analysis engine on one core (median of 3).")
+        analyze.add_argument("--messages", type=int, default=100_000)
+        for scenario in (ingest, analyze):
+            scenario.add_argument("--json", action="store_true")
+            scenario.add_argument("--child", action="store_true", help="(internal) one measured run")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        getattr(self, f"_{options['scenario']}")(options)
+
+    def _ingest(self, options: dict[str, Any]) -> None:
+        from hearth.bench.ingest import child
+
+        if options["child"]:
+            self.stdout.write(json.dumps(child(options["messages"], options["batch"])))
+            return
+        console = Console(stderr=options["json"])
+        runs = []
+        for run in range(options["runs"]):
+            with console.status(f"Run {run + 1}/{options['runs']}: ingesting {options['messages']:,} messages…"):
+                runs.append(run_child(["ingest", "--messages", str(options["messages"]), "--batch", str(options["batch"])]))
+        result = {
+            "scenario": "ingest",
+            "messages": options["messages"],
+            "runs": len(runs),
+            "messages_per_s": median_of(runs, "messages_per_s"),
+            "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
+            "ceiling_rows_per_s": median_of(runs, "ceiling_rows_per_s"),
+        }
+        result["ratio_to_ceiling"] = round(result["messages_per_s"] / result["ceiling_rows_per_s"], 4)
+        table = Table(title=f"hearth bench ingest — {options['messages']:,} messages, median of {len(runs)}")
+        for column in ("run", "messages/s", "peak RSS (MB)", "executemany rows/s"):
+            table.add_column(column, justify="right")
+        for i, r in enumerate(runs, 1):
+            table.add_row(str(i), f"{r['messages_per_s']:,.0f}", f"{r['peak_rss_mb']:,.0f}", f"{r['ceiling_rows_per_s']:,.0f}")
+        table.add_row("median", f"{result['messages_per_s']:,.0f}", f"{result['peak_rss_mb']:,.0f}", f"{result['ceiling_rows_per_s']:,.0f}")
+        console.print(table)
+        console.print(f"Pipeline / raw executemany ceiling: {result['ratio_to_ceiling']:.1%}")
+        if options["json"]:
+            self.stdout.write(json.dumps(result))
+
+    def _analyze(self, options: dict[str, Any]) -> None:
+        from hearth.analysis.bench import bench_analyze
+
+        result = bench_analyze(options["messages"], json=options["json"])
+        if options["json"]:
+            self.stdout.write(json.dumps(result))

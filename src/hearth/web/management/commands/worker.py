@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+import os
+from argparse import ArgumentParser
+from typing import Any
+
+from hearth.core.management.base import HearthCommand
+from hearth.web.serve import worker_command
+
+
+class Command(HearthCommand):
+    help = "Run the background worker (Celery) with the periodic jobs of hearth.celery.PERIODIC."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("--no-beat", action="store_true", help="Run periodic jobs elsewhere (one beat per site).")
+        parser.add_argument("--concurrency", type=int, default=2)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        command = worker_command(beat=not options["no_beat"], concurrency=options["concurrency"])
+        os.execv(command[0], command)  # noqa: S606 - replaces this process: signals reach Celery directly
