@@ -6,6 +6,7 @@ import os
 from datetime import timedelta
 
 from celery import Celery
+from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hearth.settings")
 
@@ -13,26 +14,23 @@ app = Celery("hearth")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 
 
-@app.on_configure.connect
-def _configure_broker(sender: Celery, **_: object) -> None:
-    from django.conf import settings
-
-    if sender.conf.broker_url.startswith("filesystem://"):
-        # The embedded default: the queue is a folder under the data dir, so `make demo`
-        # needs no broker server. It is single-host; scale out with Redis or RabbitMQ.
-        queue_dir = settings.CELERY_BROKER_DIR / "queue"
-        queue_dir.mkdir(parents=True, exist_ok=True)
-        sender.conf.broker_transport_options = {
-            "data_folder_in": str(queue_dir),
-            "data_folder_out": str(queue_dir),
-            "processed_folder": str(settings.CELERY_BROKER_DIR / "processed"),
-            "store_processed": False,
-            "polling_interval": 0.05,
-        }
-    sender.conf.task_ignore_result = True
-    sender.conf.worker_hijack_root_logger = False
-    sender.conf.beat_schedule_filename = str(settings.CELERY_BROKER_DIR / "beat-schedule")
-
+_queue_dir = settings.CELERY_BROKER_DIR / "queue"
+if settings.CELERY_BROKER_URL.startswith("filesystem://"):
+    # The embedded default: the queue is a folder under the data dir, so `make demo` needs no
+    # broker server. It is single-host; scale out with Redis or RabbitMQ.
+    _queue_dir.mkdir(parents=True, exist_ok=True)
+    app.conf.broker_transport_options = {
+        "data_folder_in": str(_queue_dir),
+        "data_folder_out": str(_queue_dir),
+        "processed_folder": str(settings.CELERY_BROKER_DIR / "processed"),
+        "control_folder": str(settings.CELERY_BROKER_DIR / "control"),
+        "store_processed": False,
+        "polling_interval": 0.05,
+    }
+app.conf.task_ignore_result = True
+app.conf.worker_hijack_root_logger = False
+app.conf.broker_connection_retry_on_startup = True
+app.conf.beat_schedule_filename = str(settings.CELERY_BROKER_DIR / "beat-schedule")
 
 app.autodiscover_tasks()
 
@@ -41,7 +39,7 @@ app.autodiscover_tasks()
 PERIODIC = {
     "demo-live-trickle": {
         "task": "hearth.demo.tasks.trickle",
-        "schedule": timedelta(seconds=max(1, int(os.environ.get("HEARTH_DEMO_TRICKLE_SECONDS", "5")))),
+        "schedule": timedelta(seconds=max(1, settings.HEARTH_DEMO_TRICKLE_SECONDS)),
     },
     "outbox-retry-due": {
         "task": "hearth.channels.tasks.send_due_outbox",
