@@ -18,11 +18,12 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from hearth.channels.models import Channel
 from hearth.conversations.models import Author, Message, MessageKind, Thread
+from hearth.core.bulk import build, insert_rows, update_rows
 
 KINDS = frozenset(MessageKind.values)
 ROOT_KINDS = frozenset({"post", "mention", "review", "dm"})
@@ -242,7 +243,8 @@ def _store(channel: Channel, batch: list[Item], cursor: str | None, report: Inge
     threads, roots = _upsert_threads(channel, new_items, authors)
     brand_ids = set(channel.config.get("brand_author_ids", []))
     messages = [
-        Message(
+        build(
+            Message,
             workspace_id=channel.workspace_id,
             channel_id=channel.pk,
             thread_id=threads[roots[it.external_id]].pk,
@@ -265,7 +267,8 @@ def _store(channel: Channel, batch: list[Item], cursor: str | None, report: Inge
     ]
     _analyse(channel, messages)
     apply_rules(channel, messages)
-    Message.objects.bulk_create(messages, batch_size=500)
+    insert_rows(Message, messages)
+    _read_back_pks(Message.objects.filter(channel=channel), "external_id", messages)
     _link_parents(channel, new_items)
     _count_authors(authors, new_items)
     route(channel, list(threads.values()), messages)
@@ -315,10 +318,14 @@ def _upsert_authors(channel: Channel, items: list[Item]) -> dict[str, Author]:
     wanted: dict[str, Item] = {}
     for it in items:
         wanted.setdefault(it.author_external_id, it)
-    authors = {a.external_id: a for a in Author.objects.filter(channel=channel, external_id__in=list(wanted))}
+    authors = {
+        a.external_id: a
+        for a in Author.objects.select_for_update().filter(channel=channel, external_id__in=list(wanted))
+    }
     brand_ids = set(channel.config.get("brand_author_ids", []))
     missing = [
-        Author(
+        build(
+            Author,
             workspace_id=channel.workspace_id,
             channel_id=channel.pk,
             external_id=key,
@@ -332,9 +339,8 @@ def _upsert_authors(channel: Channel, items: list[Item]) -> dict[str, Author]:
         if key not in authors
     ]
     if missing:
-        Author.objects.bulk_create(missing, batch_size=500)
-        if any(a.pk is None for a in missing):  # databases that cannot return ids from bulk inserts
-            missing = list(Author.objects.filter(channel=channel, external_id__in=[a.external_id for a in missing]))
+        insert_rows(Author, missing)
+        _read_back_pks(Author.objects.filter(channel=channel), "external_id", missing)
         authors.update({a.external_id: a for a in missing})
     return authors
 
@@ -361,7 +367,8 @@ def _upsert_threads(
         parent = it.parent_external_id
         roots[it.external_id] = (roots.get(parent) or known_roots.get(parent, parent)) if parent else it.external_id
     threads = {
-        t.root_external_id: t for t in Thread.objects.filter(channel=channel, root_external_id__in=set(roots.values()))
+        t.root_external_id: t
+        for t in Thread.objects.select_for_update().filter(channel=channel, root_external_id__in=set(roots.values()))
     }
     by_id = {it.external_id: it for it in items}
     first_of: dict[str, Item] = {}
@@ -373,11 +380,12 @@ def _upsert_threads(
         root = by_id.get(key)  # the conversation's first message, when it is in this batch
         if key not in threads:
             missing.append(
-                Thread(
+                build(
+                    Thread,
                     workspace_id=channel.workspace_id,
                     channel_id=channel.pk,
                     root_external_id=key,
-                    author=authors[root.author_external_id] if root else None,
+                    author_id=authors[root.author_external_id].pk if root else None,
                     subject=_subject((root or first).text),
                     created_at=first.created_at,
                     last_message_at=first.created_at,
@@ -391,15 +399,20 @@ def _upsert_threads(
             thread.created_at = min(thread.created_at, root.created_at)
             adopted.append(thread)
     if missing:
-        Thread.objects.bulk_create(missing, batch_size=500)
-        if any(t.pk is None for t in missing):  # databases that cannot return ids from bulk inserts
-            missing = list(
-                Thread.objects.filter(channel=channel, root_external_id__in=[t.root_external_id for t in missing])
-            )
+        insert_rows(Thread, missing)
+        _read_back_pks(Thread.objects.filter(channel=channel), "root_external_id", missing)
         threads.update({t.root_external_id: t for t in missing})
     if adopted:
         Thread.objects.bulk_update(adopted, ["author", "subject", "created_at"])
     return threads, roots
+
+
+def _read_back_pks(queryset: QuerySet[Any], key: str, objs: Sequence[Any]) -> None:
+    """Set the primary keys of rows just inserted by executemany, found by their unique key."""
+    pks = dict(queryset.filter(**{f"{key}__in": [getattr(o, key) for o in objs]}).values_list(key, "pk"))
+    for obj in objs:
+        obj.pk = pks[getattr(obj, key)]
+        obj._state.adding = False
 
 
 def _subject(text: str) -> str:
@@ -408,10 +421,10 @@ def _subject(text: str) -> str:
 
 
 def _analyse(channel: Channel, messages: list[Message]) -> None:
-    from hearth.analysis import analyze_batch
-    from hearth.analysis.engine import DEFAULT_ABUSE_THRESHOLD, DEFAULT_SPAM_THRESHOLD
+    from hearth.analysis.workspace import analyze_for_workspace
 
-    result = analyze_batch([m.text for m in messages])
+    # The workspace's active retrained model (or the shipped one) and its own thresholds.
+    result, abuse_threshold, spam_threshold = analyze_for_workspace(channel.workspace_id, [m.text for m in messages])
     for i, m in enumerate(messages):
         if not m.lang:
             m.lang = result.lang[i]
@@ -421,8 +434,8 @@ def _analyse(channel: Channel, messages: list[Message]) -> None:
         m.abuse_kind = result.abuse_kind[i]
         m.intent = result.intent[i]
         m.spam_score = result.spam_score[i]
-        m.is_abuse = m.abuse_score >= DEFAULT_ABUSE_THRESHOLD
-        m.is_spam = m.spam_score >= DEFAULT_SPAM_THRESHOLD
+        m.is_abuse = m.abuse_score >= abuse_threshold
+        m.is_spam = m.spam_score >= spam_threshold
         m.analysis_reason = result.reason[i][:255]
 
 
@@ -443,7 +456,7 @@ def _count_authors(authors: dict[str, Author], items: list[Item]) -> None:
         author.last_seen_at = max(author.last_seen_at, it.created_at)
         author.first_seen_at = min(author.first_seen_at, it.created_at)
         touched[it.author_external_id] = author
-    Author.objects.bulk_update(list(touched.values()), ["message_count", "last_seen_at", "first_seen_at"], batch_size=500)
+    update_rows(Author, list(touched.values()), ["message_count", "last_seen_at", "first_seen_at"])
 
 
 def _save_cursor(channel: Channel, cursor: str | None, now: datetime) -> None:
