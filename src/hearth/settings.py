@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "ninja",  # serves Swagger UI from its own wheel; without it /api/v1/docs would load a CDN
     "hearth.core",
     "hearth.channels",
     "hearth.conversations",

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from hearth.channels.ingest import ingest_batch
@@ -23,7 +25,10 @@ def test_requests_without_a_valid_token_are_401(client, workspace):
 def test_openapi_schema_is_served(client):
     schema = client.get("/api/v1/openapi.json").json()
     assert "/api/v1/workspaces/{slug}/messages" in schema["paths"]
-    assert client.get("/api/v1/docs").status_code == 200
+    docs = client.get("/api/v1/docs")
+    assert docs.status_code == 200
+    assets = re.findall(r'(?:src|href)="([^"]+)"', docs.content.decode())
+    assert assets and all(a.startswith("/static/") for a in assets), f"external assets: {assets}"
 
 
 def test_messages_cursor_pagination_walks_everything_once(api, channel):
