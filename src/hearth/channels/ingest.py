@@ -421,10 +421,10 @@ def _subject(text: str) -> str:
 
 
 def _analyse(channel: Channel, messages: list[Message]) -> None:
-    from hearth.analysis.workspace import analyze_for_workspace
+    from hearth.analysis import analyze_batch
+    from hearth.analysis.engine import DEFAULT_ABUSE_THRESHOLD, DEFAULT_SPAM_THRESHOLD
 
-    # The workspace's active retrained model (or the shipped one) and its own thresholds.
-    result, abuse_threshold, spam_threshold = analyze_for_workspace(channel.workspace_id, [m.text for m in messages])
+    result = analyze_batch([m.text for m in messages])
     for i, m in enumerate(messages):
         if not m.lang:
             m.lang = result.lang[i]
@@ -434,8 +434,8 @@ def _analyse(channel: Channel, messages: list[Message]) -> None:
         m.abuse_kind = result.abuse_kind[i]
         m.intent = result.intent[i]
         m.spam_score = result.spam_score[i]
-        m.is_abuse = m.abuse_score >= abuse_threshold
-        m.is_spam = m.spam_score >= spam_threshold
+        m.is_abuse = m.abuse_score >= DEFAULT_ABUSE_THRESHOLD
+        m.is_spam = m.spam_score >= DEFAULT_SPAM_THRESHOLD
         m.analysis_reason = result.reason[i][:255]
 
 
