@@ -40,11 +40,13 @@ def test_login_switch_workspace_and_see_live_counts(page, live_server, demo, scr
     page.wait_for_url(f"{live_server.url}/")
     assert page.locator("h1").inner_text() == "Lumio"
 
-    page.locator("#ws-select").select_option("lumio-agency-client")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("#ws-select").select_option("lumio-agency-client")
     assert page.locator("h1").inner_text() == "Lumio Pro (client)"
-    page.locator("#ws-select").select_option("lumio")
-    page.wait_for_function("document.querySelector('h1').innerText === 'Lumio'")
+    screenshot("dashboard-other-workspace")
+    with page.expect_navigation():
+        page.locator("#ws-select").select_option("lumio")
+    assert page.locator("h1").inner_text() == "Lumio"
 
     before = _total(page)
     assert before > 0
@@ -62,8 +64,8 @@ def test_login_switch_workspace_and_see_live_counts(page, live_server, demo, scr
 
 def test_dashboard_in_french(page, live_server, demo, screenshot):
     page.goto(f"{live_server.url}/login/")
-    page.locator("select[name=language]").select_option("fr")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("select[name=language]").select_option("fr")
     page.get_by_label("Adresse e-mail").fill(DEMO_EMAIL)
     page.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Se connecter").click()

@@ -41,12 +41,17 @@ def dashboard_data(workspace: Workspace) -> dict[str, Any]:
         workspace=workspace, waiting_since__isnull=False, status__in=[ThreadStatus.OPEN, ThreadStatus.PENDING]
     ).count()
     flagged = Message.objects.filter(workspace=workspace, needs_review=True).count()
+    peak = max((sum(b.values()) for b in buckets.values()), default=0) or 1
+    hourly = [
+        {**buckets[h], "total": sum(buckets[h].values()), "height": round(100 * sum(buckets[h].values()) / peak),
+         "start": now - timedelta(hours=24 - h)}
+        for h in range(24)
+    ]
     return {
         "stats": stats,
         "waiting": waiting,
         "flagged": flagged,
-        "hourly": [buckets[h] for h in range(24)],
-        "hour_labels": [(now - timedelta(hours=23 - h)).isoformat() for h in range(24)],
+        "hourly": hourly,
         "generated_at": now,
     }
 
