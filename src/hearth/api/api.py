@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 
+from hearth.analysis.api import router as analysis_router
 from hearth.api.auth import TokenAuth
 from hearth.channels.api import router as channels_router
 from hearth.conversations.api import router as conversations_router
@@ -22,6 +23,7 @@ api = NinjaAPI(
 api.add_router("", core_router)
 api.add_router("", channels_router)
 api.add_router("", conversations_router)
+api.add_router("", analysis_router)
 
 
 @api.exception_handler(PermissionDenied)

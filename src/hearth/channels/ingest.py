@@ -230,7 +230,7 @@ def _store(channel: Channel, batch: list[Item], cursor: str | None, report: Inge
     existing = {
         m.external_id: m
         for m in Message.objects.filter(channel=channel, external_id__in=ids).only(
-            "id", "external_id", "text", "likes", "shares", "replies", "views", "thread_id"
+            "id", "workspace_id", "external_id", "text", "likes", "shares", "replies", "views", "thread_id"
         )
     }
     new_items = [it for it in batch if it.external_id not in existing]
@@ -295,9 +295,11 @@ def _refresh_existing(batch: list[Item], existing: dict[str, Message], report: I
         else:
             report.unchanged += 1
     if edited:
-        from hearth.analysis import analyze_batch
+        from hearth.analysis.workspace import analyze_for_workspace
 
-        result = analyze_batch([m.text for m in edited])
+        result, abuse_threshold, spam_threshold = analyze_for_workspace(
+            edited[0].workspace_id, [m.text for m in edited]
+        )
         for i, message in enumerate(edited):
             message.sentiment = result.sentiment[i]
             message.sentiment_score = result.sentiment_score[i]
@@ -305,11 +307,14 @@ def _refresh_existing(batch: list[Item], existing: dict[str, Message], report: I
             message.abuse_kind = result.abuse_kind[i]
             message.intent = result.intent[i]
             message.spam_score = result.spam_score[i]
+            message.is_abuse = message.abuse_score >= abuse_threshold
+            message.is_spam = message.spam_score >= spam_threshold
             message.analysis_reason = result.reason[i][:255]
     if changed:
         fields = ["likes", "shares", "replies", "views"]
         if edited:
-            fields += ["text", "sentiment", "sentiment_score", "abuse_score", "abuse_kind", "intent", "spam_score", "analysis_reason"]
+            fields += ["text", "sentiment", "sentiment_score", "abuse_score", "abuse_kind", "intent", "spam_score",
+                       "is_abuse", "is_spam", "analysis_reason"]
         Message.objects.bulk_update(changed, fields, batch_size=500)
     report.updated += len(changed)
 
@@ -421,10 +426,10 @@ def _subject(text: str) -> str:
 
 
 def _analyse(channel: Channel, messages: list[Message]) -> None:
-    from hearth.analysis import analyze_batch
-    from hearth.analysis.engine import DEFAULT_ABUSE_THRESHOLD, DEFAULT_SPAM_THRESHOLD
+    from hearth.analysis.workspace import analyze_for_workspace
 
-    result = analyze_batch([m.text for m in messages])
+    # The workspace's active retrained model (or the shipped one) and its own thresholds.
+    result, abuse_threshold, spam_threshold = analyze_for_workspace(channel.workspace_id, [m.text for m in messages])
     for i, m in enumerate(messages):
         if not m.lang:
             m.lang = result.lang[i]
@@ -434,8 +439,8 @@ def _analyse(channel: Channel, messages: list[Message]) -> None:
         m.abuse_kind = result.abuse_kind[i]
         m.intent = result.intent[i]
         m.spam_score = result.spam_score[i]
-        m.is_abuse = m.abuse_score >= DEFAULT_ABUSE_THRESHOLD
-        m.is_spam = m.spam_score >= DEFAULT_SPAM_THRESHOLD
+        m.is_abuse = m.abuse_score >= abuse_threshold
+        m.is_spam = m.spam_score >= spam_threshold
         m.analysis_reason = result.reason[i][:255]
 
 

@@ -143,3 +143,13 @@ def test_channels_never_mix(workspace, make_channel):
     ingest_batch(b, [item("p1")])
     assert Message.objects.filter(external_id="p1").count() == 2
     assert Thread.objects.count() == 2
+
+
+def test_an_edited_message_is_analysed_again(channel):
+    ingest_batch(channel, [item("p1", "Thanks, the new lamp is lovely")])
+    edited = item("p1", "you are all fucking idiots, morons")
+    report = ingest_batch(channel, [edited])
+    message = Message.objects.get()
+    assert report.updated == 1
+    assert message.text == "you are all fucking idiots, morons"
+    assert message.is_abuse and message.abuse_kind == "insult"
