@@ -162,7 +162,8 @@ else:
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 30,
             },
-            "TEST": {"NAME": HEARTH_DATA_DIR / "test.sqlite3"},
+            # One test database per test run, so two runs on one data dir never share a file.
+            "TEST": {"NAME": HEARTH_DATA_DIR / f"test-{os.getpid()}.sqlite3"},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
