@@ -116,7 +116,7 @@ def import_file(
     def flush() -> None:
         nonlocal reject_handle
         good = [line for line in pending if line.error is None]
-        report = ingest_batch(channel, [l.item for l in good], positions=[l.number for l in good])
+        report = ingest_batch(channel, [line.item for line in good], positions=[line.number for line in good])
         report.received += len(pending) - len(good)
         report.errors.extend(line.error for line in pending if line.error is not None)
         report.errors.sort(key=lambda e: e.position)

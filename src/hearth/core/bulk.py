@@ -10,9 +10,9 @@ inside the same transaction; SQLite's IMMEDIATE transactions hold the whole data
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from functools import cache
 from operator import attrgetter
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from django.db import connection, models
@@ -65,7 +65,8 @@ def update_rows(model: type[models.Model], objs: Sequence[models.Model], fields:
         return
     columns = _Columns(model, fields)
     qn = connection.ops.quote_name
-    sql = "UPDATE {} SET {} WHERE {} = %s".format(
+    # Identifiers come from the model's own metadata; every value is a bound parameter.
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608
         qn(model._meta.db_table), ", ".join(f"{qn(column)} = %s" for column in columns.columns), qn(model._meta.pk.column)
     )
     with connection.cursor() as cursor:
@@ -82,7 +83,7 @@ def insert_rows(model: type[models.Model], objs: Sequence[models.Model]) -> None
         return
     columns = _Columns(model, [f.name for f in model._meta.concrete_fields if not f.primary_key])
     qn = connection.ops.quote_name
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
         qn(model._meta.db_table), ", ".join(qn(c) for c in columns.columns), ", ".join(["%s"] * len(columns.columns))
     )
     with connection.cursor() as cursor:

@@ -33,7 +33,7 @@ def serve_with_worker(host: str, port: int) -> None:
     log = Path(settings.HEARTH_DATA_DIR) / "worker.log"
     with log.open("ab") as handle:
         worker = subprocess.Popen(worker_command(), env=env, stdout=handle, stderr=subprocess.STDOUT)  # noqa: S603
-    print(f"Worker started (pid {worker.pid}, log {log}). Serving on http://{host}:{port}/ — Ctrl-C to stop.")
+    sys.stdout.write(f"Worker started (pid {worker.pid}, log {log}). Serving on http://{host}:{port}/ — Ctrl-C to stop.\n")
     # A plain `kill` must stop the worker too, as Ctrl-C does.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:

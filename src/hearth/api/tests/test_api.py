@@ -1,10 +1,10 @@
 import re
 
 import pytest
+from conftest import item
 
 from hearth.channels.ingest import ingest_batch
 from hearth.core.actions import create_api_token
-from conftest import item
 
 
 @pytest.fixture

@@ -9,10 +9,10 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import item
 from django.core.management import CommandError, call_command
 
-from hearth.conversations.models import Message, Thread
-from conftest import item
+from hearth.conversations.models import Message
 
 
 def write_jsonl(path: Path, items, extra_lines=()) -> Path:
@@ -36,15 +36,15 @@ def test_jsonl_import_then_rerun_is_a_no_op(channel, tmp_path, capsys):
 def test_bad_lines_are_reported_with_line_numbers_and_kept_in_a_rejects_file(channel, tmp_path, capsys, settings):
     bad = item("p2")
     bad["kind"] = "tweet"
-    path = write_jsonl(tmp_path / "mixed.jsonl", [item("p1"), bad], extra_lines=['{"external_id": "p3", oops', item_line := json.dumps(item("p4"))])
+    path = write_jsonl(tmp_path / "mixed.jsonl", [item("p1"), bad], extra_lines=['{"external_id": "p3", oops', json.dumps(item("p4"))])
     call_command("import", str(path), workspace="acme", channel="forum", no_progress=True)
     out = capsys.readouterr()
     assert "2 created" in out.out and "2 rejected" in out.out
     assert "line 2: kind:" in out.err
     assert "line 3: (line): not valid JSON" in out.err
     rejects = list((settings.HEARTH_DATA_DIR / "rejects").glob("acme-forum-mixed-*.jsonl"))
-    lines = [json.loads(l) for l in rejects[0].read_text().splitlines()]
-    assert [l["line"] for l in lines] == [2, 3]
+    lines = [json.loads(raw) for raw in rejects[0].read_text().splitlines()]
+    assert [entry["line"] for entry in lines] == [2, 3]
     assert lines[1]["raw"] == '{"external_id": "p3", oops'
     assert set(Message.objects.values_list("external_id", flat=True)) == {"p1", "p4"}
 
@@ -58,7 +58,7 @@ def test_csv_import_with_flattened_author_and_metrics(channel, tmp_path):
         writer.writerow(["p1", "post", "u1", "@ana", "Ana", "Bonjour,\nune question sur la lampe ?", "2026-11-01T09:00:00Z", "", "", "3", "", "", "", "fr"])
         writer.writerow(["c1", "comment", "u2", "@bo", "Bo", "Pareil", "2026-11-01T09:05:00+01:00", "p1", "", "0", "0", "0", "0", ""])
         writer.writerow(["c2", "comment", "u2", "@bo", "Bo", "Bad date", "01/11/2026", "p1", "", "0", "0", "0", "0", ""])
-    report_out = call_command("import", str(path), workspace="acme", channel="forum", json=True)
+    call_command("import", str(path), workspace="acme", channel="forum", json=True)
     p1 = Message.objects.get(external_id="p1")
     assert p1.text == "Bonjour,\nune question sur la lampe ?" and p1.likes == 3 and p1.lang == "fr"
     assert p1.author.display_name == "Ana"

@@ -1,12 +1,10 @@
 from datetime import timedelta
 
-import pytest
+from conftest import item
 
 from hearth.channels.ingest import ingest_batch
-from hearth.channels.models import Channel
 from hearth.conversations.models import Author, Message, Thread, ThreadStatus
 from hearth.listening.models import MinuteCount
-from conftest import item
 
 
 def test_batch_creates_authors_threads_and_messages(channel):

@@ -1,11 +1,11 @@
 import json
 
 import pytest
+from conftest import item
 
 from hearth.channels.actions import create_channel
 from hearth.channels.views import sign
 from hearth.conversations.models import Message
-from conftest import item
 
 
 @pytest.fixture

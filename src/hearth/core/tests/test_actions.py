@@ -1,6 +1,12 @@
 import pytest
 
-from hearth.core.actions import ActionError, add_member, authenticate_token, create_api_token, create_workspace
+from hearth.core.actions import (
+    ActionError,
+    add_member,
+    authenticate_token,
+    create_api_token,
+    create_workspace,
+)
 from hearth.core.models import AuditEvent, Membership
 
 

@@ -30,6 +30,6 @@ def test_every_french_string_is_translated():
 def test_compiled_catalogue_matches_the_po_file():
     with (LOCALE / "django.mo").open("rb") as handle:
         catalogue = gettext.GNUTranslations(handle)._catalog  # type: ignore[attr-defined]
-    for msgid, msgstr in _po_entries():
+    for msgid, _msgstr in _po_entries():
         key = msgid.encode().decode("unicode_escape").encode("latin-1").decode("utf-8") if "\\" in msgid else msgid
         assert key in catalogue, f"{msgid!r} is in django.po but not in django.mo: run `hearth compilemessages`"
