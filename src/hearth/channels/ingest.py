@@ -439,8 +439,9 @@ def _analyse(channel: Channel, messages: list[Message]) -> None:
         m.abuse_kind = result.abuse_kind[i]
         m.intent = result.intent[i]
         m.spam_score = result.spam_score[i]
-        m.is_abuse = m.abuse_score >= abuse_threshold
-        m.is_spam = m.spam_score >= spam_threshold
+        # The brand's own account is not moderated by its own tool: its scores are kept, never flags.
+        m.is_abuse = not m.from_brand and m.abuse_score >= abuse_threshold
+        m.is_spam = not m.from_brand and m.spam_score >= spam_threshold
         m.analysis_reason = result.reason[i][:255]
 
 

@@ -151,3 +151,11 @@ def test_an_edited_message_is_analysed_again(channel):
     assert report.updated == 1
     assert message.text == "you are all fucking idiots, morons"
     assert message.is_abuse and message.abuse_kind == "insult"
+
+
+def test_the_brands_own_messages_are_never_flagged(workspace, make_channel):
+    channel = make_channel(workspace, config={"brand_author_ids": ["brand"]})
+    link_reply = "Here is our guide, it fixes pairing: https://lumio.example/help/pairing"
+    ingest_batch(channel, [item(f"r{i}", link_reply, kind="reply", author="brand", minutes=i) for i in range(6)])
+    assert not Message.objects.filter(is_spam=True).exists()
+    assert not Message.objects.filter(needs_review=True).exists()
