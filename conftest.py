@@ -44,7 +44,7 @@ def make_member(db: Any, actor: Any) -> Callable[..., Any]:
 
     def make(workspace: Any, role: str = "owner", email: str | None = None) -> Any:
         email = email or f"{role}-{next(_ids)}@example.org"
-        return add_member(workspace, email, role=role, password="correct-horse-battery", by=actor)  # noqa: S106.user
+        return add_member(workspace, email, role=role, password="correct-horse-battery", by=actor).user  # noqa: S106
 
     return make
 

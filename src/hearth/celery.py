@@ -45,5 +45,17 @@ PERIODIC = {
         "task": "hearth.channels.tasks.send_due_outbox",
         "schedule": timedelta(seconds=30),
     },
+    "listening-detect": {
+        "task": "hearth.listening.tasks.detect_all",
+        "schedule": timedelta(seconds=60),
+    },
+    "listening-roll-up": {
+        "task": "hearth.listening.tasks.roll_up",
+        "schedule": timedelta(seconds=60),
+    },
+    "listening-alerts-retry-due": {
+        "task": "hearth.listening.tasks.send_due_alerts",
+        "schedule": timedelta(seconds=30),
+    },
 }
 app.conf.beat_schedule = PERIODIC

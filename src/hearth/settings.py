@@ -211,6 +211,22 @@ HEARTH_INGEST_BATCH = env_int("HEARTH_INGEST_BATCH", 1000)
 # Seconds between two batches of the demo's live trickle (0 turns it off).
 HEARTH_DEMO_TRICKLE_SECONDS = env_int("HEARTH_DEMO_TRICKLE_SECONDS", 5)
 
+# Outgoing e-mail (listening alerts). Without HEARTH_SMTP_HOST, e-mails are printed to the console.
+EMAIL_HOST = env_str("HEARTH_SMTP_HOST", "")  # SMTP server name; empty = console backend (demo)
+EMAIL_PORT = env_int("HEARTH_SMTP_PORT", 587)  # 587 for STARTTLS, 465 for implicit TLS, 25 for plain
+EMAIL_HOST_USER = env_str("HEARTH_SMTP_USER", "")  # SMTP login, if the server asks for one
+EMAIL_HOST_PASSWORD = env_secret("HEARTH_SMTP_PASSWORD") or ""  # or HEARTH_SMTP_PASSWORD_FILE
+EMAIL_USE_TLS = env_bool("HEARTH_SMTP_STARTTLS", True)  # upgrade the connection with STARTTLS
+EMAIL_USE_SSL = env_bool("HEARTH_SMTP_SSL", False)  # implicit TLS (port 465); excludes STARTTLS
+EMAIL_TIMEOUT = env_int("HEARTH_SMTP_TIMEOUT", 10)  # seconds before a stuck SMTP server counts as a failure
+DEFAULT_FROM_EMAIL = env_str("HEARTH_SMTP_FROM", "hearth@localhost")  # sender of alert e-mails
+EMAIL_BACKEND = (  # the console backend prints e-mails instead of sending them
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
+)
+if EMAIL_USE_SSL and EMAIL_USE_TLS and "HEARTH_SMTP_STARTTLS" in os.environ:
+    raise ImproperlyConfigured("HEARTH_SMTP_SSL and HEARTH_SMTP_STARTTLS cannot both be on: choose one.")
+EMAIL_USE_TLS = EMAIL_USE_TLS and not EMAIL_USE_SSL
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -12,6 +12,7 @@ from hearth.channels.api import router as channels_router
 from hearth.conversations.api import router as conversations_router
 from hearth.core.actions import ActionError
 from hearth.core.api import router as core_router
+from hearth.listening.api import router as listening_router
 
 api = NinjaAPI(
     title="Hearth API",
@@ -23,6 +24,7 @@ api = NinjaAPI(
 api.add_router("", core_router)
 api.add_router("", channels_router)
 api.add_router("", conversations_router)
+api.add_router("", listening_router)
 api.add_router("", analysis_router)
 
 

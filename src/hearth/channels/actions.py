@@ -31,7 +31,9 @@ def create_channel(
         raise ActionError(f"kind '{kind}' is not a channel kind: choose one of {', '.join(ChannelKind.values)}.")
     if not name.strip():
         raise ActionError("name is empty: give the channel a name, e.g. 'Instagram FR'.")
-    slug = slug or slugify(name)[:50]
+    if kind == ChannelKind.RSS and not str((config or {}).get("url", "")).startswith(("http://", "https://")):
+        raise ActionError("url is missing: an RSS/Atom channel needs the feed's address, e.g. https://example.org/feed.xml.")
+    slug = slug or slugify(name).replace("_", "-").strip("-")[:50]
     check_slug(slug)
     if Channel.objects.filter(workspace=workspace, slug=slug).exists():
         raise ActionError(f"Workspace '{workspace.slug}' already has a channel '{slug}': choose another name.")

@@ -14,6 +14,7 @@ class ChannelKind(models.TextChoices):
     IMPORT = "import", _("File import (JSONL/CSV)")
     WEBHOOK = "webhook", _("HTTP webhook")
     DEMO = "demo", _("Demo platform (simulated)")
+    RSS = "rss", _("RSS/Atom feed")
 
 
 class Channel(models.Model):

@@ -64,6 +64,7 @@ def load_demo(*, now: datetime, on_progress: Callable[[str, int, int], None] | N
                     },
                     by=actor,
                 )
+            _create_listening_queries(workspace, community.brand, by=actor)
         total = sum(len(items) for items in community.items.values())
         done = 0
         for slug, items in community.items.items():
@@ -74,5 +75,36 @@ def load_demo(*, now: datetime, on_progress: Callable[[str, int, int], None] | N
                 done += len(batch)
                 if on_progress:
                     on_progress(spec.name, done, total)
+        _replay_listening(workspace, now=now)
         loaded.append(workspace)
     return loaded
+
+
+def _create_listening_queries(workspace: Workspace, brand: object, *, by: Actor) -> None:
+    """The brand, each product and each competitor as saved listening queries."""
+    from hearth.listening.actions import create_query
+
+    def term(name: str) -> str:
+        return f'"{name}"' if " " in name else name
+
+    name = brand.name  # type: ignore[attr-defined]
+    tag = name.lower().replace(" ", "")
+    create_query(workspace, name=name, category="brand", by=by,
+                 expression=f'{term(name)} OR #{tag} OR @{tag}home OR {term(brand.app_name)}')  # type: ignore[attr-defined]
+    for product in brand.products:  # type: ignore[attr-defined]
+        create_query(workspace, name=product, category="product", by=by,
+                     expression=f"{term(product)} OR #{product.lower().replace(' ', '')}")
+    for competitor in brand.competitors:  # type: ignore[attr-defined]
+        create_query(workspace, name=competitor, category="competitor", by=by,
+                     expression=f"{term(competitor)} OR #{competitor.lower()} OR @{competitor.lower()}")
+    create_query(workspace, name="Firmware & updates", category="topic", by=by,
+                 expression=f'firmware OR "mise a jour" OR update OR "{brand.crisis_firmware}"')  # type: ignore[attr-defined]
+
+
+def _replay_listening(workspace: Workspace, *, now: datetime) -> None:
+    """Roll up the loaded history and run the crisis detector over it, so the spike has its room."""
+    from hearth.listening.actions import detect
+    from hearth.listening.rollups import roll_up
+
+    roll_up(now=now)
+    detect(workspace.pk, now=now)

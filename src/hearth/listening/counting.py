@@ -1,18 +1,40 @@
-"""The pipeline's counting hook: per-minute counters, upserted once per batch."""
+"""The pipeline's counting hook: per-minute counters and listening mentions, once per batch.
+
+`count` runs inside the ingestion transaction, after the batch's messages are inserted. It
+keeps the workspace-wide MinuteCount of the dashboard, matches the batch against every active
+saved query of the workspace with the compiled matcher, stores the mentions and increments the
+per-query minute buckets (marked dirty for the roll-up job).
+"""
 
 from __future__ import annotations
 
-from collections import Counter
-from datetime import datetime
+import threading
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
 
 from django.db import connection
+from django.db.models import Count, Max
+from django.utils import timezone
 
 from hearth.channels.models import Channel
 from hearth.conversations.models import Message
-from hearth.listening.models import MinuteCount
+from hearth.listening.matcher import CompiledMatcher
+from hearth.listening.models import ListeningQuery, Mention, MinuteCount, QueryMinute
+from hearth.listening.query import Doc, QuerySyntaxError, parse
+
+SENTIMENT_FIELDS = ("positive", "neutral", "negative")
+_cache: dict[int, tuple[tuple[object, ...], CompiledMatcher]] = {}
+_cache_lock = threading.Lock()
 
 
 def count(channel: Channel, messages: list[Message]) -> None:
+    _count_minutes(channel, messages)
+    if messages:
+        record_mentions(channel, messages, matcher_for(channel.workspace_id))
+
+
+def _count_minutes(channel: Channel, messages: list[Message]) -> None:
     totals: Counter[tuple[datetime, str]] = Counter(
         (m.created_at.replace(second=0, microsecond=0), m.sentiment or "neutral") for m in messages
     )
@@ -21,7 +43,7 @@ def count(channel: Channel, messages: list[Message]) -> None:
     table = MinuteCount._meta.db_table
     # One upsert per batch: the counters add up, whichever batch created the row.
     sql = (
-        f"INSERT INTO {table} (workspace_id, channel_id, minute, sentiment, count) VALUES (%s, %s, %s, %s, %s) "
+        f"INSERT INTO {table} (workspace_id, channel_id, minute, sentiment, count) VALUES (%s, %s, %s, %s, %s) "  # noqa: S608
         f"ON CONFLICT (channel_id, minute, sentiment) DO UPDATE SET count = {table}.count + excluded.count"
     )
     adapt = connection.ops.adapt_datetimefield_value
@@ -29,3 +51,85 @@ def count(channel: Channel, messages: list[Message]) -> None:
         cursor.executemany(
             sql, [(channel.workspace_id, channel.pk, adapt(minute), sentiment, n) for (minute, sentiment), n in totals.items()]
         )
+
+
+def compile_queries(queries: Iterable[ListeningQuery]) -> CompiledMatcher:
+    trees = []
+    for query in queries:
+        try:
+            trees.append((query.pk, parse(query.expression)))
+        except QuerySyntaxError:
+            continue  # saved queries are validated by the actions; an old invalid one matches nothing
+    return CompiledMatcher.compile(trees)
+
+
+def matcher_for(workspace_id: int) -> CompiledMatcher:
+    """The workspace's compiled matcher, rebuilt only when its active queries change."""
+    active = ListeningQuery.objects.filter(workspace_id=workspace_id, is_active=True)
+    signature = tuple(active.aggregate(n=Count("id"), changed=Max("updated_at"), top=Max("id")).values())
+    with _cache_lock:
+        cached = _cache.get(workspace_id)
+    if cached is not None and cached[0] == signature:
+        return cached[1]
+    matcher = compile_queries(active.only("id", "expression"))
+    with _cache_lock:
+        _cache[workspace_id] = (signature, matcher)
+    return matcher
+
+
+def doc_of(message: Message, channel_slug: str) -> Doc:
+    return Doc.of(message.text, lang=message.lang, channel=channel_slug, sentiment=message.sentiment)
+
+
+def record_mentions(channel: Channel, messages: Sequence[Message], matcher: CompiledMatcher) -> int:
+    """Store the mentions of `messages` (all of `channel`) and bump the query minute buckets."""
+    if not matcher.trees:
+        return 0
+    mentions: list[Mention] = []
+    buckets: dict[tuple[int, datetime], Counter[str]] = defaultdict(Counter)
+    for message in messages:
+        for query_id in matcher.match(doc_of(message, channel.slug)):
+            sentiment = message.sentiment if message.sentiment in SENTIMENT_FIELDS else "neutral"
+            mentions.append(
+                Mention(workspace_id=channel.workspace_id, query_id=query_id, message_id=message.pk,
+                        channel_id=channel.pk, created_at=message.created_at, sentiment=sentiment)
+            )
+            buckets[(query_id, message.created_at.replace(second=0, microsecond=0))][sentiment] += 1
+    if not mentions:
+        return 0
+    Mention.objects.bulk_create(mentions, batch_size=500)
+    add_to_minutes(channel, buckets)
+    return len(mentions)
+
+
+def add_to_minutes(channel: Channel, buckets: dict[tuple[int, datetime], Counter[str]]) -> None:
+    from hearth.listening.rollups import MINUTE_RETENTION, add_directly
+
+    horizon = timezone.now() - MINUTE_RETENTION + timedelta(hours=1)
+    old = {key: counts for key, counts in buckets.items() if key[1] < horizon}
+    if old:
+        add_directly(channel.workspace_id, channel.pk, old)
+        buckets = {key: counts for key, counts in buckets.items() if key[1] >= horizon}
+        if not buckets:
+            return
+    existing = {
+        (row.query_id, row.bucket): row
+        for row in QueryMinute.objects.filter(
+            channel=channel,
+            query_id__in={q for q, _ in buckets},
+            bucket__in={b for _, b in buckets},
+        )
+    }
+    to_create, to_update = [], []
+    for (query_id, bucket), counts in buckets.items():
+        row = existing.get((query_id, bucket))
+        if row is None:
+            to_create.append(QueryMinute(workspace_id=channel.workspace_id, query_id=query_id, channel=channel,
+                                         bucket=bucket, dirty=True, **{s: counts[s] for s in SENTIMENT_FIELDS}))
+        else:
+            for s in SENTIMENT_FIELDS:
+                setattr(row, s, getattr(row, s) + counts[s])
+            row.dirty = True
+            to_update.append(row)
+    QueryMinute.objects.bulk_create(to_create, batch_size=500)
+    QueryMinute.objects.bulk_update(to_update, [*SENTIMENT_FIELDS, "dirty"], batch_size=500)

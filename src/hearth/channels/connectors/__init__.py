@@ -13,4 +13,8 @@ def get_connector(channel: Channel) -> Connector:
         from hearth.channels.connectors.demo import DemoConnector
 
         return DemoConnector(channel)
+    if channel.kind == ChannelKind.RSS:
+        from hearth.channels.connectors.rss import RssConnector
+
+        return RssConnector(channel)
     raise LookupError(f"No connector for channel kind '{channel.kind}'.")

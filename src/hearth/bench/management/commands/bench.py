@@ -26,6 +26,11 @@ class Command(HearthCommand):
         for scenario in (ingest, analyze):
             scenario.add_argument("--json", action="store_true")
             scenario.add_argument("--child", action="store_true", help="(internal) one measured run")
+        crisis = sub.add_parser("crisis", help="The crisis detector on 8 simulated weeks, and matching cost (10 vs 500 queries).")
+        crisis.add_argument("--seed", type=int, default=7)
+        crisis.add_argument("--seeds", type=int, default=1, help="repeat on this many seeds and average")
+        crisis.add_argument("--sensitivity", choices=("low", "normal", "high"), default="normal")
+        crisis.add_argument("--json", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
         getattr(self, f"_{options['scenario']}")(options)
@@ -61,9 +66,26 @@ class Command(HearthCommand):
         if options["json"]:
             self.stdout.write(json.dumps(result))
 
-    def _analyze(self, options: dict[str, Any]) -> None:
-        from hearth.analysis.bench import bench_analyze
+    def _crisis(self, options: dict[str, Any]) -> None:
+        from hearth.bench.crisis import bench_crisis
 
-        result = bench_analyze(options["messages"], json=options["json"])
+        console = Console(stderr=options["json"])
+        with console.status("Replaying 8 simulated weeks…"):
+            result = bench_crisis(seed=options["seed"], seeds=options["seeds"], sensitivity=options["sensitivity"])
+        table = Table(title=f"hearth bench crisis — {result['weeks']} weeks, seed {options['seed']}, {result['sensitivity']}")
+        for column in ("spike", "when", "detected", "delay", "first alarm"):
+            table.add_column(column)
+        for spike in result["spikes"]:
+            delay = f"{spike['delay_s'] / 60:.0f} min" if spike["detected"] else "—"
+            table.add_row(spike["shape"], spike["at"], "yes" if spike["detected"] else "NO", delay, spike["alarm"] or "")
+        console.print(table)
+        console.print(f"False alarms: {result['false_alarms']} ({result['false_alarms_per_week']} per week); "
+                      f"replay took {result['seconds']} s")
+        m = result["matching"]
+        console.print(
+            f"Matching {m['messages']:,} messages: 10 queries {m['queries_10']['compiled_us_per_message']} µs/msg, "
+            f"500 queries {m['queries_500']['compiled_us_per_message']} µs/msg (×{m['compiled_cost_ratio_500_vs_10']}); "
+            f"naive ×{m['naive_cost_ratio_500_vs_10']}"
+        )
         if options["json"]:
             self.stdout.write(json.dumps(result))

@@ -23,6 +23,7 @@ class Command(HearthCommand):
         create.add_argument("--name", required=True)
         create.add_argument("--kind", required=True, choices=ChannelKind.values)
         create.add_argument("--platform", default="")
+        create.add_argument("--url", default="", help="feed address (required with --kind rss)")
         listing = sub.add_parser("list", help="List a workspace's channels.")
         listing.add_argument("--workspace", required=True)
         listing.add_argument("--json", action="store_true")
@@ -35,7 +36,8 @@ class Command(HearthCommand):
         verb = options["verb"]
         if verb == "create":
             channel, secret = create_channel(
-                workspace, name=options["name"], kind=options["kind"], platform=options["platform"], by=Actor.cli()
+                workspace, name=options["name"], kind=options["kind"], platform=options["platform"], by=Actor.cli(),
+                config={"url": options["url"]} if options["url"] else None,
             )
             self.stdout.write(f"Created channel {channel.slug} ({channel.get_kind_display()}) in {workspace.slug}.")
             if secret:

@@ -1,0 +1,166 @@
+"""Detection over stored counts, crisis rooms, alert de-duplication, quiet period and delivery."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from django.core import mail
+
+from hearth.channels.ingest import ingest_batch
+from hearth.core.models import AuditEvent
+from hearth.listening.actions import (
+    add_alert_destination,
+    detect,
+    log_alert,
+    retry_delivery,
+    set_crisis_status,
+    update_settings,
+)
+from hearth.listening.alerts import MAX_ATTEMPTS, send_due
+from hearth.listening.models import Alert, AlertDelivery, CrisisRoom, DetectorState
+from hearth.listening.tests.conftest import at
+
+
+class Receiver:
+    """A real HTTP server on 127.0.0.1 that records requests and answers with `status`."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, dict[str, str], bytes]] = []
+        self.status = 200
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                receiver.requests.append((self.path, dict(self.headers), body))
+                self.send_response(receiver.status)
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def receiver():
+    r = Receiver()
+    yield r
+    r.server.shutdown()
+    r.server.server_close()
+
+
+def _history_with_spike(channel, now):
+    items = [at(now - timedelta(days=2) + timedelta(minutes=5 * i), f"n{i}", "acme lamp is fine", author=f"u{i % 30}")
+             for i in range(2 * 288 - 6)]
+    for i in range(80):  # the spike: 80 angry mentions in the last 10 minutes
+        items.append(at(now - timedelta(minutes=12) + timedelta(seconds=7 * i), f"s{i}",
+                        "acme update bricked my lamp, terrible, angry!", author=f"angry{i % 40}"))
+    ingest_batch(channel, items)
+
+
+def test_a_replayed_spike_opens_one_crisis_room_and_delivers_live_alerts(
+    workspace, channel, queries, now, actor, receiver, django_capture_on_commit_callbacks
+):
+    add_alert_destination(workspace, name="Ops e-mail", kind="email", target="ops@acme.test", by=actor)
+    _, secret = add_alert_destination(workspace, name="Ops hook", kind="webhook", target=receiver.url + "/hook", by=actor)
+    add_alert_destination(workspace, name="Slack", kind="slack", target=receiver.url + "/slack", by=actor)
+    _history_with_spike(channel, now)
+    with django_capture_on_commit_callbacks(execute=True):
+        rooms = detect(workspace.pk, now=now)
+    assert rooms and {r.query.name for r in rooms} == {"Brand"}
+    room = CrisisRoom.objects.get()
+    assert room.status == "open" and now - timedelta(minutes=15) <= room.detected_at <= now
+    assert AuditEvent.objects.filter(action="crisis.open", target_id=str(room.pk)).exists()
+    alert = Alert.objects.filter(suppressed=False).first()
+    assert alert.crisis_room == room and alert.data["live"]
+    assert set(AlertDelivery.objects.values_list("status", flat=True)) == {"sent"}
+    assert mail.outbox and "Brand" in mail.outbox[0].subject
+    hook = next(r for r in receiver.requests if r[0] == "/hook")
+    expected = "sha256=" + hmac.new(secret.encode(), hook[2], hashlib.sha256).hexdigest()
+    assert hook[1]["X-Hearth-Signature"] == expected
+    assert json.loads(hook[2])["query"] == "Brand"
+    slack = next(r for r in receiver.requests if r[0] == "/slack")
+    assert "Brand" in json.loads(slack[2])["text"]
+    # Running the detector again judges only new minutes: no second room.
+    state = DetectorState.objects.get(query=queries["brand"])
+    assert detect(workspace.pk, now=now) == []
+    assert CrisisRoom.objects.count() == 1
+    assert DetectorState.objects.get(pk=state.pk).last_minute == state.last_minute
+
+
+def test_quiet_history_opens_nothing(workspace, channel, queries, now):
+    ingest_batch(channel, [at(now - timedelta(days=2) + timedelta(minutes=5 * i), f"n{i}", "acme lamp is fine")
+                           for i in range(2 * 288 - 2)])
+    assert detect(workspace.pk, now=now) == []
+    assert not CrisisRoom.objects.exists()
+
+
+def test_duplicates_inside_the_quiet_period_are_logged_but_not_sent(workspace, queries, now, actor):
+    update_settings(workspace, sensitivity="normal", quiet_period_minutes=60, by=actor)
+    add_alert_destination(workspace, name="Ops", kind="email", target="ops@acme.test", by=actor)
+    brand, rival = queries["brand"], queries["rival"]
+
+    def fire(query, kind, minutes):
+        return log_alert(query, None, kind, fired_at=now + timedelta(minutes=minutes), live=True, data={})
+
+    first = fire(brand, "volume", 0)
+    repeat = fire(brand, "volume", 10)
+    other_kind = fire(brand, "negative_share", 15)
+    other_query = fire(rival, "volume", 20)
+    after_quiet = fire(brand, "volume", 61)
+    assert [a.suppressed for a in (first, repeat, other_kind, other_query, after_quiet)] == [False, True, False, False, False]
+    assert repeat.deliveries.count() == 0 and first.deliveries.count() == 1
+    replayed = log_alert(rival, None, "negative_share", fired_at=now - timedelta(days=3), live=False, data={})
+    assert not replayed.suppressed and replayed.deliveries.count() == 0
+
+
+def test_failed_deliveries_are_retried_with_back_off_then_marked_failed(workspace, queries, now, actor, receiver):
+    receiver.status = 500
+    add_alert_destination(workspace, name="Hook", kind="webhook", target=receiver.url + "/hook", by=actor)
+    alert = log_alert(queries["brand"], None, "volume", fired_at=now, live=True, data={})
+    delivery = alert.deliveries.get()
+    assert send_due() == {"sent": 0, "retrying": 1, "failed": 0}
+    delivery.refresh_from_db()
+    assert delivery.status == "queued" and delivery.attempts == 1 and "HTTP 500" in delivery.last_error
+    assert delivery.next_attempt_at > now + timedelta(seconds=20)
+    assert send_due() == {"sent": 0, "retrying": 0, "failed": 0}  # not due yet
+    later = now
+    for _ in range(MAX_ATTEMPTS - 1):
+        later += timedelta(hours=2)
+        send_due(now=later)
+    delivery.refresh_from_db()
+    assert delivery.status == "failed" and delivery.attempts == MAX_ATTEMPTS
+    receiver.status = 200
+    retry_delivery(delivery, by=actor)
+    send_due()
+    delivery.refresh_from_db()
+    assert delivery.status == "sent" and delivery.last_error == ""
+
+
+def test_unreachable_destination_is_a_visible_failure(workspace, queries, now, actor):
+    add_alert_destination(workspace, name="Dead", kind="slack", target="http://127.0.0.1:9/nowhere", by=actor)
+    alert = log_alert(queries["brand"], None, "volume", fired_at=now, live=True, data={})
+    send_due()
+    delivery = alert.deliveries.get()
+    assert delivery.status == "queued" and delivery.last_error.startswith("ConnectionError")
+
+
+def test_crisis_status_changes_are_audited(workspace, queries, now, actor):
+    room = CrisisRoom.objects.create(workspace=workspace, query=queries["brand"], kind="volume", onset_at=now,
+                                     detected_at=now, last_alarm_at=now)
+    set_crisis_status(room, "communicating", by=actor)
+    set_crisis_status(room, "resolved", by=actor)
+    room.refresh_from_db()
+    assert room.status == "resolved" and room.resolved_at is not None
+    assert list(AuditEvent.objects.filter(action="crisis.status").order_by("id").values_list("data", flat=True)) == [
+        {"from": "open", "to": "communicating"}, {"from": "communicating", "to": "resolved"}]
