@@ -57,5 +57,9 @@ PERIODIC = {
         "task": "hearth.listening.tasks.send_due_alerts",
         "schedule": timedelta(seconds=30),
     },
+    "inbox-priority-refresh": {
+        "task": "hearth.conversations.tasks.refresh_priorities",
+        "schedule": timedelta(minutes=5),
+    },
 }
 app.conf.beat_schedule = PERIODIC

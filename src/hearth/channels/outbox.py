@@ -63,6 +63,10 @@ def send(item_id: int) -> OutboxItem | None:
         item.last_error = ""
         item.updated_at = timezone.now()
         item.save(update_fields=["status", "external_id", "last_error", "attempts", "updated_at"])
+        if item.action == "reply":  # the brand's reply enters its thread, as if seen on the platform
+            from hearth.conversations.actions import record_sent_reply
+
+            record_sent_reply(item)
     return item
 
 

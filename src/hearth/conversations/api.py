@@ -5,12 +5,22 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from hearth.api.pagination import envelope, page
+from hearth.conversations import actions
+from hearth.conversations.access import access_outbox_item, access_thread
+from hearth.conversations.inbox import VIEW_KEYS, InboxFilters, inbox_queryset, view_counts
 from hearth.conversations.models import Message, Thread
+from hearth.conversations.replies import render as render_reply
+from hearth.conversations.replies import saved_replies
+from hearth.conversations.search import search_messages
 from hearth.conversations.stats import workspace_stats
 from hearth.core.access import access_workspace
+from hearth.core.actions import ActionError
+from hearth.core.actors import Actor
+from hearth.core.models import User
+from hearth.core.permissions import Perm
 
 router = Router(tags=["conversations"])
 
@@ -33,10 +43,27 @@ class ThreadOut(Schema):
     message_count: int
     waiting_since: datetime | None
     first_response_at: datetime | None
+    priority: int = 0
+    assignee: str | None = None
+    lang: str = ""
+    last_sentiment: str = ""
+    last_intent: str = ""
+    unanswered_question: bool = False
+    handed_off_at: datetime | None = None
+    closed_at: datetime | None = None
+    tags: list[str] = []
 
     @staticmethod
     def resolve_channel(obj: Thread) -> str:
         return obj.channel.slug
+
+    @staticmethod
+    def resolve_assignee(obj: Thread) -> str | None:
+        return obj.assignee.email if obj.assignee_id and obj.assignee else None
+
+    @staticmethod
+    def resolve_tags(obj: Thread) -> list[str]:
+        return sorted(t.name for t in obj.tags.all())
 
 
 class MessageOut(Schema):
@@ -85,6 +112,16 @@ class ThreadFilters(Schema):
     channel: str | None = None
     status: str | None = None
     waiting: bool | None = None
+    assignee: str | None = None  # an e-mail or "none"
+    lang: str | None = None
+    sentiment: str | None = None  # of the latest member message
+    intent: str | None = None  # of the latest member message
+    abuse: bool | None = None
+    unanswered: bool | None = None  # a question waits for an answer
+    since: datetime | None = None
+    until: datetime | None = None
+    tag: str | None = None
+    q: str | None = None  # full-text search
     cursor: str | None = None
     limit: int = 50
 
@@ -107,21 +144,251 @@ class MessageFilters(Schema):
 @router.get("/workspaces/{slug}/threads", response=ThreadPage)
 def list_threads(request: HttpRequest, slug: str, filters: Query[ThreadFilters]) -> dict[str, Any]:
     workspace = access_workspace(request.user, slug).workspace  # type: ignore[arg-type]
-    qs = Thread.objects.filter(workspace=workspace).select_related("channel", "author")
+    qs = Thread.objects.filter(workspace=workspace).select_related("channel", "author", "assignee").prefetch_related("tags")
     if filters.channel:
         qs = qs.filter(channel__slug=filters.channel)
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.waiting is not None:
         qs = qs.filter(waiting_since__isnull=not filters.waiting)
+    if filters.assignee:
+        qs = qs.filter(assignee__isnull=True) if filters.assignee == "none" else qs.filter(assignee__email=filters.assignee.lower())
+    for name, field in (("lang", "lang"), ("sentiment", "last_sentiment"), ("intent", "last_intent")):
+        if getattr(filters, name):
+            qs = qs.filter(**{field: getattr(filters, name)})
+    if filters.abuse is not None:
+        qs = qs.filter(abuse_count__gt=0) if filters.abuse else qs.filter(abuse_count=0)
+    if filters.unanswered is not None:
+        qs = qs.filter(unanswered_question=filters.unanswered)
+    if filters.since:
+        qs = qs.filter(last_message_at__gte=filters.since)
+    if filters.until:
+        qs = qs.filter(last_message_at__lt=filters.until)
+    if filters.tag:
+        qs = qs.filter(tags__workspace=workspace, tags__name=filters.tag.lower())
+    if filters.q:
+        from hearth.conversations.search import matching_thread_ids
+
+        qs = qs.filter(pk__in=matching_thread_ids(workspace, filters.q))
     rows, next_cursor = page(qs, field="last_message_at", cursor=filters.cursor, limit=filters.limit)
     return envelope(rows, next_cursor)
 
 
-@router.get("/workspaces/{slug}/threads/{thread_id}", response=ThreadOut)
+class InboxOut(Schema):
+    view: str
+    counts: dict[str, int]
+    items: list[ThreadOut]
+
+
+@router.get("/workspaces/{slug}/inbox", response=InboxOut)
+def inbox(request: HttpRequest, slug: str, view: str = "inbox", limit: int = 50) -> dict[str, Any]:
+    """A saved view (inbox, unanswered, negative, mine), highest priority first, with the counts of every view.
+
+    Accepts the same filters as the web inbox (channel, status, assignee, lang, sentiment, intent,
+    abuse, unanswered, since, until, q, tag) as query parameters.
+    """
+    membership = access_workspace(request.user, slug)  # type: ignore[arg-type]
+    if view not in VIEW_KEYS:
+        raise ActionError(f"view '{view}' does not exist: choose one of {', '.join(VIEW_KEYS)}.")
+    if not 1 <= limit <= 200:
+        raise ActionError("limit must be between 1 and 200.")
+    filters = InboxFilters.from_query(request.GET)
+    user = request.user  # type: ignore[assignment]
+    qs = inbox_queryset(membership.workspace, user, filters).select_related("channel", "author", "assignee").prefetch_related("tags")
+    return {"view": filters.view, "counts": view_counts(membership.workspace, user), "items": list(qs[:limit])}
+
+
+class NoteOut(Schema):
+    id: int
+    author: str | None
+    text: str
+    mentions: list[str]
+    created_at: datetime
+
+    @staticmethod
+    def resolve_author(obj: Any) -> str | None:
+        return obj.author.email if obj.author else None
+
+    @staticmethod
+    def resolve_mentions(obj: Any) -> list[str]:
+        return [u.email for u in obj.mentions.all()]
+
+
+class OutboxOut(Schema):
+    id: int
+    action: str
+    status: str
+    attempts: int
+    last_error: str
+    external_id: str
+    created_at: datetime
+
+
+class ThreadDetailOut(ThreadOut):
+    notes: list[NoteOut] = []
+    outbox: list[OutboxOut] = []
+
+    @staticmethod
+    def resolve_notes(obj: Thread) -> list[Any]:
+        return obj.notes_list  # type: ignore[attr-defined, no-any-return]
+
+    @staticmethod
+    def resolve_outbox(obj: Thread) -> list[Any]:
+        return obj.outbox_list  # type: ignore[attr-defined, no-any-return]
+
+
+@router.get("/workspaces/{slug}/threads/{thread_id}", response=ThreadDetailOut)
 def get_thread(request: HttpRequest, slug: str, thread_id: int) -> Thread:
+    """One thread with its internal notes and the outbox items (replies) sent from Hearth."""
+    membership = access_workspace(request.user, slug)  # type: ignore[arg-type]
+    thread = access_thread(membership, thread_id)
+    thread.notes_list = list(thread.notes.select_related("author").prefetch_related("mentions"))  # type: ignore[attr-defined]
+    thread.outbox_list = list(thread_outbox(thread))  # type: ignore[attr-defined]
+    return thread
+
+
+def thread_outbox(thread: Thread) -> Any:
+    from hearth.channels.models import OutboxItem
+
+    return OutboxItem.objects.filter(workspace=thread.workspace, channel=thread.channel, payload__thread_id=thread.pk).order_by("created_at")
+
+
+class ReplyIn(Schema):
+    text: str = ""
+    saved_reply: str = ""
+    idempotency_key: str = ""
+
+
+class AssignIn(Schema):
+    assignee: str | None = None  # a teammate's e-mail; null unassigns
+
+
+class StatusIn(Schema):
+    status: str
+
+
+class NoteIn(Schema):
+    text: str
+
+
+class TagsIn(Schema):
+    add: list[str] = []
+    remove: list[str] = []
+
+
+class BulkIn(Schema):
+    ids: list[int]
+    action: str
+    value: str = ""
+
+
+class HandoffIn(Schema):
+    note: str = ""
+
+
+def _thread_for(request: HttpRequest, slug: str, thread_id: int, perm: Perm) -> Thread:
+    return access_thread(access_workspace(request.user, slug, perm), thread_id, perm)  # type: ignore[arg-type]
+
+
+@router.post("/workspaces/{slug}/threads/{thread_id}/reply", response={201: OutboxOut})
+def reply(request: HttpRequest, slug: str, thread_id: int, body: ReplyIn) -> Status:
+    """Queue a reply in the outbox (201); pass `saved_reply` (a key from /saved-replies) instead of text to use one."""
+    thread = _thread_for(request, slug, thread_id, Perm.REPLY)
+    text = body.text
+    if body.saved_reply:
+        chosen = next((r for r in saved_replies(thread.workspace) if r.key == body.saved_reply), None)
+        if chosen is None:
+            raise ActionError(f"saved_reply '{body.saved_reply}' does not exist: list them at /saved-replies.")
+        text = render_reply(chosen.text, thread=thread, agent=request.user)  # type: ignore[arg-type]
+    return Status(201, actions.reply_to_thread(thread, text, by=Actor.from_request(request, via="api"),
+                                               idempotency_key=body.idempotency_key))
+
+
+@router.post("/workspaces/{slug}/threads/{thread_id}/assign", response=ThreadOut)
+def assign(request: HttpRequest, slug: str, thread_id: int, body: AssignIn) -> Thread:
+    thread = _thread_for(request, slug, thread_id, Perm.REPLY)
+    assignee = None
+    if body.assignee:
+        assignee = User.objects.filter(email=body.assignee.strip().lower(), memberships__workspace=thread.workspace).first()
+        if assignee is None:
+            raise ActionError(f"assignee '{body.assignee}' is not a member of this workspace: use a teammate's e-mail.")
+    return actions.assign_thread(thread, assignee, by=Actor.from_request(request, via="api"))
+
+
+@router.post("/workspaces/{slug}/threads/{thread_id}/status", response=ThreadOut)
+def set_status(request: HttpRequest, slug: str, thread_id: int, body: StatusIn) -> Thread:
+    thread = _thread_for(request, slug, thread_id, Perm.REPLY)
+    return actions.set_thread_status(thread, body.status, by=Actor.from_request(request, via="api"))
+
+
+@router.get("/workspaces/{slug}/threads/{thread_id}/notes", response=list[NoteOut])
+def list_notes(request: HttpRequest, slug: str, thread_id: int) -> Any:
+    thread = _thread_for(request, slug, thread_id, Perm.VIEW)
+    return list(thread.notes.select_related("author").prefetch_related("mentions"))
+
+
+@router.post("/workspaces/{slug}/threads/{thread_id}/notes", response={201: NoteOut})
+def add_note(request: HttpRequest, slug: str, thread_id: int, body: NoteIn) -> Status:
+    thread = _thread_for(request, slug, thread_id, Perm.REPLY)
+    return Status(201, actions.add_note(thread, body.text, by=Actor.from_request(request, via="api")))
+
+
+@router.post("/workspaces/{slug}/threads/{thread_id}/tags", response=list[str])
+def tags(request: HttpRequest, slug: str, thread_id: int, body: TagsIn) -> list[str]:
+    thread = _thread_for(request, slug, thread_id, Perm.REPLY)
+    return actions.tag_thread(thread, add=body.add, remove=body.remove, by=Actor.from_request(request, via="api"))
+
+
+@router.post("/workspaces/{slug}/threads/{thread_id}/handoff", response=ThreadOut)
+def handoff(request: HttpRequest, slug: str, thread_id: int, body: HandoffIn) -> Thread:
+    thread = _thread_for(request, slug, thread_id, Perm.REPLY)
+    return actions.hand_off_thread(thread, note=body.note, by=Actor.from_request(request, via="api"))
+
+
+@router.post("/workspaces/{slug}/threads-bulk", response=dict[str, int])
+def bulk(request: HttpRequest, slug: str, body: BulkIn) -> dict[str, int]:
+    """One action on many threads: assign (value = e-mail), unassign, status (value), tag / untag (value)."""
+    membership = access_workspace(request.user, slug, Perm.REPLY)  # type: ignore[arg-type]
+    changed = actions.bulk_update_threads(membership.workspace, body.ids, body.action, body.value,
+                                          by=Actor.from_request(request, via="api"))
+    return {"changed": changed}
+
+
+@router.post("/workspaces/{slug}/outbox/{item_id}/retry", response=OutboxOut)
+def retry(request: HttpRequest, slug: str, item_id: int) -> Any:
+    item = access_outbox_item(access_workspace(request.user, slug, Perm.REPLY), item_id)  # type: ignore[arg-type]
+    return actions.retry_outbox_item(item, by=Actor.from_request(request, via="api"))
+
+
+class SavedReplyOut(Schema):
+    key: str
+    title: str
+    lang: str
+    text: str
+
+
+@router.get("/workspaces/{slug}/saved-replies", response=list[SavedReplyOut])
+def list_saved_replies(request: HttpRequest, slug: str, lang: str | None = None) -> Any:
+    return saved_replies(access_workspace(request.user, slug).workspace, lang)  # type: ignore[arg-type]
+
+
+@router.get("/workspaces/{slug}/search", response=list[MessageOut])
+def search(request: HttpRequest, slug: str, q: str, limit: int = 50) -> Any:
+    """Full-text search of message text (every word must match; the last one as a prefix), newest first."""
     workspace = access_workspace(request.user, slug).workspace  # type: ignore[arg-type]
-    return get_object_or_404(Thread.objects.select_related("channel", "author"), pk=thread_id, workspace=workspace)
+    return list(search_messages(workspace, q, limit=max(1, min(limit, 200))).select_related("channel", "author"))
+
+
+@router.get("/workspaces/{slug}/response-times")
+def response_times(request: HttpRequest, slug: str, by: str = "workspace") -> Any:
+    """First-response and resolution times (24/7 and business hours), by workspace, channel or teammate."""
+    from hearth.conversations.metrics import GROUPS
+    from hearth.conversations.metrics import response_times as compute
+
+    workspace = access_workspace(request.user, slug, Perm.VIEW_ANALYTICS).workspace  # type: ignore[arg-type]
+    if by not in GROUPS:
+        raise ActionError(f"by '{by}' is not a grouping: choose one of {', '.join(GROUPS)}.")
+    return compute(workspace, by=by)
 
 
 @router.get("/workspaces/{slug}/messages", response=MessagePage)

@@ -71,10 +71,32 @@ class Thread(models.Model):
     first_response_at = models.DateTimeField(null=True, blank=True)
     negative_count = models.PositiveIntegerField(default=0)
     flagged_count = models.PositiveIntegerField(default=0)
+    # Inbox state, kept in step by routing (see docs/inbox.md): what the latest member message
+    # says, so every filter of the inbox reads one indexed row per thread, never its messages.
+    lang = models.CharField(max_length=8, blank=True)
+    last_sentiment = models.CharField(max_length=8, blank=True)
+    last_intent = models.CharField(max_length=12, blank=True)
+    abuse_count = models.PositiveIntegerField(default=0)
+    unanswered_question = models.BooleanField(default=False)
+    # priority = priority_base (intent, sentiment, author influence) + waiting-time points,
+    # stored so that sorting by priority is an index scan; refreshed by routing and a periodic job.
+    priority_base = models.PositiveSmallIntegerField(default=0)
+    priority = models.PositiveSmallIntegerField(default=0)
+    tags = models.ManyToManyField("Tag", blank=True, related_name="threads")
+    first_responder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    handed_off_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["channel", "root_external_id"], name="thread_unique_root")]
         indexes = [
+            models.Index(fields=["workspace", "status", "-priority", "-last_message_at"], name="thread_priority"),
+            models.Index(fields=["workspace", "unanswered_question", "status", "-priority", "-last_message_at"], name="thread_unanswered"),
+            models.Index(fields=["workspace", "last_sentiment", "-last_message_at"], name="thread_sentiment"),
+            models.Index(fields=["workspace", "-priority", "-last_message_at"], name="thread_ws_priority"),
             models.Index(fields=["workspace", "status", "-last_message_at"], name="thread_inbox"),
             models.Index(fields=["workspace", "-last_message_at"], name="thread_ws_recent"),
             models.Index(fields=["workspace", "assignee", "status"], name="thread_assignee"),
@@ -84,9 +106,19 @@ class Thread(models.Model):
     def __str__(self) -> str:
         return self.subject or self.root_external_id
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("inbox_thread", args=[self.pk])
+
     @property
     def is_waiting(self) -> bool:
         return self.waiting_since is not None and self.status in (ThreadStatus.OPEN, ThreadStatus.PENDING)
+
+    @property
+    def priority_level(self) -> int:
+        """0 (low) to 3 (urgent): the colour of the priority badge."""
+        return 3 if self.priority >= 70 else 2 if self.priority >= 45 else 1 if self.priority >= 20 else 0
 
 
 class Message(models.Model):
@@ -135,3 +167,88 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.external_id}"
+
+
+class Tag(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="tags")
+    name = models.CharField(max_length=40)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["workspace", "name"], name="tag_unique_per_workspace")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Note(models.Model):
+    """An internal note on a thread: seen by teammates only, never sent to the platform."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="notes")
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    text = models.TextField()
+    mentions = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="mentioned_in_notes")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["thread", "created_at"], name="note_thread_time")]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class SavedReply(models.Model):
+    """A canned answer of a workspace; text may use {{author.name}}, {{brand}} and {{agent.name}}."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="saved_replies")
+    title = models.CharField(max_length=80)
+    lang = models.CharField(max_length=8)
+    text = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["lang", "title"]
+        constraints = [models.UniqueConstraint(fields=["workspace", "lang", "title"], name="saved_reply_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.lang})"
+
+
+def default_hours() -> dict[str, list[str]]:
+    return {str(day): ["09:00", "18:00"] for day in range(5)}  # Monday (0) to Friday
+
+
+class InboxSettings(models.Model):
+    """Per-workspace inbox settings: business hours for response-time accounting, handoff target."""
+
+    workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE, related_name="inbox_settings")
+    timezone = models.CharField(max_length=64, default="Europe/Paris")
+    # {"0": ["09:00", "18:00"], …}: weekday (Monday = 0) → opening and closing time; absent = closed.
+    hours = models.JSONField(default=default_hours)
+    handoff_email = models.EmailField(blank=True)
+    handoff_webhook = models.URLField(max_length=500, blank=True)
+
+    def __str__(self) -> str:
+        return f"inbox settings of {self.workspace}"
+
+
+class PresenceMode(models.TextChoices):
+    VIEWING = "viewing", _("viewing")
+    REPLYING = "replying", _("replying")
+
+
+class Presence(models.Model):
+    """Who has a thread open right now (refreshed by the conversation view's polling)."""
+
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="presences")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    mode = models.CharField(max_length=8, choices=PresenceMode.choices, default=PresenceMode.VIEWING)
+    last_seen = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["thread", "user"], name="presence_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.mode} {self.thread_id}"

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from django.utils import timezone
+
 from hearth.channels.models import Channel
-from hearth.conversations.models import Message, Thread, ThreadStatus
+from hearth.conversations.models import Author, Message, Thread, ThreadStatus
+from hearth.conversations.priority import base_points, priority_of
+from hearth.core.bulk import update_rows
 
 
 def route(channel: Channel, threads: list[Thread], messages: list[Message]) -> None:
@@ -13,8 +17,12 @@ def route(channel: Channel, threads: list[Thread], messages: list[Message]) -> N
 
     A member's message starts the clock (waiting_since) unless it is spam; the brand's reply
     stops it and, the first time, sets first_response_at. A member writing again in a closed
-    thread reopens it. A thread whose first message is spam is filed as spam.
+    thread reopens it. A thread whose first message is spam is filed as spam. The inbox state
+    (latest member sentiment and intent, unanswered question, priority) follows the same messages.
     """
+    now = timezone.now()
+    member_authors = {m.author_id for m in messages if not m.from_brand}
+    influence = dict(Author.objects.filter(pk__in=member_authors).values_list("pk", "message_count")) if member_authors else {}
     by_thread: dict[int, list[Message]] = defaultdict(list)
     for message in messages:
         by_thread[message.thread_id].append(message)
@@ -31,21 +39,37 @@ def route(channel: Channel, threads: list[Thread], messages: list[Message]) -> N
                 thread.negative_count += 1
             if message.needs_review:
                 thread.flagged_count += 1
+            if message.is_abuse:
+                thread.abuse_count += 1
+            if not thread.lang and message.lang:
+                thread.lang = message.lang
             if message.from_brand:
                 if thread.waiting_since is not None and message.created_at >= thread.waiting_since:
                     thread.first_response_at = thread.first_response_at or message.created_at
                     thread.waiting_since = None
+                    thread.unanswered_question = False
             elif not message.is_spam:
                 if thread.waiting_since is None:
                     thread.waiting_since = message.created_at
                 if thread.status == ThreadStatus.CLOSED:
                     thread.status = ThreadStatus.OPEN
+                thread.last_sentiment = message.sentiment
+                thread.last_intent = message.intent
+                if message.intent == "question":
+                    thread.unanswered_question = True
+                thread.priority_base = base_points(
+                    intent=message.intent, sentiment=message.sentiment,
+                    author_messages=influence.get(message.author_id, 0),
+                )
         if is_new_thread and new[0].is_spam and new[0].external_id == thread.root_external_id:
             thread.status = ThreadStatus.SPAM
+        thread.priority = priority_of(thread, now)
         changed.append(thread)
-    Thread.objects.bulk_update(
+    # The threads were read with select_for_update in this transaction: plain writes are safe.
+    update_rows(
+        Thread,
         changed,
         ["message_count", "last_message_at", "negative_count", "flagged_count", "waiting_since",
-         "first_response_at", "status"],
-        batch_size=500,
+         "first_response_at", "status", "abuse_count", "lang", "last_sentiment", "last_intent",
+         "unanswered_question", "priority_base", "priority"],
     )

@@ -115,3 +115,69 @@ def test_cli_stats_count_only_the_named_workspace(two_tenants, capsys):
     call_command("stats", workspace="acme", json=True)
     out = capsys.readouterr().out
     assert '"messages": 1' in out and "globex" not in out
+
+
+# --- the inbox (conversations): every endpoint and view refuses another workspace's objects ---
+
+@pytest.mark.parametrize("method,path,body", [
+    ("get", "/workspaces/globex/inbox", None),
+    ("get", "/workspaces/globex/search?q=globex", None),
+    ("get", "/workspaces/globex/saved-replies", None),
+    ("get", "/workspaces/globex/response-times", None),
+    ("post", "/workspaces/globex/threads-bulk", {"ids": [1], "action": "unassign"}),
+])
+def test_api_inbox_endpoints_of_a_foreign_workspace_are_404(client, two_tenants, method, path, body):
+    kwargs = {"data": body, "content_type": "application/json"} if body is not None else {}
+    response = _api(client, two_tenants["alice_token"], method, path, **kwargs)
+    assert response.status_code == 404
+    assert "GLOBEX" not in response.content.decode()
+
+
+@pytest.mark.parametrize("method,suffix,body", [
+    ("get", "", None),
+    ("get", "/notes", None),
+    ("post", "/reply", {"text": "hi"}),
+    ("post", "/assign", {"assignee": None}),
+    ("post", "/status", {"status": "closed"}),
+    ("post", "/notes", {"text": "x"}),
+    ("post", "/tags", {"add": ["x"]}),
+    ("post", "/handoff", {}),
+])
+def test_api_inbox_actions_on_a_foreign_thread_are_404(client, two_tenants, method, suffix, body):
+    thread = two_tenants["globex_thread"]
+    kwargs = {"data": body, "content_type": "application/json"} if body is not None else {}
+    response = _api(client, two_tenants["alice_token"], method, f"/workspaces/acme/threads/{thread.pk}{suffix}", **kwargs)
+    assert response.status_code == 404
+    thread.refresh_from_db()
+    assert thread.status == "open" and not thread.notes.exists() and not thread.tags.exists()
+
+
+def test_api_bulk_ignores_foreign_threads(client, two_tenants):
+    thread = two_tenants["globex_thread"]
+    response = _api(client, two_tenants["alice_token"], "post", "/workspaces/acme/threads-bulk",
+                    data={"ids": [thread.pk], "action": "status", "value": "closed"}, content_type="application/json")
+    assert response.json() == {"changed": 0}
+    thread.refresh_from_db()
+    assert thread.status == "open"
+
+
+def test_api_retry_of_a_foreign_outbox_item_is_404(client, two_tenants):
+    from hearth.channels.outbox import enqueue
+
+    item = enqueue(two_tenants["globex_channel"], "reply", {"text": "x"}, idempotency_key="globex-1")
+    response = _api(client, two_tenants["alice_token"], "post", f"/workspaces/acme/outbox/{item.pk}/retry")
+    assert response.status_code == 404
+
+
+def test_ui_inbox_never_shows_or_acts_on_a_foreign_thread(client, two_tenants):
+    client.force_login(two_tenants["alice"])
+    thread = two_tenants["globex_thread"]
+    page = client.get("/inbox/").content.decode()
+    assert "Acme question?" in page and "GLOBEX" not in page
+    assert "GLOBEX" not in client.get("/inbox/?q=globex").content.decode()
+    assert client.get(f"/inbox/t/{thread.pk}/").status_code == 404
+    for action in ("reply", "assign", "status", "note", "tags", "handoff", "presence"):
+        assert client.post(f"/inbox/t/{thread.pk}/{action}/", {"text": "x", "status": "closed"}).status_code == 404
+    client.post("/inbox/bulk/", {"ids": [thread.pk], "action": "status", "value": "closed"})
+    thread.refresh_from_db()
+    assert thread.status == "open" and not thread.notes.exists()

@@ -23,7 +23,10 @@ class Command(HearthCommand):
         ingest.add_argument("--runs", type=int, default=3)
         analyze = sub.add_parser("analyze", help="The analysis engine on one core (median of 3).")
         analyze.add_argument("--messages", type=int, default=100_000)
-        for scenario in (ingest, analyze):
+        inbox = sub.add_parser("inbox", help="Inbox views and full-text search on a generated workspace (p95).")
+        inbox.add_argument("--messages", type=int, default=1_000_000)
+        inbox.add_argument("--repeat", type=int, default=20, help="renders of each view (and searches) measured")
+        for scenario in (ingest, analyze, inbox):
             scenario.add_argument("--json", action="store_true")
             scenario.add_argument("--child", action="store_true", help="(internal) one measured run")
         crisis = sub.add_parser("crisis", help="The crisis detector on 8 simulated weeks, and matching cost (10 vs 500 queries).")
@@ -63,6 +66,18 @@ class Command(HearthCommand):
         table.add_row("median", f"{result['messages_per_s']:,.0f}", f"{result['peak_rss_mb']:,.0f}", f"{result['ceiling_rows_per_s']:,.0f}")
         console.print(table)
         console.print(f"Pipeline / raw executemany ceiling: {result['ratio_to_ceiling']:.1%}")
+        if options["json"]:
+            self.stdout.write(json.dumps(result))
+
+    def _inbox(self, options: dict[str, Any]) -> None:
+        from hearth.bench.inbox import report
+
+        if options["child"]:
+            from hearth.bench.inbox import child
+
+            self.stdout.write(json.dumps(child(options["messages"], options["repeat"])))
+            return
+        result = report(options["messages"], options["repeat"], json=options["json"])
         if options["json"]:
             self.stdout.write(json.dumps(result))
 

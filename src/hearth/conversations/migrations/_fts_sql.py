@@ -1,0 +1,24 @@
+"""The SQL of the full-text index, shared by migration 0004 and search.ensure_sqlite_fts."""
+
+SQLITE_FORWARD = [
+    "CREATE VIRTUAL TABLE IF NOT EXISTS conversations_message_fts USING fts5("
+    "text, content='conversations_message', content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
+    "CREATE TRIGGER IF NOT EXISTS conversations_message_fts_ai AFTER INSERT ON conversations_message BEGIN "
+    "INSERT INTO conversations_message_fts(rowid, text) VALUES (new.id, new.text); END",
+    "CREATE TRIGGER IF NOT EXISTS conversations_message_fts_ad AFTER DELETE ON conversations_message BEGIN "
+    "INSERT INTO conversations_message_fts(conversations_message_fts, rowid, text) VALUES ('delete', old.id, old.text); END",
+    "CREATE TRIGGER IF NOT EXISTS conversations_message_fts_au AFTER UPDATE OF text ON conversations_message BEGIN "
+    "INSERT INTO conversations_message_fts(conversations_message_fts, rowid, text) VALUES ('delete', old.id, old.text); "
+    "INSERT INTO conversations_message_fts(rowid, text) VALUES (new.id, new.text); END",
+    "INSERT INTO conversations_message_fts(conversations_message_fts) VALUES ('rebuild')",
+]
+SQLITE_BACKWARD = [
+    "DROP TRIGGER IF EXISTS conversations_message_fts_ai",
+    "DROP TRIGGER IF EXISTS conversations_message_fts_ad",
+    "DROP TRIGGER IF EXISTS conversations_message_fts_au",
+    "DROP TABLE IF EXISTS conversations_message_fts",
+]
+POSTGRES_FORWARD = [
+    "CREATE INDEX IF NOT EXISTS msg_text_fts ON conversations_message USING GIN (to_tsvector('simple', text))",
+]
+POSTGRES_BACKWARD = ["DROP INDEX IF EXISTS msg_text_fts"]

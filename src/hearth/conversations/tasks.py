@@ -1,0 +1,15 @@
+"""Background jobs of the inbox."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from hearth.celery import app
+
+
+@app.task(name="hearth.conversations.tasks.refresh_priorities")
+def refresh_priorities() -> int:
+    from hearth.conversations.priority import refresh_priorities as refresh
+
+    # Every 5 minutes, a 15-minute window: a missed run or two is caught up by the next one.
+    return refresh(window=timedelta(minutes=15))

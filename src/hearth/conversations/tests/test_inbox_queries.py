@@ -1,0 +1,140 @@
+"""Inbox views, filters, search, priority and response-time accounting."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from conftest import item
+
+from hearth.channels.ingest import ingest_batch
+from hearth.conversations import actions
+from hearth.conversations.inbox import InboxFilters, inbox_queryset, view_counts, waiting_count
+from hearth.conversations.metrics import BusinessHours, response_times, thread_times
+from hearth.conversations.models import Thread
+from hearth.conversations.priority import (
+    base_points,
+    priority_of,
+    refresh_priorities,
+    waiting_points,
+)
+from hearth.conversations.search import search_messages
+from hearth.core.actors import Actor
+
+
+def _ids(qs):
+    return [t.root_external_id for t in qs]
+
+
+def test_filters_combine(inbox, workspace, team):
+    user = team["owner"]
+    everything = inbox_queryset(workspace, user, InboxFilters())
+    assert set(_ids(everything)) == {"q1", "p1", "c1"}
+    negative_questions = InboxFilters(sentiment="negative", intent="question", unanswered=True)
+    assert _ids(inbox_queryset(workspace, user, negative_questions)) == ["q1"]
+    assert _ids(inbox_queryset(workspace, user, InboxFilters(channel="forum"))) == ["c1"]
+    assert _ids(inbox_queryset(workspace, user, InboxFilters(q="delivery"))) == ["c1"]
+    assert _ids(inbox_queryset(workspace, user, InboxFilters(q="deliv"))) == ["c1"]  # prefix
+    assert _ids(inbox_queryset(workspace, user, InboxFilters(lang="fr"))) == []
+    assert _ids(inbox_queryset(workspace, user, InboxFilters(since=datetime(2030, 1, 1, tzinfo=UTC).date()))) == []
+
+
+def test_saved_views_and_counts(inbox, workspace, team):
+    user = team["moderator"]
+    actions.assign_thread(inbox["praise"], user, by=Actor.system())
+    now = inbox["question"].last_message_at + timedelta(hours=1)
+    assert _ids(inbox_queryset(workspace, user, InboxFilters(view="unanswered"), now=now)) == ["q1"]
+    assert set(_ids(inbox_queryset(workspace, user, InboxFilters(view="negative"), now=now))) == {"q1", "c1"}
+    assert _ids(inbox_queryset(workspace, user, InboxFilters(view="mine"), now=now)) == ["p1"]
+    assert view_counts(workspace, user, now=now) == {"inbox": 3, "unanswered": 1, "negative": 2, "mine": 1}
+    assert waiting_count(workspace) == 3
+    actions.set_thread_status(inbox["question"], "closed", by=Actor.system())
+    assert view_counts(workspace, user, now=now)["unanswered"] == 0
+
+
+def test_sorted_by_priority(inbox, workspace, team):
+    order = _ids(inbox_queryset(workspace, team["owner"], InboxFilters()))
+    assert order.index("p1") == 2  # praise comes after the negative question and the complaint
+
+
+def test_priority_parts():
+    assert base_points(intent="complaint", sentiment="negative", author_messages=50) == 70
+    assert base_points(intent="praise", sentiment="positive", author_messages=1) == 5
+    assert waiting_points(timedelta(minutes=5)) == 0
+    assert waiting_points(timedelta(hours=2)) == 10
+    assert waiting_points(timedelta(days=5)) == 30
+
+
+def test_periodic_refresh_adds_waiting_points(inbox):
+    thread = inbox["question"]
+    assert refresh_priorities(now=thread.waiting_since + timedelta(hours=2), window=None) == 3
+    thread.refresh_from_db()
+    assert thread.priority == thread.priority_base + 10
+    # windowed: only threads that crossed a step in the last 15 minutes are touched
+    assert refresh_priorities(now=thread.waiting_since + timedelta(hours=4, minutes=5)) >= 1
+    thread.refresh_from_db()
+    assert thread.priority == thread.priority_base + 15 == priority_of(thread, thread.waiting_since + timedelta(hours=4, minutes=5))
+
+
+def test_search_is_scoped_and_safe(inbox, workspace, other_workspace, make_channel):
+    other = make_channel(other_workspace, name="Other")
+    ingest_batch(other, [item("o1", "delivery delivery delivery")])
+    assert [m.external_id for m in search_messages(workspace, "delivery")] == ["c1"]
+    assert list(search_messages(workspace, '" OR * NEAR(')) == []
+    assert list(search_messages(workspace, "")) == []
+
+
+def test_search_follows_edits(inbox, workspace, channel):
+    edited = item("c1", "My parcel came back to the warehouse.", author="max", minutes=10)
+    ingest_batch(channel, [edited])
+    assert [m.external_id for m in search_messages(workspace, "warehouse")] == ["c1"]
+    assert list(search_messages(workspace, "disaster")) == []
+
+
+def test_business_hours_seconds():
+    hours = BusinessHours.parse("UTC", {"0": ["09:00", "17:00"], "1": ["09:00", "17:00"]})
+    friday_night = datetime(2026, 11, 6, 20, 0, tzinfo=UTC)  # a Friday
+    monday_ten = datetime(2026, 11, 9, 10, 0, tzinfo=UTC)
+    assert hours.seconds_between(friday_night, monday_ten) == 3600
+    assert hours.seconds_between(monday_ten, monday_ten + timedelta(days=1)) == 8 * 3600
+
+
+def test_response_times_per_channel_and_teammate(inbox, workspace, team, demo_channel, django_capture_on_commit_callbacks):
+    thread = inbox["question"]
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.reply_to_thread(thread, "Here is how.", by=Actor(user=team["moderator"], via="web"))
+    actions.set_thread_status(thread, "closed", by=Actor(user=team["owner"], via="web"))
+    thread.refresh_from_db()
+    times = thread_times(thread, BusinessHours.of(workspace))
+    assert times["first_response_s"] == (thread.first_response_at - thread.created_at).total_seconds()
+    assert times["first_response_business_s"] <= times["first_response_s"]
+    by_channel = {row["key"]: row for row in response_times(workspace, by="channel")}
+    assert by_channel["instagram"]["first_response"]["count"] == 1
+    by_mate = {row["key"]: row for row in response_times(workspace, by="teammate")}
+    assert by_mate["camille@acme.test"]["first_response"]["count"] == 1
+    assert by_mate["olivia@acme.test"]["resolution"]["count"] == 1
+    overall = response_times(workspace)
+    assert overall[0]["key"] == "all" and overall[0]["resolution"]["count"] == 1
+
+
+def test_routing_keeps_inbox_state(inbox, demo_channel):
+    thread = inbox["question"]
+    assert (thread.last_sentiment, thread.last_intent, thread.lang, thread.unanswered_question) == ("negative", "question", "en", True)
+    ingest_batch(demo_channel, [item("b1", "Try this", author="acme", parent="q1", minutes=2)])
+    thread.refresh_from_db()
+    assert not thread.unanswered_question and thread.priority == 0 and thread.first_response_at
+    assert Thread.objects.get(pk=thread.pk).waiting_since is None
+
+
+def test_fts_triggers_come_back_after_a_table_rebuild(inbox, workspace, demo_channel):
+    from django.db import connection
+
+    from hearth.conversations.search import ensure_sqlite_fts
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's FTS5 triggers only")
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER conversations_message_fts_ai")  # what a table rebuild does
+    ensure_sqlite_fts()
+    ingest_batch(demo_channel, [item("late", "a brand new wording: kaleidoscope", author="zed", minutes=90)])
+    assert [m.external_id for m in search_messages(workspace, "kaleidoscope")] == ["late"]

@@ -1,0 +1,111 @@
+"""The inbox pages: list with filters and counts (query count locked), conversation, actions, roles."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import item
+
+from hearth.channels.ingest import ingest_batch
+from hearth.channels.models import OutboxItem
+
+
+@pytest.fixture
+def logged(client, team):
+    def login(role):
+        client.force_login(team[role])
+        return client
+    return login
+
+
+def test_inbox_lists_threads_with_counts_and_badge(logged, inbox):
+    page = logged("owner").get("/inbox/").content.decode()
+    assert "How do I reset my lamp?" in page and "My order never arrived" in page
+    assert 'data-count="3"' in page  # tab badge: three conversations wait for an answer
+    assert "(3) Inbox" in page
+
+
+def test_filter_to_unanswered_negative_questions(logged, inbox):
+    page = logged("viewer").get("/inbox/?sentiment=negative&intent=question&unanswered=1", HTTP_HX_REQUEST="true").content.decode()
+    assert "How do I reset my lamp?" in page and "My order never arrived" not in page
+    assert "<html" not in page  # htmx gets the list partial only
+
+
+def test_list_query_count_does_not_grow_with_threads(logged, inbox, demo_channel, django_assert_num_queries):
+    client = logged("owner")
+    client.get("/inbox/")  # warm the session
+    with django_assert_num_queries(6):
+        client.get("/inbox/", HTTP_HX_REQUEST="true")
+    ingest_batch(demo_channel, [item(f"n{i}", f"Question number {i}?", author=f"a{i}", minutes=20 + i) for i in range(30)])
+    with django_assert_num_queries(6):
+        client.get("/inbox/", HTTP_HX_REQUEST="true")
+
+
+def test_full_page_query_count_is_fixed(logged, inbox, demo_channel, django_assert_num_queries):
+    client = logged("owner")
+    client.get("/inbox/")
+    ingest_batch(demo_channel, [item(f"n{i}", f"Question number {i}?", author=f"a{i}", minutes=20 + i) for i in range(30)])
+    with django_assert_num_queries(13):
+        client.get("/inbox/?view=unanswered")
+
+
+def test_conversation_view_shows_context_and_actions(logged, inbox, demo_channel):
+    ingest_batch(demo_channel, [item("q2", "And the app crashes too.", author="zoe", minutes=40)])
+    page = logged("moderator").get(f"/inbox/t/{inbox['question'].pk}/").content.decode()
+    assert "How do I reset my lamp?" in page
+    assert "Earlier with this author" in page and "And the app crashes too." in page
+    assert 'data-testid="author-card"' in page and "Send reply" in page and "Spam" in page
+
+
+def test_viewer_sees_no_reply_form_and_cannot_post(logged, inbox):
+    client = logged("viewer")
+    page = client.get(f"/inbox/t/{inbox['question'].pk}/").content.decode()
+    assert "Send reply" not in page and "cannot reply" not in page.lower() or "not reply" in page
+    assert client.post(f"/inbox/t/{inbox['question'].pk}/reply/", {"text": "hi"}).status_code == 403
+    assert not OutboxItem.objects.exists()
+
+
+def test_analyst_cannot_mark_spam_from_the_ui(logged, inbox):
+    assert logged("analyst").post(f"/inbox/t/{inbox['praise'].pk}/status/", {"status": "spam"}).status_code == 403
+    inbox["praise"].refresh_from_db()
+    assert inbox["praise"].status == "open"
+
+
+def test_reply_from_the_page_is_queued_and_shown(logged, inbox, django_capture_on_commit_callbacks):
+    client = logged("moderator")
+    with django_capture_on_commit_callbacks(execute=False):
+        response = client.post(f"/inbox/t/{inbox['question'].pk}/reply/", {"text": "On it!", "key": "abc"}, HTTP_HX_REQUEST="true")
+    assert 'data-status="queued"' in response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        pass
+    client.post(f"/inbox/t/{inbox['question'].pk}/reply/", {"text": "On it!", "key": "abc"}, HTTP_HX_REQUEST="true")
+    assert OutboxItem.objects.count() == 1
+
+
+def test_saved_reply_is_rendered_for_the_thread(logged, inbox):
+    response = logged("moderator").get(f"/inbox/t/{inbox['question'].pk}/saved-reply/?key=default-fr-thanks")
+    assert response.content.decode().startswith("Bonjour ZOE")
+
+
+def test_presence_shows_the_other_teammate_replying(client, inbox, team):
+    thread = inbox["question"]
+    client.force_login(team["moderator"])
+    client.post(f"/inbox/t/{thread.pk}/presence/", {"mode": "replying"})
+    client.force_login(team["owner"])
+    page = client.post(f"/inbox/t/{thread.pk}/presence/", {"mode": "viewing"}).content.decode()
+    assert "is replying" in page and "camille@acme.test" in page
+
+
+def test_bulk_assign_to_me_from_the_list(logged, inbox, team):
+    client = logged("moderator")
+    client.post("/inbox/bulk/", {"ids": [inbox["question"].pk, inbox["praise"].pk], "action": "assign", "value": "me"})
+    inbox["question"].refresh_from_db()
+    assert inbox["question"].assignee == team["moderator"]
+    assert "How do I reset my lamp?" in client.get("/inbox/?view=mine").content.decode()
+
+
+def test_settings_page_is_for_managers(logged, inbox):
+    assert logged("moderator").get("/inbox/settings/").status_code == 403
+    client = logged("owner")
+    client.post("/inbox/settings/", {"timezone": "Europe/Paris", "hours": '{"0": ["08:00", "17:00"]}',
+                                     "handoff_email": "care@acme.test", "handoff_webhook": ""})
+    assert "care@acme.test" in client.get("/inbox/settings/").content.decode()

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from hearth.conversations import views
+
+urlpatterns = [
+    path("", views.inbox, name="inbox"),
+    path("bulk/", views.bulk, name="inbox_bulk"),
+    path("settings/", views.settings_view, name="inbox_settings"),
+    path("outbox/<int:item_id>/retry/", views.retry, name="inbox_retry"),
+    path("t/<int:thread_id>/", views.thread, name="inbox_thread"),
+    path("t/<int:thread_id>/reply/", views.reply, name="inbox_reply"),
+    path("t/<int:thread_id>/outbox/", views.outbox_status, name="inbox_outbox"),
+    path("t/<int:thread_id>/saved-reply/", views.saved_reply, name="inbox_saved_reply"),
+    path("t/<int:thread_id>/assign/", views.assign, name="inbox_assign"),
+    path("t/<int:thread_id>/status/", views.status, name="inbox_status"),
+    path("t/<int:thread_id>/note/", views.note, name="inbox_note"),
+    path("t/<int:thread_id>/tags/", views.tags, name="inbox_tags"),
+    path("t/<int:thread_id>/handoff/", views.handoff, name="inbox_handoff"),
+    path("t/<int:thread_id>/presence/", views.presence, name="inbox_presence"),
+]

@@ -1,0 +1,329 @@
+"""The inbox pages: thin views — parse, access, one action, render (the page or its htmx partial)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from hearth.channels.models import OutboxItem
+from hearth.conversations import actions
+from hearth.conversations.access import access_outbox_item, access_thread
+from hearth.conversations.inbox import (
+    SAVED_VIEWS,
+    InboxFilters,
+    inbox_queryset,
+    view_counts,
+    waiting_count,
+)
+from hearth.conversations.models import (
+    Author,
+    InboxSettings,
+    Message,
+    Tag,
+    Thread,
+    ThreadStatus,
+)
+from hearth.conversations.replies import find_reply, saved_replies
+from hearth.conversations.replies import render as render_reply
+from hearth.core.actions import ActionError
+from hearth.core.actors import Actor
+from hearth.core.models import Membership, User
+from hearth.core.permissions import Perm
+
+PAGE_SIZE = 50
+SENTIMENTS = ("negative", "neutral", "positive")
+INTENTS = ("question", "complaint", "suggestion", "praise", "spam", "other")
+
+
+def _membership(request: HttpRequest) -> Membership:
+    membership = request.membership  # type: ignore[attr-defined]
+    if membership is None:
+        raise PermissionDenied
+    return membership  # type: ignore[no-any-return]
+
+
+def _teammates(membership: Membership) -> list[User]:
+    return [m.user for m in Membership.objects.filter(workspace=membership.workspace).select_related("user").order_by("user__email")
+            if m.can(Perm.REPLY)]
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    membership = _membership(request)
+    workspace = membership.workspace
+    filters = InboxFilters.from_query(request.GET)
+    try:
+        page_number = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        page_number = 1
+    qs = inbox_queryset(workspace, request.user, filters).select_related("channel", "author", "assignee").prefetch_related("tags")  # type: ignore[arg-type]
+    start = (page_number - 1) * PAGE_SIZE
+    rows = list(qs[start : start + PAGE_SIZE + 1])
+    context: dict[str, Any] = {
+        "threads": rows[:PAGE_SIZE],
+        "has_more": len(rows) > PAGE_SIZE,
+        "page_number": page_number,
+        "filters": filters,
+        "query_next": _urlencode(filters.as_query(page=page_number + 1)),
+        "waiting": waiting_count(workspace),
+        "can_reply": membership.can(Perm.REPLY),
+        "can_moderate": membership.can(Perm.MODERATE),
+    }
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "conversations/inbox/_list.html", context)
+    counts = view_counts(workspace, request.user)  # type: ignore[arg-type]
+    context.update({
+        "views": [(key, label, _urlencode({"view": key}) if key != "inbox" else "", counts[key]) for key, label in SAVED_VIEWS],
+        "channels": list(workspace.channels.order_by("name").values_list("slug", "name")),
+        "teammates": _teammates(membership),
+        "tags": list(Tag.objects.filter(workspace=workspace).values_list("name", flat=True)),
+        "statuses": ThreadStatus.choices,
+        "sentiments": SENTIMENTS,
+        "intents": INTENTS,
+    })
+    return render(request, "conversations/inbox/page.html", context)
+
+
+def _urlencode(query: dict[str, str]) -> str:
+    from urllib.parse import urlencode
+
+    return urlencode(query)
+
+
+@login_required
+@require_POST
+def bulk(request: HttpRequest) -> HttpResponse:
+    membership = _membership(request)
+    if not membership.can(Perm.REPLY):
+        raise PermissionDenied
+    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+    op = request.POST.get("action", "")
+    value = request.POST.get("value", "")
+    if op == "assign" and value == "me":
+        value = request.user.email  # type: ignore[union-attr]
+    try:
+        changed = actions.bulk_update_threads(membership.workspace, ids, op, value, by=Actor.from_request(request))
+        messages.success(request, _("%(n)d conversations updated.") % {"n": changed})
+    except ActionError as exc:
+        messages.error(request, str(exc))
+    return redirect(request.POST.get("next") or reverse("inbox"))
+
+
+def _thread_context(request: HttpRequest, membership: Membership, thread: Thread) -> dict[str, Any]:
+    conversation = list(thread.messages.select_related("author").order_by("created_at", "pk")[:200])
+    parent_post = conversation[0] if conversation and conversation[0].external_id == thread.root_external_id else None
+    author = thread.author
+    profile: dict[str, Any] | None = None
+    earlier: list[Message] = []
+    if author is not None:
+        # The same person on other channels: same handle or display name in this workspace.
+        names = [n for n in (author.handle, author.display_name) if n]
+        identities = list(
+            Author.objects.filter(workspace=thread.workspace, is_brand=False)
+            .filter(pk=author.pk) | Author.objects.filter(workspace=thread.workspace, handle__in=names, is_brand=False)
+        ) if names else [author]
+        identity_ids = [a.pk for a in identities]
+        earlier = list(
+            Message.objects.filter(workspace=thread.workspace, author_id__in=identity_ids)
+            .exclude(thread=thread).select_related("channel", "thread").order_by("-created_at")[:10]
+        )
+        reviewed = Message.objects.filter(workspace=thread.workspace, author_id__in=identity_ids, needs_review=True).count()
+        profile = {
+            "author": author,
+            "channels": sorted({a.channel.name for a in Author.objects.filter(pk__in=identity_ids).select_related("channel")}),
+            "message_count": sum(a.message_count for a in identities),
+            "first_seen": min(a.first_seen_at for a in identities),
+            "flagged": reviewed,
+        }
+    settings = InboxSettings.objects.filter(workspace=thread.workspace).first()
+    return {
+        "thread": thread,
+        "conversation": conversation,
+        "parent_post": parent_post,
+        "earlier": earlier,
+        "profile": profile,
+        "notes": list(thread.notes.select_related("author").prefetch_related("mentions")),
+        "outbox": list(_outbox(thread)),
+        "tags": list(thread.tags.values_list("name", flat=True)),
+        "teammates": _teammates(membership),
+        "statuses": ThreadStatus.choices,
+        "saved_replies": saved_replies(thread.workspace),
+        "reply_key": uuid.uuid4().hex,
+        "can_reply": membership.can(Perm.REPLY),
+        "can_moderate": membership.can(Perm.MODERATE),
+        "others": actions.others_present(thread, request.user),  # type: ignore[arg-type]
+        "handoff_ready": bool(settings and (settings.handoff_email or settings.handoff_webhook)),
+        "neighbours": _neighbours(request, membership, thread),
+    }
+
+
+def _neighbours(request: HttpRequest, membership: Membership, thread: Thread) -> dict[str, int | None]:
+    """Previous and next thread of the default inbox, for j/k in the conversation view."""
+    ids = list(inbox_queryset(membership.workspace, request.user, InboxFilters()).values_list("pk", flat=True)[:200])  # type: ignore[arg-type]
+    if thread.pk not in ids:
+        return {"prev": None, "next": ids[0] if ids else None}
+    i = ids.index(thread.pk)
+    return {"prev": ids[i - 1] if i > 0 else None, "next": ids[i + 1] if i + 1 < len(ids) else None}
+
+
+def _outbox(thread: Thread) -> Any:
+    return OutboxItem.objects.filter(workspace=thread.workspace, channel=thread.channel, payload__thread_id=thread.pk).order_by("created_at")
+
+
+@login_required
+def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
+    membership = _membership(request)
+    thread = access_thread(membership, thread_id)
+    actions.touch_presence(thread, request.user, "viewing")  # type: ignore[arg-type]
+    return render(request, "conversations/thread/page.html", _thread_context(request, membership, thread))
+
+
+def _back(thread: Thread) -> HttpResponse:
+    return redirect("inbox_thread", thread_id=thread.pk)
+
+
+@login_required
+@require_POST
+def reply(request: HttpRequest, thread_id: int) -> HttpResponse:
+    membership = _membership(request)
+    thread = access_thread(membership, thread_id, Perm.REPLY)
+    error = ""
+    try:
+        actions.reply_to_thread(thread, request.POST.get("text", ""), by=Actor.from_request(request),
+                                idempotency_key=request.POST.get("key", ""))
+    except ActionError as exc:
+        error = str(exc)
+    if not request.htmx:  # type: ignore[attr-defined]
+        if error:
+            messages.error(request, error)
+        return _back(thread)
+    return render(request, "conversations/thread/_composer.html", {
+        "thread": thread, "outbox": list(_outbox(thread)), "saved_replies": saved_replies(thread.workspace),
+        "reply_key": uuid.uuid4().hex, "error": error, "text": request.POST.get("text", "") if error else "",
+        "can_reply": True,
+    })
+
+
+@login_required
+def outbox_status(request: HttpRequest, thread_id: int) -> HttpResponse:
+    thread = access_thread(_membership(request), thread_id)
+    return render(request, "conversations/thread/_outbox.html", {"thread": thread, "outbox": list(_outbox(thread)), "can_reply": _membership(request).can(Perm.REPLY)})
+
+
+@login_required
+def saved_reply(request: HttpRequest, thread_id: int) -> HttpResponse:
+    """The chosen saved reply, with its variables filled for this thread (plain text)."""
+    thread = access_thread(_membership(request), thread_id, Perm.REPLY)
+    chosen = find_reply(thread.workspace, request.GET.get("key", ""))
+    if chosen is None:
+        raise Http404("No such saved reply.")
+    return HttpResponse(render_reply(chosen.text, thread=thread, agent=request.user), content_type="text/plain; charset=utf-8")  # type: ignore[arg-type]
+
+
+@login_required
+@require_POST
+def retry(request: HttpRequest, item_id: int) -> HttpResponse:
+    item = access_outbox_item(_membership(request), item_id)
+    try:
+        actions.retry_outbox_item(item, by=Actor.from_request(request))
+    except ActionError as exc:
+        messages.error(request, str(exc))
+    return redirect("inbox_thread", thread_id=int(item.payload.get("thread_id", 0))) if item.payload.get("thread_id") else redirect("inbox")
+
+
+def _act(request: HttpRequest, thread_id: int, do: Any, done: str) -> HttpResponse:
+    membership = _membership(request)
+    thread = access_thread(membership, thread_id, Perm.REPLY)
+    try:
+        do(thread, Actor.from_request(request))
+        messages.success(request, done)
+    except ActionError as exc:
+        messages.error(request, str(exc))
+    if request.POST.get("next") == "inbox":
+        return redirect("inbox")
+    return _back(thread)
+
+
+@login_required
+@require_POST
+def assign(request: HttpRequest, thread_id: int) -> HttpResponse:
+    def do(thread: Thread, by: Actor) -> None:
+        email = request.POST.get("assignee", "")
+        if email == "me":
+            email = request.user.email  # type: ignore[union-attr]
+        user = User.objects.filter(email=email, memberships__workspace=thread.workspace).first() if email else None
+        if email and user is None:
+            raise ActionError(_("This teammate is not a member of the workspace."))
+        actions.assign_thread(thread, user, by=by)
+
+    return _act(request, thread_id, do, _("Assignment saved."))
+
+
+@login_required
+@require_POST
+def status(request: HttpRequest, thread_id: int) -> HttpResponse:
+    return _act(request, thread_id, lambda t, by: actions.set_thread_status(t, request.POST.get("status", ""), by=by),
+                _("Status changed."))
+
+
+@login_required
+@require_POST
+def note(request: HttpRequest, thread_id: int) -> HttpResponse:
+    return _act(request, thread_id, lambda t, by: actions.add_note(t, request.POST.get("text", ""), by=by), _("Note added."))
+
+
+@login_required
+@require_POST
+def tags(request: HttpRequest, thread_id: int) -> HttpResponse:
+    add = [t for t in request.POST.get("add", "").split(",") if t.strip()]
+    remove = request.POST.getlist("remove")
+    return _act(request, thread_id, lambda t, by: actions.tag_thread(t, add=add, remove=remove, by=by), _("Tags saved."))
+
+
+@login_required
+@require_POST
+def handoff(request: HttpRequest, thread_id: int) -> HttpResponse:
+    return _act(request, thread_id, lambda t, by: actions.hand_off_thread(t, note=request.POST.get("note", ""), by=by),
+                _("Handed off to customer service."))
+
+
+@login_required
+@require_POST
+def presence(request: HttpRequest, thread_id: int) -> HttpResponse:
+    thread = access_thread(_membership(request), thread_id)
+    others = actions.touch_presence(thread, request.user, request.POST.get("mode", "viewing"))  # type: ignore[arg-type]
+    return render(request, "conversations/thread/_presence.html", {"others": others})
+
+
+@login_required
+def settings_view(request: HttpRequest) -> HttpResponse:
+    membership = _membership(request)
+    if not membership.can(Perm.MANAGE_CHANNELS):
+        raise PermissionDenied
+    settings, _created = InboxSettings.objects.get_or_create(workspace=membership.workspace)
+    if request.method == "POST":
+        try:
+            hours = json.loads(request.POST.get("hours", "{}") or "{}")
+        except json.JSONDecodeError:
+            messages.error(request, _("Opening hours must be JSON such as {\"0\": [\"09:00\", \"18:00\"]}."))
+            return redirect("inbox_settings")
+        try:
+            actions.update_inbox_settings(
+                membership.workspace, by=Actor.from_request(request), timezone=request.POST.get("timezone", ""), hours=hours,
+                handoff_email=request.POST.get("handoff_email", ""), handoff_webhook=request.POST.get("handoff_webhook", ""),
+            )
+            messages.success(request, _("Inbox settings saved."))
+        except ActionError as exc:
+            messages.error(request, str(exc))
+        return redirect("inbox_settings")
+    return render(request, "conversations/settings.html", {"settings": settings, "hours_json": json.dumps(settings.hours, indent=1)})
