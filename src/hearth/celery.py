@@ -57,6 +57,10 @@ PERIODIC = {
         "task": "hearth.listening.tasks.send_due_alerts",
         "schedule": timedelta(seconds=30),
     },
+    "moderation-expire-sanctions": {
+        "task": "hearth.moderation.tasks.expire_sanctions",
+        "schedule": timedelta(minutes=5),
+    },
     "inbox-priority-refresh": {
         "task": "hearth.conversations.tasks.refresh_priorities",
         "schedule": timedelta(minutes=5),

@@ -55,7 +55,8 @@ def browser() -> Iterator[Any]:
 def page(browser: Any) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    # Generous: CI has two cores and runs the server, the browser and the test on them.
+    page.set_default_timeout(30_000)
     yield page
     context.close()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -78,9 +79,13 @@ def test_detector_opens_a_crisis_room_the_team_answers(page, live_server, spike,
     page.get_by_role("button", name="Mark communicating").click()
     page.wait_for_function("document.querySelector('[data-testid=crisis-status]').innerText === 'communicating'")
     page.get_by_label("Acknowledge publicly that we have seen the problem").check()
-    page.wait_for_timeout(300)
+    deadline = time.monotonic() + 30  # the checkbox posts in the background: wait for it to land
+    while True:
+        room.refresh_from_db()
+        if room.checklist == {"acknowledge": True} or time.monotonic() > deadline:
+            break
+        page.wait_for_timeout(100)
     screenshot("crisis-room-communicating")
-    room.refresh_from_db()
     assert room.status == "communicating" and room.checklist == {"acknowledge": True}
     assert AuditEvent.objects.filter(action="crisis.status", target_id=str(room.pk), actor__email="olivia@acme.test").exists()
 

@@ -56,7 +56,7 @@ def test_login_switch_workspace_and_see_live_counts(page, live_server, demo, scr
     assert created > 0
     page.wait_for_function(
         f"parseInt(document.querySelector('[data-testid=total-messages]').innerText.replace(/\\D/g, '')) >= {before + created}",
-        timeout=15_000,
+        timeout=30_000,
     )
     assert _total(page) == before + created
     screenshot("dashboard-after-trickle")

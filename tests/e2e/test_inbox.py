@@ -87,7 +87,7 @@ def test_triage_reply_with_saved_reply_and_collision(page, browser, live_server,
     # A second teammate opens the same conversation in another browser session.
     other = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
     sam = other.new_page()
-    sam.set_default_timeout(10_000)
+    sam.set_default_timeout(30_000)
     try:
         login(sam, base, SAM_EMAIL, SAM_PASSWORD)
         sam.goto(thread_url)
@@ -97,7 +97,7 @@ def test_triage_reply_with_saved_reply_and_collision(page, browser, live_server,
         page.wait_for_function("document.getElementById('reply-text').value.length > 20")
         text = page.locator("#reply-text").input_value()
         assert "{{" not in text and text.startswith("Hi ") and "Lumio" in text
-        sam.wait_for_selector("text=Camille is replying…", timeout=15_000)
+        sam.wait_for_selector("text=Camille is replying…", timeout=30_000)
         screenshot("thread-collision-camille-side")
         sam.screenshot(path="var/screenshots/thread-collision-seen-by-sam.png", full_page=True)
 
@@ -114,7 +114,7 @@ def test_triage_reply_with_saved_reply_and_collision(page, browser, live_server,
 
         # …then the worker sends it; the page polls and shows it sent.
         outbox.send(item.pk)
-        page.wait_for_selector("[data-testid=outbox] [data-status=sent]", timeout=15_000)
+        page.wait_for_selector("[data-testid=outbox] [data-status=sent]", timeout=30_000)
         page.reload()
         assert page.locator(".msg.brand").filter(has_text=text[:30]).count() == 1
         screenshot("thread-reply-sent")

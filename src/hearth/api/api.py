@@ -13,6 +13,7 @@ from hearth.conversations.api import router as conversations_router
 from hearth.core.actions import ActionError
 from hearth.core.api import router as core_router
 from hearth.listening.api import router as listening_router
+from hearth.moderation.api import router as moderation_router
 
 api = NinjaAPI(
     title="Hearth API",
@@ -26,6 +27,7 @@ api.add_router("", channels_router)
 api.add_router("", conversations_router)
 api.add_router("", listening_router)
 api.add_router("", analysis_router)
+api.add_router("", moderation_router)
 
 
 @api.exception_handler(PermissionDenied)

@@ -13,7 +13,7 @@ from typing import Any
 from hearth.bench.runner import peak_rss_mb
 
 
-def child(messages: int, batch: int) -> dict[str, Any]:
+def child(messages: int, batch: int, rules: int = 0) -> dict[str, Any]:
     from django.core.management import call_command
 
     from hearth.channels.actions import create_channel
@@ -29,6 +29,14 @@ def child(messages: int, batch: int) -> dict[str, Any]:
     for slug, item in generate_messages(messages, start=datetime(2026, 1, 1, tzinfo=UTC)):
         stream[slug].append(item)
     channels = {slug: create_channel(workspace, name=slug, slug=slug, kind="import", by=actor)[0] for slug in stream}
+    if rules:  # moderation rules, compiled once before the clock starts like a warm worker
+        from hearth.moderation.actions import save_rule
+        from hearth.moderation.bench import realistic_rules
+        from hearth.moderation.rules import rules_for
+
+        for rule in realistic_rules(rules):
+            save_rule(workspace, rule, by=actor)
+        rules_for(workspace.pk)
     from hearth.analysis import analyze_batch
 
     analyze_batch(["warm-up: load the analysis models before the clock starts"])
@@ -40,6 +48,7 @@ def child(messages: int, batch: int) -> dict[str, Any]:
     elapsed = time.perf_counter() - started
     ceiling = _executemany_ceiling(stream)
     return {
+        "rules": rules,
         "messages": created,
         "seconds": round(elapsed, 3),
         "messages_per_s": round(created / elapsed, 1),

@@ -223,7 +223,7 @@ def ingest_batch(
 def _store(channel: Channel, batch: list[Item], cursor: str | None, report: IngestReport) -> None:
     from hearth.conversations.routing import route
     from hearth.listening.counting import count
-    from hearth.moderation.hooks import apply_rules
+    from hearth.moderation.hooks import apply_rules, apply_rules_after_insert
 
     now = timezone.now()
     ids = [it.external_id for it in batch]
@@ -269,6 +269,7 @@ def _store(channel: Channel, batch: list[Item], cursor: str | None, report: Inge
     apply_rules(channel, messages)
     insert_rows(Message, messages)
     _read_back_pks(Message.objects.filter(channel=channel), "external_id", messages)
+    apply_rules_after_insert(channel, messages)
     _link_parents(channel, new_items)
     _count_authors(authors, new_items)
     route(channel, list(threads.values()), messages)

@@ -76,6 +76,11 @@ def load_demo(*, now: datetime, on_progress: Callable[[str, int, int], None] | N
                 if on_progress:
                     on_progress(spec.name, done, total)
         _replay_listening(workspace, now=now)
+        # Moderation: the starter netiquette, and the people behind several identities.
+        from hearth.moderation.actions import ensure_netiquette, import_person_links
+
+        ensure_netiquette(workspace)
+        import_person_links(workspace, community.person_links, by=actor)
         loaded.append(workspace)
     return loaded
 

@@ -21,6 +21,7 @@ class Command(HearthCommand):
         ingest.add_argument("--messages", type=int, default=200_000)
         ingest.add_argument("--batch", type=int, default=1000)
         ingest.add_argument("--runs", type=int, default=3)
+        ingest.add_argument("--rules", type=int, default=0, help="moderation rules in the workspace (the target: 50 cost ≤ 20%%)")
         analyze = sub.add_parser("analyze", help="The analysis engine on one core (median of 3).")
         analyze.add_argument("--messages", type=int, default=100_000)
         inbox = sub.add_parser("inbox", help="Inbox views and full-text search on a generated workspace (p95).")
@@ -42,16 +43,18 @@ class Command(HearthCommand):
         from hearth.bench.ingest import child
 
         if options["child"]:
-            self.stdout.write(json.dumps(child(options["messages"], options["batch"])))
+            self.stdout.write(json.dumps(child(options["messages"], options["batch"], options["rules"])))
             return
         console = Console(stderr=options["json"])
         runs = []
         for run in range(options["runs"]):
             with console.status(f"Run {run + 1}/{options['runs']}: ingesting {options['messages']:,} messages…"):
-                runs.append(run_child(["ingest", "--messages", str(options["messages"]), "--batch", str(options["batch"])]))
+                runs.append(run_child(["ingest", "--messages", str(options["messages"]), "--batch", str(options["batch"]),
+                                       "--rules", str(options["rules"])]))
         result = {
             "scenario": "ingest",
             "messages": options["messages"],
+            "rules": options["rules"],
             "runs": len(runs),
             "messages_per_s": median_of(runs, "messages_per_s"),
             "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
@@ -78,6 +81,13 @@ class Command(HearthCommand):
             self.stdout.write(json.dumps(child(options["messages"], options["repeat"])))
             return
         result = report(options["messages"], options["repeat"], json=options["json"])
+        if options["json"]:
+            self.stdout.write(json.dumps(result))
+
+    def _analyze(self, options: dict[str, Any]) -> None:
+        from hearth.analysis.bench import bench_analyze
+
+        result = bench_analyze(options["messages"], json=options["json"])
         if options["json"]:
             self.stdout.write(json.dumps(result))
 

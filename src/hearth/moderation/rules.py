@@ -1,0 +1,404 @@
+"""The rules engine: a workspace's rules compiled once, evaluated per batch with few passes.
+
+Compilation (cached per process, keyed by the workspace's `rules_token`, which every rule
+change renews in the same transaction) turns each rule into numeric thresholds and one regular
+expression. Evaluation of a batch then costs:
+- one scan of the batch's joined text for *all* rules' watched words (one alternation; each hit
+  is mapped back to the rules that watch that word),
+- one scan for *all* rules' patterns (one alternation: a message with no hit cannot match any
+  pattern rule), then a per-message search, only for the few candidate messages, per rule,
+- one scan for links, and numpy comparisons for the scores,
+- one query for authors' first-seen dates and one for their recent messages, only when a rule
+  needs them.
+A match that would straddle two messages of the joined text is re-checked message by message,
+so joining never changes the answer.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from bisect import bisect_right
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+
+from hearth.core.actions import ActionError
+
+SEP = "\n\x00\n"
+TOKEN_RE = re.compile(r"\w+")
+LINK_RE = re.compile(r"https?://|www\.[a-z0-9-]+\.[a-z]", re.IGNORECASE)
+MAX_PATTERN = 500
+MAX_WORDS = 2000
+
+
+@dataclass(frozen=True)
+class RuleHit:
+    rule_id: int | None
+    name: str
+    article: str
+    actions: tuple[str, ...]
+    reply_text: str
+
+
+@dataclass
+class CompiledRule:
+    rule_id: int | None
+    name: str
+    article: str
+    actions: tuple[str, ...]
+    reply_text: str
+    stop: bool
+    min_abuse: float | None
+    abuse_kinds: frozenset[str]
+    min_spam: float | None
+    words: tuple[str, ...]
+    pattern: re.Pattern[str] | None
+    has_link: bool | None
+    new_member_days: int | None
+    max_rate_per_hour: int | None
+    channels: frozenset[int]
+    sources: tuple[str, ...] = ()  # the pattern lines, for the batch-wide prefilter
+
+    def hit(self) -> RuleHit:
+        return RuleHit(self.rule_id, self.name, self.article, self.actions, self.reply_text)
+
+
+@dataclass
+class CompiledRules:
+    token: str
+    queue_flagged: bool
+    rules: list[CompiledRule]
+    words_re: re.Pattern[str] | None = None  # phrases and words with non-word characters
+    rules_of_word: dict[str, list[int]] = field(default_factory=dict)  # word → indexes in rules
+    tokens: frozenset[str] = frozenset()  # plain words, matched by set look-up on each text's tokens
+    any_pattern: re.Pattern[str] | None = None  # every rule's patterns: the candidates' prefilter
+
+    @property
+    def needs_authors(self) -> bool:
+        return any(r.new_member_days is not None for r in self.rules)
+
+    @property
+    def needs_rate(self) -> bool:
+        return any(r.max_rate_per_hour is not None for r in self.rules)
+
+
+def split_lines(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def word_regex(word: str) -> str:
+    # (?<!\w)…(?!\w) rather than \b: a watched "$$$" or "c*nnard" has no word boundary.
+    return r"(?<!\w)" + re.escape(word.lower()) + r"(?!\w)"
+
+
+def check_patterns(patterns: Sequence[str], *, field_name: str = "patterns") -> None:
+    """ActionError naming the field and the line of the first bad pattern."""
+    for number, pattern in enumerate(patterns, 1):
+        if len(pattern) > MAX_PATTERN:
+            raise ActionError(f"{field_name}, line {number}: the pattern is {len(pattern)} characters long; at most {MAX_PATTERN} are accepted.")
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ActionError(
+                f"{field_name}, line {number}: '{pattern}' is not a valid regular expression ({exc}). "
+                "Fix it, or escape special characters such as ( [ * + ? with a backslash."
+            ) from None
+
+
+def alternation(patterns: Sequence[str]) -> re.Pattern[str]:
+    """The patterns joined in one alternation. Numbered back-references are shifted by the groups
+    of the alternatives before them, so `(.)\\1{5,}` still means "a character repeated" when joined."""
+    parts = []
+    offset = 0
+    for p in patterns:
+        parts.append(f"(?:{_renumbered(p, offset)})")
+        offset += re.compile(p).groups
+    return re.compile("|".join(parts), re.IGNORECASE)
+
+
+def _renumbered(pattern: str, offset: int) -> str:
+    """Shift numbered back-references by the groups of the alternatives before this one."""
+    if not offset:
+        return pattern
+    return re.sub(r"\\([1-9])", lambda m: "\\" + str(int(m.group(1)) + offset), pattern)
+
+
+def compile_patterns(patterns: Sequence[str], *, field_name: str = "patterns") -> re.Pattern[str] | None:
+    """One alternation of the patterns, or ActionError naming the field and the line of a bad one."""
+    if not patterns:
+        return None
+    check_patterns(patterns, field_name=field_name)
+    try:
+        return alternation(patterns)
+    except re.error as exc:  # e.g. two lines define the same group name
+        raise ActionError(f"{field_name}: the patterns cannot be combined ({exc}); give each named group a distinct name.") from None
+
+
+def compile_rule(rule: Any) -> CompiledRule:
+    """A Rule (model or any object with the same attributes) → CompiledRule; validates it."""
+    words = tuple(dict.fromkeys(w.lower() for w in split_lines(rule.words)))
+    if len(words) > MAX_WORDS:
+        raise ActionError(f"words: {len(words)} watched words; at most {MAX_WORDS} per rule are accepted.")
+    return CompiledRule(
+        rule_id=rule.pk,
+        name=rule.name,
+        article=rule.article or "",
+        actions=tuple(rule.actions or ()),
+        reply_text=rule.reply_text or "",
+        stop=bool(rule.stop),
+        min_abuse=rule.min_abuse,
+        abuse_kinds=frozenset(rule.abuse_kinds or ()),
+        min_spam=rule.min_spam,
+        words=words,
+        pattern=compile_patterns(split_lines(rule.patterns)),
+        sources=tuple(split_lines(rule.patterns)),
+        has_link=rule.has_link,
+        new_member_days=rule.new_member_days,
+        max_rate_per_hour=rule.max_rate_per_hour,
+        channels=frozenset(int(c) for c in (rule.channels or ())),
+    )
+
+
+def build(rules: Sequence[CompiledRule], *, token: str = "", queue_flagged: bool = True) -> CompiledRules:
+    compiled = CompiledRules(token=token, queue_flagged=queue_flagged, rules=list(rules))
+    rules_of_word: dict[str, list[int]] = defaultdict(list)
+    for index, rule in enumerate(compiled.rules):
+        for word in rule.words:
+            rules_of_word[word].append(index)
+    sources = list(dict.fromkeys(p for rule in compiled.rules for p in rule.sources))
+    if sources:
+        try:
+            compiled.any_pattern = alternation(sources)
+        except re.error:  # group names repeated across rules: no prefilter, each rule scans alone
+            compiled.any_pattern = None
+    if rules_of_word:
+        compiled.rules_of_word = dict(rules_of_word)
+        # A plain word is found by tokenising each text once and looking tokens up in a set, far
+        # cheaper than a 500-way alternation tried at every position.
+        compiled.tokens = frozenset(w for w in rules_of_word if TOKEN_RE.fullmatch(w))
+        phrases = sorted((w for w in rules_of_word if w not in compiled.tokens), key=len, reverse=True)
+        if phrases:  # longest first: "free money" must win over "free" at the same position
+            compiled.words_re = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in phrases) + r")(?!\w)", re.IGNORECASE)
+    return compiled
+
+
+_cache: dict[int, CompiledRules] = {}
+_lock = threading.Lock()
+
+
+def rules_for(workspace_id: int) -> CompiledRules:
+    """The workspace's enabled rules, compiled; recompiled only when `rules_token` changed."""
+    from hearth.moderation.models import ModerationSettings, Rule
+
+    row = ModerationSettings.objects.filter(workspace_id=workspace_id).values_list("rules_token", "queue_flagged").first()
+    token, queue_flagged = row if row else ("", True)
+    cached = _cache.get(workspace_id)
+    if cached is not None and cached.token == token and cached.queue_flagged == queue_flagged:
+        return cached
+    if not token:  # no rule was ever saved
+        return build([], queue_flagged=queue_flagged)
+    rules = [compile_rule(r) for r in Rule.objects.filter(workspace_id=workspace_id, enabled=True).order_by("position", "id")]
+    compiled = build(rules, token=token, queue_flagged=queue_flagged)
+    with _lock:
+        _cache[workspace_id] = compiled
+    return compiled
+
+
+def _scan(pattern: re.Pattern[str], texts: list[str], joined: str, starts: list[int]) -> dict[int, list[str]]:
+    """{message index: matched strings} for `pattern` over the batch, scanning the joined text once."""
+    found: dict[int, list[str]] = defaultdict(list)
+    recheck: set[int] = set()
+    for m in pattern.finditer(joined):
+        i = bisect_right(starts, m.start()) - 1
+        end_of_i = starts[i] + len(texts[i])
+        if m.start() >= end_of_i:  # inside a separator
+            recheck.add(i)
+            if i + 1 < len(texts):
+                recheck.add(i + 1)
+            continue
+        if m.end() > end_of_i:  # straddles two messages: decide each on its own text
+            recheck.update(range(i, min(len(texts), bisect_right(starts, m.end()))))
+            continue
+        found[i].append(m.group(0))
+    for i in recheck:
+        found.pop(i, None)
+        hits = [m.group(0) for m in pattern.finditer(texts[i])]
+        if hits:
+            found[i] = hits
+    return found
+
+
+def evaluate(
+    compiled: CompiledRules,
+    messages: Sequence[Any],
+    *,
+    channel_id: int,
+    first_seen: dict[int, datetime] | Callable[[set[int]], dict[int, datetime]] | None = None,
+    recent: dict[int, list[datetime]] | None = None,
+    now: datetime | None = None,
+) -> list[list[RuleHit]]:
+    """The rules each message matches, in rule order (a `stop` rule ends the list).
+
+    `first_seen` (author id → first seen, or a loader called with the author ids still in
+    question) and `recent` (author id → times of their messages, the message itself included)
+    are needed only by new-member and rate conditions; see `context_for`.
+    """
+    n = len(messages)
+    result: list[list[RuleHit]] = [[] for _ in range(n)]
+    if n == 0 or not compiled.rules:
+        return result
+    texts = [m.text or "" for m in messages]
+    joined = SEP.join(texts)
+    starts: list[int] = []
+    position = 0
+    for text in texts:
+        starts.append(position)
+        position += len(text) + len(SEP)
+    abuse = np.fromiter((m.abuse_score for m in messages), dtype=np.float64, count=n)
+    spam = np.fromiter((m.spam_score for m in messages), dtype=np.float64, count=n)
+    kinds = np.array([m.abuse_kind or "" for m in messages], dtype=object)
+    brand = np.fromiter((bool(m.from_brand) for m in messages), dtype=bool, count=n)
+
+    word_hits: dict[int, np.ndarray] = {}
+
+    def mark(i: int, word: str) -> None:
+        for r in compiled.rules_of_word.get(word, ()):
+            mask = word_hits.get(r)
+            if mask is None:
+                mask = word_hits[r] = np.zeros(n, dtype=bool)
+            mask[i] = True
+
+    if compiled.tokens:
+        tokens = compiled.tokens
+        findall = TOKEN_RE.findall
+        for i, text in enumerate(texts):
+            found = tokens.intersection(findall(text.lower()))
+            for word in found:
+                mark(i, word)
+    if compiled.words_re is not None:
+        for i, words in _scan(compiled.words_re, texts, joined, starts).items():
+            for word in words:
+                mark(i, word.lower())
+    links: np.ndarray | None = None
+    if any(r.has_link is not None for r in compiled.rules):
+        links = np.zeros(n, dtype=bool)
+        for i in _scan(LINK_RE, texts, joined, starts):
+            links[i] = True
+    seen_cache: dict[int, datetime | None] = {}
+    rates: np.ndarray | None = None
+    if compiled.needs_rate:
+        rates = np.zeros(n, dtype=np.int64)
+        ordered_times = {a: sorted(t) for a, t in (recent or {}).items()}
+        for i, m in enumerate(messages):
+            times = ordered_times.get(m.author_id) or [m.created_at]
+            rates[i] = bisect_right(times, m.created_at) - bisect_right(times, m.created_at - timedelta(hours=1))
+
+    pattern_candidates: np.ndarray | None = None
+    alive = ~brand  # the brand's own messages are never moderated
+    zeros = np.zeros(n, dtype=bool)
+    for index, rule in enumerate(compiled.rules):
+        if rule.channels and channel_id not in rule.channels:
+            continue
+        mask = alive.copy()
+        if rule.min_abuse is not None:
+            mask &= abuse >= rule.min_abuse
+        if rule.abuse_kinds:
+            mask &= np.isin(kinds, list(rule.abuse_kinds))
+        if rule.min_spam is not None:
+            mask &= spam >= rule.min_spam
+        if rule.has_link is not None and links is not None:
+            mask &= links if rule.has_link else ~links
+        if rule.words:
+            mask &= word_hits.get(index, zeros)
+        if rule.max_rate_per_hour is not None and rates is not None:
+            mask &= rates > rule.max_rate_per_hour
+        if not mask.any():
+            continue
+        if rule.pattern is not None:
+            if pattern_candidates is None:
+                pattern_candidates = np.zeros(n, dtype=bool)
+                if compiled.any_pattern is not None:
+                    for i in _scan(compiled.any_pattern, texts, joined, starts):
+                        pattern_candidates[i] = True
+                else:
+                    pattern_candidates[:] = True
+            mask &= pattern_candidates
+            for i in np.flatnonzero(mask):
+                if rule.pattern.search(texts[i]) is None:
+                    mask[i] = False
+        if rule.new_member_days is not None and mask.any():
+            # Last, on the few messages still in question: it may cost a query.
+            candidates = np.flatnonzero(mask)
+            seen = _first_seen(first_seen, {messages[i].author_id for i in candidates}, seen_cache)
+            window = timedelta(days=rule.new_member_days)
+            for i in candidates:
+                m = messages[i]
+                since = seen.get(m.author_id)
+                if since is not None and since <= (now or m.created_at) - window:
+                    mask[i] = False
+            if not mask.any():
+                continue
+        hit = rule.hit()
+        for i in np.flatnonzero(mask):
+            result[i].append(hit)
+        if rule.stop:
+            alive &= ~mask
+    return result
+
+
+def _first_seen(source: Any, author_ids: set[int], cache: dict[int, datetime | None]) -> dict[int, datetime | None]:
+    if not callable(source):
+        return source or {}
+    missing = author_ids.difference(cache)
+    if missing:
+        found = source(missing)
+        cache.update({a: found.get(a) for a in missing})
+    return cache
+
+
+def context_for(
+    compiled: CompiledRules, messages: Sequence[Any], *, stored: bool = False
+) -> tuple[Callable[[set[int]], dict[int, datetime]] | None, dict[int, list[datetime]] | None]:
+    """The author facts new-member and rate conditions need: a first-seen loader (queried only
+    for the messages still in question) and recent times (one count, then times of busy authors)."""
+    from django.db.models import Count
+
+    from hearth.conversations.models import Author, Message
+
+    author_ids = {m.author_id for m in messages}
+    first_seen: Callable[[set[int]], dict[int, datetime]] | None = None
+    recent: dict[int, list[datetime]] | None = None
+    if compiled.needs_authors and author_ids:
+        def first_seen(ids: set[int]) -> dict[int, datetime]:
+            found = dict(Author.objects.filter(pk__in=ids).values_list("pk", "first_seen_at"))
+            if not stored:
+                # A brand-new author's row says when this batch first saw them: that is new.
+                for m in messages:
+                    if m.author_id in ids and (found.get(m.author_id) is None or m.created_at < found[m.author_id]):
+                        found[m.author_id] = m.created_at
+            return found
+    if compiled.needs_rate and author_ids:
+        earliest = min(m.created_at for m in messages) - timedelta(hours=1)
+        latest = max(m.created_at for m in messages)
+        own = {m.pk for m in messages if m.pk is not None}
+        recent = defaultdict(list)
+        rows = Message.objects.filter(author_id__in=author_ids, created_at__gt=earliest, created_at__lte=latest)
+        # Only authors who could pass the lowest rate threshold need their times (a cheap count
+        # first: most authors write a few messages a day).
+        lowest = min(r.max_rate_per_hour for r in compiled.rules if r.max_rate_per_hour is not None)
+        in_batch = Counter(m.author_id for m in messages)
+        counts = dict(rows.values("author_id").annotate(n=Count("id")).values_list("author_id", "n"))
+        busy = [a for a in author_ids if counts.get(a, 0) + in_batch[a] > lowest]
+        if busy:
+            for pk, author_id, created_at in rows.filter(author_id__in=busy).values_list("pk", "author_id", "created_at"):
+                if pk not in own:
+                    recent[author_id].append(created_at)
+        for m in messages:  # the batch's messages count too, each one including itself
+            recent[m.author_id].append(m.created_at)
+    return first_seen, recent
+

@@ -1,0 +1,425 @@
+"""Moderation pages: thin views — parse, access, one action, render (page or htmx partial)."""
+
+from __future__ import annotations
+
+import csv
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from hearth.analysis.engine import ABUSE_KINDS
+from hearth.channels.models import Channel
+from hearth.conversations.models import Author, Message
+from hearth.core.actions import ActionError
+from hearth.core.actors import Actor
+from hearth.core.models import Membership, Workspace
+from hearth.moderation import actions
+from hearth.moderation.access import (
+    access_appeal,
+    access_author,
+    access_entry,
+    access_rule,
+    access_sanction,
+    access_todo,
+    check_moderator,
+)
+from hearth.moderation.models import (
+    OPEN_STATUSES,
+    Appeal,
+    AppealStatus,
+    EnforcementTodo,
+    HiddenMessage,
+    ModerationEvent,
+    NetiquetteVersion,
+    QueueEntry,
+    Rule,
+    RuleAction,
+    Sanction,
+    SanctionKind,
+    SanctionStatus,
+    TodoStatus,
+    person_key_of,
+)
+
+PAGE_SIZE = 100
+REASONS = ("abuse", "spam", "rule")
+DEFAULT_SUGGESTION = {
+    "en": "Thank you for telling us. We hear your criticism and we are looking into it; we will come back to you here.",
+    "fr": "Merci de nous l'avoir signalé. Nous entendons votre critique et nous regardons ce qui s'est passé ; nous revenons vers vous ici.",
+}
+
+
+def _mod(request: HttpRequest) -> Membership:
+    return check_moderator(request.membership)  # type: ignore[attr-defined]
+
+
+def _suggestions(workspace: Workspace) -> list[dict[str, str]]:
+    """Saved replies to suggest instead of hiding criticism (the inbox's, or a default text)."""
+    try:
+        from hearth.conversations.models import SavedReply
+    except ImportError:  # pragma: no cover - the inbox app always ships it
+        SavedReply = None  # noqa: N806
+    found = []
+    if SavedReply is not None:
+        found = [{"title": r.title, "lang": r.lang, "text": r.text} for r in SavedReply.objects.filter(workspace=workspace)[:20]]
+    return found or [{"title": _("Acknowledge the criticism"), "lang": lang, "text": text} for lang, text in DEFAULT_SUGGESTION.items()]
+
+
+@login_required
+def queue(request: HttpRequest) -> HttpResponse:
+    membership = _mod(request)
+    workspace = membership.workspace
+    reason = request.GET.get("reason", "")
+    status = request.GET.get("status", "open")
+    entries = QueueEntry.objects.filter(workspace=workspace).select_related("message__author", "message__channel")
+    entries = entries.filter(status="escalated") if status == "escalated" else entries.filter(status__in=OPEN_STATUSES)
+    if reason in REASONS:
+        entries = entries.filter(reason=reason)
+    rows = list(entries[:PAGE_SIZE])
+    for entry in rows:
+        entry.criticism = actions.is_criticism(entry.message)  # type: ignore[attr-defined]
+    version = actions.ensure_netiquette(workspace)
+    context = {
+        "entries": rows, "reason": reason, "status": status, "reasons": REASONS,
+        "counts": {r: QueueEntry.objects.filter(workspace=workspace, status__in=OPEN_STATUSES, reason=r).count() for r in REASONS},
+        "open_todos": EnforcementTodo.objects.filter(workspace=workspace, status=TodoStatus.OPEN).count(),
+        "pending_appeals": Appeal.objects.filter(workspace=workspace, status=AppealStatus.PENDING).count(),
+        "articles": sorted(version.articles.items(), key=lambda kv: int(kv[0])), "suggestions": _suggestions(workspace),
+        "reply_key": uuid.uuid4().hex,
+    }
+    template = "moderation/queue/_entries.html" if request.htmx else "moderation/queue/page.html"  # type: ignore[attr-defined]
+    return render(request, template, context)
+
+
+def _back_to_queue(request: HttpRequest) -> HttpResponse:
+    target = request.POST.get("next", "")
+    if target.startswith("/moderation/"):
+        return redirect(target)
+    return redirect("moderation_queue")
+
+
+@login_required
+@require_POST
+def entry_action(request: HttpRequest, entry_id: int, verb: str) -> HttpResponse:
+    entry = access_entry(_mod(request), entry_id)
+    by = Actor.from_request(request)
+    post = request.POST
+    try:
+        if verb == "approve":
+            actions.approve(entry, by=by)
+            done = _("Approved: the message stays visible.")
+        elif verb == "hide":
+            actions.hide_entry(entry, by=by, article=post.get("article", ""), justification=post.get("justification", ""))
+            done = _("Message hidden.")
+        elif verb == "escalate":
+            actions.escalate(entry, by=by, note=post.get("note", ""))
+            done = _("Escalated.")
+        elif verb == "reply":
+            actions.reply_entry(entry, post.get("text", ""), by=by, idempotency_key=post.get("key", ""))
+            done = _("Reply queued.")
+        elif verb == "sanction":
+            sanction = actions.sanction_entry(entry, by=by, article=post.get("article", ""), reason=post.get("reason", ""),
+                                              hide=post.get("hide") == "on", justification=post.get("justification", ""))
+            done = _("Sanction applied: %(kind)s.") % {"kind": sanction.get_kind_display()}
+        elif verb in ("confirm", "overturn"):
+            actions.judge_label(entry, confirm=verb == "confirm", by=by)
+            done = _("Label decision recorded.")
+        else:
+            raise Http404("No such action.")
+        messages.success(request, done)
+    except ActionError as exc:
+        messages.error(request, str(exc))
+    return _back_to_queue(request)
+
+
+@login_required
+@require_POST
+def bulk(request: HttpRequest) -> HttpResponse:
+    membership = _mod(request)
+    ids = [int(i) for i in request.POST.getlist("entry") if i.isdigit()]
+    try:
+        changed = actions.bulk(membership.workspace, ids, request.POST.get("verb", ""), by=Actor.from_request(request),
+                               article=request.POST.get("article", ""), justification=request.POST.get("justification", ""))
+        messages.success(request, _("%(count)s messages updated.") % {"count": changed})
+    except ActionError as exc:
+        messages.error(request, str(exc))
+    return _back_to_queue(request)
+
+
+# --- rules --------------------------------------------------------------------------------------
+
+@login_required
+def rules(request: HttpRequest) -> HttpResponse:
+    membership = _mod(request)
+    return render(request, "moderation/rules/list.html", {
+        "rules": Rule.objects.filter(workspace=membership.workspace), "settings": actions.settings_for(membership.workspace),
+    })
+
+
+def _rule_data(request: HttpRequest) -> dict[str, Any]:
+    post = request.POST
+    has_link = {"yes": True, "no": False}.get(post.get("has_link", ""))
+    return {
+        "name": post.get("name", ""), "enabled": post.get("enabled") == "on", "article": post.get("article", ""),
+        "min_abuse": post.get("min_abuse") or None, "abuse_kinds": post.getlist("abuse_kinds"),
+        "min_spam": post.get("min_spam") or None, "words": post.get("words", ""), "patterns": post.get("patterns", ""),
+        "has_link": has_link, "new_member_days": post.get("new_member_days") or None,
+        "max_rate_per_hour": post.get("max_rate_per_hour") or None, "channels": post.getlist("channels"),
+        "actions": post.getlist("actions"), "reply_text": post.get("reply_text", ""), "stop": post.get("stop") == "on",
+    }
+
+
+def _rule_context(workspace: Workspace, rule: Rule | None, data: dict[str, Any] | None, error: str = "") -> dict[str, Any]:
+    version = actions.ensure_netiquette(workspace)
+    values = data or ({f: getattr(rule, f) for f in actions.RULE_FIELDS if f != "position"} if rule else
+                      {"enabled": True, "actions": ["queue"], "abuse_kinds": [], "channels": []})
+    values["channels"] = [int(c) for c in values.get("channels") or [] if str(c).isdigit() or isinstance(c, int)]
+    return {
+        "rule": rule, "values": values, "error": error, "abuse_kinds": [k for k in ABUSE_KINDS if k],
+        "rule_actions": RuleAction.choices, "channels": Channel.objects.filter(workspace=workspace).order_by("name"),
+        "articles": sorted(version.articles.items(), key=lambda kv: int(kv[0])),
+    }
+
+
+@login_required
+def rule_edit(request: HttpRequest, rule_id: int | None = None) -> HttpResponse:
+    membership = _mod(request)
+    rule = access_rule(membership, rule_id) if rule_id is not None else None
+    if request.method == "POST":
+        data = _rule_data(request)
+        try:
+            actions.save_rule(membership.workspace, data, rule=rule, by=Actor.from_request(request))
+            messages.success(request, _("Rule saved."))
+            return redirect("moderation_rules")
+        except ActionError as exc:
+            return render(request, "moderation/rules/edit.html", _rule_context(membership.workspace, rule, data, str(exc)), status=400)
+    return render(request, "moderation/rules/edit.html", _rule_context(membership.workspace, rule, None))
+
+
+@login_required
+@require_POST
+def rule_test(request: HttpRequest) -> HttpResponse:
+    """The rule editor's "test this rule" box: matches among the last 1,000 messages, before saving."""
+    membership = _mod(request)
+    error = ""
+    matched: list[Message] = []
+    scanned = 0
+    try:
+        matched, scanned = actions.try_rule(membership.workspace, _rule_data(request), by=Actor.from_request(request))
+    except ActionError as exc:
+        error = str(exc)
+    return render(request, "moderation/rules/_test.html", {"error": error, "matched": matched[:50], "count": len(matched), "scanned": scanned})
+
+
+@login_required
+@require_POST
+def rule_delete(request: HttpRequest, rule_id: int) -> HttpResponse:
+    actions.delete_rule(access_rule(_mod(request), rule_id), by=Actor.from_request(request))
+    messages.success(request, _("Rule deleted."))
+    return redirect("moderation_rules")
+
+
+@login_required
+@require_POST
+def rule_move(request: HttpRequest, rule_id: int) -> HttpResponse:
+    actions.move_rule(access_rule(_mod(request), rule_id), up=request.POST.get("direction") == "up", by=Actor.from_request(request))
+    return redirect("moderation_rules")
+
+
+# --- netiquette ---------------------------------------------------------------------------------
+
+@login_required
+def netiquette_edit(request: HttpRequest) -> HttpResponse:
+    membership = _mod(request)
+    workspace = membership.workspace
+    current = actions.ensure_netiquette(workspace)
+    error = ""
+    if request.method == "POST":
+        try:
+            version = actions.publish_netiquette(workspace, body_fr=request.POST.get("body_fr", ""), body_en=request.POST.get("body_en", ""),
+                                                 note=request.POST.get("note", ""), by=Actor.from_request(request))
+            messages.success(request, _("Netiquette version %(number)s published.") % {"number": version.number})
+            return redirect("moderation_netiquette")
+        except ActionError as exc:
+            error = str(exc)
+    shown = current
+    if request.GET.get("v", "").isdigit():
+        shown = NetiquetteVersion.objects.filter(workspace=workspace, number=int(request.GET["v"])).first() or current
+    return render(request, "moderation/netiquette/edit.html", {
+        "current": current, "shown": shown, "error": error,
+        "versions": NetiquetteVersion.objects.filter(workspace=workspace).select_related("created_by"),
+        "body_fr": request.POST.get("body_fr", current.body_fr) if error else current.body_fr,
+        "body_en": request.POST.get("body_en", current.body_en) if error else current.body_en,
+    }, status=400 if error else 200)
+
+
+def netiquette_public(request: HttpRequest, slug: str) -> HttpResponse:
+    """The public netiquette: no login, ?lang=fr|en, ?v=N for an older version."""
+    workspace = Workspace.objects.filter(slug=slug).first()
+    if workspace is None:
+        raise Http404("No such community.")
+    lang = request.GET.get("lang") if request.GET.get("lang") in ("fr", "en") else (getattr(request, "LANGUAGE_CODE", "en")[:2])
+    lang = lang if lang in ("fr", "en") else "en"
+    version = actions.ensure_netiquette(workspace)
+    if request.GET.get("v", "").isdigit():
+        version = NetiquetteVersion.objects.filter(workspace=workspace, number=int(request.GET["v"])).first() or version
+    return render(request, "moderation/public/netiquette.html", {
+        "community": workspace, "version": version, "lang": lang, "html": version.html(lang),
+    })
+
+
+def appeal_public(request: HttpRequest, token: str) -> HttpResponse:
+    """The member's appeal form: the signed link sent with the sanction is the only credential."""
+    try:
+        sanction = actions.sanction_from_token(token)
+    except LookupError:
+        return render(request, "moderation/public/appeal.html", {"invalid": True}, status=404)
+    error = ""
+    submitted = None
+    if request.method == "POST":
+        try:
+            submitted = actions.submit_appeal(token, request.POST.get("text", ""))
+        except ActionError as exc:
+            error = str(exc)
+    existing = Appeal.objects.filter(sanction=sanction).first()
+    version = actions.ensure_netiquette(sanction.workspace)
+    return render(request, "moderation/public/appeal.html", {
+        "sanction": sanction, "community": sanction.workspace, "error": error, "submitted": submitted, "existing": existing,
+        "article_title": version.article_title(sanction.article, getattr(request, "LANGUAGE_CODE", "en")[:2]),
+        "text": request.POST.get("text", "") if error else "",
+    }, status=400 if error else 200)
+
+
+# --- sanctions, appeals, to-dos -------------------------------------------------------------------
+
+@login_required
+def sanctions(request: HttpRequest) -> HttpResponse:
+    membership = _mod(request)
+    workspace = membership.workspace
+    return render(request, "moderation/sanctions.html", {
+        "active": Sanction.objects.filter(workspace=workspace, status=SanctionStatus.ACTIVE).exclude(kind=SanctionKind.WARNING)
+        .select_related("author", "created_by")[:200],
+        "recent": Sanction.objects.filter(workspace=workspace).exclude(status=SanctionStatus.ACTIVE, kind__in=[SanctionKind.BLOCK, SanctionKind.EXCLUSION])
+        .select_related("author", "created_by")[:50],
+        "appeals": Appeal.objects.filter(workspace=workspace, status=AppealStatus.PENDING).select_related("sanction__author", "sanction__created_by"),
+        "todos": EnforcementTodo.objects.filter(workspace=workspace, status=TodoStatus.OPEN).select_related("channel")[:200],
+        "settings": actions.settings_for(workspace),
+    })
+
+
+@login_required
+@require_POST
+def sanction_lift(request: HttpRequest, sanction_id: int) -> HttpResponse:
+    sanction = access_sanction(_mod(request), sanction_id)
+    try:
+        actions.lift_sanction(sanction, by=Actor.from_request(request), reason=request.POST.get("reason", ""))
+        messages.success(request, _("Sanction lifted."))
+    except ActionError as exc:
+        messages.error(request, str(exc))
+    return redirect(request.POST.get("next") if str(request.POST.get("next", "")).startswith("/moderation/") else "moderation_sanctions")
+
+
+@login_required
+@require_POST
+def appeal_decide(request: HttpRequest, appeal_id: int) -> HttpResponse:
+    appeal = access_appeal(_mod(request), appeal_id)
+    try:
+        actions.decide_appeal(appeal, overturn=request.POST.get("decision") == "overturn", note=request.POST.get("note", ""),
+                              by=Actor.from_request(request))
+        messages.success(request, _("Appeal decided."))
+    except ActionError as exc:
+        messages.error(request, str(exc))
+    return redirect("moderation_sanctions")
+
+
+@login_required
+@require_POST
+def todo_done(request: HttpRequest, todo_id: int) -> HttpResponse:
+    try:
+        actions.complete_todo(access_todo(_mod(request), todo_id), by=Actor.from_request(request))
+    except ActionError as exc:
+        messages.error(request, str(exc))
+    return redirect("moderation_sanctions")
+
+
+# --- log, stats, people ----------------------------------------------------------------------------
+
+LOG_COLUMNS = ("at", "moderator", "action", "member", "channel", "article", "criticism_removed", "justification", "message")
+
+
+def _log_rows(events: Any) -> Any:
+    for e in events:
+        yield [e.at.isoformat(), e.moderator_label, e.action, (e.author.handle or e.author.external_id) if e.author else "",
+               e.author.channel.slug if e.author else "", e.article, "yes" if e.criticism_removed else "", e.justification,
+               (e.message.text[:200] if e.message else "")]
+
+
+@login_required
+def log(request: HttpRequest) -> HttpResponse:
+    membership = _mod(request)
+    workspace = membership.workspace
+    events = ModerationEvent.objects.filter(workspace=workspace).select_related("author__channel", "message")
+    action = request.GET.get("action", "")
+    if action:
+        events = events.filter(action__startswith=action)
+    if request.GET.get("criticism") == "1":
+        events = events.filter(criticism_removed=True)
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="moderation-log-{workspace.slug}.csv"'
+        writer = csv.writer(response)
+        writer.writerow(LOG_COLUMNS)
+        writer.writerows(_log_rows(events.iterator(chunk_size=1000)))
+        return response
+    return render(request, "moderation/log.html", {
+        "events": events[:200], "action": action, "criticism": request.GET.get("criticism") == "1",
+        "stats": actions.moderator_stats(workspace), "criticism_removed": actions.criticism_removed_count(workspace),
+    })
+
+
+@login_required
+def person(request: HttpRequest, author_id: int) -> HttpResponse:
+    """A member's moderation history, across all their linked identities."""
+    membership = _mod(request)
+    author = access_author(membership, author_id)
+    people = actions.identities(author)
+    key = person_key_of(author)
+    ids = [a.pk for a in people]
+    return render(request, "moderation/person.html", {
+        "author": author, "identities": people, "person_key": key,
+        "sanctions": Sanction.objects.filter(workspace=membership.workspace).filter(Q(person_key=key) | Q(author_id__in=ids)).select_related("created_by"),
+        "events": ModerationEvent.objects.filter(workspace=membership.workspace).filter(Q(person_key=key) | Q(author_id__in=ids)).select_related("message")[:200],
+        "hidden": HiddenMessage.objects.filter(workspace=membership.workspace, message__author_id__in=ids).select_related("message")[:100],
+        "active": actions.active_sanctions(membership.workspace, key),
+    })
+
+
+@login_required
+@require_POST
+def person_link(request: HttpRequest, author_id: int) -> HttpResponse:
+    membership = _mod(request)
+    author = access_author(membership, author_id)
+    by = Actor.from_request(request)
+    try:
+        if request.POST.get("unlink"):
+            actions.unlink_identity(access_author(membership, request.POST["unlink"]), by=by)
+        else:
+            other = request.POST.get("other", "").strip().lstrip("@")
+            found = Author.objects.filter(workspace=membership.workspace).filter(
+                Q(pk=int(other)) if other.isdigit() else Q(handle__iexact=other) | Q(handle__iexact=f"@{other}") | Q(external_id=other)
+            ).first()
+            if found is None:
+                raise ActionError(f"other: no identity '{other}' in this workspace; give its handle or number.")
+            actions.link_identities(membership.workspace, [author, found], by=by)
+        messages.success(request, _("Identities updated."))
+    except ActionError as exc:
+        messages.error(request, str(exc))
+    return redirect("moderation_person", author_id=author.pk)
+
