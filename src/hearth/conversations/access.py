@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from hearth.channels.models import OutboxItem
-from hearth.conversations.models import Thread
+from hearth.conversations.models import SavedReply, Thread
 from hearth.core.models import Membership
 from hearth.core.permissions import Perm
 
@@ -44,3 +44,19 @@ def access_outbox_item(membership: Membership | None, item_id: int | str, perm: 
     if not membership.can(perm):
         raise PermissionDenied
     return item
+
+
+def access_saved_reply(membership: Membership | None, reply_id: int | str, perm: Perm = Perm.REPLY) -> SavedReply:
+    """The workspace's own saved reply `reply_id` (the shipped defaults are not editable)."""
+    if membership is None:
+        raise Http404("No such saved reply.")
+    try:
+        pk = int(reply_id)
+    except (TypeError, ValueError):
+        raise Http404("No such saved reply.") from None
+    reply = SavedReply.objects.select_related("workspace").filter(pk=pk, workspace=membership.workspace).first()
+    if reply is None:
+        raise Http404("No such saved reply.")
+    if not membership.can(perm):
+        raise PermissionDenied
+    return reply

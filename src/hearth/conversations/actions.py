@@ -436,15 +436,59 @@ def update_inbox_settings(workspace: Workspace, *, by: Actor, **changes: Any) ->
     return settings
 
 
+def _clean_saved_reply(workspace: Workspace, title: str, lang: str, text: str, *, exclude: int | None = None) -> tuple[str, str]:
+    from hearth.conversations.replies import VARIABLES, unknown_variables
+
+    title, text = title.strip(), text.strip()
+    if lang not in ("fr", "en"):
+        raise ActionError(f"lang '{lang}' is not supported for saved replies: use fr or en.")
+    if not title or not text:
+        raise ActionError("A saved reply needs a title and a text.")
+    if len(title) > 80:
+        raise ActionError(f"title is {len(title)} characters long; a saved reply title can have at most 80.")
+    if len(text) > MAX_REPLY:
+        raise ActionError(f"text is {len(text)} characters long; a saved reply can have at most {MAX_REPLY}.")
+    unknown = unknown_variables(text)
+    if unknown:
+        names = ", ".join("{{" + name + "}}" for name in unknown)
+        supported = ", ".join("{{" + name + "}}" for name in VARIABLES)
+        raise ActionError(f"text uses the unknown variable {names}: use only {supported}.")
+    same = SavedReply.objects.filter(workspace=workspace, lang=lang, title=title)
+    if exclude is not None:
+        same = same.exclude(pk=exclude)
+    if same.exists():
+        raise ActionError(f"A saved reply '{title}' already exists in {lang}: choose another title.")
+    return title, text
+
+
 @transaction.atomic
 def create_saved_reply(workspace: Workspace, *, title: str, lang: str, text: str, by: Actor) -> SavedReply:
     check_perm(by, workspace, Perm.REPLY)
-    if lang not in ("fr", "en"):
-        raise ActionError(f"lang '{lang}' is not supported for saved replies: use fr or en.")
-    if not title.strip() or not text.strip():
-        raise ActionError("A saved reply needs a title and a text.")
-    if SavedReply.objects.filter(workspace=workspace, lang=lang, title=title.strip()).exists():
-        raise ActionError(f"A saved reply '{title.strip()}' already exists in {lang}: choose another title.")
-    reply = SavedReply.objects.create(workspace=workspace, title=title.strip()[:80], lang=lang, text=text.strip())
+    title, text = _clean_saved_reply(workspace, title, lang, text)
+    reply = SavedReply.objects.create(workspace=workspace, title=title, lang=lang, text=text)
     audit.record("saved_reply.create", by=by, workspace=workspace, target=reply, data={"title": reply.title, "lang": lang})
     return reply
+
+
+@transaction.atomic
+def update_saved_reply(reply: SavedReply, *, by: Actor, title: str | None = None, lang: str | None = None,
+                       text: str | None = None) -> SavedReply:
+    """Change a saved reply's title, language or text; omitted fields keep their value."""
+    check_perm(by, reply.workspace_id, Perm.REPLY)
+    before = {"title": reply.title, "lang": reply.lang, "text": reply.text}
+    new_lang = reply.lang if lang is None else lang
+    new_title, new_text = _clean_saved_reply(reply.workspace, reply.title if title is None else title, new_lang,
+                                             reply.text if text is None else text, exclude=reply.pk)
+    reply.title, reply.lang, reply.text = new_title, new_lang, new_text
+    reply.save(update_fields=["title", "lang", "text"])
+    changed = sorted(k for k, v in before.items() if getattr(reply, k) != v)
+    audit.record("saved_reply.update", by=by, workspace=reply.workspace, target=reply,
+                 data={"title": reply.title, "lang": reply.lang, "changed": changed})
+    return reply
+
+
+@transaction.atomic
+def delete_saved_reply(reply: SavedReply, *, by: Actor) -> None:
+    check_perm(by, reply.workspace_id, Perm.REPLY)
+    audit.record("saved_reply.delete", by=by, workspace=reply.workspace, target=reply, data={"title": reply.title, "lang": reply.lang})
+    reply.delete()

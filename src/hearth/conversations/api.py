@@ -9,11 +9,11 @@ from ninja import Query, Router, Schema, Status
 
 from hearth.api.pagination import envelope, page
 from hearth.conversations import actions
-from hearth.conversations.access import access_outbox_item, access_thread
+from hearth.conversations.access import access_outbox_item, access_saved_reply, access_thread
 from hearth.conversations.inbox import VIEW_KEYS, InboxFilters, inbox_queryset, view_counts
 from hearth.conversations.models import Message, Thread
+from hearth.conversations.replies import Reply, saved_replies
 from hearth.conversations.replies import render as render_reply
-from hearth.conversations.replies import saved_replies
 from hearth.conversations.search import search_messages
 from hearth.conversations.stats import workspace_stats
 from hearth.core.access import access_workspace
@@ -361,15 +361,67 @@ def retry(request: HttpRequest, slug: str, item_id: int) -> Any:
 
 
 class SavedReplyOut(Schema):
-    key: str
+    key: str  # pass it as `saved_reply` when replying
+    id: int | None = None  # the workspace's own replies only (null for the built-in ones); use it to update or delete
+    builtin: bool = False
+    title: str
+    lang: str
+    text: str
+
+    @staticmethod
+    def resolve_key(obj: Any) -> str:
+        return obj.key if isinstance(obj, Reply) else f"saved-{obj.pk}"
+
+    @staticmethod
+    def resolve_id(obj: Any) -> int | None:
+        if isinstance(obj, Reply):
+            return int(obj.key.removeprefix("saved-")) if obj.key.startswith("saved-") else None
+        return int(obj.pk)
+
+    @staticmethod
+    def resolve_builtin(obj: Any) -> bool:
+        return isinstance(obj, Reply) and not obj.key.startswith("saved-")
+
+
+class SavedReplyIn(Schema):
     title: str
     lang: str
     text: str
 
 
+class SavedReplyPatch(Schema):
+    title: str | None = None
+    lang: str | None = None
+    text: str | None = None
+
+
 @router.get("/workspaces/{slug}/saved-replies", response=list[SavedReplyOut])
 def list_saved_replies(request: HttpRequest, slug: str, lang: str | None = None) -> Any:
+    """The workspace's own saved replies, then the built-in ones; `lang` (fr or en) keeps one language."""
     return saved_replies(access_workspace(request.user, slug).workspace, lang)  # type: ignore[arg-type]
+
+
+@router.post("/workspaces/{slug}/saved-replies", response={201: SavedReplyOut})
+def create_saved_reply(request: HttpRequest, slug: str, body: SavedReplyIn) -> Status:
+    """Create a saved reply (201); the text may use only {{author.name}}, {{author.handle}}, {{brand}}, {{agent.name}}."""
+    membership = access_workspace(request.user, slug, Perm.REPLY)  # type: ignore[arg-type]
+    reply = actions.create_saved_reply(membership.workspace, title=body.title, lang=body.lang, text=body.text,
+                                       by=Actor.from_request(request, via="api"))
+    return Status(201, reply)
+
+
+@router.patch("/workspaces/{slug}/saved-replies/{reply_id}", response=SavedReplyOut)
+def update_saved_reply(request: HttpRequest, slug: str, reply_id: int, body: SavedReplyPatch) -> Any:
+    """Change a saved reply's title, lang or text (omitted fields are kept)."""
+    reply = access_saved_reply(access_workspace(request.user, slug, Perm.REPLY), reply_id)  # type: ignore[arg-type]
+    return actions.update_saved_reply(reply, title=body.title, lang=body.lang, text=body.text, by=Actor.from_request(request, via="api"))
+
+
+@router.delete("/workspaces/{slug}/saved-replies/{reply_id}", response={204: None})
+def delete_saved_reply(request: HttpRequest, slug: str, reply_id: int) -> Status:
+    reply = access_saved_reply(access_workspace(request.user, slug, Perm.REPLY), reply_id)  # type: ignore[arg-type]
+    actions.delete_saved_reply(reply, by=Actor.from_request(request, via="api"))
+    return Status(204, None)
 
 
 @router.get("/workspaces/{slug}/search", response=list[MessageOut])

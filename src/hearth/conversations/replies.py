@@ -10,10 +10,22 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
 from hearth.conversations.models import SavedReply, Thread
 from hearth.core.models import User, Workspace
 
 VARIABLE = re.compile(r"\{\{\s*([a-z_.]+)\s*\}\}")
+# Anything between double braces, to name a misspelt variable ({{ Author.Name }}, {{author-name}}).
+ANY_VARIABLE = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
+# The supported variables and what each becomes (shown as help on the saved replies page).
+VARIABLES = {
+    "author.name": _("the member's display name (or handle)"),
+    "author.handle": _("the member's handle"),
+    "brand": _("the workspace's brand name"),
+    "agent.name": _("your first name (the teammate sending the reply)"),
+}
+SAMPLE_AUTHOR = {"author.name": "Zoé Martin", "author.handle": "zoe.martin"}
 
 
 @dataclass(frozen=True)
@@ -55,12 +67,36 @@ def find_reply(workspace: Workspace, key: str) -> Reply | None:
     return next((r for r in saved_replies(workspace) if r.key == key), None)
 
 
+def unknown_variables(text: str) -> list[str]:
+    """The names between double braces that are not supported variables, in order, without repeats."""
+    seen: list[str] = []
+    for m in ANY_VARIABLE.finditer(text):
+        name = m.group(1)
+        if name not in VARIABLES and name not in seen:
+            seen.append(name)
+    return seen
+
+
+def _agent_name(agent: User | None) -> str:
+    return (agent.first_name or agent.email.split("@")[0]) if agent else ""
+
+
+def substitute(text: str, values: dict[str, str]) -> str:
+    return VARIABLE.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+
+
 def render(text: str, *, thread: Thread, agent: User | None = None) -> str:
     author = thread.author
     values = {
         "author.name": (author.display_name or author.handle or "") if author else "",
         "author.handle": author.handle if author else "",
         "brand": thread.workspace.brand_name or thread.workspace.name,
-        "agent.name": (agent.first_name or agent.email.split("@")[0]) if agent else "",
+        "agent.name": _agent_name(agent),
     }
-    return VARIABLE.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+    return substitute(text, values)
+
+
+def render_sample(text: str, *, workspace: Workspace, agent: User | None = None) -> str:
+    """The text as a sample member would receive it: the live preview of the saved replies page."""
+    values = SAMPLE_AUTHOR | {"brand": workspace.brand_name or workspace.name, "agent.name": _agent_name(agent)}
+    return substitute(text, values)

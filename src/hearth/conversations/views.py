@@ -12,28 +12,36 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from hearth.channels.models import OutboxItem
 from hearth.conversations import actions
-from hearth.conversations.access import access_outbox_item, access_thread
+from hearth.conversations.access import access_outbox_item, access_saved_reply, access_thread
 from hearth.conversations.inbox import (
     SAVED_VIEWS,
     InboxFilters,
     inbox_queryset,
-    view_counts,
-    waiting_count,
+    sidebar_counts,
 )
 from hearth.conversations.models import (
     Author,
     InboxSettings,
     Message,
+    SavedReply,
     Tag,
     Thread,
     ThreadStatus,
 )
-from hearth.conversations.replies import find_reply, saved_replies
+from hearth.conversations.replies import (
+    DEFAULTS,
+    VARIABLES,
+    find_reply,
+    render_sample,
+    saved_replies,
+    unknown_variables,
+)
 from hearth.conversations.replies import render as render_reply
 from hearth.core.actions import ActionError
 from hearth.core.actors import Actor
@@ -69,21 +77,22 @@ def inbox(request: HttpRequest) -> HttpResponse:
     qs = inbox_queryset(workspace, request.user, filters).select_related("channel", "author", "assignee").prefetch_related("tags")  # type: ignore[arg-type]
     start = (page_number - 1) * PAGE_SIZE
     rows = list(qs[start : start + PAGE_SIZE + 1])
+    # The sidebar counts ride along with every list, so polling keeps them live (one query for all).
+    counts = sidebar_counts(workspace, request.user)  # type: ignore[arg-type]
     context: dict[str, Any] = {
         "threads": rows[:PAGE_SIZE],
         "has_more": len(rows) > PAGE_SIZE,
         "page_number": page_number,
         "filters": filters,
         "query_next": _urlencode(filters.as_query(page=page_number + 1)),
-        "waiting": waiting_count(workspace),
+        "waiting": counts["waiting"],
+        "views": [(key, label, _urlencode({"view": key}) if key != "inbox" else "", counts[key]) for key, label in SAVED_VIEWS],
         "can_reply": membership.can(Perm.REPLY),
         "can_moderate": membership.can(Perm.MODERATE),
     }
     if request.htmx:  # type: ignore[attr-defined]
-        return render(request, "conversations/inbox/_list.html", context)
-    counts = view_counts(workspace, request.user)  # type: ignore[arg-type]
+        return render(request, "conversations/inbox/_list.html", context | {"views_oob": True})
     context.update({
-        "views": [(key, label, _urlencode({"view": key}) if key != "inbox" else "", counts[key]) for key, label in SAVED_VIEWS],
         "channels": list(workspace.channels.order_by("name").values_list("slug", "name")),
         "teammates": _teammates(membership),
         "tags": list(Tag.objects.filter(workspace=workspace).values_list("name", flat=True)),
@@ -132,6 +141,7 @@ def _thread_context(request: HttpRequest, membership: Membership, thread: Thread
             Author.objects.filter(workspace=thread.workspace, is_brand=False)
             .filter(pk=author.pk) | Author.objects.filter(workspace=thread.workspace, handle__in=names, is_brand=False)
         ) if names else [author]
+        identities = identities or [author]  # a thread started by the brand's own account
         identity_ids = [a.pk for a in identities]
         earlier = list(
             Message.objects.filter(workspace=thread.workspace, author_id__in=identity_ids)
@@ -327,3 +337,87 @@ def settings_view(request: HttpRequest) -> HttpResponse:
             messages.error(request, str(exc))
         return redirect("inbox_settings")
     return render(request, "conversations/settings.html", {"settings": settings, "hours_json": json.dumps(settings.hours, indent=1)})
+
+
+def _braced(names: list[str]) -> list[str]:
+    return ["{{" + name + "}}" for name in names]
+
+
+def _replies_membership(request: HttpRequest) -> Membership:
+    membership = _membership(request)
+    if not membership.can(Perm.REPLY):
+        raise PermissionDenied
+    return membership
+
+
+def _replies_context(membership: Membership, form: dict[str, str], editing: SavedReply | None = None, error: str = "") -> dict[str, Any]:
+    workspace = membership.workspace
+    return {
+        "replies": list(SavedReply.objects.filter(workspace=workspace).order_by("lang", "title")),
+        "defaults": DEFAULTS,
+        "variables": ["{{" + name + "}}" for name in VARIABLES],
+        "variable_help": [("{{" + name + "}}", help_text) for name, help_text in VARIABLES.items()],
+        "form": form,
+        "editing": editing,
+        "error": error,
+        "preview": render_sample(form.get("text", ""), workspace=workspace, agent=membership.user),
+        "unknown": _braced(unknown_variables(form.get("text", ""))),
+    }
+
+
+@login_required
+def saved_replies_page(request: HttpRequest) -> HttpResponse:
+    """List the workspace's saved replies and create one (REPLY, like the actions)."""
+    membership = _replies_membership(request)
+    form = {"title": "", "lang": "fr" if (get_language() or "").startswith("fr") else "en", "text": ""}
+    if request.method == "POST":
+        form = {k: request.POST.get(k, "") for k in ("title", "lang", "text")}
+        try:
+            reply = actions.create_saved_reply(membership.workspace, title=form["title"], lang=form["lang"], text=form["text"],
+                                               by=Actor.from_request(request))
+            messages.success(request, _("Saved reply “%(title)s” created.") % {"title": reply.title})
+            return redirect("inbox_saved_replies")
+        except ActionError as exc:
+            return render(request, "conversations/saved_replies.html", _replies_context(membership, form, error=str(exc)), status=400)
+    return render(request, "conversations/saved_replies.html", _replies_context(membership, form))
+
+
+@login_required
+def saved_reply_edit(request: HttpRequest, reply_id: int) -> HttpResponse:
+    membership = _replies_membership(request)
+    reply = access_saved_reply(membership, reply_id)
+    form = {"title": reply.title, "lang": reply.lang, "text": reply.text}
+    if request.method == "POST":
+        form = {k: request.POST.get(k, "") for k in ("title", "lang", "text")}
+        try:
+            actions.update_saved_reply(reply, title=form["title"], lang=form["lang"], text=form["text"], by=Actor.from_request(request))
+            messages.success(request, _("Saved reply “%(title)s” updated.") % {"title": reply.title})
+            return redirect("inbox_saved_replies")
+        except ActionError as exc:
+            reply.refresh_from_db()
+            return render(request, "conversations/saved_replies.html", _replies_context(membership, form, reply, str(exc)), status=400)
+    return render(request, "conversations/saved_replies.html", _replies_context(membership, form, reply))
+
+
+@login_required
+@require_POST
+def saved_reply_delete(request: HttpRequest, reply_id: int) -> HttpResponse:
+    membership = _replies_membership(request)
+    reply = access_saved_reply(membership, reply_id)
+    title = reply.title
+    actions.delete_saved_reply(reply, by=Actor.from_request(request))
+    messages.success(request, _("Saved reply “%(title)s” deleted.") % {"title": title})
+    return redirect("inbox_saved_replies")
+
+
+@login_required
+@require_POST
+def saved_reply_preview(request: HttpRequest) -> HttpResponse:
+    """The live preview (htmx): the text rendered for a sample member, and any unknown variable."""
+    membership = _replies_membership(request)
+    text = request.POST.get("text", "")
+    return render(request, "conversations/_saved_reply_preview.html", {
+        "preview": render_sample(text, workspace=membership.workspace, agent=membership.user),
+        "unknown": _braced(unknown_variables(text)),
+        "variables": ["{{" + name + "}}" for name in VARIABLES],
+    })

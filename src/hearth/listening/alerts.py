@@ -35,10 +35,11 @@ def backoff(attempts: int) -> timedelta:
 
 def payload(alert: Alert) -> dict[str, Any]:
     return {
-        "event": "listening.alert",
+        "event": f"{alert.source}.alert",
         "id": alert.pk,
         "workspace": alert.workspace.slug,
-        "query": alert.query.name,
+        "source": alert.source,
+        "query": alert.query.name if alert.query_id else None,
         "kind": alert.kind,
         "title": alert.title,
         "fired_at": alert.fired_at.isoformat(),
@@ -49,6 +50,8 @@ def payload(alert: Alert) -> dict[str, Any]:
 
 def text_of(alert: Alert) -> str:
     data = alert.data
+    if "text" in data:  # an alert of another app (e.g. moderation) brings its own text
+        return f"{alert.title} ({alert.workspace.name}) at {timezone.localtime(alert.fired_at):%Y-%m-%d %H:%M}: {data['text']}"
     return (f"{alert.title} ({alert.workspace.name}) at {timezone.localtime(alert.fired_at):%Y-%m-%d %H:%M}: "
             f"{data.get('observed_per_min', '?')} mentions/min against {data.get('expected_per_min', '?')} expected, "
             f"{round(100 * float(data.get('negative_share', 0)))}% negative.")
@@ -66,7 +69,7 @@ def _send(delivery: AlertDelivery) -> None:
         return
     if destination.kind == DestinationKind.WEBHOOK:
         body = json.dumps(payload(alert), separators=(",", ":")).encode()
-        headers = {"Content-Type": "application/json", "X-Hearth-Event": "listening.alert",
+        headers = {"Content-Type": "application/json", "X-Hearth-Event": f"{alert.source}.alert",
                    "X-Hearth-Signature": sign(destination.secret, body)}
     else:
         body = json.dumps({"text": f":rotating_light: {text_of(alert)}"}).encode()

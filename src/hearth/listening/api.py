@@ -109,7 +109,8 @@ class DeliveryOut(Schema):
 
 class AlertOut(Schema):
     id: int
-    query_id: int
+    source: str
+    query_id: int | None
     crisis_room_id: int | None
     kind: str
     title: str

@@ -12,12 +12,19 @@ Fed one minute at a time (mentions of one query: total and negative), it keeps
 * a **Poisson CUSUM** on volume: S ← max(0, S + x·ln r − (r − 1)·λ) with λ the expected rate
   and r = `VOLUME_RATIO` the shift it is tuned to detect. It raises an alarm when S ≥ h and the
   last 5 minutes hold 1.5× the expected mentions plus `min_excess` (a spike that matters).
+* a **count test** for sudden spikes over a low baseline: for the last w = 1…5 minutes, the
+  exact Poisson tails P(N ≥ n | λ·w) of the mentions and P(K ≥ k | λ·p₀·w) of the negative
+  mentions; a volume alarm when both are below `SCAN_P` (per sensitivity) with at least
+  `SCAN_MIN_COUNT` mentions, `SCAN_MIN_NEGATIVE` negative ones and the 5-minute excess above.
+  On a quiet night the CUSUM needs many minutes for a dozen mentions; an ordinary (neutral) burst
+  is as improbable in volume but not in negativity, so it is left to the CUSUM.
 * a **Bernoulli CUSUM** on the negative share: each minute adds k·ln(p₁/p₀) + (n − k)·ln((1 − p₁)/(1 − p₀))
   with p₀ the usual negative share (slow EWMA per hour) and p₁ = max(2p₀, p₀ + 0.25), capped at
   0.9. It needs `min_negative` negative mentions in the last 30 minutes.
 
 After an alarm, the CUSUM restarts and the same kind stays silent for `COOLDOWN_MIN` minutes.
-No alarm before `WARMUP_MIN` minutes of history. Sensitivity sets (h, min_excess, min_negative).
+No alarm before `WARMUP_MIN` minutes of history. Sensitivity sets (h, min_excess, min_negative)
+and the count test's `SCAN_P`.
 The state is a plain JSON-able dict (stored in DetectorState). See docs/listening.md.
 """
 
@@ -49,6 +56,29 @@ SENSITIVITY = {
     "normal": (12.0, 6, 6),
     "low": (18.0, 10, 10),
 }
+# Count test for sudden spikes over a low baseline: tail probabilities of the last w = 1…5 minutes'
+# mentions, P(N ≥ n | λ·w), and negative mentions, P(K ≥ k | λ·p₀·w) — exact for the small counts
+# of a quiet hour, where the CUSUM needs many minutes. Both must be below SCAN_P: an ordinary burst
+# (a thread taking off) is as improbable in volume, but not in negativity.
+SCAN_P = {"high": 1e-4, "normal": 3e-5, "low": 1e-5}
+SCAN_MIN_COUNT = 6  # mentions in the window: a few stray mentions on a silent query never alarm
+SCAN_MIN_NEGATIVE = 4  # negative mentions in the window
+
+def poisson_tail(n: int, mu: float) -> float:
+    """P(X ≥ n) for X ~ Poisson(mu), summed from n upwards (accurate when it is tiny)."""
+    if n <= 0:
+        return 1.0
+    if mu <= 0.0:
+        return 0.0
+    term = math.exp(-mu + n * math.log(mu) - math.lgamma(n + 1))
+    total, k = term, n
+    while term > total * 1e-12:
+        k += 1
+        term *= mu / k
+        total += term
+        if k > n + 1000:
+            break
+    return min(1.0, total)
 
 
 @dataclass(frozen=True)
@@ -74,6 +104,7 @@ class Detector:
     def __init__(self, state: dict[str, Any] | None = None, *, sensitivity: str = "normal") -> None:
         self.s = state if state is not None else new_state()
         self.h, self.min_excess, self.min_negative = SENSITIVITY.get(sensitivity, SENSITIVITY["normal"])
+        self.scan_p = SCAN_P.get(sensitivity, SCAN_P["normal"])
         self.ln_r = math.log(VOLUME_RATIO)
         self._rates: tuple[float | None, float | None, float | None] | None = None
 
@@ -194,19 +225,26 @@ class Detector:
         if at - last.get("negative_share", -10**12) < cooldown and s_neg > h / 2:
             s_neg = h / 2
         st["s_vol"], st["s_neg"] = s_vol, s_neg
-        if st["seen"] < WARMUP_MIN or (s_vol < h and s_neg < h):
+        if st["seen"] < WARMUP_MIN:
+            return alarms
+        scan = self._scan(recent, lam, st["p0"]) if at - last.get("volume", -10**12) >= cooldown else None
+        if scan is None and s_vol < h and s_neg < h:
             return alarms
         short = recent[-SHORT_WINDOW:]
         short_total = sum(r[0] for r in short)
         window_total = sum(r[0] for r in recent)
         window_neg = sum(r[1] for r in recent)
         share = window_neg / window_total if window_total else 0.0
-        if (
+        cusum = (
             s_vol >= h
             and short_total >= MIN_RATIO * lam * len(short) + self.min_excess
             and at - last.get("volume", -10**12) >= cooldown
-        ):
-            alarms.append(Alarm("volume", at, max(st["vol_onset"] or at, at - MAX_ONSET_S), short_total / len(short), lam, share))
+        )
+        if cusum or scan is not None:
+            onset = st["vol_onset"] or at
+            if scan is not None:
+                onset = min(onset, at - (scan - 1) * 60)
+            alarms.append(Alarm("volume", at, max(onset, at - MAX_ONSET_S), short_total / len(short), lam, share))
             last["volume"] = at
             st["s_vol"], st["vol_onset"] = 0.0, None
         if (
@@ -218,6 +256,26 @@ class Detector:
             last["negative_share"] = at
             st["s_neg"], st["neg_onset"] = 0.0, None
         return alarms
+
+    def _scan(self, recent: list[list[int]], lam: float, p0: float | None) -> int | None:
+        """The shortest window (minutes) whose counts are improbably high for λ, or None.
+
+        Both the mentions and the negative mentions must be improbable (tail < `scan_p`), the
+        window must hold `SCAN_MIN_COUNT` mentions, `SCAN_MIN_NEGATIVE` negative ones, and 1.5× the
+        expected mentions plus `min_excess`. On a quiet night a handful of mentions is as likely
+        to be an ordinary burst as a crisis; the burst is not negative.
+        """
+        count = negative = 0
+        p_neg = min(max(p0 if p0 is not None else 0.15, 0.05), 0.85)
+        for w in range(1, min(SHORT_WINDOW, len(recent)) + 1):
+            count += recent[-w][0]
+            negative += recent[-w][1]
+            mu = lam * w
+            if count < SCAN_MIN_COUNT or negative < SCAN_MIN_NEGATIVE or count < MIN_RATIO * mu + self.min_excess:
+                continue
+            if poisson_tail(count, mu) < self.scan_p and poisson_tail(negative, mu * p_neg) < self.scan_p:
+                return w
+        return None
 
 
 def hour_of_week(weekday: int, hour: int) -> int:

@@ -214,12 +214,17 @@ class AlertDestination(models.Model):
 
 
 class Alert(models.Model):
-    """One alarm of the detector, delivered or suppressed (duplicate inside the quiet period)."""
+    """One alarm of the detector, delivered or suppressed (duplicate inside the quiet period).
+
+    Other apps raise alerts through the same destinations: `source` names the app ("listening",
+    "moderation"); their alerts have no query and carry their text in `data["text"]`.
+    """
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="alerts")
-    query = models.ForeignKey(ListeningQuery, on_delete=models.CASCADE, related_name="alerts")
+    source = models.CharField(max_length=16, default="listening")
+    query = models.ForeignKey(ListeningQuery, null=True, blank=True, on_delete=models.CASCADE, related_name="alerts")
     crisis_room = models.ForeignKey(CrisisRoom, null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts")
-    kind = models.CharField(max_length=16)  # volume | negative_share
+    kind = models.CharField(max_length=16)  # volume | negative_share (listening); rule:<id> (moderation)
     title = models.CharField(max_length=200)
     data = models.JSONField(default=dict, blank=True)
     fired_at = models.DateTimeField()  # the minute of data that raised it (quiet periods count in data time)

@@ -378,12 +378,16 @@ def record_flags(channel: Channel, messages: Sequence[Message]) -> int:
     """After insert: queue entries, auto-hides and auto-replies decided by `hooks.apply_rules`."""
     entries: list[QueueEntry] = []
     system = Actor.system()
+    alerting: dict[int, list[int]] = {}  # rule id → ids of the messages it alerts about
     for m in messages:
         flags = getattr(m, "_moderation", None)
         if not flags:
             continue
         reasons, hits = flags
         actions = {a for hit in hits for a in hit.actions}
+        for hit in hits:
+            if RuleAction.ALERT in hit.actions and hit.rule_id is not None:
+                alerting.setdefault(hit.rule_id, []).append(m.pk)
         article = next((h.article for h in hits if h.article), "")
         if m.needs_review:
             entries.append(build(
@@ -402,7 +406,84 @@ def record_flags(channel: Channel, messages: Sequence[Message]) -> int:
                      key=f"mod-reply:{m.pk}:{rule.rule_id}", todo=f"Reply to message {m.external_id}: {rule.reply_text}", message=m)
     if entries:  # the messages were inserted by this very batch: no entry can exist yet
         insert_rows(QueueEntry, entries)
+    if alerting:
+        _alert_after_commit(alerting)
     return len(entries)
+
+
+# --- alerts (the rule action "alert", delivered by listening's alert destinations) -------------------
+
+ALERT_SOURCE = "moderation"
+
+
+def _alert_after_commit(alerting: dict[int, list[int]]) -> None:
+    """One task per alerting rule of the batch, queued once the batch is committed.
+
+    `robust`: a broker that cannot be reached is logged, never an ingestion failure.
+    """
+    from hearth.moderation.tasks import alert_rule
+
+    for rule_id, message_ids in alerting.items():
+        transaction.on_commit(lambda r=rule_id, ids=message_ids: alert_rule.delay(r, ids[:MAX_BULK]), robust=True)
+
+
+def _excerpt(text: str, limit: int = 140) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@transaction.atomic
+def raise_rule_alert(rule_id: int, message_ids: Sequence[int], *, now: datetime | None = None) -> Any:
+    """Alert the team that `rule_id` caught `message_ids`, through the workspace's alert destinations.
+
+    One alert per rule per quiet period (the listening setting): a repeat is not sent; its
+    messages are counted on the alert already sent. Deliveries (e-mail, signed webhook, Slack)
+    are rows of listening's alert log, sent by `hearth.listening.alerts.send_due` with retries.
+    Returns the alert, or None when the rule or the messages no longer exist.
+    """
+    from hearth.listening.actions import settings_for as listening_settings
+    from hearth.listening.models import Alert, AlertDelivery, AlertDestination
+
+    # Locking the rule serialises two workers alerting for it: only one of them sends.
+    rule = Rule.objects.select_for_update().select_related("workspace").filter(pk=rule_id).first()
+    if rule is None or RuleAction.ALERT not in (rule.actions or []):
+        return None
+    messages = list(Message.objects.filter(workspace_id=rule.workspace_id, pk__in=list(message_ids))
+                    .select_related("author", "channel").order_by("created_at", "pk"))
+    if not messages:
+        return None
+    workspace = rule.workspace
+    now = now or timezone.now()
+    kind = f"rule:{rule.pk}"
+    quiet = timedelta(minutes=listening_settings(workspace).quiet_period_minutes)
+    if quiet:
+        previous = (Alert.objects.select_for_update()
+                    .filter(workspace=workspace, source=ALERT_SOURCE, kind=kind, suppressed=False,
+                            fired_at__gt=now - quiet, fired_at__lte=now)
+                    .order_by("-fired_at").first())
+        if previous is not None:
+            data = dict(previous.data)
+            data["repeats"] = int(data.get("repeats", 0)) + len(messages)
+            Alert.objects.filter(pk=previous.pk).update(data=data)
+            return previous
+    first = messages[0]
+    author = first.author.handle or first.author.display_name or first.author.external_id
+    count = len(messages)
+    queue = public_url(reverse("moderation_queue"))
+    text = (f"{count} message{'s' if count > 1 else ''} caught by the rule “{rule.name}”"
+            + (f" (article {rule.article})" if rule.article else "")
+            + f"; first by {author} on {first.channel.name}: “{_excerpt(first.text)}”. Review queue: {queue}")
+    alert = Alert.objects.create(
+        workspace=workspace, source=ALERT_SOURCE, query=None, kind=kind, fired_at=now,
+        title=f"Moderation rule “{rule.name}”"[:200],
+        data={"text": text, "rule_id": rule.pk, "rule": rule.name, "article": rule.article, "count": count,
+              "messages": [m.pk for m in messages], "first_message_url": first.url or "", "queue_url": queue, "live": True},
+    )
+    destinations = list(AlertDestination.objects.filter(workspace=workspace, is_active=True))
+    AlertDelivery.objects.bulk_create([AlertDelivery(alert=alert, destination=d) for d in destinations])
+    audit.record("moderation.alert", by=Actor.system(), workspace=workspace, target=rule,
+                 data={"alert": alert.pk, "messages": count, "destinations": len(destinations)})
+    return alert
 
 
 # --- the review queue ------------------------------------------------------------------------------
@@ -699,12 +780,50 @@ def sanction_from_token(token: str) -> Sanction:
     return sanction
 
 
+def _member_lang(author: Author, message: Message | None) -> str:
+    """The member's language: their message's, else their channel's, else English."""
+    if message is not None and message.lang in LANGS:
+        return message.lang
+    return "fr" if author.channel.config.get("lang") == "fr" else "en"
+
+
+def _greeting(author: Author) -> str:
+    name = author.display_name or author.handle or ""
+    return _("Hello %(name)s,") % {"name": name} if name else _("Hello,")
+
+
+def _appeal_text(appeal: Appeal, sanction: Sanction, lang: str) -> str:
+    with translation.override(lang):
+        values = {"kind": sanction.get_kind_display(), "article": sanction.article}
+        parts = [_greeting(sanction.author)]
+        if appeal.status == AppealStatus.OVERTURNED:
+            parts.append(_("your appeal against the %(kind)s under article %(article)s of our community guidelines has been "
+                           "accepted: the sanction is lifted and no longer counts against you.") % values)
+        else:
+            parts.append(_("your appeal against the %(kind)s under article %(article)s of our community guidelines has been "
+                           "reviewed by another moderator: the sanction is upheld.") % values)
+        parts.append(_("The moderator's note: %(note)s") % {"note": appeal.decision_note})
+    return " ".join(parts)
+
+
+def _notify_appeal(appeal: Appeal, sanction: Sanction) -> str:
+    """Tell the member the outcome: a reply to the sanctioned message, else a direct message."""
+    author, message = sanction.author, sanction.message
+    text = _appeal_text(appeal, sanction, _member_lang(author, message))
+    key = f"mod-appeal:{appeal.pk}"
+    if message is not None:
+        return _enforce(message.channel, "reply", {"thread_id": message.thread_id, "text": text,
+                                                   "parent_external_id": message.external_id},
+                        key=key, todo=f"Send to {author}: {text}", sanction=sanction, message=message)
+    return _enforce(author.channel, "dm", {"author_external_id": author.external_id, "text": text},
+                    key=key, todo=f"Send to {author}: {text}", sanction=sanction)
+
+
 def _member_text(sanction: Sanction, lang: str) -> str:
     version = ensure_netiquette(sanction.workspace)
     title = version.article_title(sanction.article, lang)
     with translation.override(lang):
-        name = sanction.author.display_name or sanction.author.handle or ""
-        parts = [_("Hello %(name)s,") % {"name": name} if name else _("Hello,")]
+        parts = [_greeting(sanction.author)]
         parts.append(_("your message breaks article %(article)s of our community guidelines (%(title)s): %(url)s")
                      % {"article": sanction.article, "title": title, "url": article_url(sanction.workspace, sanction.article, lang)})
         if sanction.kind == SanctionKind.WARNING:
@@ -754,7 +873,7 @@ def sanction_person(author: Author, *, article: str, reason: str = "", message: 
                 todo=(f"Block {identity.handle or identity.external_id} on {identity.channel.name} "
                       + (f"until {ends_at:%Y-%m-%d %H:%M} UTC" if ends_at else "permanently (exclusion)") + "."),
             ))
-    lang = message.lang if message is not None and message.lang in LANGS else "fr" if (author.channel.config.get("lang") == "fr") else "en"
+    lang = _member_lang(author, message)
     text = _member_text(sanction, lang)
     if message is not None:
         _enforce(message.channel, "reply", {"thread_id": message.thread_id, "text": text, "parent_external_id": message.external_id},
@@ -855,15 +974,20 @@ def decide_appeal(appeal: Appeal, *, overturn: bool, note: str = "", by: Actor, 
     ):
         raise ActionError("This appeal has already been decided.")
     appeal.refresh_from_db()
+    sanction = Sanction.objects.select_related("workspace", "author__channel", "message__channel").get(pk=sanction.pk)
     routes: list[str] = []
     if overturn:
-        was_active = sanction.status == SanctionStatus.ACTIVE
-        Sanction.objects.filter(pk=sanction.pk).update(status=SanctionStatus.OVERTURNED, closed_at=now)
+        # Lifted: an active block or exclusion is unbanned on every identity; any sanction stops counting.
+        was_active = bool(Sanction.objects.filter(pk=sanction.pk, status=SanctionStatus.ACTIVE)
+                          .update(status=SanctionStatus.OVERTURNED, closed_at=now))
+        Sanction.objects.filter(pk=sanction.pk).exclude(status=SanctionStatus.OVERTURNED).update(status=SanctionStatus.OVERTURNED)
         sanction.refresh_from_db()
         if was_active:
             routes = _release(sanction)
+    notice = _notify_appeal(appeal, sanction)
     _event(appeal.workspace_id, "appeal.overturn" if overturn else "appeal.uphold", by=by, author=sanction.author, sanction=sanction,
-           article=sanction.article, justification=note, now=now, data={"appeal": appeal.pk, "enforcement": routes}, target=appeal)
+           article=sanction.article, justification=note, now=now,
+           data={"appeal": appeal.pk, "enforcement": routes, "notice": notice}, target=appeal)
     return appeal
 
 
