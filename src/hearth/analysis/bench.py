@@ -111,8 +111,9 @@ def bench_analyze(messages: int = 100_000, json: bool = False, *, out: Callable[
         stage["language"] += time.perf_counter() - t
         for head in ("sentiment", "abuse", "spam"):
             t = time.perf_counter()
-            a, b = M.HEADS[head]
-            full[:, a:b] = batch.scores(engine.weights.sparse[:, a:b]) + batch.dense @ engine.weights.dense[:, a:b]
+            for col in (head, "abuse_fr") if head == "abuse" else (head,):
+                a, b = M.HEADS[col]
+                full[:, a:b] = batch.scores(engine.weights.sparse[:, a:b]) + batch.dense @ engine.weights.dense[:, a:b]
             if head == "sentiment":
                 sent, _ = engine.sentiment(full)
             elif head == "abuse":

@@ -26,7 +26,15 @@ INTENTS = ("question", "complaint", "suggestion", "praise", "spam", "other")
 # Near-duplicates: texts of at least this many tokens repeated this many times look like a campaign.
 DUP_MIN_TOKENS = 5
 DUP_MIN_COUNT = 3
+# Repetition alone is not spam: during an outage hundreds of members write "same problem here"
+# or the same angry sentence, and that protest must stay visible. A repeated text becomes a
+# campaign only when it already leans promotional (spam head at least this, a spam cue of the
+# lexicon) or carries a link.
+DUP_SPAMMY = 0.3
 MAX_REASON = 200
+# Without a lexicon hit, a kind ("insult") is named only from this calibrated probability on:
+# below the default threshold a model-only score is not worth a moderator's reason line.
+MODEL_KIND_MIN = 0.5
 
 _CAT = {name: j for j, (name, _) in enumerate(L.CATEGORIES)}
 
@@ -88,6 +96,38 @@ class Raw:
     fingerprint_count: npt.NDArray[np.int64]
 
 
+def abuse_rules(p: npt.NDArray[np.float32], c: npt.NDArray[np.int32]) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
+    """Lexicon rules over model probabilities ``p`` given lexicon category counts ``c`` (shared with training).
+
+    Floors: person-directed insult >= 0.8, slur >= 0.9, threat >= 0.92. Criticism guard: with
+    none of them, a message holding product/service vocabulary, or criticism words without
+    profanity, is capped at 0.45 ("worst support ever", "your update broke everything",
+    "this app is fucking broken"); profanity plus a criticism adjective with no product in sight
+    ("this shit is trash") is left to the model.
+    """
+    insult = c[:, _CAT["insult"]] > 0
+    hate = c[:, _CAT["hate"]] > 0
+    threat = c[:, _CAT["threat"]] > 0
+    profanity = c[:, _CAT["profanity"]] > 0
+    brand = c[:, _CAT["brand"]] > 0
+    criticism = c[:, _CAT["criticism"]] > 0
+    score = p.astype(np.float32, copy=True)
+    targeted = insult | hate | threat
+    score[insult] = np.maximum(score[insult], 0.8)
+    score[hate] = np.maximum(score[hate], 0.9)
+    score[threat] = np.maximum(score[threat], 0.92)
+    guard = ~targeted & (brand | (criticism & ~profanity))
+    score[guard] = np.minimum(score[guard], 0.45)
+    kind = np.zeros(p.shape[0], dtype=np.int64)
+    kind[(score >= MODEL_KIND_MIN) | profanity] = 1
+    kind[profanity & ~targeted] = 4
+    kind[insult] = 1
+    kind[hate] = 2
+    kind[threat] = 3
+    kind[(score < MODEL_KIND_MIN) & ~profanity] = 0
+    return score, kind
+
+
 class Engine:
     def __init__(self, weights: M.Weights) -> None:
         self.weights = weights
@@ -118,38 +158,25 @@ class Engine:
     def abuse(self, batch: V.Batch, scores: npt.NDArray[np.float32]) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
         """Trained probability combined with the curated lexicons and the criticism guard.
 
-        Slurs, threats and person-directed insults raise the score; without any of them, harsh
-        words about a product or service ("worst update ever", "this app is garbage") are
-        criticism, and the score is capped below the default threshold.
+        French texts are scored by the French head, every other text by the English one; each
+        head's bias is calibrated in training (cross-validated on the train split) so that the
+        default threshold of 0.5 is its macro-F1 operating point. Slurs, threats and
+        person-directed insults raise the score; without any of them, harsh words about a
+        product or service ("worst update ever", "this app is garbage") are criticism, and
+        the score is capped below the default threshold (see :func:`abuse_rules`).
         """
         a, _ = M.HEADS["abuse"]
-        p = _sigmoid(scores[:, a])
-        c = batch.matches.counts
-        insult = c[:, _CAT["insult"]] > 0
-        hate = c[:, _CAT["hate"]] > 0
-        threat = c[:, _CAT["threat"]] > 0
-        profanity = c[:, _CAT["profanity"]] > 0
-        brand = (c[:, _CAT["criticism"]] + c[:, _CAT["brand"]]) > 0
-        score = p.copy()
-        targeted = insult | hate | threat
-        score[insult] = np.maximum(score[insult], 0.8)
-        score[hate] = np.maximum(score[hate], 0.9)
-        score[threat] = np.maximum(score[threat], 0.92)
-        guard = ~targeted & brand
-        score[guard] = np.minimum(score[guard], 0.45)
-        kind = np.zeros(p.shape[0], dtype=np.int64)
-        kind[(score >= 0.35) | profanity] = 1
-        kind[profanity & ~targeted] = 4
-        kind[insult] = 1
-        kind[hate] = 2
-        kind[threat] = 3
-        kind[(score < 0.35) & ~profanity] = 0
-        return score.astype(np.float32), kind
+        fr_col, _ = M.HEADS["abuse_fr"]
+        la, lb = M.HEADS["lang"]
+        french = scores[:, la:lb].argmax(axis=1) == M.LANGS.index("fr")
+        p = _sigmoid(np.where(french, scores[:, fr_col], scores[:, a]))
+        return abuse_rules(p, batch.matches.counts)
 
     def spam(self, batch: V.Batch, scores: npt.NDArray[np.float32], dup_count: npt.NDArray[np.int64]) -> npt.NDArray[np.float32]:
         a, _ = M.HEADS["spam"]
         p = _sigmoid(scores[:, a])
-        campaign = dup_count >= DUP_MIN_COUNT
+        promotional = (p >= DUP_SPAMMY) | (batch.prep.n_urls > 0) | (batch.matches.counts[:, _CAT["spam"]] > 0)
+        campaign = (dup_count >= DUP_MIN_COUNT) & promotional
         p[campaign] = np.maximum(p[campaign], np.minimum(0.5 + 0.1 * dup_count[campaign], 0.95))
         return p.astype(np.float32)
 

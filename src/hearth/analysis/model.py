@@ -21,8 +21,10 @@ HEADS: dict[str, tuple[int, int]] = {
     "sentiment": (len(LANGS), len(LANGS) + len(SENTIMENTS)),
     "abuse": (len(LANGS) + len(SENTIMENTS), len(LANGS) + len(SENTIMENTS) + 1),
     "spam": (len(LANGS) + len(SENTIMENTS) + 1, len(LANGS) + len(SENTIMENTS) + 2),
+    # French abuse head: "abuse" scores every other language (it is trained on English data).
+    "abuse_fr": (len(LANGS) + len(SENTIMENTS) + 2, len(LANGS) + len(SENTIMENTS) + 3),
 }
-N_OUT = len(LANGS) + len(SENTIMENTS) + 2
+N_OUT = len(LANGS) + len(SENTIMENTS) + 3
 
 
 @dataclass

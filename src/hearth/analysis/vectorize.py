@@ -19,7 +19,16 @@ WORD_BITS = 18
 BIGRAM_BITS = 18
 CHAR_BITS = 18
 CHAR_ORDERS = (1, 2, 3)
-BLOCKS = (("word", WORD_BITS, 11), ("bigram", BIGRAM_BITS, 23), ("char", CHAR_BITS, 37))
+LONG_CHAR_BITS = 18
+LONG_CHAR_ORDERS = (4, 5)
+TRIGRAM_BITS = 17
+BLOCKS = (
+    ("word", WORD_BITS, 11),
+    ("bigram", BIGRAM_BITS, 23),
+    ("char", CHAR_BITS, 37),
+    ("char45", LONG_CHAR_BITS, 41),
+    ("trigram", TRIGRAM_BITS, 53),
+)
 N_SPARSE = sum(1 << bits for _, bits, _ in BLOCKS)
 DENSE_NAMES = (
     "n_tokens",
@@ -107,6 +116,13 @@ def featurize(texts: list[str], valence: Valence, lex: L.Lexicon | None = None) 
     char_scale = _scale(np.asarray(char_counts))
     for h, d in char_parts:
         parts.append(_part(h, d, n, CHAR_BITS, BLOCKS[2][2], int(offsets[2]), char_scale))
+    # Character 4-5-grams (word pieces across spaces: "you i", "t con") and word trigrams.
+    long_parts = [F.char_ngrams(prep, (order,)) for order in LONG_CHAR_ORDERS]
+    long_scale = _scale(np.asarray(sum(np.bincount(d, minlength=n) for _, d in long_parts)))
+    for h, d in long_parts:
+        parts.append(_part(h, d, n, LONG_CHAR_BITS, BLOCKS[3][2], int(offsets[3]), long_scale))
+    tri, tdoc, _ = F.ngram_hashes(prep.tokens.h, prep.tokens.doc, 3)
+    parts.append(_part(tri, tdoc, n, TRIGRAM_BITS, BLOCKS[4][2], int(offsets[4]), _scale(np.bincount(tdoc, minlength=n))))
     t = prep.tokens
     val = valence.token_values(t.h)
     val = np.where(t.negated, -0.74 * val, val)

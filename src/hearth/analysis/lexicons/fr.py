@@ -17,12 +17,22 @@ chienne chiennes garce garces petasse petasses blaireau blaireaux guignol guigno
 grosse_vache grosse_truie gros_porc sale_porc lopette couille_molle baltringue
 sac_a_merde tete_de_con tete_de_noeud sale_chien pute putes espece_de_con pauvre_con pauvre_conne
 bande_de_cons bande_de_connards
+sale_con sale_conne gros_con grosse_conne petit_con petite_conne vieux_con fils_de_chien nique_ta_race ntr
+va_chier va_te_faire_voir tete_de_cul face_de_rat face_de_pet mange_merde suceur suceuse suceurs
+pauvre_type pauvre_merde pauvre_tache espece_d_abruti espece_d_idiot espece_de_debile gogole gogoles
+triso trisos debile_mental attarde_mental nulos looser loser losers bouffonne pouffe pouffes morue
+trainee trainees catin chiennasse radasse salopes gros_lard grosse_baleine gros_tas grosse_truie
+sale_gros sale_grosse sale_gamin sale_gamine sale_bouffon sale_merde sale_pute ferme_la fermez_la
+la_ferme ta_geule tg casse_toi cassez_vous degage degagez personne_ne_t_aime personne_t_aime
+tu_pues tu_sers_a_rien tu_sers_a_rien_du_tout t_sers_a_rien abrutie_finie con_comme_un_balai
 """
 
 INSULT_ADJ = """
 nul nuls nulle nulles naze nazes con conne cons bete betes stupide stupides moche moches gros grosse laid laide
 debile idiot idiote ridicule minable minables pathetique pitoyable incompetent incompetents incapable incapables
 degueulasse pourri pourris pourrie clown clowns
+obese obeses handicape handicapee attarde attardee demeure demeuree mongol gogol triso immonde
+repugnant repugnante hideux hideuse degueu conasse cinglé cingle tare taree
 """
 PERSON_PREFIX = """
 t_es tu_es t_es_trop tu_es_trop t_es_vraiment vous_etes vous_etes_tous vous_etes_vraiment espece_de
@@ -37,6 +47,10 @@ sale_arabe sale_arabes sale_noir sale_noirs sale_juif sale_juifs sale_musulman s
 sale_race sale_pd sale_pede sale_immigre sale_migrant sales_migrants sale_rom sales_roms sale_negre
 retourne_dans_ton_pays retournez_dans_votre_pays rentre_chez_toi rentrez_chez_vous
 sous_homme sous_hommes vermine mongolien mongoliens heil_hitler sieg_heil
+pedale pedales sale_pedale sale_homo sale_gay sale_gouine sale_tapette sale_negro sale_bougnoule
+sale_chinois sale_noire sale_arabe_de_merde sale_juive sale_musulmane sale_blanc sale_bamboula
+bougnoul bougnouls sale_bicot negros_de_merde rentre_dans_ton_pays retourne_chez_toi
+retourne_en_afrique les_arabes_dehors les_noirs_dehors les_juifs_dehors
 """
 
 THREAT = """
@@ -47,6 +61,12 @@ creve crevez suicide_toi tue_toi pends_toi va_te_pendre je_sais_ou_tu_habites
 je_sais_ou_tu_vis tu_vas_le_regretter fais_gaffe_a_toi je_vais_te_violer
 te_violer egorger je_vais_t_egorger on_va_vous_egorger bruler_vifs mort_aux
 t_es_mort vous_etes_morts envoie_des_nudes montre_tes_seins suce_moi
+je_vais_te_casser_la_gueule je_vais_te_peter_la_gueule on_va_te_casser_la_gueule on_va_te_defoncer
+je_vais_te_massacrer je_vais_te_faire_la_peau on_va_te_faire_la_peau t_es_un_homme_mort
+je_vais_te_retrouver on_va_te_trouver attends_que_je_te_trouve je_vais_te_cogner je_vais_te_tabasser
+on_va_te_tabasser je_vais_te_casser_les_dents va_te_suicider suicide_toi_stp tu_merites_de_mourir
+tu_devrais_mourir tu_devrais_crever va_te_jeter_d_un_pont jette_toi_d_un_pont tu_merites_de_crever
+je_vais_te_bruler on_va_te_bruler je_vais_te_planter je_vais_te_poignarder crevez_tous
 """
 
 PROFANITY = """

@@ -147,15 +147,29 @@ def test_ordinary_message_is_not_spam() -> None:
 
 
 def test_copy_paste_campaign_is_detected_across_batch() -> None:
-    campaign = [f"Join our amazing community now friends number {i}" for i in range(4)]
+    campaign = [f"Check out my channel and subscribe for daily giveaways, friend number {i}" for i in range(4)]
     res = analyze_batch(campaign + ["A normal message about the weather today"])
     assert all(s >= DEFAULT_SPAM_THRESHOLD for s in res.spam_score[:4])
     assert "copy-paste" in res.reason[0]
     assert res.spam_score[4] < DEFAULT_SPAM_THRESHOLD
 
 
+def test_a_repeated_protest_is_not_spam() -> None:
+    protest = ["DO NOT install the 4.2 update, my lamp will not turn on at all"] * 12
+    protest += ["Vous allez rembourser ou on doit tous faire une réclamation ?"] * 12
+    res = analyze_batch(protest)
+    assert max(res.spam_score) < DEFAULT_SPAM_THRESHOLD, "members repeating a complaint are not a spam campaign"
+    assert "copy-paste" not in " ".join(res.reason)
+
+
+def test_a_repeated_link_is_a_campaign() -> None:
+    res = analyze_batch(["great lamps for cheap here https://cheap-lamps.example/deal now"] * 5)
+    assert all(s >= DEFAULT_SPAM_THRESHOLD for s in res.spam_score)
+    assert "copy-paste" in res.reason[0]
+
+
 def test_copy_paste_uses_recent_history() -> None:
-    text = "Join our amazing community now friends please"
+    text = "my music is on every platform now, have a listen friends"
     alone = analyze_batch([text]).spam_score[0]
     with_history = analyze_batch([text], history=[text, text, text]).spam_score[0]
     assert with_history > alone
