@@ -87,9 +87,8 @@ class Command(HearthCommand):
     def _analyze(self, options: dict[str, Any]) -> None:
         from hearth.analysis.bench import bench_analyze
 
-        result = bench_analyze(options["messages"], json=options["json"])
-        if options["json"]:
-            self.stdout.write(json.dumps(result))
+        # bench_analyze prints its table and, with --json, the JSON last line itself.
+        bench_analyze(options["messages"], json=options["json"], out=self.stdout.write)
 
     def _crisis(self, options: dict[str, Any]) -> None:
         from hearth.bench.crisis import bench_crisis
