@@ -37,9 +37,13 @@ models: install
 lint: install
 	$(BIN)/ruff check src tests
 
-# Re-pins every dependency after a change to pyproject.toml.
+# Re-pins every dependency after a change to pyproject.toml, from a fresh venv so that nothing
+# installed by hand in .venv leaks into the lock.
 lock:
-	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^hearth' > requirements.lock
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet -e '.[dev]'
+	.lock-venv/bin/python -m pip freeze --exclude-editable | grep -v '^hearth' > requirements.lock
+	rm -rf .lock-venv
 
 clean:
 	rm -rf $(VENV) node_modules var
