@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import itertools
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -97,3 +99,36 @@ def item(external_id: str, text: str = "Hello, how do I pair my lamp?", *, kind:
 @pytest.fixture
 def make_item() -> Callable[..., dict[str, Any]]:
     return item
+
+
+class Receiver:
+    """A real HTTP server on 127.0.0.1 that records the POSTs it gets and answers with `status`."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, dict[str, str], bytes]] = []
+        self.status = 200
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                receiver.requests.append((self.path, dict(self.headers), body))
+                self.send_response(receiver.status)
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def receiver() -> Any:
+    """A webhook endpoint on loopback, for alert and handoff tests (never a mock of our code)."""
+    r = Receiver()
+    yield r
+    r.server.shutdown()
+    r.server.server_close()
