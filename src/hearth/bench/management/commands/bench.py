@@ -27,7 +27,8 @@ class Command(HearthCommand):
         inbox = sub.add_parser("inbox", help="Inbox views and full-text search on a generated workspace (p95).")
         inbox.add_argument("--messages", type=int, default=1_000_000)
         inbox.add_argument("--repeat", type=int, default=20, help="renders of each view (and searches) measured")
-        for scenario in (ingest, analyze, inbox):
+        analyze.add_argument("--json", action="store_true")
+        for scenario in (ingest, inbox):  # measured in child processes on a fresh data dir
             scenario.add_argument("--json", action="store_true")
             scenario.add_argument("--child", action="store_true", help="(internal) one measured run")
         crisis = sub.add_parser("crisis", help="The crisis detector on 8 simulated weeks, and matching cost (10 vs 500 queries).")
