@@ -272,7 +272,7 @@ def _store(channel: Channel, batch: list[Item], cursor: str | None, report: Inge
     apply_rules_after_insert(channel, messages)
     _link_parents(channel, new_items)
     _count_authors(authors, new_items)
-    route(channel, list(threads.values()), messages)
+    route(channel, list(threads.values()), messages, list(authors.values()))
     count(channel, messages)
     _save_cursor(channel, cursor, now)
     report.created += len(messages)

@@ -12,17 +12,18 @@ from hearth.conversations.priority import base_points, priority_of
 from hearth.core.bulk import update_rows
 
 
-def route(channel: Channel, threads: list[Thread], messages: list[Message]) -> None:
+def route(channel: Channel, threads: list[Thread], messages: list[Message], authors: list[Author]) -> None:
     """Update counts, the SLA clock and the status of the threads that received `messages`.
 
     A member's message starts the clock (waiting_since) unless it is spam; the brand's reply
     stops it and, the first time, sets first_response_at. A member writing again in a closed
     thread reopens it. A thread whose first message is spam is filed as spam. The inbox state
     (latest member sentiment and intent, unanswered question, priority) follows the same messages.
+    `authors` are the batch's authors with their message counts already updated.
     """
     now = timezone.now()
-    member_authors = {m.author_id for m in messages if not m.from_brand}
-    influence = dict(Author.objects.filter(pk__in=member_authors).values_list("pk", "message_count")) if member_authors else {}
+    # The batch's authors, already counted by the pipeline: their activity is the influence term.
+    influence = {a.pk: a.message_count for a in authors}
     by_thread: dict[int, list[Message]] = defaultdict(list)
     for message in messages:
         by_thread[message.thread_id].append(message)
