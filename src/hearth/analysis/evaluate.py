@@ -14,7 +14,12 @@ from typing import Any
 import numpy as np
 
 from hearth.analysis import data as D
-from hearth.analysis.engine import DEFAULT_ABUSE_THRESHOLD, DEFAULT_SPAM_THRESHOLD, Engine, get_engine
+from hearth.analysis.engine import (
+    DEFAULT_ABUSE_THRESHOLD,
+    DEFAULT_SPAM_THRESHOLD,
+    Engine,
+    get_engine,
+)
 from hearth.analysis.errors import InputError
 
 Printer = Callable[..., None]

@@ -1,19 +1,19 @@
 """A user of workspace A can never read or change anything of workspace B: UI, API and CLI."""
 
 import pytest
+from conftest import item
 from django.core.management import CommandError, call_command
 
 from hearth.channels.ingest import ingest_batch
 from hearth.channels.models import Channel
 from hearth.conversations.models import Message, Thread
 from hearth.core.actions import create_api_token
-from conftest import item
 
 
 @pytest.fixture
 def two_tenants(workspace, other_workspace, make_member, make_channel, actor):
     alice = make_member(workspace, "owner", email="alice@acme.test")
-    bob = make_member(other_workspace, "owner", email="bob@globex.test")
+    make_member(other_workspace, "owner", email="bob@globex.test")  # Globex has its own owner
     acme_channel = make_channel(workspace, name="Acme forum")
     globex_channel = make_channel(other_workspace, name="Globex secret")
     ingest_batch(acme_channel, [item("a1", "Acme question?")])
