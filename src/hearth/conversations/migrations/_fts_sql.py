@@ -21,6 +21,8 @@ SQLITE_BACKWARD = [
     "DROP TRIGGER IF EXISTS conversations_message_fts_au",
     "DROP TABLE IF EXISTS conversations_message_fts",
 ]
+# The index as 0004 created it; 0006 replaces it with one that ignores accents (and puts this
+# one back when reversed).
 POSTGRES_FORWARD = [
     "CREATE INDEX IF NOT EXISTS msg_text_fts ON conversations_message USING GIN (to_tsvector('simple', text))",
 ]

@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from conftest import item
-from django.conf import settings
 
 from hearth.channels.ingest import ingest_batch
 from hearth.conversations import actions
@@ -110,13 +109,16 @@ def test_search_as_you_type_requires_every_word(searchable):
     assert searchable("génial") == ["s2"]
 
 
-@pytest.mark.xfail(
-    settings.DATABASES["default"]["ENGINE"].endswith("postgresql"),
-    reason="known gap: PostgreSQL's 'simple' text search does not fold accents (needs unaccent)",
-    strict=True,
-)
 def test_search_folds_accents(searchable):
     assert searchable("genial") == ["s2"], "French members often type without accents"
+    assert searchable("GÉNIAL") == searchable("Génial") == ["s2"]
+    assert searchable("halo gén") == ["s2"]
+    assert searchable("hâlo clig") == ["s1"], "accents typed but not written fold too"
+
+
+def test_search_words_that_fold_into_punctuation_are_harmless(searchable):
+    # PostgreSQL's unaccent turns these word characters into tsquery syntax: "'" and "(1)"
+    assert searchable("ʼ") == searchable("⑴ halo") == []
 
 
 def test_business_hours_seconds():
