@@ -18,12 +18,12 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from hearth.channels.models import Channel
 from hearth.conversations.models import Author, Message, MessageKind, Thread
-from hearth.core.bulk import build, insert_rows, update_rows
+from hearth.core.bulk import allocate_pks, build, in_values, insert_rows, update_rows
 
 KINDS = frozenset(MessageKind.values)
 ROOT_KINDS = frozenset({"post", "mention", "review", "dm"})
@@ -229,7 +229,7 @@ def _store(channel: Channel, batch: list[Item], cursor: str | None, report: Inge
     ids = [it.external_id for it in batch]
     existing = {
         m.external_id: m
-        for m in Message.objects.filter(channel=channel, external_id__in=ids).only(
+        for m in Message.objects.filter(channel=channel, external_id__in=in_values(ids)).only(
             "id", "workspace_id", "external_id", "text", "likes", "shares", "replies", "views", "thread_id"
         )
     }
@@ -240,7 +240,8 @@ def _store(channel: Channel, batch: list[Item], cursor: str | None, report: Inge
         return
 
     authors = _upsert_authors(channel, new_items)
-    threads, roots = _upsert_threads(channel, new_items, authors)
+    known_parents = _known_parents(channel, new_items)
+    threads, roots = _upsert_threads(channel, new_items, authors, known_parents)
     brand_ids = set(channel.config.get("brand_author_ids", []))
     messages = [
         build(
@@ -262,15 +263,17 @@ def _store(channel: Channel, batch: list[Item], cursor: str | None, report: Inge
             views=it.metrics[3],
             lang=it.lang,
             from_brand=it.author_external_id in brand_ids,
+            parent_id=known_parents[it.parent_external_id][0] if it.parent_external_id in known_parents else None,
         )
         for it in new_items
     ]
     _analyse(channel, messages)
     apply_rules(channel, messages)
+    allocate_pks(Message, messages)
+    _link_parents(channel, messages)
     insert_rows(Message, messages)
-    _read_back_pks(Message.objects.filter(channel=channel), "external_id", messages)
+    _adopt_orphans(channel, messages)
     apply_rules_after_insert(channel, messages)
-    _link_parents(channel, new_items)
     _count_authors(authors, new_items)
     route(channel, list(threads.values()), messages, list(authors.values()))
     count(channel, messages)
@@ -326,7 +329,7 @@ def _upsert_authors(channel: Channel, items: list[Item]) -> dict[str, Author]:
         wanted.setdefault(it.author_external_id, it)
     authors = {
         a.external_id: a
-        for a in Author.objects.select_for_update().filter(channel=channel, external_id__in=list(wanted))
+        for a in Author.objects.select_for_update().filter(channel=channel, external_id__in=in_values(wanted))
     }
     brand_ids = set(channel.config.get("brand_author_ids", []))
     missing = [
@@ -345,14 +348,25 @@ def _upsert_authors(channel: Channel, items: list[Item]) -> dict[str, Author]:
         if key not in authors
     ]
     if missing:
+        allocate_pks(Author, missing)
         insert_rows(Author, missing)
-        _read_back_pks(Author.objects.filter(channel=channel), "external_id", missing)
         authors.update({a.external_id: a for a in missing})
     return authors
 
 
+def _known_parents(channel: Channel, items: list[Item]) -> dict[str, tuple[int, str]]:
+    """The parents already stored: {external id: (primary key, root key of its thread)}."""
+    parents = {it.parent_external_id for it in items if it.parent_external_id}
+    if not parents:
+        return {}
+    rows = Message.objects.filter(channel=channel, external_id__in=in_values(parents)).values_list(
+        "external_id", "pk", "thread__root_external_id"
+    )
+    return {external_id: (pk, root) for external_id, pk, root in rows}
+
+
 def _upsert_threads(
-    channel: Channel, items: list[Item], authors: dict[str, Author]
+    channel: Channel, items: list[Item], authors: dict[str, Author], known_parents: dict[str, tuple[int, str]]
 ) -> tuple[dict[str, Thread], dict[str, str]]:
     """Find or create the thread of every item: returns ({root key: Thread}, {external id: root key}).
 
@@ -360,21 +374,17 @@ def _upsert_threads(
     unknown (not yet delivered) opens a thread keyed by that parent's id: when the parent
     arrives, it lands in the same thread and becomes its root.
     """
-    parents = {it.parent_external_id for it in items if it.parent_external_id}
-    known_roots: dict[str, str] = {}
-    if parents:
-        known_roots = dict(
-            Message.objects.filter(channel=channel, external_id__in=list(parents)).values_list(
-                "external_id", "thread__root_external_id"
-            )
-        )
     roots: dict[str, str] = {}
     for it in items:  # sorted by created_at, so a parent in the batch comes before its replies
         parent = it.parent_external_id
-        roots[it.external_id] = (roots.get(parent) or known_roots.get(parent, parent)) if parent else it.external_id
+        if not parent:
+            roots[it.external_id] = it.external_id
+        else:
+            known = known_parents.get(parent)
+            roots[it.external_id] = roots.get(parent) or (known[1] if known else parent)
     threads = {
         t.root_external_id: t
-        for t in Thread.objects.select_for_update().filter(channel=channel, root_external_id__in=set(roots.values()))
+        for t in Thread.objects.select_for_update().filter(channel=channel, root_external_id__in=in_values(set(roots.values())))
     }
     by_id = {it.external_id: it for it in items}
     first_of: dict[str, Item] = {}
@@ -405,20 +415,12 @@ def _upsert_threads(
             thread.created_at = min(thread.created_at, root.created_at)
             adopted.append(thread)
     if missing:
+        allocate_pks(Thread, missing)
         insert_rows(Thread, missing)
-        _read_back_pks(Thread.objects.filter(channel=channel), "root_external_id", missing)
         threads.update({t.root_external_id: t for t in missing})
     if adopted:
         Thread.objects.bulk_update(adopted, ["author", "subject", "created_at"])
     return threads, roots
-
-
-def _read_back_pks(queryset: QuerySet[Any], key: str, objs: Sequence[Any]) -> None:
-    """Set the primary keys of rows just inserted by executemany, found by their unique key."""
-    pks = dict(queryset.filter(**{f"{key}__in": [getattr(o, key) for o in objs]}).values_list(key, "pk"))
-    for obj in objs:
-        obj.pk = pks[getattr(obj, key)]
-        obj._state.adding = False
 
 
 def _subject(text: str) -> str:
@@ -446,12 +448,22 @@ def _analyse(channel: Channel, messages: list[Message]) -> None:
         m.analysis_reason = result.reason[i][:255]
 
 
-def _link_parents(channel: Channel, items: list[Item]) -> None:
-    """Point replies at their parent row: this batch's replies, and older orphans whose parent just arrived."""
-    keys = {it.parent_external_id for it in items if it.parent_external_id} | {it.external_id for it in items}
+def _link_parents(channel: Channel, messages: list[Message]) -> None:
+    """Point this batch's replies at a parent of the same batch (keys are allocated, not yet inserted).
+
+    Replies to a parent stored earlier already got its key (:func:`_known_parents`).
+    """
+    by_external_id = {m.external_id: m for m in messages}
+    for m in messages:
+        if m.parent_id is None and m.parent_external_id in by_external_id:
+            m.parent_id = by_external_id[m.parent_external_id].pk
+
+
+def _adopt_orphans(channel: Channel, messages: list[Message]) -> None:
+    """Point older replies that arrived before their parent at the parent that just arrived."""
     parent_id = Message.objects.filter(channel=channel, external_id=OuterRef("parent_external_id")).values("id")[:1]
-    Message.objects.filter(channel=channel, parent__isnull=True, parent_external_id__in=list(keys)).exclude(
-        parent_external_id=""
+    Message.objects.filter(
+        channel=channel, parent__isnull=True, parent_external_id__in=in_values([m.external_id for m in messages])
     ).update(parent_id=Subquery(parent_id))
 
 

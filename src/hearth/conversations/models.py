@@ -21,8 +21,10 @@ class MessageKind(models.TextChoices):
 class Author(models.Model):
     """One identity on one platform (a person may have several: see community.Member)."""
 
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="authors")
-    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="authors")
+    # db_index=False: each of these keys leads a composite index or unique constraint of Meta, which
+    # serves its look-ups; a separate one-column index would only slow every ingested row down.
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="authors", db_index=False)
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="authors", db_index=False)
     external_id = models.CharField(max_length=191)
     handle = models.CharField(max_length=191, blank=True)
     display_name = models.CharField(max_length=191, blank=True)
@@ -53,8 +55,10 @@ class Thread(models.Model):
     right thread once the root shows up.
     """
 
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="threads")
-    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="threads")
+    # db_index=False: each of these keys leads a composite index or unique constraint of Meta, which
+    # serves its look-ups; a separate one-column index would only slow every ingested row down.
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="threads", db_index=False)
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="threads", db_index=False)
     root_external_id = models.CharField(max_length=191)
     author = models.ForeignKey(Author, null=True, blank=True, on_delete=models.SET_NULL, related_name="threads")
     subject = models.CharField(max_length=200, blank=True)
@@ -122,10 +126,12 @@ class Thread(models.Model):
 
 
 class Message(models.Model):
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="messages")
-    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="messages")
-    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="messages")
-    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="messages")
+    # db_index=False: each of these keys leads a composite index or unique constraint of Meta, which
+    # serves its look-ups; a separate one-column index would only slow every ingested row down.
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="messages", db_index=False)
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="messages", db_index=False)
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="messages", db_index=False)
+    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="messages", db_index=False)
     external_id = models.CharField(max_length=191)
     kind = models.CharField(max_length=8, choices=MessageKind.choices)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children")

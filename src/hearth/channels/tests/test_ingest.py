@@ -60,6 +60,36 @@ def test_reply_arriving_before_its_root_joins_the_root_thread(channel):
     assert Message.objects.get(external_id="c1").parent.external_id == "p1"
 
 
+def test_reply_to_a_message_of_an_earlier_batch_points_at_it(channel):
+    ingest_batch(channel, [item("p1")])
+    ingest_batch(channel, [item("c1", "+1", kind="comment", parent="p1", author="bob", minutes=2)])
+    c1 = Message.objects.get(external_id="c1")
+    assert c1.parent == Message.objects.get(external_id="p1")
+    assert c1.thread == c1.parent.thread
+
+
+def test_keys_given_by_the_pipeline_never_collide_with_other_writers_or_deleted_rows(channel):
+    """The pipeline numbers its rows itself (to link replies in the INSERT): the ORM's inserts
+    before and after, and rows deleted in between, must not make two rows share a key."""
+    ingest_batch(channel, [item("p1"), item("p2", author="u2", minutes=1)])
+    last = Message.objects.get(external_id="p2")
+    orm_made = Message.objects.create(
+        workspace=channel.workspace, channel=channel, thread=last.thread, author=last.author,
+        external_id="by-orm", kind="post", text="written by another path", created_at=last.created_at,
+    )
+    assert orm_made.pk > last.pk
+    Message.objects.filter(pk=orm_made.pk).delete()
+    ingest_batch(channel, [item("p3", minutes=2), item("c3", kind="comment", parent="p3", author="u3", minutes=3)])
+    p3, c3 = Message.objects.get(external_id="p3"), Message.objects.get(external_id="c3")
+    assert p3.pk > orm_made.pk  # a deleted row's key is not handed out again
+    assert c3.parent_id == p3.pk
+    later = Message.objects.create(
+        workspace=channel.workspace, channel=channel, thread=p3.thread, author=p3.author,
+        external_id="by-orm-2", kind="post", text="and again", created_at=p3.created_at,
+    )
+    assert later.pk > c3.pk
+
+
 def test_bad_items_are_reported_by_position_and_field_and_good_ones_kept(channel):
     bad_date = item("p2")
     bad_date["created_at"] = "yesterday"
