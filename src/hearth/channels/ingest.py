@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from hearth.channels.models import Channel
 from hearth.conversations.models import Author, Message, MessageKind, Thread
+from hearth.conversations.search import indexed_in_bulk
 from hearth.core.bulk import allocate_pks, build, in_values, insert_rows, update_rows
 
 KINDS = frozenset(MessageKind.values)
@@ -271,7 +272,8 @@ def _store(channel: Channel, batch: list[Item], cursor: str | None, report: Inge
     apply_rules(channel, messages)
     allocate_pks(Message, messages)
     _link_parents(channel, messages)
-    insert_rows(Message, messages)
+    with indexed_in_bulk(messages):
+        insert_rows(Message, messages)
     _adopt_orphans(channel, messages)
     apply_rules_after_insert(channel, messages)
     _count_authors(authors, new_items)
