@@ -35,6 +35,9 @@ MAX_REASON = 200
 # Without a lexicon hit, a kind ("insult") is named only from this calibrated probability on:
 # below the default threshold a model-only score is not worth a moderator's reason line.
 MODEL_KIND_MIN = 0.5
+# A message that reports a failed service ("my order never arrived", "impossible de me connecter")
+# and holds no praise cue is negative at least this much (see :meth:`Engine.service_failure_sentiment`).
+SERVICE_FAILURE_SCORE = -0.3
 
 _CAT = {name: j for j, (name, _) in enumerate(L.CATEGORIES)}
 
@@ -155,6 +158,22 @@ class Engine:
         p = _softmax(scores[:, a:b])
         return p.argmax(axis=1).astype(np.int64), (p[:, 2] - p[:, 0]).astype(np.float32)
 
+    def service_failure_sentiment(
+        self, batch: V.Batch, sent: npt.NDArray[np.int64], score: npt.NDArray[np.float32]
+    ) -> None:
+        """A failed service told without emotion words is negative: "neutral" becomes "negative".
+
+        Applies when the message holds a service-failure cue ("on hold for 3 hours", "vol annulé",
+        "toujours pas reçu ma commande") and no praise cue. A "positive" prediction is kept: with a
+        failure cue it is mostly a resolved or outweighed problem ("it finally arrived", "delayed
+        but the staff were lovely"), and sarcastic thanks carry a praise cue, so no cue list can
+        tell them apart.
+        """
+        c = batch.matches.counts
+        failure = (c[:, _CAT["service_failure"]] > 0) & (c[:, _CAT["praise"]] == 0) & (sent == 1)
+        sent[failure] = 0
+        score[failure] = np.minimum(score[failure], SERVICE_FAILURE_SCORE)
+
     def abuse(self, batch: V.Batch, scores: npt.NDArray[np.float32]) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
         """Trained probability combined with the curated lexicons and the criticism guard.
 
@@ -201,7 +220,8 @@ class Engine:
         suggestion = c[:, _CAT["suggestion"]] > 0
         negative = sentiment == 0
         positive = sentiment == 2
-        complaint = negative & ((c[:, _CAT["criticism"]] + c[:, _CAT["brand"]] + c[:, _CAT["second_person"]]) > 0)
+        cues = c[:, _CAT["criticism"]] + c[:, _CAT["brand"]] + c[:, _CAT["second_person"]] + c[:, _CAT["service_failure"]]
+        complaint = negative & (cues > 0)
         complaint |= negative & (c[:, _CAT["criticism"]] > 0)
         praise = positive | ((c[:, _CAT["praise"]] > 0) & ~negative)
         out = np.full(n, INTENTS.index("other"), dtype=np.int64)
@@ -256,6 +276,7 @@ class Engine:
         lang = self.language(batch, scores)
         sent, sent_score = self.sentiment(scores)
         self._emoji_only_sentiment(batch, sent, sent_score)
+        self.service_failure_sentiment(batch, sent, sent_score)
         abuse, kind = self.abuse(batch, scores)
         spam = self.spam(batch, scores, dup)
         intent = self.intent(batch, sent, spam)

@@ -68,9 +68,14 @@ class Weights:
             sparse = np.zeros((V.N_SPARSE, N_OUT), dtype=np.float32)
             sparse[z["rows"]] = z["q"].astype(np.float32) * z["scale"]
             meta = json.loads(bytes(z["meta"]).decode("utf-8"))
+            dense = z["dense"].astype(np.float32)
+            if dense.shape[0] < V.N_DENSE:
+                # Weights saved before a lexicon category was added (a workspace's retrained
+                # model) have no row for its dense feature: zero rows keep them usable unchanged.
+                dense = np.vstack([dense, np.zeros((V.N_DENSE - dense.shape[0], N_OUT), dtype=np.float32)])
             return cls(
                 sparse=sparse,
-                dense=z["dense"].copy(),
+                dense=dense,
                 bias=z["bias"].copy(),
                 valence=V.Valence(z["valence_keys"].copy(), z["valence_values"].copy()),
                 meta=meta,

@@ -231,7 +231,9 @@ def train(data_dir: Path, out_dir: Path, *, log: Callable[[str], None] = print) 
         lang_rows += [(t, lang) for t in SAMPLES.get(lang, [])] * 5
     # The curated lexicons are everyday words of each language: short messages need them.
     for lang, mod in (("fr", fr_lex), ("en", en_lex)):
-        for block in (mod.PRAISE, mod.SUGGESTION, mod.QUESTION_START, mod.CRITICISM, mod.BRAND, mod.INSULT):
+        for block in (
+            mod.PRAISE, mod.SUGGESTION, mod.QUESTION_START, mod.CRITICISM, mod.BRAND, mod.INSULT, mod.SERVICE_FAILURE,
+        ):
             lang_rows += [(e.replace("_", " "), lang) for e in block.split()] * 2
     x = featurize_all([t for t, _ in lang_rows], valence)
     y = np.array([M.LANGS.index(lg) for _, lg in lang_rows])

@@ -22,6 +22,7 @@ SPAM = 1 << 7
 SUGGESTION = 1 << 8
 QUESTION_START = 1 << 9
 PRAISE = 1 << 10
+SERVICE_FAILURE = 1 << 11
 CATEGORIES: tuple[tuple[str, int], ...] = (
     ("insult", INSULT),
     ("hate", HATE),
@@ -34,6 +35,7 @@ CATEGORIES: tuple[tuple[str, int], ...] = (
     ("suggestion", SUGGESTION),
     ("question_start", QUESTION_START),
     ("praise", PRAISE),
+    ("service_failure", SERVICE_FAILURE),
 )
 MAX_NGRAM = 6
 # Collapsing doubled letters must not turn an ordinary word into a lexicon entry.
@@ -42,6 +44,11 @@ _COLLAPSE_STOP = {"niger", "god", "cone", "con", "as", "bal", "fil", "pas", "mal
 
 def _entries(block: str) -> list[str]:
     return [e.replace("_", " ") for e in block.split()]
+
+
+def _person_directed(words: str, prefixes: str) -> str:
+    """Entries "<prefix>_<word>": words that insult only when aimed at someone ("t'es nul", "sale rat")."""
+    return "\n".join(f"{p}_{w}".replace(" ", "_") for p in _entries(prefixes) for w in _entries(words))
 
 
 def _asterisk_variants(word: str) -> list[str]:
@@ -98,10 +105,10 @@ def load() -> Lexicon:
             (mod.SUGGESTION, SUGGESTION),
             (mod.QUESTION_START, QUESTION_START),
             (mod.PRAISE, PRAISE),
+            (mod.SERVICE_FAILURE, SERVICE_FAILURE),
         ]
-        adjectives = _entries(mod.INSULT_ADJ)
-        prefixes = _entries(mod.PERSON_PREFIX)
-        sources.append(("\n".join(f"{p}_{a}".replace(" ", "_") for p in prefixes for a in adjectives), INSULT))
+        for words, prefixes in ((mod.INSULT_ADJ, mod.PERSON_PREFIX), (mod.INSULT_NOUN, mod.NOUN_PREFIX)):
+            sources.append((_person_directed(words, prefixes), INSULT))
     phrases: list[tuple[str, int]] = []
     for block, flag in sources:
         for entry in _entries(block):

@@ -16,6 +16,20 @@ loser losers halfwit nitwit dimwit numbnuts knobhead bellend tosser pussy pussie
 piece_of_shit pieces_of_shit piece_of_garbage son_of_a_bitch sons_of_bitches waste_of_space
 waste_of_oxygen lowlife lowlifes degenerate degenerates simpleton cretin cretins
 dipshit dipshits shitbag fatass fat_ass ugly_bitch stupid_bitch dumb_bitch stupid_cunt
+dumbfuck fuckwit fucktard fucktards thot thots fatso lardass tub_of_lard pizza_face
+nobody_likes_you no_one_likes_you everyone_hates_you everybody_hates_you nobody_wants_you
+no_one_wants_you nobody_wants_you_here no_one_wants_you_here you_have_no_friends u_have_no_friends
+no_one_cares_about_you nobody_cares_about_you you_disgust_me you_make_me_sick you_re_a_disgrace
+such_a_creep you_re_a_creep you_are_a_creep such_a_freak you_re_a_freak you_are_a_freak
+"""
+
+# Nouns that insult only when aimed at someone ("you pig", "such a creep"), not on their own.
+INSULT_NOUN = """
+pig pigs cow whale rat rats snake weirdo weirdos virgin incel parasite parasites
+"""
+NOUN_PREFIX = """
+you you_fat you_little you_stupid you_ugly you_dumb you_fucking you_absolute you_are_a you_re_a
+you_are_such_a you_re_such_a u_r_a ur_a such_a you_are_all you_re_all you_guys_are
 """
 
 # Adjectives that are insults only when aimed at a person ("you are stupid", not "stupid update").
@@ -47,6 +61,14 @@ rape_u i_will_rape i_know_where_you_live i_know_where_u_live beat_you_up beat_u_
 shoot_you shoot_u stab_you stab_u burn_you_alive hang_you hang_yourself lynch lynched watch_your_back
 you_re_dead you_are_dead you_will_pay slit_your_throat break_your_neck put_a_bullet
 send_nudes show_me_your_tits suck_my_dick suck_my_cock
+kill_ur_self kill_yourselves go_kill_yourself go_hang_yourself neck_yourself go_drink_bleach drink_bleach
+slit_your_wrists go_cut_yourself jump_off_a_bridge jump_off_a_cliff nobody_would_miss_you
+no_one_would_miss_you world_would_be_better_without_you do_us_a_favor_and_die die_in_a_fire
+i_hope_you_die you_should_kill_yourself end_yourself unalive_yourself off_yourself rope_yourself go_rope
+hope_you_get_cancer get_cancer_and_die i_will_find_you i_ll_find_you we_know_where_you_live
+i_will_hurt_you i_ll_hurt_you i_m_going_to_hurt_you gonna_hurt_you i_ll_beat_you i_will_beat_you
+gonna_beat_you punch_you i_ll_punch_you smash_your_face i_will_end_you i_ll_end_you murder_you
+i_m_coming_for_you sleep_with_one_eye_open leak_your_nudes post_your_nudes
 """
 
 # Profanity that is not aimed at anyone by itself.
@@ -62,6 +84,40 @@ worst terrible awful horrible useless broken broke sucks suck sucked garbage tra
 unacceptable disappointed disappointing disgrace shameful pathetic incompetent rip_off ripoff
 scam fraud lousy mediocre unusable buggy laggy slow crash crashes crashed fail fails failed failure
 nightmare disaster shambles rubbish never_again refund cancelled canceled delayed delay lost
+"""
+
+# A service that failed, told without any emotional word ("my order never arrived", "on hold for an
+# hour", "the app keeps crashing"): to a brand's community manager that is a negative message.
+# Generic to every trade (delivery, apps, devices, telecoms, banks, transport); resolved problems
+# ("finally arrived") are not listed.
+SERVICE_FAILURE = """
+never_arrived never_received never_came never_showed_up never_delivered never_shipped not_delivered
+not_been_delivered has_not_arrived have_not_arrived did_not_arrive not_arrived_yet still_not_arrived
+have_not_received has_not_received did_not_receive not_received still_not_received did_not_get_my
+never_got_my still_waiting waiting_for_weeks waiting_for_days waiting_for_hours waited_hours
+waited_for_hours hours_on_hold on_hold been_on_hold still_no_refund no_refund never_refunded
+waiting_for_a_refund waiting_for_my_refund refused_to_refund still_no_response still_no_reply
+still_no_answer no_response no_reply no_one_answers nobody_answers no_one_responded nobody_responded
+never_responded never_replied never_got_back never_called_back hung_up_on_me ignoring_me been_ignored
+keeps_crashing keeps_freezing keeps_logging_me_out keeps_disconnecting keeps_dropping keeps_failing
+keeps_buffering crashes_every stopped_working no_longer_works no_longer_working
+does_not_work it_s_not_working it_is_not_working still_not_working not_working_again wo_not_work wo_not_load wo_not_open
+wo_not_turn_on wo_not_let_me does_not_load not_loading will_not_load wo_not_charge not_charging
+does_not_turn_on ca_not_log_in can_not_log_in cannot_log_in ca_not_login cannot_login ca_not_sign_in
+cannot_sign_in unable_to_log_in unable_to_login unable_to_sign_in locked_out ca_not_access
+cannot_access unable_to_access ca_not_connect cannot_connect unable_to_connect ca_not_get_through
+cannot_get_through error_message error_code getting_an_error an_error_occurred something_went_wrong
+payment_failed payment_declined card_declined transaction_failed charged_twice double_charged
+overcharged wrongly_charged charged_me_twice hidden_fees account_suspended account_locked
+account_blocked blocked_my_account blocked_my_card wrong_order wrong_item wrong_size missing_item
+missing_items item_missing arrived_damaged arrived_broken lost_my_package lost_package lost_my_luggage
+lost_luggage lost_my_bag lost_in_transit stuck_in_transit marked_as_delivered wrong_address
+delivered_to_the_wrong still_broken broken_again still_down down_again outage site_is_down app_is_down
+server_is_down website_is_down service_is_down system_is_down network_is_down internet_is_down
+no_signal no_service no_internet no_wifi no_connection dropped_calls dropped_call
+cancelled canceled got_cancelled got_canceled delayed hours_late hour_delay missed_my_connection
+overbooked still_not_fixed not_fixed not_resolved unresolved still_no_update no_one_showed_up
+nobody_showed_up never_showed
 """
 
 # Product / service vocabulary (brand-directed messages).

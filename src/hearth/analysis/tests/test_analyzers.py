@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from hearth.analysis import BatchAnalysis, analyze_batch
-from hearth.analysis.engine import DEFAULT_ABUSE_THRESHOLD, DEFAULT_SPAM_THRESHOLD
+from hearth.analysis.engine import (
+    DEFAULT_ABUSE_THRESHOLD,
+    DEFAULT_SPAM_THRESHOLD,
+    SERVICE_FAILURE_SCORE,
+    get_engine,
+)
+from hearth.analysis.vectorize import featurize
 
 
 def one(text: str) -> dict[str, object]:
@@ -203,3 +210,92 @@ def test_batch_results_do_not_depend_on_neighbours() -> None:
     together = analyze_batch(texts)
     for i, text in enumerate(texts):
         assert analyze_batch([text]).row(i - i) == together.row(i)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "t'es qu'une grosse vache, personne veut de toi ici",
+        "espèce de boulet, casse-toi",
+        "sale fdp ntm",
+        "t'es trop moche mdr, va faire un régime",
+        "on veut plus de toi dans le groupe, dégage",
+    ],
+)
+def test_french_teen_register_insults_are_abuse(text: str) -> None:
+    row = one(text)
+    assert float(row["abuse_score"]) >= DEFAULT_ABUSE_THRESHOLD, text  # type: ignore[arg-type]
+    assert row["abuse_kind"] in ("insult", "harassment"), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "votre appli est nulle, ça plante tout le temps",
+        "service client lamentable, c'est une arnaque",
+        "franchement la mise à jour est trop nulle, rendez-nous l'ancienne version",
+    ],
+)
+def test_french_teen_register_criticism_of_the_brand_is_not_abuse(text: str) -> None:
+    assert not is_abuse(text), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "je suis crevé ce soir, je vais dormir",
+        "ma chienne est malade, le véto est fermé",
+        "les ordures ne sont toujours pas ramassées dans ma rue",
+        "on a vu un raton laveur au zoo",
+    ],
+)
+def test_ordinary_french_words_that_can_be_insults_are_not_abuse_on_their_own(text: str) -> None:
+    assert one(text)["abuse_kind"] == "", text
+
+
+@pytest.mark.parametrize(
+    "text", ["va te pendre", "suicide-toi", "t'es inutile, crève sale chien", "kys", "go kill yourself, nobody would miss you"]
+)
+def test_incitement_to_self_harm_is_harassment(text: str) -> None:
+    row = one(text)
+    assert row["abuse_kind"] == "harassment", text
+    assert float(row["abuse_score"]) >= DEFAULT_ABUSE_THRESHOLD, text  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My order never arrived.",
+        "I have been on hold for 3 hours",
+        "I can't log in since the update",
+        "The app keeps crashing when I open my account",
+        "Toujours pas reçu ma commande",
+        "Impossible de me connecter depuis ce matin",
+        "Vol annulé, on attend à la porte 12",
+        "ça ne marche plus depuis hier",
+    ],
+)
+def test_a_service_failure_is_negative_without_emotional_words(text: str) -> None:
+    row = one(text)
+    assert row["sentiment"] == "negative", text
+    assert float(row["sentiment_score"]) < 0, text  # type: ignore[arg-type]
+
+
+def test_a_service_failure_to_the_brand_is_a_complaint() -> None:
+    assert one("My package never arrived and the tracking has not changed for a week")["intent"] == "complaint"
+
+
+def test_pas_mal_du_tout_stays_positive_next_to_a_failure_word() -> None:
+    for text in ("ça marche pas mal du tout", "pas mal du tout, ça fonctionne pas mal"):
+        assert one(text)["sentiment"] != "negative", text
+
+
+def test_failure_rule_turns_neutral_to_negative_and_keeps_positive_and_praise() -> None:
+    engine = get_engine()
+    texts = ["my order never arrived", "delayed twice, but it finally came", "thanks, my order never arrived", "see you tomorrow"]
+    batch = featurize(texts, engine.weights.valence, engine.lexicon)
+    sent = np.array([1, 2, 1, 1], dtype=np.int64)
+    score = np.zeros(4, dtype=np.float32)
+    engine.service_failure_sentiment(batch, sent, score)
+    assert sent.tolist() == [0, 2, 1, 1]
+    assert score[0] <= SERVICE_FAILURE_SCORE and score[1:].tolist() == [0.0, 0.0, 0.0]

@@ -230,3 +230,21 @@ def test_models_api_lists_versions_with_metrics(client, workspace, other_workspa
     assert model["created_by"] == moderator_actor.user.email
     assert model["metrics_after"]["abuse"]["decisions_f1"] == 1.0
     assert client.get("/api/v1/workspaces/globex/analysis/models", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 404
+
+
+def test_a_workspace_model_saved_before_a_new_lexicon_feature_still_loads_and_scores(tmp_path):
+    """A retrained model on disk outlives releases that add a dense feature (a lexicon category)."""
+    import numpy as np
+
+    from hearth.analysis import model as M
+    from hearth.analysis import vectorize as V
+    from hearth.analysis.engine import Engine
+
+    shipped = M.Weights.load(M.WEIGHTS_DIR / M.WEIGHTS_FILE)
+    older = M.Weights(sparse=shipped.sparse, dense=shipped.dense[:-1], bias=shipped.bias, valence=shipped.valence, meta={})
+    older.save(tmp_path / "v1.npz")
+    loaded = M.Weights.load(tmp_path / "v1.npz")
+    assert loaded.dense.shape == (V.N_DENSE, M.N_OUT)
+    assert not np.any(loaded.dense[-1])  # the new feature weighs nothing in the old model
+    result = Engine(loaded).analyze(["you are all idiots", "Ma commande n'est toujours pas arrivée"])
+    assert result.abuse_score[0] >= 0.5 and result.lang[1] == "fr"

@@ -30,7 +30,7 @@ def demo_channel(workspace, make_channel):
 def inbox(workspace, demo_channel, channel) -> dict[str, Any]:
     """Three conversations: a negative question, a praise, a complaint on the import channel."""
     ingest_batch(demo_channel, [
-        item("q1", "How do I reset my lamp? It keeps failing, so annoying.", author="zoe"),
+        item("q1", "How do I reset my lamp? It blinks red, so annoying.", author="zoe"),
         item("p1", "Love the new colours, thank you!", author="yan", minutes=5),
     ])
     ingest_batch(channel, [item("c1", "My order never arrived, the delivery is a disaster.", author="max", minutes=10)])
