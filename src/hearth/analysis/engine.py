@@ -80,7 +80,8 @@ def _softmax(s: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
 
 
 def _sigmoid(s: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
-    out: npt.NDArray[np.float32] = 1.0 / (1.0 + np.exp(-s))
+    # Clipped: a very long text can push a logit past float32's exp range (the result is 0 or 1 anyway).
+    out: npt.NDArray[np.float32] = 1.0 / (1.0 + np.exp(-np.clip(s, -80.0, 80.0)))
     return out
 
 
