@@ -110,7 +110,7 @@ def check_patterns(patterns: Sequence[str], *, field_name: str = "patterns") -> 
             ) from None
 
 
-def alternation(patterns: Sequence[str]) -> re.Pattern[str]:
+def alternation(patterns: Sequence[str], flags: int = 0) -> re.Pattern[str]:
     """The patterns joined in one alternation. Numbered back-references are shifted by the groups
     of the alternatives before them, so `(.)\\1{5,}` still means "a character repeated" when joined."""
     parts = []
@@ -118,7 +118,11 @@ def alternation(patterns: Sequence[str]) -> re.Pattern[str]:
     for p in patterns:
         parts.append(f"(?:{_renumbered(p, offset)})")
         offset += re.compile(p).groups
-    return re.compile("|".join(parts), re.IGNORECASE)
+    return re.compile("|".join(parts), re.IGNORECASE | flags)
+
+
+# \A and \Z anchor to the whole string: in the joined batch that is only its first and last message.
+_STRING_ANCHOR = re.compile(r"\\[AZ]")
 
 
 def _renumbered(pattern: str, offset: int) -> str:
@@ -171,9 +175,12 @@ def build(rules: Sequence[CompiledRule], *, token: str = "", queue_flagged: bool
         for word in rule.words:
             rules_of_word[word].append(index)
     sources = list(dict.fromkeys(p for rule in compiled.rules for p in rule.sources))
-    if sources:
+    if sources and not any(_STRING_ANCHOR.search(p) for p in sources):
+        # The prefilter scans the batch joined into one string: MULTILINE lets "^" and "$" match
+        # at each message's start and end (and, harmlessly, at line breaks inside one, since each
+        # candidate is then searched alone with its rule's own pattern).
         try:
-            compiled.any_pattern = alternation(sources)
+            compiled.any_pattern = alternation(sources, re.MULTILINE)
         except re.error:  # group names repeated across rules: no prefilter, each rule scans alone
             compiled.any_pattern = None
     if rules_of_word:

@@ -177,6 +177,26 @@ def test_cli_rules_queue_sanctions_log(workspace, channel, capsys):
         call_command("moderation", "queue", "approve", "--workspace", "acme", "--id", "999")
 
 
+def test_anchored_patterns_match_every_message_of_a_batch_not_only_the_first_and_last():
+    """The prefilter scans the batch as one string: "^"/"$" (and \\A/\\Z) must still mean the message's own start and end."""
+    from types import SimpleNamespace
+
+    def draft(pk, patterns):
+        return SimpleNamespace(pk=pk, name="r", article="", actions=["queue"], reply_text="", stop=False, min_abuse=None,
+                               abuse_kinds=[], min_spam=None, words="", patterns=patterns, has_link=None,
+                               new_member_days=None, max_rate_per_hour=None, channels=[])
+
+    texts = ["hello there", "free money now", "FREE stuff", "nothing\nfree at last", "more stuff!"]
+    messages = [SimpleNamespace(text=t, abuse_score=0.0, spam_score=0.0, abuse_kind="", from_brand=False, author_id=1, created_at=None)
+                for t in texts]
+    compiled = engine.build([engine.compile_rule(draft(1, "^free")), engine.compile_rule(draft(2, "stuff$"))])
+    hits = engine.evaluate(compiled, messages, channel_id=1)
+    assert [[h.rule_id for h in found] for found in hits] == [[], [1], [1, 2], [], []]
+    compiled = engine.build([engine.compile_rule(draft(1, "\\Afree")), engine.compile_rule(draft(2, "stuff!\\Z"))])
+    hits = engine.evaluate(compiled, messages, channel_id=1)
+    assert [[h.rule_id for h in found] for found in hits] == [[], [1], [1], [], [2]]
+
+
 def test_joined_patterns_keep_their_back_references_and_phrases_match_whole():
     from types import SimpleNamespace
 
