@@ -271,7 +271,7 @@ def _store(channel: Channel, batch: list[Item], cursor: str | None, report: Inge
     _analyse(channel, messages)
     apply_rules(channel, messages)
     allocate_pks(Message, messages)
-    _link_parents(channel, messages)
+    _link_parents(messages)
     with indexed_in_bulk(messages):
         insert_rows(Message, messages)
     _adopt_orphans(channel, messages)
@@ -450,7 +450,7 @@ def _analyse(channel: Channel, messages: list[Message]) -> None:
         m.analysis_reason = result.reason[i][:255]
 
 
-def _link_parents(channel: Channel, messages: list[Message]) -> None:
+def _link_parents(messages: list[Message]) -> None:
     """Point this batch's replies at a parent of the same batch (keys are allocated, not yet inserted).
 
     Replies to a parent stored earlier already got its key (:func:`_known_parents`).
