@@ -17,14 +17,21 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from hearth.channels.models import Channel
 from hearth.conversations.models import Author, Message, MessageKind, Thread
 from hearth.conversations.search import indexed_in_bulk
-from hearth.core.bulk import allocate_pks, build, in_values, insert_rows, update_rows
+from hearth.core.bulk import (
+    allocate_pks,
+    build,
+    bulk_adapter,
+    in_values,
+    insert_rows,
+    max_query_params,
+)
 
 KINDS = frozenset(MessageKind.values)
 ROOT_KINDS = frozenset({"post", "mention", "review", "dm"})
@@ -94,13 +101,17 @@ class IngestReport:
 
 def _text_field(raw: Mapping[str, Any], name: str, *, required: bool, max_length: int) -> str:
     value = raw.get(name)
-    if value is None or value == "":
+    if type(value) is not str:  # the usual case, a plain string, is checked with the least work
+        if value is None:
+            value = ""
+        elif isinstance(value, bool) or not isinstance(value, str | int):
+            raise InvalidItem(name, f"{name} must be a string, not {type(value).__name__}.")
+        value = str(value)
+    text = value.strip()
+    if not text:
         if required:
             raise InvalidItem(name, f"{name} is missing; every item needs one.")
         return ""
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        raise InvalidItem(name, f"{name} must be a string, not {type(value).__name__}.")
-    text = str(value).strip()
     if len(text) > max_length:
         raise InvalidItem(name, f"{name} is {len(text)} characters long; at most {max_length} are accepted.")
     return text
@@ -276,8 +287,7 @@ def _store(channel: Channel, batch: list[Item], cursor: str | None, report: Inge
         insert_rows(Message, messages)
     _adopt_orphans(channel, messages)
     apply_rules_after_insert(channel, messages)
-    _count_authors(authors, new_items)
-    route(channel, list(threads.values()), messages, list(authors.values()))
+    route(channel, list(threads.values()), messages, {a.pk: a.message_count for a in authors.values()})
     count(channel, messages)
     _save_cursor(channel, cursor, now)
     report.created += len(messages)
@@ -325,34 +335,61 @@ def _refresh_existing(batch: list[Item], existing: dict[str, Message], report: I
     report.updated += len(changed)
 
 
-def _upsert_authors(channel: Channel, items: list[Item]) -> dict[str, Author]:
-    wanted: dict[str, Item] = {}
+@dataclass(slots=True)
+class _BatchAuthor:
+    """What the pipeline needs of an author: its key and its message count once the batch is in."""
+
+    pk: int
+    message_count: int
+
+
+def _upsert_authors(channel: Channel, items: list[Item]) -> dict[str, _BatchAuthor]:
+    """Create the batch's new authors and count the batch's messages on every author, in one upsert.
+
+    An author already stored gets `message_count + n` and its first/last-seen times widened in
+    SQL: it is never read whole nor locked first, and two batches counting the same author both
+    count. Rows go in external-id order, so concurrent batches lock shared authors in one order.
+    """
+    seen: dict[str, list[Any]] = {}  # external id → [first item, messages, first seen, last seen]
     for it in items:
-        wanted.setdefault(it.author_external_id, it)
-    authors = {
-        a.external_id: a
-        for a in Author.objects.select_for_update().filter(channel=channel, external_id__in=in_values(wanted))
-    }
+        entry = seen.get(it.author_external_id)
+        if entry is None:
+            seen[it.author_external_id] = [it, 1, it.created_at, it.created_at]
+        else:
+            entry[1] += 1
+            entry[2] = min(entry[2], it.created_at)
+            entry[3] = max(entry[3], it.created_at)
     brand_ids = set(channel.config.get("brand_author_ids", []))
-    missing = [
-        build(
-            Author,
-            workspace_id=channel.workspace_id,
-            channel_id=channel.pk,
-            external_id=key,
-            handle=it.author_handle,
-            display_name=it.author_display_name,
-            is_brand=key in brand_ids,
-            first_seen_at=it.created_at,
-            last_seen_at=it.created_at,
-        )
-        for key, it in wanted.items()
-        if key not in authors
+    adapt = bulk_adapter(Author, "last_seen_at")
+    rows = [
+        (channel.workspace_id, channel.pk, key, first.author_handle, first.author_display_name, key in brand_ids,
+         adapt(first_seen), adapt(last_seen), count)
+        for key, (first, count, first_seen, last_seen) in sorted(seen.items())
     ]
-    if missing:
-        allocate_pks(Author, missing)
-        insert_rows(Author, missing)
-        authors.update({a.external_id: a for a in missing})
+    qn = connection.ops.quote_name
+    table = qn(Author._meta.db_table)
+    columns = [Author._meta.get_field(name).column for name in (  # type: ignore[union-attr]
+        "workspace", "channel", "external_id", "handle", "display_name", "is_brand", "first_seen_at", "last_seen_at",
+        "message_count",
+    )]
+    least, greatest = ("LEAST", "GREATEST") if connection.vendor == "postgresql" else ("min", "max")
+    one_row = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    authors: dict[str, _BatchAuthor] = {}
+    per_statement = max_query_params() // len(columns)
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            cursor.execute(
+                # Identifiers come from the model's metadata; every value is a bound parameter.
+                f"INSERT INTO {table} ({', '.join(qn(c) for c in columns)}) VALUES {', '.join([one_row] * len(chunk))}"  # noqa: S608
+                f" ON CONFLICT ({qn('channel_id')}, {qn('external_id')}) DO UPDATE SET"
+                f" message_count = {table}.message_count + excluded.message_count,"
+                f" first_seen_at = {least}({table}.first_seen_at, excluded.first_seen_at),"
+                f" last_seen_at = {greatest}({table}.last_seen_at, excluded.last_seen_at)"
+                f" RETURNING {qn('external_id')}, {qn(Author._meta.pk.column)}, message_count",
+                [value for row in chunk for value in row],
+            )
+            authors.update((key, _BatchAuthor(pk, count)) for key, pk, count in cursor.fetchall())
     return authors
 
 
@@ -368,7 +405,7 @@ def _known_parents(channel: Channel, items: list[Item]) -> dict[str, tuple[int, 
 
 
 def _upsert_threads(
-    channel: Channel, items: list[Item], authors: dict[str, Author], known_parents: dict[str, tuple[int, str]]
+    channel: Channel, items: list[Item], authors: dict[str, _BatchAuthor], known_parents: dict[str, tuple[int, str]]
 ) -> tuple[dict[str, Thread], dict[str, str]]:
     """Find or create the thread of every item: returns ({root key: Thread}, {external id: root key}).
 
@@ -412,7 +449,7 @@ def _upsert_threads(
         elif root is not None and threads[key].author_id is None:
             # The root arrived after some of its replies: it now names the thread.
             thread = threads[key]
-            thread.author = authors[root.author_external_id]
+            thread.author_id = authors[root.author_external_id].pk
             thread.subject = _subject(root.text)
             thread.created_at = min(thread.created_at, root.created_at)
             adopted.append(thread)
@@ -435,19 +472,21 @@ def _analyse(channel: Channel, messages: list[Message]) -> None:
 
     # The workspace's active retrained model (or the shipped one) and its own thresholds.
     result, abuse_threshold, spam_threshold = analyze_for_workspace(channel.workspace_id, [m.text for m in messages])
-    for i, m in enumerate(messages):
-        if not m.lang:
-            m.lang = result.lang[i]
-        m.sentiment = result.sentiment[i]
-        m.sentiment_score = result.sentiment_score[i]
-        m.abuse_score = result.abuse_score[i]
-        m.abuse_kind = result.abuse_kind[i]
-        m.intent = result.intent[i]
-        m.spam_score = result.spam_score[i]
+    for m, lang, sentiment, sentiment_score, abuse_score, abuse_kind, intent, spam_score, reason in zip(
+        messages, result.lang, result.sentiment, result.sentiment_score, result.abuse_score, result.abuse_kind,
+        result.intent, result.spam_score, result.reason, strict=True,
+    ):
+        m.lang = m.lang or lang
+        m.sentiment = sentiment
+        m.sentiment_score = sentiment_score
+        m.abuse_score = abuse_score
+        m.abuse_kind = abuse_kind
+        m.intent = intent
+        m.spam_score = spam_score
         # The brand's own account is not moderated by its own tool: its scores are kept, never flags.
-        m.is_abuse = not m.from_brand and m.abuse_score >= abuse_threshold
-        m.is_spam = not m.from_brand and m.spam_score >= spam_threshold
-        m.analysis_reason = result.reason[i][:255]
+        m.is_abuse = not m.from_brand and abuse_score >= abuse_threshold
+        m.is_spam = not m.from_brand and spam_score >= spam_threshold
+        m.analysis_reason = reason[:255]
 
 
 def _link_parents(messages: list[Message]) -> None:
@@ -455,10 +494,10 @@ def _link_parents(messages: list[Message]) -> None:
 
     Replies to a parent stored earlier already got its key (:func:`_known_parents`).
     """
-    by_external_id = {m.external_id: m for m in messages}
+    key_of = {m.external_id: m.id for m in messages}
     for m in messages:
-        if m.parent_id is None and m.parent_external_id in by_external_id:
-            m.parent_id = by_external_id[m.parent_external_id].pk
+        if m.parent_id is None and m.parent_external_id in key_of:
+            m.parent_id = key_of[m.parent_external_id]
 
 
 def _adopt_orphans(channel: Channel, messages: list[Message]) -> None:
@@ -467,17 +506,6 @@ def _adopt_orphans(channel: Channel, messages: list[Message]) -> None:
     Message.objects.filter(
         channel=channel, parent__isnull=True, parent_external_id__in=in_values([m.external_id for m in messages])
     ).update(parent_id=Subquery(parent_id))
-
-
-def _count_authors(authors: dict[str, Author], items: list[Item]) -> None:
-    touched: dict[str, Author] = {}
-    for it in items:
-        author = authors[it.author_external_id]
-        author.message_count += 1
-        author.last_seen_at = max(author.last_seen_at, it.created_at)
-        author.first_seen_at = min(author.first_seen_at, it.created_at)
-        touched[it.author_external_id] = author
-    update_rows(Author, list(touched.values()), ["message_count", "last_seen_at", "first_seen_at"])
 
 
 def _save_cursor(channel: Channel, cursor: str | None, now: datetime) -> None:

@@ -3,27 +3,26 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 
 from django.utils import timezone
 
 from hearth.channels.models import Channel
-from hearth.conversations.models import Author, Message, Thread, ThreadStatus
+from hearth.conversations.models import Message, Thread, ThreadStatus
 from hearth.conversations.priority import base_points, priority_of
 from hearth.core.bulk import update_rows
 
 
-def route(channel: Channel, threads: list[Thread], messages: list[Message], authors: list[Author]) -> None:
+def route(channel: Channel, threads: list[Thread], messages: list[Message], author_messages: Mapping[int, int]) -> None:
     """Update counts, the SLA clock and the status of the threads that received `messages`.
 
     A member's message starts the clock (waiting_since) unless it is spam; the brand's reply
     stops it and, the first time, sets first_response_at. A member writing again in a closed
     thread reopens it. A thread whose first message is spam is filed as spam. The inbox state
     (latest member sentiment and intent, unanswered question, priority) follows the same messages.
-    `authors` are the batch's authors with their message counts already updated.
+    `author_messages` maps the batch's authors' keys to their message counts, this batch included.
     """
     now = timezone.now()
-    # The batch's authors, already counted by the pipeline: their activity is the influence term.
-    influence = {a.pk: a.message_count for a in authors}
     by_thread: dict[int, list[Message]] = defaultdict(list)
     for message in messages:
         by_thread[message.thread_id].append(message)
@@ -60,7 +59,7 @@ def route(channel: Channel, threads: list[Thread], messages: list[Message], auth
                     thread.unanswered_question = True
                 thread.priority_base = base_points(
                     intent=message.intent, sentiment=message.sentiment,
-                    author_messages=influence.get(message.author_id, 0),
+                    author_messages=author_messages.get(message.author_id, 0),
                 )
         if is_new_thread and new[0].is_spam and new[0].external_id == thread.root_external_id:
             thread.status = ThreadStatus.SPAM

@@ -10,8 +10,9 @@ inside the same transaction; SQLite's IMMEDIATE transactions hold the whole data
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable, Collection, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from operator import attrgetter
 from typing import Any, TypeVar
@@ -25,10 +26,15 @@ M = TypeVar("M", bound=models.Model)
 Adapter = Callable[[Any], Any] | None
 
 
+_ZERO = timedelta(0)
+
+
 def _sqlite_datetime(value: Any) -> Any:
     # What Django's SQLite backend stores (naive UTC, "YYYY-MM-DD HH:MM:SS[.ffffff]"), without
     # its per-call settings look-ups: this runs for every datetime of every ingested row.
     if isinstance(value, datetime) and value.tzinfo is not None:
+        if value.utcoffset() == _ZERO:  # the usual case: "…+00:00" minus its offset
+            return value.isoformat(" ")[:-6]
         return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
     return connection.ops.adapt_datetimefield_value(value)
 
@@ -41,6 +47,11 @@ def _adapter(field: models.Field[Any, Any]) -> Adapter:
     if isinstance(field, models.JSONField):
         return lambda value: field.get_db_prep_save(value, connection)
     return None
+
+
+def bulk_adapter(model: type[models.Model], name: str) -> Callable[[Any], Any]:
+    """How one field's value is sent to the database by these helpers (identity where no adapting is needed)."""
+    return _adapter(model._meta.get_field(name)) or (lambda value: value)  # type: ignore[arg-type]
 
 
 class _Columns:
@@ -166,6 +177,14 @@ def _defaults(model: type[models.Model]) -> tuple[dict[str, Any], list[tuple[str
         else:
             constants[field.attname] = field.get_default()
     return constants, callables
+
+
+def max_query_params() -> int:
+    """How many bound parameters one statement may carry on this connection."""
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        return int(connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
+    return connection.features.max_query_params or 65_535  # PostgreSQL's protocol limit
 
 
 def in_values(values: Collection[str]) -> RawSQL:

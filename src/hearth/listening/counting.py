@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from hearth.channels.models import Channel
 from hearth.conversations.models import Message
+from hearth.core.bulk import bulk_adapter
 from hearth.listening.matcher import CompiledMatcher
 from hearth.listening.models import ListeningQuery, Mention, MinuteCount, QueryMinute
 from hearth.listening.query import Doc, QuerySyntaxError, parse
@@ -46,7 +47,7 @@ def _count_minutes(channel: Channel, messages: list[Message]) -> None:
         f"INSERT INTO {table} (workspace_id, channel_id, minute, sentiment, count) VALUES (%s, %s, %s, %s, %s) "  # noqa: S608
         f"ON CONFLICT (channel_id, minute, sentiment) DO UPDATE SET count = {table}.count + excluded.count"
     )
-    adapt = connection.ops.adapt_datetimefield_value
+    adapt = bulk_adapter(MinuteCount, "minute")
     with connection.cursor() as cursor:
         cursor.executemany(
             sql, [(channel.workspace_id, channel.pk, adapt(minute), sentiment, n) for (minute, sentiment), n in totals.items()]

@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from conftest import item
+from conftest import T0, item
 
 from hearth.channels.ingest import ingest_batch
 from hearth.conversations.models import Author, Message, Thread, ThreadStatus
@@ -35,6 +35,31 @@ def test_same_batch_twice_is_a_no_op(channel):
     assert Thread.objects.get().message_count == 2
     assert Author.objects.get(external_id="u1").message_count == 1
     assert sum(MinuteCount.objects.values_list("count", flat=True)) == 2
+
+
+def test_authors_count_every_batch_and_keep_their_first_and_last_seen_times(channel):
+    ingest_batch(channel, [item("p1", author="ann", minutes=30), item("p2", author="ann", minutes=40),
+                           item("p3", author="bob", minutes=35)])
+    # A later batch may bring older messages (a backfill) as well as newer ones.
+    ingest_batch(channel, [item("p4", author="ann", minutes=10), item("p5", author="ann", minutes=50),
+                           item("p6", author="cat", minutes=20)])
+    ingest_batch(channel, [item("p5", author="ann", minutes=50)])  # a redelivery counts nothing
+    authors = {a.external_id: a for a in Author.objects.filter(channel=channel)}
+    assert {key: a.message_count for key, a in authors.items()} == {"ann": 4, "bob": 1, "cat": 1}
+    assert authors["ann"].first_seen_at == T0 + timedelta(minutes=10)
+    assert authors["ann"].last_seen_at == T0 + timedelta(minutes=50)
+    assert authors["bob"].first_seen_at == authors["bob"].last_seen_at == T0 + timedelta(minutes=35)
+
+
+def test_many_authors_are_upserted_in_statements_within_the_parameter_limit(channel, monkeypatch):
+    monkeypatch.setattr("hearth.channels.ingest.max_query_params", lambda: 40)  # 4 authors per statement
+    ingest_batch(channel, [item(f"p{i}", author=f"u{i % 11}", minutes=i) for i in range(30)])
+    ingest_batch(channel, [item(f"q{i}", author=f"u{i % 13}", minutes=100 + i) for i in range(26)])
+    counts = dict(Author.objects.filter(channel=channel).values_list("external_id", "message_count"))
+    assert len(counts) == 13
+    assert sum(counts.values()) == 56
+    assert counts["u0"] == 3 + 2 and counts["u12"] == 2
+    assert Message.objects.filter(channel=channel).count() == 56
 
 
 def test_redelivery_refreshes_metrics_without_duplicating(channel):
@@ -100,13 +125,21 @@ def test_bad_items_are_reported_by_position_and_field_and_good_ones_kept(channel
     bad_kind = item("p5", kind="tweet")
     bad_metric = item("p6")
     bad_metric["metrics"] = {"likes": -3}
-    report = ingest_batch(channel, [item("p1"), bad_date, naive, no_author, bad_kind, bad_metric, "not an object"])
-    assert report.created == 1
+    blank_id = item("   ")
+    numeric_author = item("p7", author="u7")
+    numeric_author["author"]["external_id"] = 1234567  # platforms' numeric ids are kept, as text
+    report = ingest_batch(
+        channel, [item("p1"), bad_date, naive, no_author, bad_kind, bad_metric, "not an object", blank_id, numeric_author]
+    )
+    assert report.created == 2
     assert [(e.position, e.field) for e in report.errors] == [
         (1, "created_at"), (2, "created_at"), (3, "author"), (4, "kind"), (5, "metrics.likes"), (6, "(item)"),
+        (7, "external_id"),
     ]
     assert "time zone" in report.errors[1].message
-    assert Message.objects.count() == 1
+    assert "missing" in report.errors[6].message
+    assert Message.objects.get(external_id="p7").author.external_id == "1234567"
+    assert Message.objects.count() == 2
 
 
 def test_cursor_is_saved_with_the_rows(channel):
