@@ -35,7 +35,9 @@ class Author(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["channel", "external_id"], name="author_unique_per_channel")]
-        indexes = [models.Index(fields=["workspace", "-message_count"], name="author_ws_activity")]
+        # Not (workspace, message_count): every ingested message changes a count, and would move
+        # its author's entry in such an index. A handle never changes on ingestion.
+        indexes = [models.Index(fields=["workspace", "handle"], name="author_ws_handle")]
 
     def __str__(self) -> str:
         return self.display_name or self.handle or self.external_id

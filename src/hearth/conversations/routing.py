@@ -10,11 +10,20 @@ from django.utils import timezone
 from hearth.channels.models import Channel
 from hearth.conversations.models import Message, Thread, ThreadStatus
 from hearth.conversations.priority import base_points, priority_of
-from hearth.core.bulk import update_rows
+
+ROUTED_FIELDS = (
+    "message_count", "last_message_at", "negative_count", "flagged_count", "waiting_since", "first_response_at",
+    "status", "abuse_count", "lang", "last_sentiment", "last_intent", "unanswered_question", "priority_base", "priority",
+)
 
 
-def route(channel: Channel, threads: list[Thread], messages: list[Message], author_messages: Mapping[int, int]) -> None:
-    """Update counts, the SLA clock and the status of the threads that received `messages`.
+def route(
+    channel: Channel, threads: list[Thread], messages: list[Message], author_messages: Mapping[int, int]
+) -> list[Thread]:
+    """Bring up to date the counts, SLA clock and status of the threads that received `messages`.
+
+    Returns the threads changed; the caller stores their ROUTED_FIELDS (the pipeline writes a
+    thread created by the batch once, with this state, instead of inserting then updating it).
 
     A member's message starts the clock (waiting_since) unless it is spam; the brand's reply
     stops it and, the first time, sets first_response_at. A member writing again in a closed
@@ -65,11 +74,4 @@ def route(channel: Channel, threads: list[Thread], messages: list[Message], auth
             thread.status = ThreadStatus.SPAM
         thread.priority = priority_of(thread, now)
         changed.append(thread)
-    # The threads were read with select_for_update in this transaction: plain writes are safe.
-    update_rows(
-        Thread,
-        changed,
-        ["message_count", "last_message_at", "negative_count", "flagged_count", "waiting_since",
-         "first_response_at", "status", "abuse_count", "lang", "last_sentiment", "last_intent",
-         "unanswered_question", "priority_base", "priority"],
-    )
+    return changed

@@ -10,7 +10,6 @@ inside the same transaction; SQLite's IMMEDIATE transactions hold the whole data
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -177,14 +176,6 @@ def _defaults(model: type[models.Model]) -> tuple[dict[str, Any], list[tuple[str
         else:
             constants[field.attname] = field.get_default()
     return constants, callables
-
-
-def max_query_params() -> int:
-    """How many bound parameters one statement may carry on this connection."""
-    if connection.vendor == "sqlite":
-        connection.ensure_connection()
-        return int(connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
-    return connection.features.max_query_params or 65_535  # PostgreSQL's protocol limit
 
 
 def in_values(values: Collection[str]) -> RawSQL:

@@ -51,17 +51,6 @@ def test_authors_count_every_batch_and_keep_their_first_and_last_seen_times(chan
     assert authors["bob"].first_seen_at == authors["bob"].last_seen_at == T0 + timedelta(minutes=35)
 
 
-def test_many_authors_are_upserted_in_statements_within_the_parameter_limit(channel, monkeypatch):
-    monkeypatch.setattr("hearth.channels.ingest.max_query_params", lambda: 40)  # 4 authors per statement
-    ingest_batch(channel, [item(f"p{i}", author=f"u{i % 11}", minutes=i) for i in range(30)])
-    ingest_batch(channel, [item(f"q{i}", author=f"u{i % 13}", minutes=100 + i) for i in range(26)])
-    counts = dict(Author.objects.filter(channel=channel).values_list("external_id", "message_count"))
-    assert len(counts) == 13
-    assert sum(counts.values()) == 56
-    assert counts["u0"] == 3 + 2 and counts["u12"] == 2
-    assert Message.objects.filter(channel=channel).count() == 56
-
-
 def test_redelivery_refreshes_metrics_without_duplicating(channel):
     ingest_batch(channel, [item("p1")])
     again = item("p1")
