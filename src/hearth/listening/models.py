@@ -14,8 +14,9 @@ from hearth.core.models import Workspace
 class MinuteCount(models.Model):
     """Messages per minute × channel × sentiment: what charts and the crisis detector read."""
 
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
-    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="+")
+    # db_index=False: minute_count_ws_time and minute_count_unique lead with these keys already.
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+", db_index=False)
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="+", db_index=False)
     minute = models.DateTimeField()
     sentiment = models.CharField(max_length=8)
     count = models.PositiveIntegerField(default=0)
