@@ -178,14 +178,18 @@ def _defaults(model: type[models.Model]) -> tuple[dict[str, Any], list[tuple[str
     return constants, callables
 
 
-def in_values(values: Collection[str]) -> RawSQL:
-    """The right-hand side of `field__in=` for a large list of strings, sent as ONE parameter.
+def in_values(values: Collection[str] | Collection[int]) -> RawSQL | list[Any]:
+    """The right-hand side of `field__in=` for a large list of strings or of integers, sent as ONE parameter.
 
     `filter(external_id__in=[…1,000 ids…])` makes Django prepare every value through the field's
     lookup machinery and bind 1,000 parameters; on the ingestion path, several such look-ups
     per batch cost more than the SQL itself. Here the list travels as one JSON array (SQLite's
-    `json_each`) or one text array (PostgreSQL's `unnest`), and both use the column's index.
+    `json_each`) or one array (PostgreSQL's `unnest`), and both use the column's index.
     """
+    items = list(values)
+    if not items:  # no element type to infer: Django's own `__in=[]`, which matches nothing without a query
+        return []
     if connection.vendor == "postgresql":
-        return RawSQL("SELECT unnest(%s::text[])", (list(values),))
-    return RawSQL("SELECT value FROM json_each(%s)", (json.dumps(list(values)),))
+        kind = "bigint" if all(isinstance(v, int) for v in items) else "text"
+        return RawSQL(f"SELECT unnest(%s::{kind}[])", (items,))  # noqa: S611 - kind is one of two literals
+    return RawSQL("SELECT value FROM json_each(%s)", (json.dumps(items),))

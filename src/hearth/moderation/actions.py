@@ -417,14 +417,14 @@ ALERT_SOURCE = "moderation"
 
 
 def _alert_after_commit(alerting: dict[int, list[int]]) -> None:
-    """One task per alerting rule of the batch, queued once the batch is committed.
+    """One task for the batch's alerting rules, queued once the batch is committed.
 
     `robust`: a broker that cannot be reached is logged, never an ingestion failure.
     """
-    from hearth.moderation.tasks import alert_rule
+    from hearth.moderation.tasks import alert_rules
 
-    for rule_id, message_ids in alerting.items():
-        transaction.on_commit(lambda r=rule_id, ids=message_ids: alert_rule.delay(r, ids[:MAX_BULK]), robust=True)
+    work = [(rule_id, ids[:MAX_BULK]) for rule_id, ids in alerting.items()]
+    transaction.on_commit(lambda: alert_rules.delay(work), robust=True)
 
 
 def _excerpt(text: str, limit: int = 140) -> str:

@@ -28,6 +28,8 @@ from typing import Any
 import numpy as np
 
 from hearth.core.actions import ActionError
+from hearth.core.bulk import in_values
+from hearth.moderation.prefilter import Prefilter
 
 SEP = "\n\x00\n"
 TOKEN_RE = re.compile(r"\w+")
@@ -76,7 +78,7 @@ class CompiledRules:
     words_re: re.Pattern[str] | None = None  # phrases and words with non-word characters
     rules_of_word: dict[str, list[int]] = field(default_factory=dict)  # word → indexes in rules
     tokens: frozenset[str] = frozenset()  # plain words, matched by set look-up on each text's tokens
-    any_pattern: re.Pattern[str] | None = None  # every rule's patterns: the candidates' prefilter
+    any_pattern: Prefilter | None = None  # every rule's patterns: the candidates' prefilter
 
     @property
     def needs_authors(self) -> bool:
@@ -123,6 +125,22 @@ def alternation(patterns: Sequence[str], flags: int = 0) -> re.Pattern[str]:
 
 # \A and \Z anchor to the whole string: in the joined batch that is only its first and last message.
 _STRING_ANCHOR = re.compile(r"\\[AZ]")
+
+
+def _python_prefilter(patterns: Sequence[str]) -> re.Pattern[str] | None:
+    """The prefilter of the patterns RE2 cannot take, as one Python alternation; None: no prefilter.
+
+    It scans the batch joined into one string: MULTILINE lets "^" and "$" match at each message's
+    start and end (and, harmlessly, at line breaks inside one, since each candidate is then
+    searched alone with its rule's own pattern). \\A and \\Z would mean the batch's first and
+    last message only, and repeated group names cannot be joined: then every message is a candidate.
+    """
+    if any(_STRING_ANCHOR.search(p) for p in patterns):
+        return None
+    try:
+        return alternation(patterns, re.MULTILINE)
+    except re.error:
+        return None
 
 
 def _renumbered(pattern: str, offset: int) -> str:
@@ -175,14 +193,8 @@ def build(rules: Sequence[CompiledRule], *, token: str = "", queue_flagged: bool
         for word in rule.words:
             rules_of_word[word].append(index)
     sources = list(dict.fromkeys(p for rule in compiled.rules for p in rule.sources))
-    if sources and not any(_STRING_ANCHOR.search(p) for p in sources):
-        # The prefilter scans the batch joined into one string: MULTILINE lets "^" and "$" match
-        # at each message's start and end (and, harmlessly, at line breaks inside one, since each
-        # candidate is then searched alone with its rule's own pattern).
-        try:
-            compiled.any_pattern = alternation(sources, re.MULTILINE)
-        except re.error:  # group names repeated across rules: no prefilter, each rule scans alone
-            compiled.any_pattern = None
+    if sources:
+        compiled.any_pattern = Prefilter.of(sources, _python_prefilter)
     if rules_of_word:
         compiled.rules_of_word = dict(rules_of_word)
         # A plain word is found by tokenising each text once and looking tokens up in a set, far
@@ -394,7 +406,7 @@ def context_for(
         latest = max(m.created_at for m in messages)
         own = {m.pk for m in messages if m.pk is not None}
         recent = defaultdict(list)
-        rows = Message.objects.filter(author_id__in=author_ids, created_at__gt=earliest, created_at__lte=latest)
+        rows = Message.objects.filter(author_id__in=in_values(author_ids), created_at__gt=earliest, created_at__lte=latest)
         # Only authors who could pass the lowest rate threshold need their times (a cheap count
         # first: most authors write a few messages a day).
         lowest = min(r.max_rate_per_hour for r in compiled.rules if r.max_rate_per_hour is not None)
@@ -402,7 +414,7 @@ def context_for(
         counts = dict(rows.values("author_id").annotate(n=Count("id")).values_list("author_id", "n"))
         busy = [a for a in author_ids if counts.get(a, 0) + in_batch[a] > lowest]
         if busy:
-            for pk, author_id, created_at in rows.filter(author_id__in=busy).values_list("pk", "author_id", "created_at"):
+            for pk, author_id, created_at in rows.filter(author_id__in=in_values(busy)).values_list("pk", "author_id", "created_at"):
                 if pk not in own:
                     recent[author_id].append(created_at)
         for m in messages:  # the batch's messages count too, each one including itself

@@ -82,13 +82,38 @@ def test_quiet_period_zero_alerts_every_batch_and_no_destination_only_logs(works
     assert not AlertDelivery.objects.exists() and not mail.outbox
 
 
+def test_several_alerting_rules_of_a_batch_share_one_job_and_a_failing_one_spares_the_others(
+        workspace, demo_channel, monkeypatch, django_capture_on_commit_callbacks):
+    links = spam_rule(workspace)
+    insults = actions.save_rule(workspace, {"name": "Shouting", "patterns": "ALERT ME", "actions": ["queue", "alert"]},
+                                by=Actor.system())
+    queued = []
+    monkeypatch.setattr("hearth.moderation.tasks.alert_rules.delay", lambda work: queued.append(work))
+    with django_capture_on_commit_callbacks(execute=True):
+        ingest_batch(demo_channel, [item("s1", SPAM, author="a"), item("s2", "ALERT ME now", author="b")])
+    assert len(queued) == 1 and sorted(rule for rule, _ in queued[0]) == sorted([links.pk, insults.pk])
+
+    from hearth.moderation import tasks
+
+    real = tasks.alert_rule.run
+
+    def first_fails(rule_id, message_ids):
+        if rule_id == links.pk:
+            raise RuntimeError("destination misconfigured")
+        return real(rule_id, message_ids)
+
+    monkeypatch.setattr(tasks.alert_rule, "run", first_fails)
+    tasks.alert_rules(sorted(queued[0]))  # the job, run as the worker would
+    assert list(Alert.objects.values_list("kind", flat=True)) == [f"rule:{insults.pk}"]
+
+
 def test_a_broken_alert_never_breaks_ingestion(workspace, demo_channel, monkeypatch, django_capture_on_commit_callbacks):
     spam_rule(workspace)
 
     def broker_down(*args, **kwargs):
         raise ConnectionError("broker unreachable")
 
-    monkeypatch.setattr("hearth.moderation.tasks.alert_rule.delay", broker_down)
+    monkeypatch.setattr("hearth.moderation.tasks.alert_rules.delay", broker_down)
     with django_capture_on_commit_callbacks(execute=True):
         result = ingest_batch(demo_channel, [item("s1", SPAM, author="a")])
     assert result is not None and QueueEntry.objects.get(message__external_id="s1").urgent
