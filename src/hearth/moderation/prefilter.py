@@ -102,8 +102,6 @@ def _class(items: list[tuple[Any, Any]], ignorecase: bool) -> str:
         literals = literals | _equivalents({_sre.unicode_tolower(x) for x in literals})
     # A negated class is kept as written: under (?i), RE2 folds it before negating, as `re` does.
     parts.extend(_char(x) for x in sorted(literals))
-    if not parts:
-        return ANY if negate else "[^\\x{0}-\\x{10ffff}]"  # [^] would match all; [] matches nothing
     return "[" + ("^" if negate else "") + "".join(parts) + "]"
 
 
