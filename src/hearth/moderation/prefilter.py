@@ -15,7 +15,7 @@ import _sre
 import functools
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from re import (  # the parser of Python's own `re`, so translation follows its syntax exactly
     _casefix,
@@ -155,6 +155,44 @@ def to_re2(pattern: str, flags: int = re.IGNORECASE) -> str:
     return "(?" + ("i" if ignorecase else "-i") + ":" + _emit(parsed, ignorecase) + ")"
 
 
+def alternation(patterns: Sequence[str], flags: int = 0) -> re.Pattern[str]:
+    """The patterns joined in one alternation. Numbered back-references are shifted by the groups
+    of the alternatives before them, so `(.)\\1{5,}` still means "a character repeated" when joined."""
+    parts = []
+    offset = 0
+    for p in patterns:
+        parts.append(f"(?:{_renumbered(p, offset)})")
+        offset += re.compile(p).groups
+    return re.compile("|".join(parts), re.IGNORECASE | flags)
+
+
+# \A and \Z anchor to the whole string: in the joined batch that is only its first and last message.
+_STRING_ANCHOR = re.compile(r"\\[AZ]")
+
+
+def _python_prefilter(patterns: Sequence[str]) -> re.Pattern[str] | None:
+    """The prefilter of the patterns RE2 cannot take, as one Python alternation; None: no prefilter.
+
+    It scans the batch joined into one string: MULTILINE lets "^" and "$" match at each message's
+    start and end (and, harmlessly, at line breaks inside one, since each candidate is then
+    searched alone with its rule's own pattern). \\A and \\Z would mean the batch's first and
+    last message only, and repeated group names cannot be joined: then every message is a candidate.
+    """
+    if any(_STRING_ANCHOR.search(p) for p in patterns):
+        return None
+    try:
+        return alternation(patterns, re.MULTILINE)
+    except re.error:
+        return None
+
+
+def _renumbered(pattern: str, offset: int) -> str:
+    """Shift numbered back-references by the groups of the alternatives before this one."""
+    if not offset:
+        return pattern
+    return re.sub(r"\\([1-9])", lambda m: "\\" + str(int(m.group(1)) + offset), pattern)
+
+
 QUIET = re2.Options()
 QUIET.log_errors = False  # a pattern RE2 refuses goes to Python's re: not worth a line on stderr
 
@@ -167,11 +205,8 @@ class Prefilter:
     python: re.Pattern[str] | None  # Python's re: the others
 
     @classmethod
-    def of(cls, patterns: Sequence[str], python: Callable[[Sequence[str]], re.Pattern[str] | None]) -> Prefilter | None:
-        """The prefilter of `patterns`, or None when every message must be a candidate.
-
-        `python(patterns)` builds the fallback alternation of the untranslatable ones (or None).
-        """
+    def of(cls, patterns: Sequence[str]) -> Prefilter | None:
+        """The prefilter of `patterns`, or None when every message must be a candidate."""
         translated: list[str] = []
         rest: list[str] = []
         for pattern in patterns:
@@ -191,7 +226,7 @@ class Prefilter:
                 automaton = re2.compile("|".join(translated), options)
             except re2.error:  # too large even so: every pattern goes to Python's re
                 rest = list(patterns)
-        fallback = python(rest) if rest else None
+        fallback = _python_prefilter(rest) if rest else None
         if rest and fallback is None:
             return None
         return cls(automaton, fallback)

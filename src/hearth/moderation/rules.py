@@ -29,7 +29,7 @@ import numpy as np
 
 from hearth.core.actions import ActionError
 from hearth.core.bulk import in_values
-from hearth.moderation.prefilter import Prefilter
+from hearth.moderation.prefilter import Prefilter, alternation
 
 SEP = "\n\x00\n"
 TOKEN_RE = re.compile(r"\w+")
@@ -112,44 +112,6 @@ def check_patterns(patterns: Sequence[str], *, field_name: str = "patterns") -> 
             ) from None
 
 
-def alternation(patterns: Sequence[str], flags: int = 0) -> re.Pattern[str]:
-    """The patterns joined in one alternation. Numbered back-references are shifted by the groups
-    of the alternatives before them, so `(.)\\1{5,}` still means "a character repeated" when joined."""
-    parts = []
-    offset = 0
-    for p in patterns:
-        parts.append(f"(?:{_renumbered(p, offset)})")
-        offset += re.compile(p).groups
-    return re.compile("|".join(parts), re.IGNORECASE | flags)
-
-
-# \A and \Z anchor to the whole string: in the joined batch that is only its first and last message.
-_STRING_ANCHOR = re.compile(r"\\[AZ]")
-
-
-def _python_prefilter(patterns: Sequence[str]) -> re.Pattern[str] | None:
-    """The prefilter of the patterns RE2 cannot take, as one Python alternation; None: no prefilter.
-
-    It scans the batch joined into one string: MULTILINE lets "^" and "$" match at each message's
-    start and end (and, harmlessly, at line breaks inside one, since each candidate is then
-    searched alone with its rule's own pattern). \\A and \\Z would mean the batch's first and
-    last message only, and repeated group names cannot be joined: then every message is a candidate.
-    """
-    if any(_STRING_ANCHOR.search(p) for p in patterns):
-        return None
-    try:
-        return alternation(patterns, re.MULTILINE)
-    except re.error:
-        return None
-
-
-def _renumbered(pattern: str, offset: int) -> str:
-    """Shift numbered back-references by the groups of the alternatives before this one."""
-    if not offset:
-        return pattern
-    return re.sub(r"\\([1-9])", lambda m: "\\" + str(int(m.group(1)) + offset), pattern)
-
-
 def compile_patterns(patterns: Sequence[str], *, field_name: str = "patterns") -> re.Pattern[str] | None:
     """One alternation of the patterns, or ActionError naming the field and the line of a bad one."""
     if not patterns:
@@ -194,7 +156,7 @@ def build(rules: Sequence[CompiledRule], *, token: str = "", queue_flagged: bool
             rules_of_word[word].append(index)
     sources = list(dict.fromkeys(p for rule in compiled.rules for p in rule.sources))
     if sources:
-        compiled.any_pattern = Prefilter.of(sources, _python_prefilter)
+        compiled.any_pattern = Prefilter.of(sources)
     if rules_of_word:
         compiled.rules_of_word = dict(rules_of_word)
         # A plain word is found by tokenising each text once and looking tokens up in a set, far
