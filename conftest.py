@@ -46,7 +46,8 @@ def make_member(db: Any, actor: Any) -> Callable[..., Any]:
 
     def make(workspace: Any, role: str = "owner", email: str | None = None) -> Any:
         email = email or f"{role}-{next(_ids)}@example.org"
-        return add_member(workspace, email, role=role, password="correct-horse-battery", by=actor).user  # noqa: S106
+        password = "correct-horse-battery"  # noqa: S105 - a test fixture's password
+        return add_member(workspace, email, role=role, password=password, by=actor).user
 
     return make
 
@@ -56,7 +57,9 @@ def make_channel(db: Any, actor: Any) -> Callable[..., Any]:
     from hearth.channels.actions import create_channel
 
     def make(workspace: Any, name: str | None = None, kind: str = "import", **kwargs: Any) -> Any:
-        channel, _secret = create_channel(workspace, name=name or f"Channel {next(_ids)}", kind=kind, by=actor, **kwargs)
+        channel, _secret = create_channel(
+            workspace, name=name or f"Channel {next(_ids)}", kind=kind, by=actor, **kwargs
+        )
         return channel
 
     return make
@@ -80,8 +83,16 @@ def channel(workspace: Any, make_channel: Callable[..., Any]) -> Any:
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 
 
-def item(external_id: str, text: str = "Hello, how do I pair my lamp?", *, kind: str = "post",
-         author: str = "u1", parent: str | None = None, minutes: int = 0, **extra: Any) -> dict[str, Any]:
+def item(
+    external_id: str,
+    text: str = "Hello, how do I pair my lamp?",
+    *,
+    kind: str = "post",
+    author: str = "u1",
+    parent: str | None = None,
+    minutes: int = 0,
+    **extra: Any,
+) -> dict[str, Any]:
     """One message in the import format of docs/import-format.md."""
     return {
         "external_id": external_id,

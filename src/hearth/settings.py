@@ -29,7 +29,9 @@ def env_bool(name: str, default: bool) -> bool:
         return True
     if raw.lower() in {"0", "false", "no", "off"}:
         return False
-    raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean: use 1/0, true/false, yes/no or on/off.")
+    raise ImproperlyConfigured(
+        f"{name}={raw!r} is not a boolean: use 1/0, true/false, yes/no or on/off."
+    )
 
 
 def env_int(name: str, default: int) -> int:
@@ -188,7 +190,9 @@ STATIC_URL = "/static/"
 STATIC_ROOT = HEARTH_DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise serves from the finders but expects the folder
 # Front-end assets come from npm at install time (node_modules next to pyproject.toml).
-HEARTH_NODE_MODULES = Path(env_str("HEARTH_NODE_MODULES", str(BASE_DIR.parent.parent / "node_modules")))
+HEARTH_NODE_MODULES = Path(
+    env_str("HEARTH_NODE_MODULES", str(BASE_DIR.parent.parent / "node_modules"))
+)
 STATICFILES_DIRS = [
     ("vendor/htmx", HEARTH_NODE_MODULES / "htmx.org" / "dist"),
     ("vendor/pico", HEARTH_NODE_MODULES / "@picocss" / "pico" / "css"),
@@ -217,18 +221,26 @@ HEARTH_DEMO_TRICKLE_SECONDS = env_int("HEARTH_DEMO_TRICKLE_SECONDS", 5)
 
 # Outgoing e-mail (listening alerts). Without HEARTH_SMTP_HOST, e-mails are printed to the console.
 EMAIL_HOST = env_str("HEARTH_SMTP_HOST", "")  # SMTP server name; empty = console backend (demo)
-EMAIL_PORT = env_int("HEARTH_SMTP_PORT", 587)  # 587 for STARTTLS, 465 for implicit TLS, 25 for plain
+EMAIL_PORT = env_int(
+    "HEARTH_SMTP_PORT", 587
+)  # 587 for STARTTLS, 465 for implicit TLS, 25 for plain
 EMAIL_HOST_USER = env_str("HEARTH_SMTP_USER", "")  # SMTP login, if the server asks for one
 EMAIL_HOST_PASSWORD = env_secret("HEARTH_SMTP_PASSWORD") or ""  # or HEARTH_SMTP_PASSWORD_FILE
 EMAIL_USE_TLS = env_bool("HEARTH_SMTP_STARTTLS", True)  # upgrade the connection with STARTTLS
 EMAIL_USE_SSL = env_bool("HEARTH_SMTP_SSL", False)  # implicit TLS (port 465); excludes STARTTLS
-EMAIL_TIMEOUT = env_int("HEARTH_SMTP_TIMEOUT", 10)  # seconds before a stuck SMTP server counts as a failure
+EMAIL_TIMEOUT = env_int(
+    "HEARTH_SMTP_TIMEOUT", 10
+)  # seconds before a stuck SMTP server counts as a failure
 DEFAULT_FROM_EMAIL = env_str("HEARTH_SMTP_FROM", "hearth@localhost")  # sender of alert e-mails
 EMAIL_BACKEND = (  # the console backend prints e-mails instead of sending them
-    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
 )
 if EMAIL_USE_SSL and EMAIL_USE_TLS and "HEARTH_SMTP_STARTTLS" in os.environ:
-    raise ImproperlyConfigured("HEARTH_SMTP_SSL and HEARTH_SMTP_STARTTLS cannot both be on: choose one.")
+    raise ImproperlyConfigured(
+        "HEARTH_SMTP_SSL and HEARTH_SMTP_STARTTLS cannot both be on: choose one."
+    )
 EMAIL_USE_TLS = EMAIL_USE_TLS and not EMAIL_USE_SSL
 
 LOGGING = {

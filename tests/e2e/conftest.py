@@ -16,9 +16,13 @@ SCREENSHOTS = Path(os.environ.get("HEARTH_SCREENSHOTS", "var/screenshots"))
 # alongside it are ordinary blocking calls, which Django would otherwise refuse.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-_skipped_reason = None if Path(CHROMIUM).exists() or shutil.which(CHROMIUM) else (
-    f"Chromium was not found at {CHROMIUM}: install Debian's package (apt-get install chromium) "
-    "or set HEARTH_CHROMIUM to its path"
+_skipped_reason = (
+    None
+    if Path(CHROMIUM).exists() or shutil.which(CHROMIUM)
+    else (
+        f"Chromium was not found at {CHROMIUM}: install Debian's package (apt-get install chromium) "
+        "or set HEARTH_CHROMIUM to its path"
+    )
 )
 
 
@@ -44,8 +48,15 @@ def browser() -> Iterator[Any]:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
             headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
-                  "--no-first-run", "--disable-component-update", "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         )
         yield browser
         browser.close()

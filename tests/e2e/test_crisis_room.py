@@ -21,9 +21,14 @@ PASSWORD = "correct-horse-battery"
 
 
 def _item(moment, external_id, text, author):
-    return {"external_id": external_id, "kind": "post", "text": text, "created_at": moment.isoformat(),
-            "author": {"external_id": author, "handle": author, "display_name": author.title()},
-            "metrics": {"likes": hash(external_id) % 40, "shares": hash(external_id) % 7}}
+    return {
+        "external_id": external_id,
+        "kind": "post",
+        "text": text,
+        "created_at": moment.isoformat(),
+        "author": {"external_id": author, "handle": author, "display_name": author.title()},
+        "metrics": {"likes": hash(external_id) % 40, "shares": hash(external_id) % 7},
+    }
 
 
 @pytest.fixture
@@ -33,19 +38,43 @@ def spike(transactional_db):
     add_member(workspace, "olivia@acme.test", role="owner", password=PASSWORD, by=actor)
     forum, _ = create_channel(workspace, name="Forum", kind="import", by=actor)
     reviews, _ = create_channel(workspace, name="Reviews", kind="import", by=actor)
-    create_query(workspace, name="Acme", category="brand", expression="acme OR #acme OR @acmehq", by=actor)
+    create_query(
+        workspace, name="Acme", category="brand", expression="acme OR #acme OR @acmehq", by=actor
+    )
     create_query(workspace, name="Globex", category="competitor", expression="globex", by=actor)
     now = timezone.now().replace(second=0, microsecond=0)
-    calm = ["acme lamp works great, love it", "how do I pair my acme lamp?", "globex or acme for a bedroom?",
-            "acme support answered quickly, thanks"]
-    history = [_item(now - timedelta(days=2) + timedelta(minutes=5 * i), f"n{i}", calm[i % 4], f"user{i % 50}")
-               for i in range(2 * 288 - 6)]
+    calm = [
+        "acme lamp works great, love it",
+        "how do I pair my acme lamp?",
+        "globex or acme for a bedroom?",
+        "acme support answered quickly, thanks",
+    ]
+    history = [
+        _item(
+            now - timedelta(days=2) + timedelta(minutes=5 * i),
+            f"n{i}",
+            calm[i % 4],
+            f"user{i % 50}",
+        )
+        for i in range(2 * 288 - 6)
+    ]
     for start in range(0, len(history), 200):
         ingest_batch(forum, history[start : start + 200])
-    angry = ["@acmehq the 4.2 update bricked my lamp!! #acmefail", "acme lamp dead after the update, terrible",
-             "DO NOT install the acme update, blinking red #acmefail", "acme bricked three lamps at once, refund now"]
-    burst = [_item(now - timedelta(minutes=14) + timedelta(seconds=8 * i), f"s{i}", angry[i % 4], f"angry{i % 25}")
-             for i in range(90)]
+    angry = [
+        "@acmehq the 4.2 update bricked my lamp!! #acmefail",
+        "acme lamp dead after the update, terrible",
+        "DO NOT install the acme update, blinking red #acmefail",
+        "acme bricked three lamps at once, refund now",
+    ]
+    burst = [
+        _item(
+            now - timedelta(minutes=14) + timedelta(seconds=8 * i),
+            f"s{i}",
+            angry[i % 4],
+            f"angry{i % 25}",
+        )
+        for i in range(90)
+    ]
     ingest_batch(forum, burst[:45])
     ingest_batch(reviews, burst[45:])
     roll_up()
@@ -77,7 +106,9 @@ def test_detector_opens_a_crisis_room_the_team_answers(page, live_server, spike,
     screenshot("crisis-room-open")
 
     page.get_by_role("button", name="Mark communicating").click()
-    page.wait_for_function("document.querySelector('[data-testid=crisis-status]').innerText === 'communicating'")
+    page.wait_for_function(
+        "document.querySelector('[data-testid=crisis-status]').innerText === 'communicating'"
+    )
     page.get_by_label("Acknowledge publicly that we have seen the problem").check()
     deadline = time.monotonic() + 30  # the checkbox posts in the background: wait for it to land
     while True:
@@ -87,7 +118,9 @@ def test_detector_opens_a_crisis_room_the_team_answers(page, live_server, spike,
         page.wait_for_timeout(100)
     screenshot("crisis-room-communicating")
     assert room.status == "communicating" and room.checklist == {"acknowledge": True}
-    assert AuditEvent.objects.filter(action="crisis.status", target_id=str(room.pk), actor__email="olivia@acme.test").exists()
+    assert AuditEvent.objects.filter(
+        action="crisis.status", target_id=str(room.pk), actor__email="olivia@acme.test"
+    ).exists()
 
 
 def test_query_editor_preview_and_trends(page, live_server, spike, screenshot):

@@ -17,7 +17,10 @@ def demo(transactional_db, settings):
     from hearth.demo import loader
 
     # Two small demo workspaces: the real generator and pipeline, at a size a test can afford.
-    small = tuple(spec.__class__(spec.slug, spec.name, spec.seed, members=300, role=spec.role) for spec in loader.DEMO_WORKSPACES)
+    small = tuple(
+        spec.__class__(spec.slug, spec.name, spec.seed, members=300, role=spec.role)
+        for spec in loader.DEMO_WORKSPACES
+    )
     settings.HEARTH_DEMO_TRICKLE_SECONDS = 5
     original = loader.DEMO_WORKSPACES
     loader.DEMO_WORKSPACES = small

@@ -30,7 +30,14 @@ def demo(transactional_db, settings):
         workspaces = load_demo(now=timezone.now())
     finally:
         loader.DEMO_WORKSPACES = original
-    add_member(workspaces[0], SAM_EMAIL, role="moderator", password=SAM_PASSWORD, name="Sam Teammate", by=Actor.system())
+    add_member(
+        workspaces[0],
+        SAM_EMAIL,
+        role="moderator",
+        password=SAM_PASSWORD,
+        name="Sam Teammate",
+        by=Actor.system(),
+    )
     return workspaces[0]
 
 
@@ -73,7 +80,9 @@ def test_triage_reply_with_saved_reply_and_collision(page, browser, live_server,
     first_id = rows.nth(0).get_attribute("data-thread-id")
     if rows.count() > 1:
         page.keyboard.press("j")
-        assert page.locator(".thread-row.selected").get_attribute("data-thread-id") == rows.nth(1).get_attribute("data-thread-id")
+        assert page.locator(".thread-row.selected").get_attribute("data-thread-id") == rows.nth(
+            1
+        ).get_attribute("data-thread-id")
         page.keyboard.press("k")
     assert page.locator(".thread-row.selected").get_attribute("data-thread-id") == first_id
     page.keyboard.press("?")

@@ -18,9 +18,13 @@ PASSWORD = "correct-horse-battery"  # noqa: S105 - a test login
 
 def _item(external_id: str, text: str, author: str, minutes: int) -> dict:
     return {
-        "external_id": external_id, "kind": "comment", "text": text,
+        "external_id": external_id,
+        "kind": "comment",
+        "text": text,
         "author": {"external_id": author, "handle": f"@{author}", "display_name": author.title()},
-        "created_at": (datetime(2026, 11, 1, 9, tzinfo=UTC) + timedelta(minutes=minutes)).isoformat(),
+        "created_at": (
+            datetime(2026, 11, 1, 9, tzinfo=UTC) + timedelta(minutes=minutes)
+        ).isoformat(),
     }
 
 
@@ -31,15 +35,25 @@ def moderation_setup(transactional_db):
     add_member(workspace, "camille@acme.test", role="moderator", password=PASSWORD, by=actor)
     channel, _ = create_channel(workspace, name="Instagram", kind="demo", by=actor)
     save_rule(workspace, {"name": "Terrible", "words": "terrible", "actions": ["queue"]}, by=actor)
-    ingest_batch(channel, [
-        _item("m1", "This update is terrible, the app crashes every time and support never answers", "unhappy", 0),
-        _item("m2", "Buy cheap followers now http://spam.example", "spammer", 1),
-        _item("m3", "You are a stupid idiot, shut up", "troll", 2),
-    ])
+    ingest_batch(
+        channel,
+        [
+            _item(
+                "m1",
+                "This update is terrible, the app crashes every time and support never answers",
+                "unhappy",
+                0,
+            ),
+            _item("m2", "Buy cheap followers now http://spam.example", "spammer", 1),
+            _item("m3", "You are a stupid idiot, shut up", "troll", 2),
+        ],
+    )
     return workspace
 
 
-def test_walk_the_queue_with_the_keyboard_and_sanction(page, live_server, moderation_setup, screenshot):
+def test_walk_the_queue_with_the_keyboard_and_sanction(
+    page, live_server, moderation_setup, screenshot
+):
     page.goto(f"{live_server.url}/login/")
     page.get_by_label("E-mail address").fill("camille@acme.test")
     page.get_by_label("Password").fill(PASSWORD)
@@ -94,7 +108,9 @@ def test_walk_the_queue_with_the_keyboard_and_sanction(page, live_server, modera
     screenshot("moderation-person")
 
 
-def test_rule_editor_tests_before_saving_and_names_a_bad_regex(page, live_server, moderation_setup, screenshot):
+def test_rule_editor_tests_before_saving_and_names_a_bad_regex(
+    page, live_server, moderation_setup, screenshot
+):
     page.goto(f"{live_server.url}/login/")
     page.get_by_label("E-mail address").fill("camille@acme.test")
     page.get_by_label("Password").fill(PASSWORD)
@@ -110,7 +126,9 @@ def test_rule_editor_tests_before_saving_and_names_a_bad_regex(page, live_server
     page.get_by_label("Watched words (one per line)").fill("idiot\ncrashes")
     page.get_by_test_id("rule-test").click()
     page.get_by_test_id("rule-test-count").wait_for()
-    assert page.get_by_test_id("rule-test-count").inner_text().startswith("2 of the last 3 messages")
+    assert (
+        page.get_by_test_id("rule-test-count").inner_text().startswith("2 of the last 3 messages")
+    )
     screenshot("moderation-rule-editor")
     page.goto(f"{live_server.url}/n/acme/?lang=fr")
     assert "Respecter les personnes" in page.get_by_test_id("netiquette").inner_text()

@@ -20,7 +20,9 @@ def test_create_a_saved_reply_and_use_it(page, live_server, demo, screenshot):  
     closing = Thread.objects.filter(workspace=demo, status="open").order_by("-priority").first()
     Thread.objects.filter(pk=closing.pk).update(status="closed")
     page.locator("select[name=lang]").select_option("en")  # refreshes the list with htmx
-    page.wait_for_function(f"document.querySelector('[data-testid=count-inbox]').textContent.trim() === '{before - 1}'")
+    page.wait_for_function(
+        f"document.querySelector('[data-testid=count-inbox]').textContent.trim() === '{before - 1}'"
+    )
     screenshot("inbox-sidebar-live-counts")
     page.get_by_test_id("saved-replies-link").click()
     page.wait_for_url(re.compile(r"/inbox/saved-replies/$"))
@@ -28,7 +30,9 @@ def test_create_a_saved_reply_and_use_it(page, live_server, demo, screenshot):  
     page.get_by_test_id("sr-title").fill("Order tracking")
     page.get_by_test_id("sr-lang").select_option("en")
     # The preview renders the variables for a sample member as one types; a typo is flagged at once.
-    page.get_by_test_id("sr-text").fill("Hi {{author.name}}, {{brand}} here: could you send us your {{order}} number?")
+    page.get_by_test_id("sr-text").fill(
+        "Hi {{author.name}}, {{brand}} here: could you send us your {{order}} number?"
+    )
     page.wait_for_selector("[data-testid=sr-unknown]")
     assert "Hi Zoé Martin, Lumio here" in page.get_by_test_id("sr-preview").inner_text()
     page.get_by_test_id("sr-save").click()
@@ -36,14 +40,20 @@ def test_create_a_saved_reply_and_use_it(page, live_server, demo, screenshot):  
     assert "{{order}}" in page.get_by_test_id("sr-error").inner_text()
     screenshot("saved-replies-unknown-variable")
 
-    page.get_by_test_id("sr-text").fill("Hi {{author.name}}, {{brand}} here: could you send us your order number in DM?")
+    page.get_by_test_id("sr-text").fill(
+        "Hi {{author.name}}, {{brand}} here: could you send us your order number in DM?"
+    )
     page.wait_for_function("!document.querySelector('[data-testid=sr-unknown]')")
     page.get_by_test_id("sr-save").click()
     page.wait_for_selector("[data-testid=sr-list] >> text=Order tracking")
     screenshot("saved-replies-page")
 
     # Use it in a conversation: the reply box fills with the author's name and the brand.
-    thread = Thread.objects.filter(workspace=demo, author__isnull=False).order_by("-last_message_at").first()
+    thread = (
+        Thread.objects.filter(workspace=demo, author__isnull=False)
+        .order_by("-last_message_at")
+        .first()
+    )
     page.goto(f"{base}/inbox/t/{thread.pk}/")
     page.locator("#saved-reply").select_option(label="Order tracking")
     page.wait_for_function("document.getElementById('reply-text').value.length > 20")

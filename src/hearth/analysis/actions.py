@@ -19,7 +19,13 @@ from hearth.core.actions import ActionError
 from hearth.core.actors import Actor
 from hearth.core.models import Workspace
 
-__all__ = ["RetrainReport", "predicted_label", "record_decision", "retrain_workspace", "set_thresholds"]
+__all__ = [
+    "RetrainReport",
+    "predicted_label",
+    "record_decision",
+    "retrain_workspace",
+    "set_thresholds",
+]
 MAX_TEXT = 10_000
 
 
@@ -32,7 +38,9 @@ def check_task(task: str) -> str:
 def check_label(task: str, label: str, *, field: str) -> str:
     labels = TASK_LABELS[task]
     if label not in labels:
-        raise ActionError(f"{field} '{label}' is not a {task} label: choose one of {', '.join(labels)}.")
+        raise ActionError(
+            f"{field} '{label}' is not a {task} label: choose one of {', '.join(labels)}."
+        )
     return label
 
 
@@ -76,16 +84,31 @@ def record_decision(
     if not text or not text.strip():
         raise ActionError("text is empty: a decision needs the message's text to learn from.")
     if predicted is None:
-        raise ActionError(f"predicted is missing: give the label the engine proposed ({', '.join(TASK_LABELS[task])}).")
+        raise ActionError(
+            f"predicted is missing: give the label the engine proposed ({', '.join(TASK_LABELS[task])})."
+        )
     if predicted:
         check_label(task, predicted, field="predicted")
     decision = LabelDecision.objects.create(
-        workspace=workspace, message=message, text=text[:MAX_TEXT], task=task, predicted=predicted,
-        decided=decided, decided_by=by.user,
+        workspace=workspace,
+        message=message,
+        text=text[:MAX_TEXT],
+        task=task,
+        predicted=predicted,
+        decided=decided,
+        decided_by=by.user,
     )
     audit.record(
-        "analysis.decision", by=by, workspace=workspace, target=decision,
-        data={"task": task, "predicted": predicted, "decided": decided, "message": message.pk if message else None},
+        "analysis.decision",
+        by=by,
+        workspace=workspace,
+        target=decision,
+        data={
+            "task": task,
+            "predicted": predicted,
+            "decided": decided,
+            "message": message.pk if message else None,
+        },
     )
     return decision
 
@@ -102,7 +125,9 @@ def set_thresholds(
         raise ActionError("Nothing to change: give abuse_threshold, spam_threshold or both.")
     new_abuse = check_threshold(abuse, "abuse_threshold") if abuse is not None else None
     new_spam = check_threshold(spam, "spam_threshold") if spam is not None else None
-    row, _ = WorkspaceAnalysisSettings.objects.select_for_update().get_or_create(workspace=workspace)
+    row, _ = WorkspaceAnalysisSettings.objects.select_for_update().get_or_create(
+        workspace=workspace
+    )
     before = {"abuse_threshold": row.abuse_threshold, "spam_threshold": row.spam_threshold}
     if new_abuse is not None:
         row.abuse_threshold = new_abuse
@@ -111,7 +136,13 @@ def set_thresholds(
     row.updated_at = timezone.now()
     row.save()
     audit.record(
-        "analysis.thresholds", by=by, workspace=workspace, target=row,
-        data={"before": before, "after": {"abuse_threshold": row.abuse_threshold, "spam_threshold": row.spam_threshold}},
+        "analysis.thresholds",
+        by=by,
+        workspace=workspace,
+        target=row,
+        data={
+            "before": before,
+            "after": {"abuse_threshold": row.abuse_threshold, "spam_threshold": row.spam_threshold},
+        },
     )
     return row

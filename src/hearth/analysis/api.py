@@ -74,7 +74,11 @@ def post_decision(request: HttpRequest, slug: str, data: DecisionIn) -> Status:
     else:
         raise ActionError("Give message_id (a message of this workspace) or text.")
     decision: LabelDecision = actions.record_decision(
-        subject, workspace=workspace, task=data.task, predicted=data.predicted, decided=data.decided,
+        subject,
+        workspace=workspace,
+        task=data.task,
+        predicted=data.predicted,
+        decided=data.decided,
         by=Actor.from_request(request, via="api"),
     )
     return Status(201, decision)
@@ -91,7 +95,10 @@ def put_settings(request: HttpRequest, slug: str, data: SettingsIn) -> Any:
     """Change the abuse and spam thresholds (owners)."""
     workspace = access_workspace(request.user, slug, Perm.MANAGE_WORKSPACE).workspace  # type: ignore[arg-type]
     return actions.set_thresholds(
-        workspace, abuse=data.abuse_threshold, spam=data.spam_threshold, by=Actor.from_request(request, via="api")
+        workspace,
+        abuse=data.abuse_threshold,
+        spam=data.spam_threshold,
+        by=Actor.from_request(request, via="api"),
     )
 
 
@@ -99,4 +106,8 @@ def put_settings(request: HttpRequest, slug: str, data: SettingsIn) -> Any:
 def list_models(request: HttpRequest, slug: str) -> list[WorkspaceModel]:
     """The workspace's retrained models, newest first, with their before/after metrics."""
     workspace = access_workspace(request.user, slug).workspace  # type: ignore[arg-type]
-    return list(WorkspaceModel.objects.filter(workspace=workspace).select_related("created_by").order_by("-version")[:100])
+    return list(
+        WorkspaceModel.objects.filter(workspace=workspace)
+        .select_related("created_by")
+        .order_by("-version")[:100]
+    )

@@ -49,7 +49,13 @@ _FILL = {
     "q": ["pourquoi", "est-ce normal que", "why", "how come", "any idea why"],
     "n": [str(i) for i in range(100, 999, 37)],
     "p": ["super boulot", "vous êtes géniaux", "great job", "love it", "well done everyone"],
-    "c": ["c'est nul", "inadmissible", "this is unacceptable", "really disappointing", "what a joke"],
+    "c": [
+        "c'est nul",
+        "inadmissible",
+        "this is unacceptable",
+        "really disappointing",
+        "what a joke",
+    ],
     "f": ["le mode sombre", "l'export PDF", "dark mode", "a search bar", "keyboard shortcuts"],
     "i": ["idiot", "abruti", "moron", "clown"],
     "u": ["@hearth", "@support", "les amis", "folks"],
@@ -65,7 +71,9 @@ def generate(messages: int, seed: int = 7) -> list[str]:
         text = tpl.format(**{k: rng.choice(v) for k, v in _FILL.items()})
         extra = rng.randint(0, 3)
         if extra:
-            text += " " + " ".join(rng.choice(_FILL["p"] + _FILL["c"] + _FILL["f"]) for _ in range(extra))
+            text += " " + " ".join(
+                rng.choice(_FILL["p"] + _FILL["c"] + _FILL["f"]) for _ in range(extra)
+            )
         out.append(text[:200])
     return out
 
@@ -83,7 +91,13 @@ def _time(fn: Callable[[], Any], repeats: int) -> float:
     return statistics.median(times)
 
 
-def bench_analyze(messages: int = 100_000, json: bool = False, *, out: Callable[[str], None] = print, repeats: int = 3) -> dict[str, Any]:
+def bench_analyze(
+    messages: int = 100_000,
+    json: bool = False,
+    *,
+    out: Callable[[str], None] = print,
+    repeats: int = 3,
+) -> dict[str, Any]:
     """Median of ``repeats`` runs of the whole engine; prints a per-analyzer table and, with ``json``, one JSON line."""
     texts = generate(messages)
     t0 = time.perf_counter()
@@ -96,7 +110,9 @@ def bench_analyze(messages: int = 100_000, json: bool = False, *, out: Callable[
 
     # Per-analyzer split: the shared featurisation, then each head on prepared chunks.
     chunks = [texts[i : i + E.CHUNK] for i in range(0, len(texts), E.CHUNK)]
-    stage: dict[str, float] = {k: 0.0 for k in ("features", "language", "sentiment", "abuse", "spam", "intent", "reasons")}
+    stage: dict[str, float] = {
+        k: 0.0 for k in ("features", "language", "sentiment", "abuse", "spam", "intent", "reasons")
+    }
     for chunk in chunks:
         t = time.perf_counter()
         batch = V.featurize(chunk, engine.weights.valence, engine.lexicon)
@@ -104,7 +120,9 @@ def bench_analyze(messages: int = 100_000, json: bool = False, *, out: Callable[
         stage["features"] += time.perf_counter() - t
         t = time.perf_counter()
         a, b = M.HEADS["lang"]
-        lang_scores = batch.scores(engine.weights.sparse[:, a:b]) + batch.dense @ engine.weights.dense[:, a:b]
+        lang_scores = (
+            batch.scores(engine.weights.sparse[:, a:b]) + batch.dense @ engine.weights.dense[:, a:b]
+        )
         full = np.zeros((len(chunk), M.N_OUT), dtype=np.float32)
         full[:, a:b] = lang_scores
         engine.language(batch, full)
@@ -113,7 +131,10 @@ def bench_analyze(messages: int = 100_000, json: bool = False, *, out: Callable[
             t = time.perf_counter()
             for col in (head, "abuse_fr") if head == "abuse" else (head,):
                 a, b = M.HEADS[col]
-                full[:, a:b] = batch.scores(engine.weights.sparse[:, a:b]) + batch.dense @ engine.weights.dense[:, a:b]
+                full[:, a:b] = (
+                    batch.scores(engine.weights.sparse[:, a:b])
+                    + batch.dense @ engine.weights.dense[:, a:b]
+                )
             if head == "sentiment":
                 sent, _ = engine.sentiment(full)
             elif head == "abuse":
@@ -126,7 +147,17 @@ def bench_analyze(messages: int = 100_000, json: bool = False, *, out: Callable[
         intent = engine.intent(batch, sent, spam)
         stage["intent"] += time.perf_counter() - t
         t = time.perf_counter()
-        raw = E.Raw(np.zeros(len(chunk), np.int64), sent, np.zeros(len(chunk), np.float32), abuse, kind, spam, intent, batch, np.zeros(len(chunk), np.int64))
+        raw = E.Raw(
+            np.zeros(len(chunk), np.int64),
+            sent,
+            np.zeros(len(chunk), np.float32),
+            abuse,
+            kind,
+            spam,
+            intent,
+            batch,
+            np.zeros(len(chunk), np.int64),
+        )
         engine.to_lists(raw)
         stage["reasons"] += time.perf_counter() - t
     per_analyzer = {k: round(messages / v, 1) if v else None for k, v in stage.items()}

@@ -10,8 +10,16 @@ from hearth.analysis.engine import DEFAULT_ABUSE_THRESHOLD, DEFAULT_SPAM_THRESHO
 from hearth.analysis.errors import InputError
 
 OUTPUT_COLUMNS = (
-    "lang", "sentiment", "sentiment_score", "abuse", "abuse_score", "abuse_kind",
-    "intent", "spam", "spam_score", "reason",
+    "lang",
+    "sentiment",
+    "sentiment_score",
+    "abuse",
+    "abuse_score",
+    "abuse_kind",
+    "intent",
+    "spam",
+    "spam_score",
+    "reason",
 )
 
 
@@ -30,9 +38,13 @@ def _read(in_path: Path, text_column: str) -> tuple[list[str], list[dict[str, st
             "re-save it as UTF-8 (e.g. `iconv -f latin1 -t utf-8`)."
         ) from exc
     except csv.Error as exc:
-        raise InputError(f"File {in_path} is not a valid CSV file ({exc}); check its quoting.") from exc
+        raise InputError(
+            f"File {in_path} is not a valid CSV file ({exc}); check its quoting."
+        ) from exc
     if not fields:
-        raise InputError(f"File {in_path} is empty; it needs a header row with a '{text_column}' column.")
+        raise InputError(
+            f"File {in_path} is empty; it needs a header row with a '{text_column}' column."
+        )
     if text_column not in fields:
         raise InputError(
             f"File {in_path} has no column '{text_column}' (columns: {', '.join(fields)}); "
@@ -62,7 +74,9 @@ def analyze_csv(
     try:
         fh = out_path.open("w", encoding="utf-8", newline="")
     except OSError as exc:
-        raise InputError(f"Cannot write {out_path} ({exc.strerror}); choose a writable --out path.") from exc
+        raise InputError(
+            f"Cannot write {out_path} ({exc.strerror}); choose a writable --out path."
+        ) from exc
     with fh:
         writer = csv.DictWriter(fh, fieldnames=out_fields, extrasaction="ignore")
         writer.writeheader()

@@ -52,7 +52,9 @@ def read_rows(path: Path) -> list[dict[str, str]]:
         with path.open(encoding="utf-8", newline="") as fh:
             rows = list(csv.DictReader(fh))
     except UnicodeDecodeError as exc:
-        raise InputError(f"File {path} is not valid UTF-8 ({exc.reason}); re-save it as UTF-8.") from exc
+        raise InputError(
+            f"File {path} is not valid UTF-8 ({exc.reason}); re-save it as UTF-8."
+        ) from exc
     if rows and ("text" not in rows[0] or "label" not in rows[0]):
         raise InputError(f"File {path} needs 'text' and 'label' columns.")
     return rows

@@ -69,7 +69,16 @@ class BatchAnalysis:
         }
 
     def extend(self, other: BatchAnalysis) -> None:
-        for name in ("lang", "sentiment", "sentiment_score", "abuse_score", "abuse_kind", "intent", "spam_score", "reason"):
+        for name in (
+            "lang",
+            "sentiment",
+            "sentiment_score",
+            "abuse_score",
+            "abuse_kind",
+            "intent",
+            "spam_score",
+            "reason",
+        ):
             getattr(self, name).extend(getattr(other, name))
 
 
@@ -100,7 +109,9 @@ class Raw:
     fingerprint_count: npt.NDArray[np.int64]
 
 
-def abuse_rules(p: npt.NDArray[np.float32], c: npt.NDArray[np.int32]) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
+def abuse_rules(
+    p: npt.NDArray[np.float32], c: npt.NDArray[np.int32]
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
     """Lexicon rules over model probabilities ``p`` given lexicon category counts ``c`` (shared with training).
 
     Floors: person-directed insult >= 0.8, slur >= 0.9, threat >= 0.92. Criticism guard: with
@@ -154,7 +165,9 @@ class Engine:
         lang[(letters < 3) | unsure] = -1
         return lang
 
-    def sentiment(self, scores: npt.NDArray[np.float32]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+    def sentiment(
+        self, scores: npt.NDArray[np.float32]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
         a, b = M.HEADS["sentiment"]
         p = _softmax(scores[:, a:b])
         return p.argmax(axis=1).astype(np.int64), (p[:, 2] - p[:, 0]).astype(np.float32)
@@ -175,7 +188,9 @@ class Engine:
         sent[failure] = 0
         score[failure] = np.minimum(score[failure], SERVICE_FAILURE_SCORE)
 
-    def abuse(self, batch: V.Batch, scores: npt.NDArray[np.float32]) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
+    def abuse(
+        self, batch: V.Batch, scores: npt.NDArray[np.float32]
+    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
         """Trained probability combined with the curated lexicons and the criticism guard.
 
         French texts are scored by the French head, every other text by the English one; each
@@ -192,10 +207,16 @@ class Engine:
         p = _sigmoid(np.where(french, scores[:, fr_col], scores[:, a]))
         return abuse_rules(p, batch.matches.counts)
 
-    def spam(self, batch: V.Batch, scores: npt.NDArray[np.float32], dup_count: npt.NDArray[np.int64]) -> npt.NDArray[np.float32]:
+    def spam(
+        self, batch: V.Batch, scores: npt.NDArray[np.float32], dup_count: npt.NDArray[np.int64]
+    ) -> npt.NDArray[np.float32]:
         a, _ = M.HEADS["spam"]
         p = _sigmoid(scores[:, a])
-        promotional = (p >= DUP_SPAMMY) | (batch.prep.n_urls > 0) | (batch.matches.counts[:, _CAT["spam"]] > 0)
+        promotional = (
+            (p >= DUP_SPAMMY)
+            | (batch.prep.n_urls > 0)
+            | (batch.matches.counts[:, _CAT["spam"]] > 0)
+        )
         campaign = (dup_count >= DUP_MIN_COUNT) & promotional
         p[campaign] = np.maximum(p[campaign], np.minimum(0.5 + 0.1 * dup_count[campaign], 0.95))
         return p.astype(np.float32)
@@ -221,7 +242,12 @@ class Engine:
         suggestion = c[:, _CAT["suggestion"]] > 0
         negative = sentiment == 0
         positive = sentiment == 2
-        cues = c[:, _CAT["criticism"]] + c[:, _CAT["brand"]] + c[:, _CAT["second_person"]] + c[:, _CAT["service_failure"]]
+        cues = (
+            c[:, _CAT["criticism"]]
+            + c[:, _CAT["brand"]]
+            + c[:, _CAT["second_person"]]
+            + c[:, _CAT["service_failure"]]
+        )
         complaint = negative & (cues > 0)
         complaint |= negative & (c[:, _CAT["criticism"]] > 0)
         praise = positive | ((c[:, _CAT["praise"]] > 0) & ~negative)
@@ -239,7 +265,9 @@ class Engine:
         """Messages made only of emoji carry too few features for the model: their valence decides."""
         t = batch.prep.tokens
         n = batch.prep.n_docs
-        emoji_only = (np.bincount(t.doc[t.is_emoji], minlength=n) > 0) & (np.bincount(t.doc[~t.is_emoji], minlength=n) == 0)
+        emoji_only = (np.bincount(t.doc[t.is_emoji], minlength=n) > 0) & (
+            np.bincount(t.doc[~t.is_emoji], minlength=n) == 0
+        )
         if not emoji_only.any():
             return
         val = np.bincount(t.doc, weights=self.weights.valence.token_values(t.h), minlength=n)
@@ -271,7 +299,9 @@ class Engine:
         fp, eligible = self._fingerprints(batch)
         dup = np.zeros(len(texts), dtype=np.int64)
         if eligible.any():
-            pool = fp[eligible] if history_fp is None else np.concatenate([fp[eligible], history_fp])
+            pool = (
+                fp[eligible] if history_fp is None else np.concatenate([fp[eligible], history_fp])
+            )
             uniq, inv, cnt = np.unique(pool, return_inverse=True, return_counts=True)
             dup[eligible] = cnt[inv[: int(eligible.sum())]]
         lang = self.language(batch, scores)
@@ -308,7 +338,9 @@ class Engine:
         sel = np.flatnonzero(np.isin(m.doc, notable) & ((m.flags & relevant) != 0))
         by_doc: dict[int, list[str]] = {}
         spam_by_doc: dict[int, list[str]] = {}
-        for d, tm, fl in zip(m.doc[sel].tolist(), m.term[sel].tolist(), m.flags[sel].tolist(), strict=True):
+        for d, tm, fl in zip(
+            m.doc[sel].tolist(), m.term[sel].tolist(), m.flags[sel].tolist(), strict=True
+        ):
             target = spam_by_doc if fl & L.SPAM else by_doc
             target.setdefault(d, []).append(terms[tm])
         urls = raw.batch.prep.n_urls.tolist()
@@ -321,7 +353,9 @@ class Engine:
             if kinds[i] > 0 or scores_a[i] >= self.abuse_threshold:
                 kind = ABUSE_KINDS[kinds[i]] or "abuse"
                 words = sorted(set(by_doc.get(i, [])), key=len, reverse=True)[:4]
-                parts.append(f"{kind} {scores_a[i]:.2f}" + (f": {', '.join(words)}" if words else " (model)"))
+                parts.append(
+                    f"{kind} {scores_a[i]:.2f}" + (f": {', '.join(words)}" if words else " (model)")
+                )
             if scores_s[i] >= self.spam_threshold:
                 bits = []
                 if urls[i]:
@@ -329,11 +363,15 @@ class Engine:
                 if dups[i] >= DUP_MIN_COUNT:
                     bits.append(f"copy-paste x{dups[i]}")
                 bits += sorted(set(spam_by_doc.get(i, [])), key=len, reverse=True)[:2]
-                parts.append(f"spam {raw.spam_score[i]:.2f}" + (f": {', '.join(bits)}" if bits else ""))
+                parts.append(
+                    f"spam {raw.spam_score[i]:.2f}" + (f": {', '.join(bits)}" if bits else "")
+                )
             out[i] = "; ".join(parts)[:MAX_REASON]
         return out
 
-    def analyze(self, texts: Sequence[str], *, history: Sequence[str] | None = None) -> BatchAnalysis:
+    def analyze(
+        self, texts: Sequence[str], *, history: Sequence[str] | None = None
+    ) -> BatchAnalysis:
         """Analyse a batch. ``history``: recent texts of the same community for copy-paste detection."""
         result = BatchAnalysis()
         hist = self.history_fingerprints(history) if history else None

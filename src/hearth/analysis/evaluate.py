@@ -29,7 +29,9 @@ MIN_LANG_CHARS = 20
 def scores(y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[str]) -> dict[str, Any]:
     """Macro precision/recall/F1 over ``labels`` and the confusion matrix (rows = truth)."""
     idx = {lb: i for i, lb in enumerate(labels)}
-    cm = np.zeros((len(labels), len(labels) + 1), dtype=np.int64)  # last column: predicted outside labels
+    cm = np.zeros(
+        (len(labels), len(labels) + 1), dtype=np.int64
+    )  # last column: predicted outside labels
     for t, p in zip(y_true, y_pred, strict=True):
         cm[idx[t], idx.get(p, len(labels))] += 1
     ps, rs, fs = [], [], []
@@ -84,17 +86,27 @@ def _langid(texts: Sequence[str]) -> list[str]:
     return [str(py3langid.classify(t)[0]) for t in texts]
 
 
-def run_eval(data_dir: Path | str, *, out: Printer = print, engine: Engine | None = None, baselines: bool = True) -> dict[str, Any]:
+def run_eval(
+    data_dir: Path | str,
+    *,
+    out: Printer = print,
+    engine: Engine | None = None,
+    baselines: bool = True,
+) -> dict[str, Any]:
     """Print one table per task (ours vs the reference package) and return every metric."""
     from rich.console import Console
     from rich.table import Table
 
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
-        raise InputError(f"Data directory {data_dir} does not exist; pass --data with the folder of labelled CSV files.")
+        raise InputError(
+            f"Data directory {data_dir} does not exist; pass --data with the folder of labelled CSV files."
+        )
     present = [ds for ds in D.DATASETS if (data_dir / ds.file).is_file()]
     if not present:
-        raise InputError(f"No labelled file found in {data_dir}; expected files such as {D.DATASETS[0].file}.")
+        raise InputError(
+            f"No labelled file found in {data_dir}; expected files such as {D.DATASETS[0].file}."
+        )
     engine = engine or get_engine()
     started = time.perf_counter()
     results: dict[str, dict[str, Any]] = {}
@@ -103,8 +115,14 @@ def run_eval(data_dir: Path | str, *, out: Printer = print, engine: Engine | Non
     lang_pred: list[str] = []
     metrics: dict[str, Any] = {"tasks": results}
 
-    def add(task: str, name: str, ours: dict[str, Any], ref: dict[str, Any] | None, ref_name: str) -> None:
-        results.setdefault(task, {})[name] = {"ours": ours, "reference": ref, "reference_name": ref_name}
+    def add(
+        task: str, name: str, ours: dict[str, Any], ref: dict[str, Any] | None, ref_name: str
+    ) -> None:
+        results.setdefault(task, {})[name] = {
+            "ours": ours,
+            "reference": ref,
+            "reference_name": ref_name,
+        }
 
     abuse_pool: dict[str, tuple[list[str], list[str], list[str]]] = {}
     criticism = {"n": 0, "ours": 0, "reference": 0}
@@ -123,9 +141,21 @@ def run_eval(data_dir: Path | str, *, out: Printer = print, engine: Engine | Non
                 lang_pred.append(lg)
         name = ds.file.removesuffix("_dev.csv")
         if ds.task == "toxicity":
-            ours = ["toxic" if s >= DEFAULT_ABUSE_THRESHOLD else "not_toxic" for s in res.abuse_score]
-            ref = ["toxic" if f else "not_toxic" for f in _profanity_flags(texts)] if baselines else ours
-            add("abuse", name, scores(labels, ours, ["toxic", "not_toxic"]), scores(labels, ref, ["toxic", "not_toxic"]) if baselines else None, "alt-profanity-check")
+            ours = [
+                "toxic" if s >= DEFAULT_ABUSE_THRESHOLD else "not_toxic" for s in res.abuse_score
+            ]
+            ref = (
+                ["toxic" if f else "not_toxic" for f in _profanity_flags(texts)]
+                if baselines
+                else ours
+            )
+            add(
+                "abuse",
+                name,
+                scores(labels, ours, ["toxic", "not_toxic"]),
+                scores(labels, ref, ["toxic", "not_toxic"]) if baselines else None,
+                "alt-profanity-check",
+            )
             pool = abuse_pool.setdefault(ds.lang, ([], [], []))
             pool[0].extend(labels)
             pool[1].extend(ours)
@@ -133,15 +163,32 @@ def run_eval(data_dir: Path | str, *, out: Printer = print, engine: Engine | Non
         elif ds.task == "sentiment":
             ref = _vader_labels(texts, ds.lang) if baselines else res.sentiment
             labs = ["negative", "neutral", "positive"]
-            add("sentiment", name, scores(labels, res.sentiment, labs), scores(labels, ref, labs) if baselines else None, "VADER" if ds.lang == "en" else "vader-fr")
+            add(
+                "sentiment",
+                name,
+                scores(labels, res.sentiment, labs),
+                scores(labels, ref, labs) if baselines else None,
+                "VADER" if ds.lang == "en" else "vader-fr",
+            )
             pool = sentiment_pool.setdefault(ds.lang, ([], [], []))
             pool[0].extend(labels)
             pool[1].extend(res.sentiment)
             pool[2].extend(ref)
         elif ds.task == "spam":
             ours = ["spam" if s >= DEFAULT_SPAM_THRESHOLD else "not_spam" for s in res.spam_score]
-            ref = ["spam" if ("http" in t.lower() or "www." in t.lower() or "channel" in t.lower()) else "not_spam" for t in texts]
-            add("spam", name, scores(labels, ours, ["spam", "not_spam"]), scores(labels, ref, ["spam", "not_spam"]), "rule: link or 'channel'")
+            ref = [
+                "spam"
+                if ("http" in t.lower() or "www." in t.lower() or "channel" in t.lower())
+                else "not_spam"
+                for t in texts
+            ]
+            add(
+                "spam",
+                name,
+                scores(labels, ours, ["spam", "not_spam"]),
+                scores(labels, ref, ["spam", "not_spam"]),
+                "rule: link or 'channel'",
+            )
         elif ds.task in ("complaint", "suggestion"):
             target = ds.task
             ours = [target if it == target else f"not_{target}" for it in res.intent]
@@ -154,10 +201,22 @@ def run_eval(data_dir: Path | str, *, out: Printer = print, engine: Engine | Non
             if baselines:
                 criticism["reference"] += sum(_profanity_flags(crit_texts))
     for lang, (t, o, r) in sorted(abuse_pool.items()):
-        add("abuse", f"all {lang}", scores(t, o, ["toxic", "not_toxic"]), scores(t, r, ["toxic", "not_toxic"]) if baselines else None, "alt-profanity-check")
+        add(
+            "abuse",
+            f"all {lang}",
+            scores(t, o, ["toxic", "not_toxic"]),
+            scores(t, r, ["toxic", "not_toxic"]) if baselines else None,
+            "alt-profanity-check",
+        )
     for lang, (t, o, r) in sorted(sentiment_pool.items()):
         labs = ["negative", "neutral", "positive"]
-        add("sentiment", f"all {lang}", scores(t, o, labs), scores(t, r, labs) if baselines else None, "VADER" if lang == "en" else "vader-fr")
+        add(
+            "sentiment",
+            f"all {lang}",
+            scores(t, o, labs),
+            scores(t, r, labs) if baselines else None,
+            "VADER" if lang == "en" else "vader-fr",
+        )
     langs = sorted(set(lang_true))
     ours_lang = scores(lang_true, lang_pred, langs)
     ref_lang = scores(lang_true, _langid(lang_texts), langs) if baselines else None
@@ -179,9 +238,13 @@ def run_eval(data_dir: Path | str, *, out: Printer = print, engine: Engine | Non
             o, r = m["ours"], m["reference"]
             metric = "accuracy" if task == "language" else "f1"
             table.add_row(
-                name, str(o["n"]), f"{o['precision']:.3f}", f"{o['recall']:.3f}",
+                name,
+                str(o["n"]),
+                f"{o['precision']:.3f}",
+                f"{o['recall']:.3f}",
                 f"{o[metric]:.3f}" + (" (acc)" if task == "language" else ""),
-                m["reference_name"], f"{r[metric]:.3f}" if r else "-",
+                m["reference_name"],
+                f"{r[metric]:.3f}" if r else "-",
             )
         with console.capture() as cap:
             console.print(table)
@@ -189,9 +252,13 @@ def run_eval(data_dir: Path | str, *, out: Printer = print, engine: Engine | Non
                 o = m["ours"]
                 labs = o["labels"]
                 if len(labs) <= 8:
-                    console.print(f"  confusion {name} (rows=truth {labs}, cols=pred {labs}+other): {o['confusion']}")
+                    console.print(
+                        f"  confusion {name} (rows=truth {labs}, cols=pred {labs}+other): {o['confusion']}"
+                    )
         out(cap.get().rstrip())
     c = metrics["criticism_false_positive_rate"]
     ref_txt = f"{c['reference']:.3%}" if c["reference"] is not None else "-"
-    out(f"criticism false-positive rate (airline negatives + complaint tweets, n={c['n']}): ours {c['ours']:.3%}, alt-profanity-check {ref_txt}")
+    out(
+        f"criticism false-positive rate (airline negatives + complaint tweets, n={c['n']}): ours {c['ours']:.3%}, alt-profanity-check {ref_txt}"
+    )
     return metrics

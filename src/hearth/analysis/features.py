@@ -43,7 +43,24 @@ URL_TOKEN = "xxurl"  # noqa: S105 (a placeholder word, not a secret)
 USER_TOKEN = "xxuser"  # noqa: S105
 _HTTP_RE = re.compile(r"https?://[^\s\x00]+")
 _WWW_RE = re.compile(r"www\.[^\s\x00]+")
-_TLDS = ("com", "net", "org", "ly", "io", "fr", "co", "me", "tv", "info", "biz", "gg", "xyz", "be", "ch", "ca")
+_TLDS = (
+    "com",
+    "net",
+    "org",
+    "ly",
+    "io",
+    "fr",
+    "co",
+    "me",
+    "tv",
+    "info",
+    "biz",
+    "gg",
+    "xyz",
+    "be",
+    "ch",
+    "ca",
+)
 _MENTION_RE = re.compile(r"@\w+")
 _NT_RE = re.compile(r"n[’']t\b")
 
@@ -234,7 +251,9 @@ def prepare(texts: Sequence[str]) -> Prepared:
     cp = _to_cp(s)
     cls = _classify(cp)
     space = cls == C_SEP
-    space &= (cp == 32) | (cp == 9) | (cp == 10) | (cp == 13) | (cp == 0xA0) | (cp == 11) | (cp == 12)
+    space &= (
+        (cp == 32) | (cp == 9) | (cp == 10) | (cp == 13) | (cp == 0xA0) | (cp == 11) | (cp == 12)
+    )
     cp[space] = 32
     is_sep = cp == SEP
     # Collapse whitespace runs, trim documents, cut letters repeated more than twice.
@@ -326,7 +345,11 @@ def _leet_table() -> npt.NDArray[np.uint32]:
 
 
 def _tokenize(
-    words: npt.NDArray[np.uint32], cls: npt.NDArray[np.uint8], doc: npt.NDArray[np.int32], is_letter: B8, n_docs: int
+    words: npt.NDArray[np.uint32],
+    cls: npt.NDArray[np.uint8],
+    doc: npt.NDArray[np.int32],
+    is_letter: B8,
+    n_docs: int,
 ) -> tuple[Tokens, I64, I64]:
     n = words.shape[0]
     is_word = cls == C_WORD
@@ -374,7 +397,9 @@ def _tokenize(
             h1[tld_idx] = url_h
             h = h.copy()
             h1 = h1.copy()
-            h[tld_idx - 1] = np.uint64(special[USER_TOKEN]) ^ np.uint64(7)  # domain name: neutral filler
+            h[tld_idx - 1] = np.uint64(special[USER_TOKEN]) ^ np.uint64(
+                7
+            )  # domain name: neutral filler
             h1[tld_idx - 1] = h[tld_idx - 1]
     is_neg = _special_index("neg").contains(h)
     negated = np.zeros(n_tok, dtype=np.bool_)
@@ -383,9 +408,18 @@ def _tokenize(
             negated[k:] |= is_neg[:-k] & (tdoc[k:] == tdoc[:-k])
     negated &= ~is_neg
     url_count = np.bincount(tdoc[h == url_h], minlength=n_docs).astype(np.int64)
-    mention_count = np.bincount(tdoc[h == np.uint64(special[USER_TOKEN])], minlength=n_docs).astype(np.int64)
+    mention_count = np.bincount(tdoc[h == np.uint64(special[USER_TOKEN])], minlength=n_docs).astype(
+        np.int64
+    )
     tokens = Tokens(
-        doc=tdoc, start=start, end=end, h=h, h1=h1, is_emoji=is_emoji[start], negated=negated, has_letter=has_letter
+        doc=tdoc,
+        start=start,
+        end=end,
+        h=h,
+        h1=h1,
+        is_emoji=is_emoji[start],
+        negated=negated,
+        has_letter=has_letter,
     )
     return tokens, url_count, mention_count
 

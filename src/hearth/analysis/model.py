@@ -72,7 +72,9 @@ class Weights:
             if dense.shape[0] < V.N_DENSE:
                 # Weights saved before a lexicon category was added (a workspace's retrained
                 # model) have no row for its dense feature: zero rows keep them usable unchanged.
-                dense = np.vstack([dense, np.zeros((V.N_DENSE - dense.shape[0], N_OUT), dtype=np.float32)])
+                dense = np.vstack(
+                    [dense, np.zeros((V.N_DENSE - dense.shape[0], N_OUT), dtype=np.float32)]
+                )
             return cls(
                 sparse=sparse,
                 dense=dense,

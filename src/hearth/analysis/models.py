@@ -42,20 +42,30 @@ class LabelDecision(models.Model):
     deleted (or purged by a retention rule).
     """
 
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="label_decisions")
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="label_decisions"
+    )
     message = models.ForeignKey(
-        "conversations.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="label_decisions"
+        "conversations.Message",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="label_decisions",
     )
     text = models.TextField()
     task = models.CharField(max_length=16, choices=Task.choices)
     predicted = models.CharField(max_length=16, blank=True)
     decided = models.CharField(max_length=16)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["workspace", "task", "created_at"], name="decision_ws_task_time")]
+        indexes = [
+            models.Index(fields=["workspace", "task", "created_at"], name="decision_ws_task_time")
+        ]
 
     def __str__(self) -> str:
         return f"{self.task}: {self.predicted or '?'} -> {self.decided}"
@@ -68,7 +78,9 @@ class LabelDecision(models.Model):
 class WorkspaceModel(models.Model):
     """One retrained set of weights of a workspace; at most one is active (used by the pipeline)."""
 
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="analysis_models")
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="analysis_models"
+    )
     version = models.PositiveIntegerField()
     # Relative to settings.HEARTH_DATA_DIR, e.g. "models/acme/v3.npz".
     weights_path = models.CharField(max_length=255)
@@ -79,14 +91,20 @@ class WorkspaceModel(models.Model):
     is_active = models.BooleanField(default=False)
     verdict = models.TextField(blank=True)  # why it was (not) activated
     created_at = models.DateTimeField(default=timezone.now)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
 
     class Meta:
         ordering = ["-version"]
         constraints = [
-            models.UniqueConstraint(fields=["workspace", "version"], name="analysis_model_version_unique"),
             models.UniqueConstraint(
-                fields=["workspace"], condition=models.Q(is_active=True), name="analysis_model_one_active"
+                fields=["workspace", "version"], name="analysis_model_version_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["workspace"],
+                condition=models.Q(is_active=True),
+                name="analysis_model_one_active",
             ),
         ]
 
@@ -104,7 +122,9 @@ def check_threshold(value: float, field: str) -> float:
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise ActionError(f"{field} must be a number strictly between 0 and 1 (got {value!r}).") from None
+        raise ActionError(
+            f"{field} must be a number strictly between 0 and 1 (got {value!r})."
+        ) from None
     if not 0.0 < number < 1.0:
         raise ActionError(
             f"{field} must be strictly between 0 and 1 (got {number:g}); for example 0.5, or 0.7 to flag fewer messages."
@@ -115,7 +135,9 @@ def check_threshold(value: float, field: str) -> float:
 class WorkspaceAnalysisSettings(models.Model):
     """Where a workspace draws the line: a score at or above the threshold flags the message."""
 
-    workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE, related_name="analysis_settings")
+    workspace = models.OneToOneField(
+        Workspace, on_delete=models.CASCADE, related_name="analysis_settings"
+    )
     abuse_threshold = models.FloatField(default=DEFAULT_ABUSE_THRESHOLD)
     spam_threshold = models.FloatField(default=DEFAULT_SPAM_THRESHOLD)
     updated_at = models.DateTimeField(default=timezone.now)

@@ -114,7 +114,11 @@ class _Split:
 def _decisions(workspace: Workspace) -> dict[str, _Split]:
     """Latest decision per (task, normalised text): a moderator may change their mind."""
     latest: dict[tuple[str, str], tuple[str, str]] = {}
-    rows = LabelDecision.objects.filter(workspace=workspace).order_by("created_at", "id").values_list("task", "text", "decided")
+    rows = (
+        LabelDecision.objects.filter(workspace=workspace)
+        .order_by("created_at", "id")
+        .values_list("task", "text", "decided")
+    )
     for task, text, decided in rows.iterator():
         latest[(task, D.normalised(text))] = (text, decided)
     out = {task: _Split([], []) for task in TASK_LABELS}
@@ -141,7 +145,9 @@ def _fit_head(
     texts = [t for t, _ in shipped] + [t for t, _ in decisions]
     y = np.array([lb for _, lb in shipped] + [lb for _, lb in decisions], dtype=np.int64)
     if np.unique(y).shape[0] < 2:
-        raise ActionError("The training data of this head has a single class; add the shipped training files (--data).")
+        raise ActionError(
+            "The training data of this head has a single class; add the shipped training files (--data)."
+        )
     sample_weight = np.r_[np.ones(len(shipped)), np.full(len(decisions), DECISION_WEIGHT)]
     x = T.featurize_all(texts, base.valence)
     # Fit on the columns the data uses: an L2-regularised weight of a feature that never occurs
@@ -153,9 +159,18 @@ def _fit_head(
     return full, intercept
 
 
-def _refit(base: M.Weights, data_dir: Path, tasks: Sequence[str], decisions: dict[str, _Split], out: Printer) -> M.Weights:
+def _refit(
+    base: M.Weights,
+    data_dir: Path,
+    tasks: Sequence[str],
+    decisions: dict[str, _Split],
+    out: Printer,
+) -> M.Weights:
     weights = M.Weights(
-        sparse=base.sparse.copy(), dense=base.dense.copy(), bias=base.bias.copy(), valence=base.valence,
+        sparse=base.sparse.copy(),
+        dense=base.dense.copy(),
+        bias=base.bias.copy(),
+        valence=base.valence,
         meta={**base.meta, "retrained": list(tasks)},
     )
     for task in tasks:
@@ -173,7 +188,9 @@ def _refit(base: M.Weights, data_dir: Path, tasks: Sequence[str], decisions: dic
             rng = random.Random(T.SEED)
             rng.shuffle(list(range(len(_rows(data_dir, ("toxicity_en_davidson",), "train")))))
             rng.shuffle(other)
-            shipped = [(t, int(lb == "spam")) for t, lb in spam] + [(t, 0) for t, _ in other[:SPAM_CLEAN_MAX]]
+            shipped = [(t, int(lb == "spam")) for t, lb in spam] + [
+                (t, 0) for t, _ in other[:SPAM_CLEAN_MAX]
+            ]
             mine = [(t, int(lb == "spam")) for t, lb in decisions[task].train]
             coef, icpt = _fit_head(base, shipped, mine, T.C_SPAM)
         else:
@@ -199,14 +216,22 @@ class _EvalSet:
 
 def _eval_set(data_dir: Path, decisions: dict[str, _Split]) -> _EvalSet:
     shipped = {
-        Task.ABUSE: [(t, _SHIPPED_LABEL[lb]) for t, lb in _rows(data_dir, ABUSE_POSITIVE_FILES, "test") if lb in _SHIPPED_LABEL],
+        Task.ABUSE: [
+            (t, _SHIPPED_LABEL[lb])
+            for t, lb in _rows(data_dir, ABUSE_POSITIVE_FILES, "test")
+            if lb in _SHIPPED_LABEL
+        ],
         Task.SPAM: [(t, lb) for t, lb in _rows(data_dir, SPAM_FILES, "test")],
         Task.SENTIMENT: [(t, lb) for t, lb in _rows(data_dir, SENTIMENT_FILES, "test")],
     }
     criticism: list[str] = []
     for ds in D.DATASETS:
         if ds.criticism and (data_dir / ds.file).is_file():
-            criticism += [r["text"] for r in D.load(data_dir, ds, "all") if r["label"] in ("negative", "complaint")]
+            criticism += [
+                r["text"]
+                for r in D.load(data_dir, ds, "all")
+                if r["label"] in ("negative", "complaint")
+            ]
     return _EvalSet(decisions, shipped, criticism)
 
 
@@ -215,10 +240,14 @@ def _macro_f1(truth: list[str], pred: list[str]) -> float:
     return round(float(f1_scores(truth, pred, labels)["f1"]), 4)
 
 
-def measure(weights: M.Weights, ev: _EvalSet, *, abuse_threshold: float, spam_threshold: float) -> dict[str, dict[str, Any]]:
+def measure(
+    weights: M.Weights, ev: _EvalSet, *, abuse_threshold: float, spam_threshold: float
+) -> dict[str, dict[str, Any]]:
     """Metrics of `weights` per task: macro-F1 on the held-out decisions and on the shipped test
     split, and for abuse the criticism false-positive rate. One analysis call."""
-    engine = engine_for_weights(weights, abuse_threshold=abuse_threshold, spam_threshold=spam_threshold)
+    engine = engine_for_weights(
+        weights, abuse_threshold=abuse_threshold, spam_threshold=spam_threshold
+    )
     parts: list[tuple[str, str, list[tuple[str, str]]]] = []
     for task in EVALUATED:
         parts.append((task, "decisions", ev.decisions[task].test))
@@ -249,7 +278,9 @@ def measure(weights: M.Weights, ev: _EvalSet, *, abuse_threshold: float, spam_th
     return metrics
 
 
-def activation_verdict(before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]], tasks: Sequence[str]) -> list[str]:
+def activation_verdict(
+    before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]], tasks: Sequence[str]
+) -> list[str]:
     """The metrics that got worse; the new model is activated only when this list is empty.
 
     Rule, for every task measured on both models:
@@ -261,14 +292,28 @@ def activation_verdict(before: dict[str, dict[str, Any]], after: dict[str, dict[
     worse: list[str] = []
     for task in EVALUATED:
         b, a = before.get(task, {}), after.get(task, {})
-        if "decisions_f1" in b and "decisions_f1" in a and a["decisions_f1"] < b["decisions_f1"] - EPSILON:
-            worse.append(f"{task} macro-F1 on held-out decisions dropped from {b['decisions_f1']:.3f} to {a['decisions_f1']:.3f}")
-        if "shipped_f1" in b and "shipped_f1" in a and a["shipped_f1"] < b["shipped_f1"] - MAX_SHIPPED_DROP - EPSILON:
+        if (
+            "decisions_f1" in b
+            and "decisions_f1" in a
+            and a["decisions_f1"] < b["decisions_f1"] - EPSILON
+        ):
+            worse.append(
+                f"{task} macro-F1 on held-out decisions dropped from {b['decisions_f1']:.3f} to {a['decisions_f1']:.3f}"
+            )
+        if (
+            "shipped_f1" in b
+            and "shipped_f1" in a
+            and a["shipped_f1"] < b["shipped_f1"] - MAX_SHIPPED_DROP - EPSILON
+        ):
             worse.append(
                 f"{task} macro-F1 on the shipped test split dropped from {b['shipped_f1']:.3f} to {a['shipped_f1']:.3f} "
                 f"(more than {MAX_SHIPPED_DROP})"
             )
-        if "criticism_fpr" in b and "criticism_fpr" in a and a["criticism_fpr"] > b["criticism_fpr"] + MAX_CRITICISM_FPR_RISE + EPSILON:
+        if (
+            "criticism_fpr" in b
+            and "criticism_fpr" in a
+            and a["criticism_fpr"] > b["criticism_fpr"] + MAX_CRITICISM_FPR_RISE + EPSILON
+        ):
             worse.append(
                 f"criticism false-positive rate rose from {b['criticism_fpr']:.2%} to {a['criticism_fpr']:.2%} "
                 f"(more than {MAX_CRITICISM_FPR_RISE:.1%})"
@@ -295,11 +340,17 @@ def _check_data_dir(data_dir: Path | None) -> Path:
 
 
 def _check_files(data_dir: Path, tasks: Sequence[str]) -> None:
-    needed = {Task.ABUSE: ABUSE_POSITIVE_FILES, Task.SPAM: SPAM_FILES, Task.SENTIMENT: SENTIMENT_FILES}
+    needed = {
+        Task.ABUSE: ABUSE_POSITIVE_FILES,
+        Task.SPAM: SPAM_FILES,
+        Task.SENTIMENT: SENTIMENT_FILES,
+    }
     for task in tasks:
         if not _present(data_dir, needed[task]):
             files = ", ".join(_dataset(p).file for p in needed[task])
-            raise ActionError(f"Cannot refit {task}: {data_dir} holds none of {files}; set HEARTH_TRAINING_DATA or pass --data.")
+            raise ActionError(
+                f"Cannot refit {task}: {data_dir} holds none of {files}; set HEARTH_TRAINING_DATA or pass --data."
+            )
 
 
 def retrain_workspace(
@@ -322,7 +373,11 @@ def retrain_workspace(
     tasks = [t for t in RETRAINABLE if counts[t] >= MIN_DECISIONS]
     previous = WorkspaceModel.objects.filter(workspace=workspace, is_active=True).first()
     report = RetrainReport(
-        workspace=workspace.slug, activated=False, message="", decisions=counts, tasks=list(tasks),
+        workspace=workspace.slug,
+        activated=False,
+        message="",
+        decisions=counts,
+        tasks=list(tasks),
         previous_version=previous.version if previous else None,
         active_version=previous.version if previous else None,
     )
@@ -351,9 +406,13 @@ def retrain_workspace(
         report.reasons = activation_verdict(report.before, report.after, tasks)
         with transaction.atomic():
             Workspace.objects.select_for_update().filter(pk=workspace.pk).first()
-            still_active = WorkspaceModel.objects.filter(workspace=workspace, is_active=True).first()
+            still_active = WorkspaceModel.objects.filter(
+                workspace=workspace, is_active=True
+            ).first()
             if (still_active.pk if still_active else None) != (previous.pk if previous else None):
-                report.reasons.append("another retrain activated a model meanwhile; run the retrain again")
+                report.reasons.append(
+                    "another retrain activated a model meanwhile; run the retrain again"
+                )
             last = WorkspaceModel.objects.filter(workspace=workspace).order_by("-version").first()
             version = (last.version if last else 0) + 1
             final = model_dir / f"v{version}.npz"
@@ -363,15 +422,30 @@ def retrain_workspace(
                 WorkspaceModel.objects.filter(pk=still_active.pk).update(is_active=False)
             verdict = _verdict_text(activate, version, report)
             row = WorkspaceModel.objects.create(
-                workspace=workspace, version=version,
+                workspace=workspace,
+                version=version,
                 weights_path=str(final.relative_to(Path(settings.HEARTH_DATA_DIR))),
-                tasks=list(tasks), decisions=counts, metrics_before=report.before, metrics_after=report.after,
-                is_active=activate, verdict=verdict, created_by=by.user,
+                tasks=list(tasks),
+                decisions=counts,
+                metrics_before=report.before,
+                metrics_after=report.after,
+                is_active=activate,
+                verdict=verdict,
+                created_by=by.user,
             )
             audit.record(
-                "analysis.retrain", by=by, workspace=workspace, target=row,
-                data={"version": version, "activated": activate, "tasks": list(tasks), "decisions": counts,
-                      "previous_version": report.previous_version, "reasons": report.reasons},
+                "analysis.retrain",
+                by=by,
+                workspace=workspace,
+                target=row,
+                data={
+                    "version": version,
+                    "activated": activate,
+                    "tasks": list(tasks),
+                    "decisions": counts,
+                    "previous_version": report.previous_version,
+                    "reasons": report.reasons,
+                },
             )
     finally:
         tmp.unlink(missing_ok=True)
@@ -387,14 +461,20 @@ def _verdict_text(activate: bool, version: int, report: RetrainReport) -> str:
     old = f"v{report.previous_version}" if report.previous_version else "the shipped model"
     if activate:
         return f"Model v{version} is active: no metric got worse than with {old}."
-    return f"Model v{version} was not activated; {old} stays active because " + "; ".join(report.reasons) + "."
+    return (
+        f"Model v{version} was not activated; {old} stays active because "
+        + "; ".join(report.reasons)
+        + "."
+    )
 
 
 def _load_or_shipped(row: WorkspaceModel, shipped: M.Weights, out: Printer) -> M.Weights:
     try:
         return M.Weights.load(row.weights_file)
     except (OSError, ValueError, KeyError):
-        out(f"The weights of the active model v{row.version} are unreadable ({row.weights_path}); comparing with the shipped model.")
+        out(
+            f"The weights of the active model v{row.version} are unreadable ({row.weights_path}); comparing with the shipped model."
+        )
         return shipped
 
 
@@ -404,7 +484,13 @@ def decision_counts(workspace: Workspace) -> dict[str, dict[str, int]]:
     qs = LabelDecision.objects.filter(workspace=workspace)
     for row in qs.values("task", "decided").annotate(n=Count("id")).order_by("task", "decided"):
         out[row["task"]][row["decided"]] = row["n"]
-    overturned = qs.exclude(predicted="").exclude(predicted=F("decided")).values("task").annotate(n=Count("id")).order_by()
+    overturned = (
+        qs.exclude(predicted="")
+        .exclude(predicted=F("decided"))
+        .values("task")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
     by_task = {row["task"]: row["n"] for row in overturned}
     for task in out:
         out[task]["overturned"] = by_task.get(task, 0)

@@ -33,10 +33,40 @@ from hearth.analysis.lexicons import fr as fr_lex
 SEED = 13
 # Emoji whose VADER description carries no valence ("pouting face"), scored by hand.
 EMOJI_VALENCE = {
-    "😡": -3.0, "🤬": -3.2, "😠": -2.5, "😤": -2.0, "👎": -2.0, "💩": -2.0, "😢": -2.0, "😭": -2.2,
-    "🙄": -1.5, "😒": -1.5, "😞": -2.0, "😔": -1.5, "😩": -2.0, "😫": -2.0, "🤮": -2.5, "💔": -2.5,
-    "😍": 3.0, "🥰": 3.0, "😀": 2.0, "😃": 2.0, "😄": 2.2, "😊": 2.0, "🙂": 1.2, "❤": 3.0, "👍": 2.0,
-    "🙏": 1.5, "🎉": 2.5, "😂": 1.5, "🤣": 1.5, "🔥": 1.5, "👏": 2.0, "💯": 2.0, "✨": 1.5, "💪": 1.5,
+    "😡": -3.0,
+    "🤬": -3.2,
+    "😠": -2.5,
+    "😤": -2.0,
+    "👎": -2.0,
+    "💩": -2.0,
+    "😢": -2.0,
+    "😭": -2.2,
+    "🙄": -1.5,
+    "😒": -1.5,
+    "😞": -2.0,
+    "😔": -1.5,
+    "😩": -2.0,
+    "😫": -2.0,
+    "🤮": -2.5,
+    "💔": -2.5,
+    "😍": 3.0,
+    "🥰": 3.0,
+    "😀": 2.0,
+    "😃": 2.0,
+    "😄": 2.2,
+    "😊": 2.0,
+    "🙂": 1.2,
+    "❤": 3.0,
+    "👍": 2.0,
+    "🙏": 1.5,
+    "🎉": 2.5,
+    "😂": 1.5,
+    "🤣": 1.5,
+    "🔥": 1.5,
+    "👏": 2.0,
+    "💯": 2.0,
+    "✨": 1.5,
+    "💪": 1.5,
 }
 C_LANG = 4.0
 C_SENTIMENT = 0.3
@@ -117,7 +147,10 @@ def featurize_all(texts: Sequence[str], valence: V.Valence, chunk: int = 4096) -
 
 
 def _fit(
-    x: sp.csr_matrix, y: npt.NDArray[np.int64], c: float, weights: npt.NDArray[np.float64] | None = None
+    x: sp.csr_matrix,
+    y: npt.NDArray[np.int64],
+    c: float,
+    weights: npt.NDArray[np.float64] | None = None,
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """Class-balanced logistic regression; returns (coef, intercept) over all columns of ``x``.
 
@@ -160,8 +193,14 @@ def macro_f1(y: npt.NDArray[np.int64], pred: npt.NDArray[np.int64]) -> float:
 
 
 def calibrate_abuse(
-    x: sp.csr_matrix, y: npt.NDArray[np.int64], counts: npt.NDArray[np.int32], labelled: npt.NDArray[np.bool_],
-    c: float, *, folds: int = CV_FOLDS, log: Callable[[str], None] = print,
+    x: sp.csr_matrix,
+    y: npt.NDArray[np.int64],
+    counts: npt.NDArray[np.int32],
+    labelled: npt.NDArray[np.bool_],
+    c: float,
+    *,
+    folds: int = CV_FOLDS,
+    log: Callable[[str], None] = print,
 ) -> tuple[float, dict[str, float]]:
     """Logit offset of an abuse head, chosen by stratified k-fold CV on the training rows only.
 
@@ -176,7 +215,9 @@ def calibrate_abuse(
 
     oof = np.zeros(y.shape[0], dtype=np.float64)
     strata = y * 2 + labelled.astype(np.int64)
-    for tr, te in StratifiedKFold(folds, shuffle=True, random_state=SEED).split(np.zeros(len(y)), strata):
+    for tr, te in StratifiedKFold(folds, shuffle=True, random_state=SEED).split(
+        np.zeros(len(y)), strata
+    ):
         coef, intercept = _fit(x[tr], y[tr], c)
         oof[te] = np.asarray(x[te] @ coef[0]).ravel() + intercept[0]
     best = (-1.0, 0.0)
@@ -188,18 +229,28 @@ def calibrate_abuse(
             best = (f1, float(shift))
     p0 = (1.0 / (1.0 + np.exp(-oof))).astype(np.float32)
     f0 = macro_f1(y[labelled], (abuse_rules(p0, counts)[0][labelled] >= 0.5).astype(np.int64))
-    log(f"  {folds}-fold CV macro-F1 at 0.5: {f0:.3f} uncalibrated, {best[0]:.3f} with logit offset {best[1]:+.1f}")
-    return best[1], {"cv_macro_f1": round(best[0], 4), "cv_macro_f1_uncalibrated": round(f0, 4), "offset": best[1]}
+    log(
+        f"  {folds}-fold CV macro-F1 at 0.5: {f0:.3f} uncalibrated, {best[0]:.3f} with logit offset {best[1]:+.1f}"
+    )
+    return best[1], {
+        "cv_macro_f1": round(best[0], 4),
+        "cv_macro_f1_uncalibrated": round(f0, 4),
+        "offset": best[1],
+    }
 
 
-def corpus(data_dir: Path, names: Sequence[str], split: str = "train") -> list[tuple[str, str, str]]:
+def corpus(
+    data_dir: Path, names: Sequence[str], split: str = "train"
+) -> list[tuple[str, str, str]]:
     """(text, label, lang) rows of the named training files."""
     out: list[tuple[str, str, str]] = []
     for name in names:
         ds = _by_name(name)
         if not ds.trainable:
             raise ValueError(f"{ds.file} may not be used to train shipped weights")
-        out += [(r["text"], r["label"], r.get("lang") or ds.lang) for r in D.load(data_dir, ds, split)]
+        out += [
+            (r["text"], r["label"], r.get("lang") or ds.lang) for r in D.load(data_dir, ds, split)
+        ]
     return out
 
 
@@ -232,7 +283,13 @@ def train(data_dir: Path, out_dir: Path, *, log: Callable[[str], None] = print) 
     # The curated lexicons are everyday words of each language: short messages need them.
     for lang, mod in (("fr", fr_lex), ("en", en_lex)):
         for block in (
-            mod.PRAISE, mod.SUGGESTION, mod.QUESTION_START, mod.CRITICISM, mod.BRAND, mod.INSULT, mod.SERVICE_FAILURE,
+            mod.PRAISE,
+            mod.SUGGESTION,
+            mod.QUESTION_START,
+            mod.CRITICISM,
+            mod.BRAND,
+            mod.INSULT,
+            mod.SERVICE_FAILURE,
         ):
             lang_rows += [(e.replace("_", " "), lang) for e in block.split()] * 2
     x = featurize_all([t for t, _ in lang_rows], valence)
@@ -251,7 +308,13 @@ def train(data_dir: Path, out_dir: Path, *, log: Callable[[str], None] = print) 
     # tweets/comments of the other training files of the same language are extra negatives.
     calibration: dict[str, dict[str, float]] = {}
     for head, tox_names, clean_names, c, lang in (
-        ("abuse", ["toxicity_en_davidson", "toxicity_en_mlma"], ["sentiment_en", "spam_en"], C_ABUSE, "en"),
+        (
+            "abuse",
+            ["toxicity_en_davidson", "toxicity_en_mlma"],
+            ["sentiment_en", "spam_en"],
+            C_ABUSE,
+            "en",
+        ),
         ("abuse_fr", ["toxicity_fr_mlma"], ["sentiment_fr"], C_ABUSE_FR, "fr"),
     ):
         tox = corpus(data_dir, tox_names)
@@ -260,7 +323,9 @@ def train(data_dir: Path, out_dir: Path, *, log: Callable[[str], None] = print) 
         y = np.array([int(lb == "toxic") for _, lb, _ in tox] + [0] * len(clean))
         labelled = np.r_[np.ones(len(tox), dtype=np.bool_), np.zeros(len(clean), dtype=np.bool_)]
         x, counts = featurize_with_counts(texts, valence)
-        log(f"{head}: {x.shape[0]} rows ({len(tox)} labelled, {len(clean)} ordinary {lang} messages)")
+        log(
+            f"{head}: {x.shape[0]} rows ({len(tox)} labelled, {len(clean)} ordinary {lang} messages)"
+        )
         shift, calibration[head] = calibrate_abuse(x, y, counts, labelled, c, log=log)
         coef, intercept = _fit(x, y, c)
         put(head, coef, intercept + shift)
@@ -294,9 +359,15 @@ def train(data_dir: Path, out_dir: Path, *, log: Callable[[str], None] = print) 
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, required=True, help="directory holding the labelled CSV files")
-    parser.add_argument("--out", type=Path, default=M.WEIGHTS_DIR, help="output directory of the weights")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--data", type=Path, required=True, help="directory holding the labelled CSV files"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=M.WEIGHTS_DIR, help="output directory of the weights"
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("OMP_NUM_THREADS", "2")
     missing = [d.file for d in D.DATASETS if d.trainable and not (args.data / d.file).is_file()]

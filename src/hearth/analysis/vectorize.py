@@ -69,7 +69,9 @@ class Valence:
 class Batch:
     prep: F.Prepared
     matches: L.Matches
-    parts: list[sp.csr_matrix]  # row-sorted parts with disjoint columns; the feature matrix is their sum
+    parts: list[
+        sp.csr_matrix
+    ]  # row-sorted parts with disjoint columns; the feature matrix is their sum
     dense: npt.NDArray[np.float32]
 
     @property
@@ -87,7 +89,12 @@ class Batch:
 
 
 def _part(
-    h: npt.NDArray[np.uint64], doc: npt.NDArray[np.int64], n_docs: int, bits: int, seed: int, offset: int,
+    h: npt.NDArray[np.uint64],
+    doc: npt.NDArray[np.int64],
+    n_docs: int,
+    bits: int,
+    seed: int,
+    offset: int,
     scale: npt.NDArray[np.float32],
 ) -> sp.csr_matrix:
     """CSR rows of one hashed namespace; ``doc`` is non-decreasing, so no sort is needed."""
@@ -108,8 +115,24 @@ def featurize(texts: list[str], valence: Valence, lex: L.Lexicon | None = None) 
     uni, udoc, bi, bdoc = F.token_features(prep)
     offsets = np.cumsum([0] + [1 << bits for _, bits, _ in BLOCKS])
     parts = [
-        _part(uni, udoc, n, WORD_BITS, BLOCKS[0][2], int(offsets[0]), _scale(np.bincount(udoc, minlength=n))),
-        _part(bi, bdoc, n, BIGRAM_BITS, BLOCKS[1][2], int(offsets[1]), _scale(np.bincount(bdoc, minlength=n))),
+        _part(
+            uni,
+            udoc,
+            n,
+            WORD_BITS,
+            BLOCKS[0][2],
+            int(offsets[0]),
+            _scale(np.bincount(udoc, minlength=n)),
+        ),
+        _part(
+            bi,
+            bdoc,
+            n,
+            BIGRAM_BITS,
+            BLOCKS[1][2],
+            int(offsets[1]),
+            _scale(np.bincount(bdoc, minlength=n)),
+        ),
     ]
     char_parts = [F.char_ngrams(prep, (order,)) for order in CHAR_ORDERS]
     char_counts = sum(np.bincount(d, minlength=n) for _, d in char_parts)
@@ -122,7 +145,17 @@ def featurize(texts: list[str], valence: Valence, lex: L.Lexicon | None = None) 
     for h, d in long_parts:
         parts.append(_part(h, d, n, LONG_CHAR_BITS, BLOCKS[3][2], int(offsets[3]), long_scale))
     tri, tdoc, _ = F.ngram_hashes(prep.tokens.h, prep.tokens.doc, 3)
-    parts.append(_part(tri, tdoc, n, TRIGRAM_BITS, BLOCKS[4][2], int(offsets[4]), _scale(np.bincount(tdoc, minlength=n))))
+    parts.append(
+        _part(
+            tri,
+            tdoc,
+            n,
+            TRIGRAM_BITS,
+            BLOCKS[4][2],
+            int(offsets[4]),
+            _scale(np.bincount(tdoc, minlength=n)),
+        )
+    )
     t = prep.tokens
     val = valence.token_values(t.h)
     val = np.where(t.negated, -0.74 * val, val)

@@ -28,7 +28,9 @@ _engines: OrderedDict[tuple[int, int, str, float, float], Engine] = OrderedDict(
 _lock = threading.Lock()
 
 
-def engine_for_weights(weights: M.Weights, *, abuse_threshold: float, spam_threshold: float) -> Engine:
+def engine_for_weights(
+    weights: M.Weights, *, abuse_threshold: float, spam_threshold: float
+) -> Engine:
     """An engine over `weights` whose reasons and spam intent follow the given thresholds."""
     engine = Engine(weights)
     engine.abuse_threshold = abuse_threshold
@@ -47,9 +49,11 @@ def workspace_config(workspace_id: int) -> tuple[int, str, float, float, str]:
         .values_list("version", "weights_path", "created_at")
         .first()
     )
-    thresholds = WorkspaceAnalysisSettings.objects.filter(workspace_id=workspace_id).values_list(
-        "abuse_threshold", "spam_threshold"
-    ).first()
+    thresholds = (
+        WorkspaceAnalysisSettings.objects.filter(workspace_id=workspace_id)
+        .values_list("abuse_threshold", "spam_threshold")
+        .first()
+    )
     version, path, created = active or (0, "", None)
     abuse_t, spam_t = thresholds or (DEFAULT_ABUSE_THRESHOLD, DEFAULT_SPAM_THRESHOLD)
     return version, path, abuse_t, spam_t, created.isoformat() if created else ""
@@ -71,7 +75,11 @@ def get_workspace_engine(workspace_id: int) -> tuple[Engine, float, float]:
             weights = M.Weights.load(settings.HEARTH_DATA_DIR / path)
         except (OSError, ValueError, KeyError):
             # The data directory lost the file (restored from an old backup?): analysis must go on.
-            log.exception("Weights %s of workspace %s are unreadable; using the shipped model.", path, workspace_id)
+            log.exception(
+                "Weights %s of workspace %s are unreadable; using the shipped model.",
+                path,
+                workspace_id,
+            )
             key = (0, 0, "", abuse_t, spam_t)
             weights = get_engine().weights
     engine = engine_for_weights(weights, abuse_threshold=abuse_t, spam_threshold=spam_t)

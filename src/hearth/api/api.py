@@ -32,7 +32,9 @@ api.add_router("", moderation_router)
 
 @api.exception_handler(PermissionDenied)
 def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
-    return api.create_response(request, {"detail": "Your role in this workspace does not allow this."}, status=403)
+    return api.create_response(
+        request, {"detail": "Your role in this workspace does not allow this."}, status=403
+    )
 
 
 @api.exception_handler(ActionError)

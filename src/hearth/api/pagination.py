@@ -22,16 +22,22 @@ def decode(cursor: str) -> tuple[datetime, int]:
         moment, pk = raw.rsplit("|", 1)
         return datetime.fromisoformat(moment), int(pk)
     except (ValueError, UnicodeDecodeError):
-        raise HttpError(400, "cursor is not valid: pass back the next_cursor of a previous page unchanged.") from None
+        raise HttpError(
+            400, "cursor is not valid: pass back the next_cursor of a previous page unchanged."
+        ) from None
 
 
-def page(queryset: QuerySet[M], *, field: str, cursor: str | None, limit: int) -> tuple[list[M], str | None]:
+def page(
+    queryset: QuerySet[M], *, field: str, cursor: str | None, limit: int
+) -> tuple[list[M], str | None]:
     """Newest first by (`field`, id); returns the rows and the cursor of the next page (None at the end)."""
     if not 1 <= limit <= 500:
         raise HttpError(400, "limit must be between 1 and 500.")
     if cursor:
         moment, pk = decode(cursor)
-        queryset = queryset.filter(Q(**{f"{field}__lt": moment}) | Q(**{field: moment, "pk__lt": pk}))
+        queryset = queryset.filter(
+            Q(**{f"{field}__lt": moment}) | Q(**{field: moment, "pk__lt": pk})
+        )
     rows = list(queryset.order_by(f"-{field}", "-pk")[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]

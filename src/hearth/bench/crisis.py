@@ -58,10 +58,19 @@ def _daily_profile(weekend: bool) -> np.ndarray:
     """Relative activity per minute of the day (mean ≈ 1): night trough, lunch and evening peaks."""
     t = np.arange(1440) / 60.0
     if weekend:
-        shape = 0.25 + 0.9 * np.exp(-((t - 12.5) / 3.5) ** 2) + 1.1 * np.exp(-((t - 20.5) / 2.5) ** 2)
+        shape = (
+            0.25
+            + 0.9 * np.exp(-(((t - 12.5) / 3.5) ** 2))
+            + 1.1 * np.exp(-(((t - 20.5) / 2.5) ** 2))
+        )
     else:
-        shape = (0.2 + 0.9 * np.exp(-((t - 9.0) / 1.5) ** 2) + 0.8 * np.exp(-((t - 13.0) / 1.5) ** 2)
-                 + 1.3 * np.exp(-((t - 21.0) / 2.0) ** 2) + 0.5 * np.exp(-((t - 16.0) / 3.0) ** 2))
+        shape = (
+            0.2
+            + 0.9 * np.exp(-(((t - 9.0) / 1.5) ** 2))
+            + 0.8 * np.exp(-(((t - 13.0) / 1.5) ** 2))
+            + 1.3 * np.exp(-(((t - 21.0) / 2.0) ** 2))
+            + 0.5 * np.exp(-(((t - 16.0) / 3.0) ** 2))
+        )
     return shape / shape.mean()
 
 
@@ -111,17 +120,25 @@ def score(alarms: list[Any]) -> dict[str, Any]:
         hits = [a for a in alarms if spike.onset_min <= a.at < end]
         used.update(id(a) for a in hits)
         first = hits[0] if hits else None
-        spikes.append({
-            "shape": spike.shape,
-            "at": f"week {spike.week + 1}, {('Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun')[spike.weekday]} {spike.hour:02d}:00",
-            "detected": first is not None,
-            "delay_s": (first.at + 1 - spike.onset_min) * 60 if first else None,
-            "alarm": first.kind if first else None,
-        })
+        spikes.append(
+            {
+                "shape": spike.shape,
+                "at": f"week {spike.week + 1}, {('Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun')[spike.weekday]} {spike.hour:02d}:00",
+                "detected": first is not None,
+                "delay_s": (first.at + 1 - spike.onset_min) * 60 if first else None,
+                "alarm": first.kind if first else None,
+            }
+        )
     false_alarms = [a for a in alarms if id(a) not in used]
-    return {"spikes": spikes, "false_alarms": len(false_alarms),
-            "false_alarms_per_week": round(len(false_alarms) / WEEKS, 3),
-            "false_alarm_times": [f"week {a.at // 10080 + 1} day {(a.at % 10080) // 1440} {(a.at % 1440) // 60:02d}:{a.at % 60:02d} {a.kind}" for a in false_alarms]}
+    return {
+        "spikes": spikes,
+        "false_alarms": len(false_alarms),
+        "false_alarms_per_week": round(len(false_alarms) / WEEKS, 3),
+        "false_alarm_times": [
+            f"week {a.at // 10080 + 1} day {(a.at % 10080) // 1440} {(a.at % 1440) // 60:02d}:{a.at % 60:02d} {a.kind}"
+            for a in false_alarms
+        ],
+    }
 
 
 def bench_crisis(*, seed: int = 7, sensitivity: str = "normal", seeds: int = 1) -> dict[str, Any]:
@@ -132,8 +149,12 @@ def bench_crisis(*, seed: int = 7, sensitivity: str = "normal", seeds: int = 1) 
         runs.append(score(run_detector(total, negative, sensitivity)))
     result = runs[0]
     if seeds > 1:
-        result["false_alarms_per_week"] = round(sum(r["false_alarms"] for r in runs) / (WEEKS * seeds), 3)
-        result["detected_rate"] = round(sum(s["detected"] for r in runs for s in r["spikes"]) / (len(SPIKES) * seeds), 3)
+        result["false_alarms_per_week"] = round(
+            sum(r["false_alarms"] for r in runs) / (WEEKS * seeds), 3
+        )
+        result["detected_rate"] = round(
+            sum(s["detected"] for r in runs for s in r["spikes"]) / (len(SPIKES) * seeds), 3
+        )
     result["seeds"] = seeds
     result["weeks"] = WEEKS
     result["sensitivity"] = sensitivity
@@ -144,14 +165,38 @@ def bench_crisis(*, seed: int = 7, sensitivity: str = "normal", seeds: int = 1) 
 
 # ── matching cost ────────────────────────────────────────────────────────────────────────────
 
-_SYLLABLES = ("ka", "lo", "mi", "ren", "tor", "vi", "sa", "nu", "bel", "dor", "zen", "ix", "pra", "lu", "mo", "fen")
+_SYLLABLES = (
+    "ka",
+    "lo",
+    "mi",
+    "ren",
+    "tor",
+    "vi",
+    "sa",
+    "nu",
+    "bel",
+    "dor",
+    "zen",
+    "ix",
+    "pra",
+    "lu",
+    "mo",
+    "fen",
+)
 
 
 def _fake_queries(n: int, rng: random.Random) -> list[str]:
     base = [
-        'lumio OR @lumiohome OR #lumio', '"glow mini" OR #glowmini', 'halo -halogen', 'dusk lamp OR "lumio dusk"',
-        '"lumio strip"', 'bridge AND (lumio OR wifi OR app)', 'brillo OR #brillo', 'nordlys OR @nordlys',
-        '"lumio home" OR app', 'firmware OR update OR "4.2.0"',
+        "lumio OR @lumiohome OR #lumio",
+        '"glow mini" OR #glowmini',
+        "halo -halogen",
+        'dusk lamp OR "lumio dusk"',
+        '"lumio strip"',
+        "bridge AND (lumio OR wifi OR app)",
+        "brillo OR #brillo",
+        "nordlys OR @nordlys",
+        '"lumio home" OR app',
+        'firmware OR update OR "4.2.0"',
     ]
     queries = base[:n]
     while len(queries) < n:
@@ -160,7 +205,9 @@ def _fake_queries(n: int, rng: random.Random) -> list[str]:
         if shape < 0.5:
             queries.append(f"{name} OR #{name}")
         elif shape < 0.8:
-            queries.append(f'"{name} {rng.choice(_SYLLABLES)}" OR ({name} AND (lamp OR light)) -test')
+            queries.append(
+                f'"{name} {rng.choice(_SYLLABLES)}" OR ({name} AND (lamp OR light)) -test'
+            )
         elif shape < 0.97:
             queries.append(f"{name} lang:fr")
         else:
@@ -173,7 +220,9 @@ def bench_matching(messages: int = 5000) -> dict[str, Any]:
     from hearth.listening.matcher import CompiledMatcher, naive_match
     from hearth.listening.query import Doc, parse
 
-    community = generate_community(seed=3, members=400, days=10, now=datetime(2026, 11, 1, tzinfo=UTC))
+    community = generate_community(
+        seed=3, members=400, days=10, now=datetime(2026, 11, 1, tzinfo=UTC)
+    )
     texts = [item["text"] for _, item in community.all_items()][:messages]
     docs = [Doc.of(t, lang="fr" if i % 2 else "en", channel="forum") for i, t in enumerate(texts)]
     out: dict[str, Any] = {"messages": len(docs)}
@@ -193,7 +242,11 @@ def bench_matching(messages: int = 5000) -> dict[str, Any]:
             "mentions": sum(len(c) for c in compiled),
         }
     out["compiled_cost_ratio_500_vs_10"] = round(
-        out["queries_500"]["compiled_us_per_message"] / out["queries_10"]["compiled_us_per_message"], 2)
+        out["queries_500"]["compiled_us_per_message"]
+        / out["queries_10"]["compiled_us_per_message"],
+        2,
+    )
     out["naive_cost_ratio_500_vs_10"] = round(
-        out["queries_500"]["naive_us_per_message"] / out["queries_10"]["naive_us_per_message"], 2)
+        out["queries_500"]["naive_us_per_message"] / out["queries_10"]["naive_us_per_message"], 2
+    )
     return out

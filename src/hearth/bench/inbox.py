@@ -23,9 +23,26 @@ from typing import Any
 from hearth.bench.runner import peak_rss_mb
 
 SEARCHES = (
-    "lampe", "firmware", "remboursement", "wifi", "halo", "appli", "commande", "livraison", "reset",
-    "bluetooth", "couleur", "update", "refund", "bridge", "glow mini", "ne s'allume plus", "app crash",
-    "merci", "strip", "dusk",
+    "lampe",
+    "firmware",
+    "remboursement",
+    "wifi",
+    "halo",
+    "appli",
+    "commande",
+    "livraison",
+    "reset",
+    "bluetooth",
+    "couleur",
+    "update",
+    "refund",
+    "bridge",
+    "glow mini",
+    "ne s'allume plus",
+    "app crash",
+    "merci",
+    "strip",
+    "dusk",
 )
 CHUNK = 50_000
 
@@ -54,20 +71,31 @@ def build(messages: int, *, now: datetime) -> dict[str, Any]:
 
     actor = Actor.system()
     workspace = create_workspace("bench", name="Bench", brand_name="Lumio", by=actor)
-    owner = add_member(workspace, "bench@hearth.local", role="owner", password="bench-password", name="Bench Owner", by=actor).user  # noqa: S106 - a throw-away bench login
+    owner = add_member(
+        workspace,
+        "bench@hearth.local",
+        role="owner",
+        password="bench-password",  # noqa: S106 - the benchmark's throwaway account
+        name="Bench Owner",
+        by=actor,
+    ).user  # noqa: S106 - a throw-away bench login
     brand_ids = {c.slug: c.brand_author_id for c in CHANNELS}
     # About 30 days per million messages: start so that the stream ends now.
     start = now - timedelta(seconds=2.7 * messages)
     channels: dict[str, Any] = {}
-    authors: dict[tuple[str, str], list[Any]] = {}  # key → [id, handle, name, first, last, count, is_brand]
+    authors: dict[
+        tuple[str, str], list[Any]
+    ] = {}  # key → [id, handle, name, first, last, count, is_brand]
     threads: dict[tuple[str, str], dict[str, Any]] = {}
     roots: dict[tuple[str, str], tuple[str, str]] = {}
     message_fields = [f for f in Message._meta.concrete_fields if f.attname != "id"]
     columns = [f.column for f in message_fields]
     defaults = {f.attname: f.get_default() for f in message_fields}
     # Table and column names come from the models, never from input.
-    insert = (f"INSERT INTO {Message._meta.db_table} (id, {', '.join(columns)}) "  # noqa: S608
-              f"VALUES (%s, {', '.join(['%s'] * len(columns))})")
+    insert = (
+        f"INSERT INTO {Message._meta.db_table} (id, {', '.join(columns)}) "  # noqa: S608
+        f"VALUES (%s, {', '.join(['%s'] * len(columns))})"
+    )
     next_author = next_thread = next_message = 1
     stream = generate_messages(messages, start=start)
     timings: dict[str, float] = {"analyse_s": 0.0, "insert_s": 0.0}
@@ -83,28 +111,59 @@ def build(messages: int, *, now: datetime) -> dict[str, Any]:
         rows = []
         for i, (slug, it) in enumerate(chunk):
             if slug not in channels:
-                channels[slug] = create_channel(workspace, name=slug, slug=slug, kind="demo",
-                                                config={"brand_author_ids": [brand_ids.get(slug, "")]}, by=actor)[0]
+                channels[slug] = create_channel(
+                    workspace,
+                    name=slug,
+                    slug=slug,
+                    kind="demo",
+                    config={"brand_author_ids": [brand_ids.get(slug, "")]},
+                    by=actor,
+                )[0]
             channel = channels[slug]
             created = datetime.fromisoformat(it["created_at"])
             akey = (slug, it["author"]["external_id"])
             author = authors.get(akey)
             from_brand = akey[1] == brand_ids.get(slug)
             if author is None:
-                author = authors[akey] = [next_author, it["author"]["handle"], it["author"]["display_name"], created, created, 0, from_brand]
+                author = authors[akey] = [
+                    next_author,
+                    it["author"]["handle"],
+                    it["author"]["display_name"],
+                    created,
+                    created,
+                    0,
+                    from_brand,
+                ]
                 next_author += 1
             author[4] = created
             author[5] += 1
             parent = it.get("parent_external_id") or ""
-            root = roots.get((slug, parent), (slug, parent)) if parent else (slug, it["external_id"])
+            root = (
+                roots.get((slug, parent), (slug, parent)) if parent else (slug, it["external_id"])
+            )
             roots[(slug, it["external_id"])] = root
             thread = threads.get(root)
             if thread is None:
                 thread = threads[root] = {
-                    "id": next_thread, "channel": channel.pk, "root": root[1], "author": author[0] if not parent else None,
-                    "subject": " ".join(it["text"].split())[:120], "created_at": created, "last": created, "count": 0,
-                    "neg": 0, "flagged": 0, "abuse": 0, "lang": "", "waiting": None, "first": None, "sent": "",
-                    "intent": "", "unanswered": False, "base": 0, "status": "open",
+                    "id": next_thread,
+                    "channel": channel.pk,
+                    "root": root[1],
+                    "author": author[0] if not parent else None,
+                    "subject": " ".join(it["text"].split())[:120],
+                    "created_at": created,
+                    "last": created,
+                    "count": 0,
+                    "neg": 0,
+                    "flagged": 0,
+                    "abuse": 0,
+                    "lang": "",
+                    "waiting": None,
+                    "first": None,
+                    "sent": "",
+                    "intent": "",
+                    "unanswered": False,
+                    "base": 0,
+                    "status": "open",
                 }
                 next_thread += 1
             sentiment, intent = result.sentiment[i], result.intent[i]
@@ -130,19 +189,42 @@ def build(messages: int, *, now: datetime) -> dict[str, Any]:
                 thread["waiting"] = thread["waiting"] or created
                 thread["sent"], thread["intent"] = sentiment, intent
                 thread["unanswered"] = thread["unanswered"] or intent == "question"
-                thread["base"] = base_points(intent=intent, sentiment=sentiment, author_messages=author[5])
+                thread["base"] = base_points(
+                    intent=intent, sentiment=sentiment, author_messages=author[5]
+                )
             row = dict(defaults)
-            row.update({
-                "workspace_id": workspace.pk, "channel_id": channel.pk, "thread_id": thread["id"], "author_id": author[0],
-                "external_id": it["external_id"], "kind": it["kind"], "parent_id": None, "parent_external_id": parent,
-                "text": it["text"], "url": it.get("url") or "", "created_at": _sqlite_dt(created), "ingested_at": _sqlite_dt(now),
-                "likes": it["metrics"]["likes"], "shares": it["metrics"]["shares"], "replies": it["metrics"]["replies"],
-                "views": it["metrics"]["views"], "lang": lang, "sentiment": sentiment,
-                "sentiment_score": result.sentiment_score[i], "abuse_score": result.abuse_score[i],
-                "abuse_kind": result.abuse_kind[i], "intent": intent, "spam_score": result.spam_score[i],
-                "is_abuse": is_abuse, "is_spam": is_spam, "analysis_reason": result.reason[i][:255],
-                "from_brand": from_brand, "needs_review": needs_review,
-            })
+            row.update(
+                {
+                    "workspace_id": workspace.pk,
+                    "channel_id": channel.pk,
+                    "thread_id": thread["id"],
+                    "author_id": author[0],
+                    "external_id": it["external_id"],
+                    "kind": it["kind"],
+                    "parent_id": None,
+                    "parent_external_id": parent,
+                    "text": it["text"],
+                    "url": it.get("url") or "",
+                    "created_at": _sqlite_dt(created),
+                    "ingested_at": _sqlite_dt(now),
+                    "likes": it["metrics"]["likes"],
+                    "shares": it["metrics"]["shares"],
+                    "replies": it["metrics"]["replies"],
+                    "views": it["metrics"]["views"],
+                    "lang": lang,
+                    "sentiment": sentiment,
+                    "sentiment_score": result.sentiment_score[i],
+                    "abuse_score": result.abuse_score[i],
+                    "abuse_kind": result.abuse_kind[i],
+                    "intent": intent,
+                    "spam_score": result.spam_score[i],
+                    "is_abuse": is_abuse,
+                    "is_spam": is_spam,
+                    "analysis_reason": result.reason[i][:255],
+                    "from_brand": from_brand,
+                    "needs_review": needs_review,
+                }
+            )
             rows.append((next_message, *(row[f.attname] for f in message_fields)))
             next_message += 1
         t0 = time.perf_counter()
@@ -154,18 +236,50 @@ def build(messages: int, *, now: datetime) -> dict[str, Any]:
         cursor.executemany(
             f"INSERT INTO {Author._meta.db_table} (id, workspace_id, channel_id, external_id, handle, display_name, is_brand, "  # noqa: S608
             "first_seen_at, last_seen_at, message_count) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            [(a[0], workspace.pk, channels[slug].pk, ext, a[1], a[2], a[6], _sqlite_dt(a[3]), _sqlite_dt(a[4]), a[5])
-             for (slug, ext), a in authors.items()],
+            [
+                (
+                    a[0],
+                    workspace.pk,
+                    channels[slug].pk,
+                    ext,
+                    a[1],
+                    a[2],
+                    a[6],
+                    _sqlite_dt(a[3]),
+                    _sqlite_dt(a[4]),
+                    a[5],
+                )
+                for (slug, ext), a in authors.items()
+            ],
         )
         thread_rows = []
         for t in threads.values():
             model = Thread(status=t["status"], waiting_since=t["waiting"], priority_base=t["base"])
-            thread_rows.append((
-                t["id"], workspace.pk, t["channel"], t["root"], t["author"], t["subject"], t["status"], _sqlite_dt(t["created_at"]),
-                _sqlite_dt(t["last"]), t["count"], _sqlite_dt(t["waiting"]) if t["waiting"] else None,
-                _sqlite_dt(t["first"]) if t["first"] else None, t["neg"], t["flagged"], t["lang"], t["sent"], t["intent"],
-                t["abuse"], t["unanswered"], t["base"], priority_of(model, now),
-            ))
+            thread_rows.append(
+                (
+                    t["id"],
+                    workspace.pk,
+                    t["channel"],
+                    t["root"],
+                    t["author"],
+                    t["subject"],
+                    t["status"],
+                    _sqlite_dt(t["created_at"]),
+                    _sqlite_dt(t["last"]),
+                    t["count"],
+                    _sqlite_dt(t["waiting"]) if t["waiting"] else None,
+                    _sqlite_dt(t["first"]) if t["first"] else None,
+                    t["neg"],
+                    t["flagged"],
+                    t["lang"],
+                    t["sent"],
+                    t["intent"],
+                    t["abuse"],
+                    t["unanswered"],
+                    t["base"],
+                    priority_of(model, now),
+                )
+            )
         cursor.executemany(
             f"INSERT INTO {Thread._meta.db_table} (id, workspace_id, channel_id, root_external_id, author_id, subject, status, "  # noqa: S608
             "created_at, last_message_at, message_count, waiting_since, first_response_at, negative_count, flagged_count, "
@@ -176,12 +290,21 @@ def build(messages: int, *, now: datetime) -> dict[str, Any]:
         # A teammate's share of the work, for the "Mine" view.
         rng = random.Random(7)
         mine = rng.sample(range(1, next_thread), k=min(2000, next_thread - 1))
-        cursor.executemany(f"UPDATE {Thread._meta.db_table} SET assignee_id = %s WHERE id = %s", [(owner.pk, i) for i in mine])  # noqa: S608
+        cursor.executemany(
+            f"UPDATE {Thread._meta.db_table} SET assignee_id = %s WHERE id = %s",  # noqa: S608
+            [(owner.pk, i) for i in mine],
+        )
         cursor.execute("ANALYZE")
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA foreign_keys = ON")
     timings["insert_s"] += time.perf_counter() - t0
-    return {"owner_id": owner.pk, "workspace_id": workspace.pk, "threads": next_thread - 1, "authors": len(authors), **timings}
+    return {
+        "owner_id": owner.pk,
+        "workspace_id": workspace.pk,
+        "threads": next_thread - 1,
+        "authors": len(authors),
+        **timings,
+    }
 
 
 def child(messages: int, repeat: int) -> dict[str, Any]:
@@ -253,7 +376,9 @@ def report(messages: int, repeat: int, *, json: bool) -> dict[str, Any]:
     with console.status(f"Building a workspace of {messages:,} messages and rendering the inbox…"):
         result = run_child(["inbox", "--messages", str(messages), "--repeat", str(repeat)])
     result = {"scenario": "inbox", **result}
-    table = Table(title=f"hearth bench inbox — {messages:,} messages, {result['threads']:,} threads, p95 of {repeat}")
+    table = Table(
+        title=f"hearth bench inbox — {messages:,} messages, {result['threads']:,} threads, p95 of {repeat}"
+    )
     table.add_column("measure")
     table.add_column("p95 (ms)", justify="right")
     table.add_column("target (ms)", justify="right")
@@ -262,5 +387,7 @@ def report(messages: int, repeat: int, *, json: bool) -> dict[str, Any]:
     table.add_row("search (inbox page with q)", f"{result['search_p95_ms']:,.1f}", "300")
     table.add_row("search (engine only)", f"{result['search_engine_p95_ms']:,.1f}", "")
     console.print(table)
-    console.print(f"Built in {result['build_s']} s (analysis {result['analyse_s']} s, inserts and index {result['insert_s']} s).")
+    console.print(
+        f"Built in {result['build_s']} s (analysis {result['analyse_s']} s, inserts and index {result['insert_s']} s)."
+    )
     return result

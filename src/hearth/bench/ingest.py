@@ -28,7 +28,10 @@ def child(messages: int, batch: int, rules: int = 0) -> dict[str, Any]:
     stream: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for slug, item in generate_messages(messages, start=datetime(2026, 1, 1, tzinfo=UTC)):
         stream[slug].append(item)
-    channels = {slug: create_channel(workspace, name=slug, slug=slug, kind="import", by=actor)[0] for slug in stream}
+    channels = {
+        slug: create_channel(workspace, name=slug, slug=slug, kind="import", by=actor)[0]
+        for slug in stream
+    }
     if rules:  # moderation rules, compiled once before the clock starts like a warm worker
         from hearth.moderation.actions import save_rule
         from hearth.moderation.bench import realistic_rules
@@ -60,8 +63,17 @@ def child(messages: int, batch: int, rules: int = 0) -> dict[str, Any]:
 def _executemany_ceiling(stream: dict[str, list[dict[str, Any]]]) -> float:
     """Raw sqlite3 executemany of the same rows into one bare table: no Python model, no index."""
     rows = [
-        (slug, it["external_id"], it["kind"], it["author"]["external_id"], it["text"], it["created_at"],
-         it.get("parent_external_id") or "", it.get("url") or "", *(it["metrics"][k] for k in ("likes", "shares", "replies", "views")))
+        (
+            slug,
+            it["external_id"],
+            it["kind"],
+            it["author"]["external_id"],
+            it["text"],
+            it["created_at"],
+            it.get("parent_external_id") or "",
+            it.get("url") or "",
+            *(it["metrics"][k] for k in ("likes", "shares", "replies", "views")),
+        )
         for slug, items in stream.items()
         for it in items
     ]
@@ -76,7 +88,9 @@ def _executemany_ceiling(stream: dict[str, list[dict[str, Any]]]) -> float:
         started = time.perf_counter()
         for start in range(0, len(rows), 1000):
             with db:
-                db.executemany("INSERT INTO m VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows[start : start + 1000])
+                db.executemany(
+                    "INSERT INTO m VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows[start : start + 1000]
+                )
         elapsed = time.perf_counter() - started
         db.close()
     return len(rows) / elapsed

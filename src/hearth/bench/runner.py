@@ -25,7 +25,10 @@ def run_child(args: Sequence[str], *, env: dict[str, str] | None = None) -> dict
         child_env.pop("HEARTH_DATABASE_URL", None)  # the benchmarks measure the embedded SQLite
         done = subprocess.run(  # noqa: S603
             [sys.executable, "-m", "hearth.cli", "bench", *args, "--child"],
-            env=child_env, capture_output=True, text=True, check=False,
+            env=child_env,
+            capture_output=True,
+            text=True,
+            check=False,
         )
     if done.returncode != 0:
         raise RuntimeError(f"benchmark child failed:\n{done.stderr[-3000:]}")

@@ -28,29 +28,52 @@ def create_channel(
 ) -> tuple[Channel, str]:
     """Create a channel; returns it with its webhook secret (shown once; "" for other kinds)."""
     if kind not in ChannelKind.values:
-        raise ActionError(f"kind '{kind}' is not a channel kind: choose one of {', '.join(ChannelKind.values)}.")
+        raise ActionError(
+            f"kind '{kind}' is not a channel kind: choose one of {', '.join(ChannelKind.values)}."
+        )
     if not name.strip():
         raise ActionError("name is empty: give the channel a name, e.g. 'Instagram FR'.")
-    if kind == ChannelKind.RSS and not str((config or {}).get("url", "")).startswith(("http://", "https://")):
-        raise ActionError("url is missing: an RSS/Atom channel needs the feed's address, e.g. https://example.org/feed.xml.")
+    if kind == ChannelKind.RSS and not str((config or {}).get("url", "")).startswith(
+        ("http://", "https://")
+    ):
+        raise ActionError(
+            "url is missing: an RSS/Atom channel needs the feed's address, e.g. https://example.org/feed.xml."
+        )
     slug = slug or slugify(name).replace("_", "-").strip("-")[:50]
     check_slug(slug)
     if Channel.objects.filter(workspace=workspace, slug=slug).exists():
-        raise ActionError(f"Workspace '{workspace.slug}' already has a channel '{slug}': choose another name.")
-    channel = Channel(workspace=workspace, name=name.strip(), slug=slug, kind=kind, platform=platform, config=config or {})
+        raise ActionError(
+            f"Workspace '{workspace.slug}' already has a channel '{slug}': choose another name."
+        )
+    channel = Channel(
+        workspace=workspace,
+        name=name.strip(),
+        slug=slug,
+        kind=kind,
+        platform=platform,
+        config=config or {},
+    )
     secret = ""
     if kind == ChannelKind.WEBHOOK:
         secret = secrets.token_urlsafe(32)
         channel.set_webhook_secret(secret)
     channel.save()
-    audit.record("channel.create", by=by, workspace=workspace, target=channel, data={"name": channel.name, "kind": kind})
+    audit.record(
+        "channel.create",
+        by=by,
+        workspace=workspace,
+        target=channel,
+        data={"name": channel.name, "kind": kind},
+    )
     return channel, secret
 
 
 @transaction.atomic
 def rotate_webhook_secret(channel: Channel, *, by: Actor) -> str:
     if channel.kind != ChannelKind.WEBHOOK:
-        raise ActionError(f"Channel '{channel.slug}' is not a webhook channel; it has no secret to rotate.")
+        raise ActionError(
+            f"Channel '{channel.slug}' is not a webhook channel; it has no secret to rotate."
+        )
     secret = secrets.token_urlsafe(32)
     channel.set_webhook_secret(secret)
     channel.save(update_fields=["webhook_secret_encrypted"])

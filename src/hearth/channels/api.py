@@ -45,7 +45,10 @@ def list_channels(request: HttpRequest, slug: str) -> list[Channel]:
 def add_channel(request: HttpRequest, slug: str, data: ChannelIn) -> Status:
     membership = access_workspace(request.user, slug, Perm.MANAGE_CHANNELS)  # type: ignore[arg-type]
     channel, secret = create_channel(
-        membership.workspace, name=data.name, kind=data.kind, platform=data.platform,
+        membership.workspace,
+        name=data.name,
+        kind=data.kind,
+        platform=data.platform,
         by=Actor.from_request(request, via="api"),
     )
     out = ChannelOut.from_orm(channel).dict()

@@ -16,7 +16,11 @@ from typing import Any
 from hearth.channels.ingest import IngestReport, ItemError, ingest_batch
 from hearth.channels.models import Channel
 
-CSV_AUTHOR = {"author_external_id": "external_id", "author_handle": "handle", "author_display_name": "display_name"}
+CSV_AUTHOR = {
+    "author_external_id": "external_id",
+    "author_handle": "handle",
+    "author_display_name": "display_name",
+}
 CSV_METRICS = ("likes", "shares", "replies", "views")
 
 
@@ -40,7 +44,9 @@ def detect_format(path: Path, explicit: str | None) -> str:
         return "jsonl"
     if suffix == ".csv":
         return "csv"
-    raise ImportFileError(f"{path.name}: cannot tell the format from the extension; pass --format jsonl or --format csv.")
+    raise ImportFileError(
+        f"{path.name}: cannot tell the format from the extension; pass --format jsonl or --format csv."
+    )
 
 
 def read_jsonl(path: Path) -> Iterator[Line]:
@@ -50,22 +56,42 @@ def read_jsonl(path: Path) -> Iterator[Line]:
                 raw = raw_bytes.decode("utf-8-sig" if number == 1 else "utf-8")
             except UnicodeDecodeError as exc:
                 text = raw_bytes.decode("utf-8", errors="replace")
-                yield Line(number, text, None, ItemError(number, "(line)", f"not UTF-8 text ({exc.reason} at byte {exc.start}); re-save the file as UTF-8."))
+                yield Line(
+                    number,
+                    text,
+                    None,
+                    ItemError(
+                        number,
+                        "(line)",
+                        f"not UTF-8 text ({exc.reason} at byte {exc.start}); re-save the file as UTF-8.",
+                    ),
+                )
                 continue
             if not raw.strip():
                 continue
             try:
                 yield Line(number, raw, json.loads(raw))
             except json.JSONDecodeError as exc:
-                yield Line(number, raw, None, ItemError(number, "(line)", f"not valid JSON ({exc.msg} at column {exc.colno})."))
+                yield Line(
+                    number,
+                    raw,
+                    None,
+                    ItemError(
+                        number, "(line)", f"not valid JSON ({exc.msg} at column {exc.colno})."
+                    ),
+                )
 
 
 def read_csv(path: Path) -> Iterator[Line]:
     with path.open("r", encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
         reader = csv.DictReader(handle)
         if not reader.fieldnames:
-            raise ImportFileError(f"{path.name} is empty: it needs a header row and at least one message.")
-        missing = {"external_id", "kind", "author_external_id", "text", "created_at"} - set(reader.fieldnames)
+            raise ImportFileError(
+                f"{path.name} is empty: it needs a header row and at least one message."
+            )
+        missing = {"external_id", "kind", "author_external_id", "text", "created_at"} - set(
+            reader.fieldnames
+        )
         if missing:
             raise ImportFileError(
                 f"{path.name} has no column {', '.join(sorted(missing))}; see docs/import-format.md for the CSV columns."
@@ -73,15 +99,29 @@ def read_csv(path: Path) -> Iterator[Line]:
         start = reader.line_num + 1
         for row in reader:
             raw = json.dumps(row, ensure_ascii=False, default=str)
-            if any("\udc80" <= ch <= "\udcff" for value in row.values() if isinstance(value, str) for ch in value):
-                yield Line(start, raw, None, ItemError(start, "(line)", "not UTF-8 text; re-save the file as UTF-8."))
+            if any(
+                "\udc80" <= ch <= "\udcff"
+                for value in row.values()
+                if isinstance(value, str)
+                for ch in value
+            ):
+                yield Line(
+                    start,
+                    raw,
+                    None,
+                    ItemError(start, "(line)", "not UTF-8 text; re-save the file as UTF-8."),
+                )
             else:
                 yield Line(start, raw, _csv_item(row))
             start = reader.line_num + 1
 
 
 def _csv_item(row: dict[str, Any]) -> dict[str, Any]:
-    item: dict[str, Any] = {k: v for k, v in row.items() if k not in CSV_AUTHOR and k not in CSV_METRICS and k is not None}
+    item: dict[str, Any] = {
+        k: v
+        for k, v in row.items()
+        if k not in CSV_AUTHOR and k not in CSV_METRICS and k is not None
+    }
     item["author"] = {target: row.get(source) or "" for source, target in CSV_AUTHOR.items()}
     metrics = {}
     for name in CSV_METRICS:
@@ -116,7 +156,9 @@ def import_file(
     def flush() -> None:
         nonlocal reject_handle
         good = [line for line in pending if line.error is None]
-        report = ingest_batch(channel, [line.item for line in good], positions=[line.number for line in good])
+        report = ingest_batch(
+            channel, [line.item for line in good], positions=[line.number for line in good]
+        )
         report.received += len(pending) - len(good)
         report.errors.extend(line.error for line in pending if line.error is not None)
         report.errors.sort(key=lambda e: e.position)
@@ -127,9 +169,22 @@ def import_file(
                 reject_handle = rejects.open("w", encoding="utf-8")
             raw_by_line = {line.number: line.raw for line in pending}
             for error in report.errors:
-                reject_handle.write(json.dumps({"line": error.position, "field": error.field, "error": error.message, "raw": raw_by_line.get(error.position, "").rstrip("\n")}, ensure_ascii=False) + "\n")
+                reject_handle.write(
+                    json.dumps(
+                        {
+                            "line": error.position,
+                            "field": error.field,
+                            "error": error.message,
+                            "raw": raw_by_line.get(error.position, "").rstrip("\n"),
+                        },
+                        ensure_ascii=False,
+                    )
+                    + "\n"
+                )
         if on_progress:
-            on_progress(sum(len(line.raw.encode("utf-8", errors="surrogateescape")) for line in pending))
+            on_progress(
+                sum(len(line.raw.encode("utf-8", errors="surrogateescape")) for line in pending)
+            )
         pending.clear()
 
     try:

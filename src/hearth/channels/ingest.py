@@ -88,7 +88,10 @@ class IngestReport:
             "updated": self.updated,
             "unchanged": self.unchanged,
             "rejected": len(self.errors),
-            "errors": [{"position": e.position, "field": e.field, "message": e.message} for e in self.errors],
+            "errors": [
+                {"position": e.position, "field": e.field, "message": e.message}
+                for e in self.errors
+            ],
         }
 
 
@@ -106,18 +109,24 @@ def _text_field(raw: Mapping[str, Any], name: str, *, required: bool, max_length
             raise InvalidItem(name, f"{name} is missing; every item needs one.")
         return ""
     if len(text) > max_length:
-        raise InvalidItem(name, f"{name} is {len(text)} characters long; at most {max_length} are accepted.")
+        raise InvalidItem(
+            name, f"{name} is {len(text)} characters long; at most {max_length} are accepted."
+        )
     return text
 
 
 def parse_datetime(value: Any, name: str = "created_at") -> datetime:
     if not isinstance(value, str) or not value:
-        raise InvalidItem(name, f"{name} is missing; give an ISO-8601 date with a time zone, e.g. 2026-11-01T18:32:05Z.")
+        raise InvalidItem(
+            name,
+            f"{name} is missing; give an ISO-8601 date with a time zone, e.g. 2026-11-01T18:32:05Z.",
+        )
     try:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError:
         raise InvalidItem(
-            name, f"{name} '{value[:40]}' is not an ISO-8601 date; write it like 2026-11-01T18:32:05Z."
+            name,
+            f"{name} '{value[:40]}' is not an ISO-8601 date; write it like 2026-11-01T18:32:05Z.",
         ) from None
     if parsed.tzinfo is None:
         raise InvalidItem(
@@ -142,22 +151,31 @@ def normalise(raw: Any) -> Item:
         handle = _text_field(author, "handle", required=False, max_length=MAX_ID)
         display_name = _text_field(author, "display_name", required=False, max_length=MAX_ID)
     except InvalidItem as exc:
-        raise InvalidItem(f"author.{exc.field}", exc.message.replace(exc.field, f"author.{exc.field}", 1)) from None
+        raise InvalidItem(
+            f"author.{exc.field}", exc.message.replace(exc.field, f"author.{exc.field}", 1)
+        ) from None
     text = raw.get("text")
     if text is None:
         text = ""
     if not isinstance(text, str):
         raise InvalidItem("text", f"text must be a string, not {type(text).__name__}.")
     if len(text) > MAX_TEXT:
-        raise InvalidItem("text", f"text is {len(text)} characters long; at most {MAX_TEXT} are accepted.")
+        raise InvalidItem(
+            "text", f"text is {len(text)} characters long; at most {MAX_TEXT} are accepted."
+        )
     created_at = parse_datetime(raw.get("created_at"))
     parent = _text_field(raw, "parent_external_id", required=False, max_length=MAX_ID)
     if parent == external_id:
-        raise InvalidItem("parent_external_id", "parent_external_id equals external_id; an item cannot answer itself.")
+        raise InvalidItem(
+            "parent_external_id",
+            "parent_external_id equals external_id; an item cannot answer itself.",
+        )
     url = _text_field(raw, "url", required=False, max_length=500)
     metrics_raw = raw.get("metrics") or {}
     if not isinstance(metrics_raw, Mapping):
-        raise InvalidItem("metrics", "metrics must be an object such as {\"likes\": 3, \"views\": 120}.")
+        raise InvalidItem(
+            "metrics", 'metrics must be an object such as {"likes": 3, "views": 120}.'
+        )
     metrics = []
     for name in METRICS:
         value = metrics_raw.get(name, 0)
@@ -167,7 +185,9 @@ def normalise(raw: Any) -> Item:
             if isinstance(value, str) and value.isdigit():
                 value = int(value)
             else:
-                raise InvalidItem(f"metrics.{name}", f"metrics.{name} must be a whole number ≥ 0, not {value!r}.")
+                raise InvalidItem(
+                    f"metrics.{name}", f"metrics.{name} must be a whole number ≥ 0, not {value!r}."
+                )
         metrics.append(min(value, 2**31 - 1))
     lang = _text_field(raw, "lang", required=False, max_length=8).lower()
     return Item(
@@ -235,7 +255,15 @@ def _store(channel: Channel, batch: list[Item], cursor: str | None, report: Inge
     existing = {
         m.external_id: m
         for m in Message.objects.filter(channel=channel, external_id__in=in_values(ids)).only(
-            "id", "workspace_id", "external_id", "text", "likes", "shares", "replies", "views", "thread_id"
+            "id",
+            "workspace_id",
+            "external_id",
+            "text",
+            "likes",
+            "shares",
+            "replies",
+            "views",
+            "thread_id",
         )
     }
     new_items = [it for it in batch if it.external_id not in existing]
@@ -268,7 +296,9 @@ def _store(channel: Channel, batch: list[Item], cursor: str | None, report: Inge
             views=it.metrics[3],
             lang=it.lang,
             from_brand=it.author_external_id in brand_ids,
-            parent_id=known_parents[it.parent_external_id][0] if it.parent_external_id in known_parents else None,
+            parent_id=known_parents[it.parent_external_id][0]
+            if it.parent_external_id in known_parents
+            else None,
         )
         for it in new_items
     ]
@@ -280,7 +310,9 @@ def _store(channel: Channel, batch: list[Item], cursor: str | None, report: Inge
         insert_rows(Message, messages)
     _adopt_orphans(channel, messages)
     apply_rules_after_insert(channel, messages)
-    routed = route(channel, list(threads.values()), messages, {a.pk: a.message_count for a in authors.values()})
+    routed = route(
+        channel, list(threads.values()), messages, {a.pk: a.message_count for a in authors.values()}
+    )
     # Threads were read with select_for_update in this transaction: plain writes are safe. The
     # batch's new threads are inserted only now, with their routed state (foreign keys to them
     # are checked at commit), rather than inserted empty and then updated.
@@ -292,7 +324,9 @@ def _store(channel: Channel, batch: list[Item], cursor: str | None, report: Inge
     report.created_messages = messages
 
 
-def _refresh_existing(batch: list[Item], existing: dict[str, Message], report: IngestReport) -> None:
+def _refresh_existing(
+    batch: list[Item], existing: dict[str, Message], report: IngestReport
+) -> None:
     changed: list[Message] = []
     edited: list[Message] = []
     for it in batch:
@@ -327,8 +361,18 @@ def _refresh_existing(batch: list[Item], existing: dict[str, Message], report: I
     if changed:
         fields = ["likes", "shares", "replies", "views"]
         if edited:
-            fields += ["text", "sentiment", "sentiment_score", "abuse_score", "abuse_kind", "intent", "spam_score",
-                       "is_abuse", "is_spam", "analysis_reason"]
+            fields += [
+                "text",
+                "sentiment",
+                "sentiment_score",
+                "abuse_score",
+                "abuse_kind",
+                "intent",
+                "spam_score",
+                "is_abuse",
+                "is_spam",
+                "analysis_reason",
+            ]
         Message.objects.bulk_update(changed, fields, batch_size=500)
     report.updated += len(changed)
 
@@ -362,7 +406,9 @@ def _upsert_authors(channel: Channel, items: list[Item]) -> dict[str, _BatchAuth
     )
     authors = {key: _BatchAuthor(pk, count + seen[key][1]) for key, pk, count in existing}
     if authors:
-        _add_to_authors(sorted((authors[key].pk, seen[key]) for key in authors))  # key order: no deadlock
+        _add_to_authors(
+            sorted((authors[key].pk, seen[key]) for key in authors)
+        )  # key order: no deadlock
     brand_ids = set(channel.config.get("brand_author_ids", []))
     missing = [
         build(
@@ -397,7 +443,10 @@ def _add_to_authors(counted: list[tuple[int, list[Any]]]) -> None:
             f"UPDATE {qn(Author._meta.db_table)} SET message_count = message_count + %s,"  # noqa: S608
             f" first_seen_at = {least}(first_seen_at, %s), last_seen_at = {greatest}(last_seen_at, %s)"
             f" WHERE {qn(Author._meta.pk.column)} = %s",
-            [(count, adapt(first_seen), adapt(last_seen), pk) for pk, (_, count, first_seen, last_seen) in counted],
+            [
+                (count, adapt(first_seen), adapt(last_seen), pk)
+                for pk, (_, count, first_seen, last_seen) in counted
+            ],
         )
 
 
@@ -413,7 +462,10 @@ def _known_parents(channel: Channel, items: list[Item]) -> dict[str, tuple[int, 
 
 
 def _upsert_threads(
-    channel: Channel, items: list[Item], authors: dict[str, _BatchAuthor], known_parents: dict[str, tuple[int, str]]
+    channel: Channel,
+    items: list[Item],
+    authors: dict[str, _BatchAuthor],
+    known_parents: dict[str, tuple[int, str]],
 ) -> tuple[dict[str, Thread], dict[str, str]]:
     """Find or create the thread of every item: returns ({root key: Thread}, {external id: root key}).
 
@@ -433,7 +485,9 @@ def _upsert_threads(
             roots[it.external_id] = roots.get(parent) or (known[1] if known else parent)
     threads = {
         t.root_external_id: t
-        for t in Thread.objects.select_for_update().filter(channel=channel, root_external_id__in=in_values(set(roots.values())))
+        for t in Thread.objects.select_for_update().filter(
+            channel=channel, root_external_id__in=in_values(set(roots.values()))
+        )
     }
     by_id = {it.external_id: it for it in items}
     first_of: dict[str, Item] = {}
@@ -480,10 +534,30 @@ def _analyse(channel: Channel, messages: list[Message]) -> None:
     from hearth.analysis.workspace import analyze_for_workspace
 
     # The workspace's active retrained model (or the shipped one) and its own thresholds.
-    result, abuse_threshold, spam_threshold = analyze_for_workspace(channel.workspace_id, [m.text for m in messages])
-    for m, lang, sentiment, sentiment_score, abuse_score, abuse_kind, intent, spam_score, reason in zip(
-        messages, result.lang, result.sentiment, result.sentiment_score, result.abuse_score, result.abuse_kind,
-        result.intent, result.spam_score, result.reason, strict=True,
+    result, abuse_threshold, spam_threshold = analyze_for_workspace(
+        channel.workspace_id, [m.text for m in messages]
+    )
+    for (
+        m,
+        lang,
+        sentiment,
+        sentiment_score,
+        abuse_score,
+        abuse_kind,
+        intent,
+        spam_score,
+        reason,
+    ) in zip(
+        messages,
+        result.lang,
+        result.sentiment,
+        result.sentiment_score,
+        result.abuse_score,
+        result.abuse_kind,
+        result.intent,
+        result.spam_score,
+        result.reason,
+        strict=True,
     ):
         m.lang = m.lang or lang
         m.sentiment = sentiment
@@ -511,9 +585,13 @@ def _link_parents(messages: list[Message]) -> None:
 
 def _adopt_orphans(channel: Channel, messages: list[Message]) -> None:
     """Point older replies that arrived before their parent at the parent that just arrived."""
-    parent_id = Message.objects.filter(channel=channel, external_id=OuterRef("parent_external_id")).values("id")[:1]
+    parent_id = Message.objects.filter(
+        channel=channel, external_id=OuterRef("parent_external_id")
+    ).values("id")[:1]
     Message.objects.filter(
-        channel=channel, parent__isnull=True, parent_external_id__in=in_values([m.external_id for m in messages])
+        channel=channel,
+        parent__isnull=True,
+        parent_external_id__in=in_values([m.external_id for m in messages]),
     ).update(parent_id=Subquery(parent_id))
 
 

@@ -24,7 +24,9 @@ class Channel(models.Model):
     slug = models.SlugField(max_length=50)
     name = models.CharField(max_length=120)
     kind = models.CharField(max_length=16, choices=ChannelKind.choices)
-    platform = models.CharField(max_length=40, blank=True)  # what the members see: "Instagram", "forum"…
+    platform = models.CharField(
+        max_length=40, blank=True
+    )  # what the members see: "Instagram", "forum"…
     # The webhook URL carries a public, unguessable key; the HMAC secret never leaves the server
     # unencrypted except when shown to the channel's manager.
     webhook_key = models.CharField(max_length=43, unique=True, default=secrets.token_urlsafe)
@@ -37,7 +39,9 @@ class Channel(models.Model):
 
     class Meta:
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["workspace", "slug"], name="channel_slug_per_workspace")]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "slug"], name="channel_slug_per_workspace")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -69,7 +73,9 @@ class OutboxItem(models.Model):
     action = models.CharField(max_length=24)  # reply | post | hide | unhide | ban | unban
     payload = models.JSONField(default=dict)
     idempotency_key = models.CharField(max_length=80, unique=True)
-    status = models.CharField(max_length=8, choices=OutboxStatus.choices, default=OutboxStatus.QUEUED)
+    status = models.CharField(
+        max_length=8, choices=OutboxStatus.choices, default=OutboxStatus.QUEUED
+    )
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)
     last_error = models.TextField(blank=True)

@@ -20,10 +20,17 @@ from hearth.channels.models import Channel, OutboxItem, OutboxStatus
 MAX_ATTEMPTS = 6
 
 
-def enqueue(channel: Channel, action: str, payload: dict[str, Any], *, idempotency_key: str) -> OutboxItem:
+def enqueue(
+    channel: Channel, action: str, payload: dict[str, Any], *, idempotency_key: str
+) -> OutboxItem:
     item, created = OutboxItem.objects.get_or_create(
         idempotency_key=idempotency_key,
-        defaults={"workspace_id": channel.workspace_id, "channel": channel, "action": action, "payload": payload},
+        defaults={
+            "workspace_id": channel.workspace_id,
+            "channel": channel,
+            "action": action,
+            "payload": payload,
+        },
     )
     if created:
         from hearth.channels.tasks import send_outbox_item
@@ -63,7 +70,9 @@ def send(item_id: int) -> OutboxItem | None:
         item.last_error = ""
         item.updated_at = timezone.now()
         item.save(update_fields=["status", "external_id", "last_error", "attempts", "updated_at"])
-        if item.action == "reply":  # the brand's reply enters its thread, as if seen on the platform
+        if (
+            item.action == "reply"
+        ):  # the brand's reply enters its thread, as if seen on the platform
             from hearth.conversations.actions import record_sent_reply
 
             record_sent_reply(item)

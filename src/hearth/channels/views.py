@@ -33,17 +33,35 @@ def webhook(request: HttpRequest, key: str) -> JsonResponse:
     200: all stored. 422: the good items are stored, the bad ones are listed by index and field.
     Re-sending the same payload is harmless (ingestion is idempotent).
     """
-    channel = Channel.objects.filter(webhook_key=key, kind=ChannelKind.WEBHOOK, is_active=True).first()
+    channel = Channel.objects.filter(
+        webhook_key=key, kind=ChannelKind.WEBHOOK, is_active=True
+    ).first()
     if channel is None:
-        return _error(404, "url", "No active webhook channel at this address; check the URL shown when the channel was created.")
+        return _error(
+            404,
+            "url",
+            "No active webhook channel at this address; check the URL shown when the channel was created.",
+        )
     body = request.body
     if len(body) > settings.HEARTH_WEBHOOK_MAX_BYTES:
-        return _error(413, "body", f"The body is larger than {settings.HEARTH_WEBHOOK_MAX_BYTES} bytes; send smaller batches.")
+        return _error(
+            413,
+            "body",
+            f"The body is larger than {settings.HEARTH_WEBHOOK_MAX_BYTES} bytes; send smaller batches.",
+        )
     given = request.headers.get(SIGNATURE_HEADER, "")
     if not given:
-        return _error(401, SIGNATURE_HEADER, f"The {SIGNATURE_HEADER} header is missing: sign the body with HMAC-SHA256 (sha256=<hex>).")
+        return _error(
+            401,
+            SIGNATURE_HEADER,
+            f"The {SIGNATURE_HEADER} header is missing: sign the body with HMAC-SHA256 (sha256=<hex>).",
+        )
     if not hmac.compare_digest(given, sign(channel.webhook_secret, body)):
-        return _error(401, SIGNATURE_HEADER, f"The {SIGNATURE_HEADER} header does not match the body: check the secret and sign the exact bytes sent.")
+        return _error(
+            401,
+            SIGNATURE_HEADER,
+            f"The {SIGNATURE_HEADER} header does not match the body: check the secret and sign the exact bytes sent.",
+        )
     try:
         payload = json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:

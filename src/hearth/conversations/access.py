@@ -11,7 +11,9 @@ from hearth.core.models import Membership
 from hearth.core.permissions import Perm
 
 
-def access_thread(membership: Membership | None, thread_id: int | str, perm: Perm = Perm.VIEW) -> Thread:
+def access_thread(
+    membership: Membership | None, thread_id: int | str, perm: Perm = Perm.VIEW
+) -> Thread:
     """The thread `thread_id` of the membership's workspace, if the role grants `perm`."""
     if membership is None:
         raise Http404("No such conversation.")
@@ -31,14 +33,20 @@ def access_thread(membership: Membership | None, thread_id: int | str, perm: Per
     return thread
 
 
-def access_outbox_item(membership: Membership | None, item_id: int | str, perm: Perm = Perm.REPLY) -> OutboxItem:
+def access_outbox_item(
+    membership: Membership | None, item_id: int | str, perm: Perm = Perm.REPLY
+) -> OutboxItem:
     if membership is None:
         raise Http404("No such outbox item.")
     try:
         pk = int(item_id)
     except (TypeError, ValueError):
         raise Http404("No such outbox item.") from None
-    item = OutboxItem.objects.select_related("workspace", "channel").filter(pk=pk, workspace=membership.workspace).first()
+    item = (
+        OutboxItem.objects.select_related("workspace", "channel")
+        .filter(pk=pk, workspace=membership.workspace)
+        .first()
+    )
     if item is None:
         raise Http404("No such outbox item.")
     if not membership.can(perm):
@@ -46,7 +54,9 @@ def access_outbox_item(membership: Membership | None, item_id: int | str, perm: 
     return item
 
 
-def access_saved_reply(membership: Membership | None, reply_id: int | str, perm: Perm = Perm.REPLY) -> SavedReply:
+def access_saved_reply(
+    membership: Membership | None, reply_id: int | str, perm: Perm = Perm.REPLY
+) -> SavedReply:
     """The workspace's own saved reply `reply_id` (the shipped defaults are not editable)."""
     if membership is None:
         raise Http404("No such saved reply.")
@@ -54,7 +64,11 @@ def access_saved_reply(membership: Membership | None, reply_id: int | str, perm:
         pk = int(reply_id)
     except (TypeError, ValueError):
         raise Http404("No such saved reply.") from None
-    reply = SavedReply.objects.select_related("workspace").filter(pk=pk, workspace=membership.workspace).first()
+    reply = (
+        SavedReply.objects.select_related("workspace")
+        .filter(pk=pk, workspace=membership.workspace)
+        .first()
+    )
     if reply is None:
         raise Http404("No such saved reply.")
     if not membership.can(perm):

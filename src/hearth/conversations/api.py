@@ -144,7 +144,11 @@ class MessageFilters(Schema):
 @router.get("/workspaces/{slug}/threads", response=ThreadPage)
 def list_threads(request: HttpRequest, slug: str, filters: Query[ThreadFilters]) -> dict[str, Any]:
     workspace = access_workspace(request.user, slug).workspace  # type: ignore[arg-type]
-    qs = Thread.objects.filter(workspace=workspace).select_related("channel", "author", "assignee").prefetch_related("tags")
+    qs = (
+        Thread.objects.filter(workspace=workspace)
+        .select_related("channel", "author", "assignee")
+        .prefetch_related("tags")
+    )
     if filters.channel:
         qs = qs.filter(channel__slug=filters.channel)
     if filters.status:
@@ -152,8 +156,16 @@ def list_threads(request: HttpRequest, slug: str, filters: Query[ThreadFilters])
     if filters.waiting is not None:
         qs = qs.filter(waiting_since__isnull=not filters.waiting)
     if filters.assignee:
-        qs = qs.filter(assignee__isnull=True) if filters.assignee == "none" else qs.filter(assignee__email=filters.assignee.lower())
-    for name, field in (("lang", "lang"), ("sentiment", "last_sentiment"), ("intent", "last_intent")):
+        qs = (
+            qs.filter(assignee__isnull=True)
+            if filters.assignee == "none"
+            else qs.filter(assignee__email=filters.assignee.lower())
+        )
+    for name, field in (
+        ("lang", "lang"),
+        ("sentiment", "last_sentiment"),
+        ("intent", "last_intent"),
+    ):
         if getattr(filters, name):
             qs = qs.filter(**{field: getattr(filters, name)})
     if filters.abuse is not None:
@@ -170,7 +182,9 @@ def list_threads(request: HttpRequest, slug: str, filters: Query[ThreadFilters])
         from hearth.conversations.search import matching_thread_ids
 
         qs = qs.filter(pk__in=matching_thread_ids(workspace, filters.q))
-    rows, next_cursor = page(qs, field="last_message_at", cursor=filters.cursor, limit=filters.limit)
+    rows, next_cursor = page(
+        qs, field="last_message_at", cursor=filters.cursor, limit=filters.limit
+    )
     return envelope(rows, next_cursor)
 
 
@@ -194,8 +208,16 @@ def inbox(request: HttpRequest, slug: str, view: str = "inbox", limit: int = 50)
         raise ActionError("limit must be between 1 and 200.")
     filters = InboxFilters.from_query(request.GET)
     user = request.user  # type: ignore[assignment]
-    qs = inbox_queryset(membership.workspace, user, filters).select_related("channel", "author", "assignee").prefetch_related("tags")
-    return {"view": filters.view, "counts": view_counts(membership.workspace, user), "items": list(qs[:limit])}
+    qs = (
+        inbox_queryset(membership.workspace, user, filters)
+        .select_related("channel", "author", "assignee")
+        .prefetch_related("tags")
+    )
+    return {
+        "view": filters.view,
+        "counts": view_counts(membership.workspace, user),
+        "items": list(qs[:limit]),
+    }
 
 
 class NoteOut(Schema):
@@ -250,7 +272,9 @@ def get_thread(request: HttpRequest, slug: str, thread_id: int) -> Thread:
 def thread_outbox(thread: Thread) -> Any:
     from hearth.channels.models import OutboxItem
 
-    return OutboxItem.objects.filter(workspace=thread.workspace, channel=thread.channel, payload__thread_id=thread.pk).order_by("created_at")
+    return OutboxItem.objects.filter(
+        workspace=thread.workspace, channel=thread.channel, payload__thread_id=thread.pk
+    ).order_by("created_at")
 
 
 class ReplyIn(Schema):
@@ -296,12 +320,23 @@ def reply(request: HttpRequest, slug: str, thread_id: int, body: ReplyIn) -> Sta
     thread = _thread_for(request, slug, thread_id, Perm.REPLY)
     text = body.text
     if body.saved_reply:
-        chosen = next((r for r in saved_replies(thread.workspace) if r.key == body.saved_reply), None)
+        chosen = next(
+            (r for r in saved_replies(thread.workspace) if r.key == body.saved_reply), None
+        )
         if chosen is None:
-            raise ActionError(f"saved_reply '{body.saved_reply}' does not exist: list them at /saved-replies.")
+            raise ActionError(
+                f"saved_reply '{body.saved_reply}' does not exist: list them at /saved-replies."
+            )
         text = render_reply(chosen.text, thread=thread, agent=request.user)  # type: ignore[arg-type]
-    return Status(201, actions.reply_to_thread(thread, text, by=Actor.from_request(request, via="api"),
-                                               idempotency_key=body.idempotency_key))
+    return Status(
+        201,
+        actions.reply_to_thread(
+            thread,
+            text,
+            by=Actor.from_request(request, via="api"),
+            idempotency_key=body.idempotency_key,
+        ),
+    )
 
 
 @router.post("/workspaces/{slug}/threads/{thread_id}/assign", response=ThreadOut)
@@ -309,9 +344,13 @@ def assign(request: HttpRequest, slug: str, thread_id: int, body: AssignIn) -> T
     thread = _thread_for(request, slug, thread_id, Perm.REPLY)
     assignee = None
     if body.assignee:
-        assignee = User.objects.filter(email=body.assignee.strip().lower(), memberships__workspace=thread.workspace).first()
+        assignee = User.objects.filter(
+            email=body.assignee.strip().lower(), memberships__workspace=thread.workspace
+        ).first()
         if assignee is None:
-            raise ActionError(f"assignee '{body.assignee}' is not a member of this workspace: use a teammate's e-mail.")
+            raise ActionError(
+                f"assignee '{body.assignee}' is not a member of this workspace: use a teammate's e-mail."
+            )
     return actions.assign_thread(thread, assignee, by=Actor.from_request(request, via="api"))
 
 
@@ -330,27 +369,38 @@ def list_notes(request: HttpRequest, slug: str, thread_id: int) -> Any:
 @router.post("/workspaces/{slug}/threads/{thread_id}/notes", response={201: NoteOut})
 def add_note(request: HttpRequest, slug: str, thread_id: int, body: NoteIn) -> Status:
     thread = _thread_for(request, slug, thread_id, Perm.REPLY)
-    return Status(201, actions.add_note(thread, body.text, by=Actor.from_request(request, via="api")))
+    return Status(
+        201, actions.add_note(thread, body.text, by=Actor.from_request(request, via="api"))
+    )
 
 
 @router.post("/workspaces/{slug}/threads/{thread_id}/tags", response=list[str])
 def tags(request: HttpRequest, slug: str, thread_id: int, body: TagsIn) -> list[str]:
     thread = _thread_for(request, slug, thread_id, Perm.REPLY)
-    return actions.tag_thread(thread, add=body.add, remove=body.remove, by=Actor.from_request(request, via="api"))
+    return actions.tag_thread(
+        thread, add=body.add, remove=body.remove, by=Actor.from_request(request, via="api")
+    )
 
 
 @router.post("/workspaces/{slug}/threads/{thread_id}/handoff", response=ThreadOut)
 def handoff(request: HttpRequest, slug: str, thread_id: int, body: HandoffIn) -> Thread:
     thread = _thread_for(request, slug, thread_id, Perm.REPLY)
-    return actions.hand_off_thread(thread, note=body.note, by=Actor.from_request(request, via="api"))
+    return actions.hand_off_thread(
+        thread, note=body.note, by=Actor.from_request(request, via="api")
+    )
 
 
 @router.post("/workspaces/{slug}/threads-bulk", response=dict[str, int])
 def bulk(request: HttpRequest, slug: str, body: BulkIn) -> dict[str, int]:
     """One action on many threads: assign (value = e-mail), unassign, status (value), tag / untag (value)."""
     membership = access_workspace(request.user, slug, Perm.REPLY)  # type: ignore[arg-type]
-    changed = actions.bulk_update_threads(membership.workspace, body.ids, body.action, body.value,
-                                          by=Actor.from_request(request, via="api"))
+    changed = actions.bulk_update_threads(
+        membership.workspace,
+        body.ids,
+        body.action,
+        body.value,
+        by=Actor.from_request(request, via="api"),
+    )
     return {"changed": changed}
 
 
@@ -362,7 +412,9 @@ def retry(request: HttpRequest, slug: str, item_id: int) -> Any:
 
 class SavedReplyOut(Schema):
     key: str  # pass it as `saved_reply` when replying
-    id: int | None = None  # the workspace's own replies only (null for the built-in ones); use it to update or delete
+    id: int | None = (
+        None  # the workspace's own replies only (null for the built-in ones); use it to update or delete
+    )
     builtin: bool = False
     title: str
     lang: str
@@ -405,16 +457,29 @@ def list_saved_replies(request: HttpRequest, slug: str, lang: str | None = None)
 def create_saved_reply(request: HttpRequest, slug: str, body: SavedReplyIn) -> Status:
     """Create a saved reply (201); the text may use only {{author.name}}, {{author.handle}}, {{brand}}, {{agent.name}}."""
     membership = access_workspace(request.user, slug, Perm.REPLY)  # type: ignore[arg-type]
-    reply = actions.create_saved_reply(membership.workspace, title=body.title, lang=body.lang, text=body.text,
-                                       by=Actor.from_request(request, via="api"))
+    reply = actions.create_saved_reply(
+        membership.workspace,
+        title=body.title,
+        lang=body.lang,
+        text=body.text,
+        by=Actor.from_request(request, via="api"),
+    )
     return Status(201, reply)
 
 
 @router.patch("/workspaces/{slug}/saved-replies/{reply_id}", response=SavedReplyOut)
-def update_saved_reply(request: HttpRequest, slug: str, reply_id: int, body: SavedReplyPatch) -> Any:
+def update_saved_reply(
+    request: HttpRequest, slug: str, reply_id: int, body: SavedReplyPatch
+) -> Any:
     """Change a saved reply's title, lang or text (omitted fields are kept)."""
     reply = access_saved_reply(access_workspace(request.user, slug, Perm.REPLY), reply_id)  # type: ignore[arg-type]
-    return actions.update_saved_reply(reply, title=body.title, lang=body.lang, text=body.text, by=Actor.from_request(request, via="api"))
+    return actions.update_saved_reply(
+        reply,
+        title=body.title,
+        lang=body.lang,
+        text=body.text,
+        by=Actor.from_request(request, via="api"),
+    )
 
 
 @router.delete("/workspaces/{slug}/saved-replies/{reply_id}", response={204: None})
@@ -428,7 +493,11 @@ def delete_saved_reply(request: HttpRequest, slug: str, reply_id: int) -> Status
 def search(request: HttpRequest, slug: str, q: str, limit: int = 50) -> Any:
     """Full-text search of message text (every word must match; the last one as a prefix), newest first."""
     workspace = access_workspace(request.user, slug).workspace  # type: ignore[arg-type]
-    return list(search_messages(workspace, q, limit=max(1, min(limit, 200))).select_related("channel", "author"))
+    return list(
+        search_messages(workspace, q, limit=max(1, min(limit, 200))).select_related(
+            "channel", "author"
+        )
+    )
 
 
 @router.get("/workspaces/{slug}/response-times")
@@ -444,12 +513,21 @@ def response_times(request: HttpRequest, slug: str, by: str = "workspace") -> An
 
 
 @router.get("/workspaces/{slug}/messages", response=MessagePage)
-def list_messages(request: HttpRequest, slug: str, filters: Query[MessageFilters]) -> dict[str, Any]:
+def list_messages(
+    request: HttpRequest, slug: str, filters: Query[MessageFilters]
+) -> dict[str, Any]:
     workspace = access_workspace(request.user, slug).workspace  # type: ignore[arg-type]
     qs = Message.objects.filter(workspace=workspace).select_related("channel", "author")
-    exact = {"channel__slug": filters.channel, "thread_id": filters.thread, "kind": filters.kind,
-             "lang": filters.lang, "sentiment": filters.sentiment, "intent": filters.intent,
-             "is_abuse": filters.abuse, "is_spam": filters.spam}
+    exact = {
+        "channel__slug": filters.channel,
+        "thread_id": filters.thread,
+        "kind": filters.kind,
+        "lang": filters.lang,
+        "sentiment": filters.sentiment,
+        "intent": filters.intent,
+        "is_abuse": filters.abuse,
+        "is_spam": filters.spam,
+    }
     qs = qs.filter(**{k: v for k, v in exact.items() if v is not None})
     if filters.since:
         qs = qs.filter(created_at__gte=filters.since)
@@ -462,7 +540,9 @@ def list_messages(request: HttpRequest, slug: str, filters: Query[MessageFilters
 @router.get("/workspaces/{slug}/messages/{message_id}", response=MessageOut)
 def get_message(request: HttpRequest, slug: str, message_id: int) -> Message:
     workspace = access_workspace(request.user, slug).workspace  # type: ignore[arg-type]
-    return get_object_or_404(Message.objects.select_related("channel", "author"), pk=message_id, workspace=workspace)
+    return get_object_or_404(
+        Message.objects.select_related("channel", "author"), pk=message_id, workspace=workspace
+    )
 
 
 @router.get("/workspaces/{slug}/stats")

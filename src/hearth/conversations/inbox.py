@@ -82,7 +82,9 @@ class InboxFilters:
         return bool(self.as_query(view="inbox"))
 
 
-def saved_view(workspace: Workspace, user: User | None, view: str, *, now: datetime | None = None) -> QuerySet[Thread]:
+def saved_view(
+    workspace: Workspace, user: User | None, view: str, *, now: datetime | None = None
+) -> QuerySet[Thread]:
     now = now or timezone.now()
     qs = Thread.objects.filter(workspace=workspace)
     if view == "unanswered":
@@ -94,10 +96,14 @@ def saved_view(workspace: Workspace, user: User | None, view: str, *, now: datet
     return qs
 
 
-def inbox_queryset(workspace: Workspace, user: User | None, filters: InboxFilters, *, now: datetime | None = None) -> QuerySet[Thread]:
+def inbox_queryset(
+    workspace: Workspace, user: User | None, filters: InboxFilters, *, now: datetime | None = None
+) -> QuerySet[Thread]:
     """The threads of a view with every filter applied, highest priority first."""
     qs = saved_view(workspace, user, filters.view, now=now)
-    qs = qs.filter(status=filters.status if filters.status in ThreadStatus.values else ThreadStatus.OPEN)
+    qs = qs.filter(
+        status=filters.status if filters.status in ThreadStatus.values else ThreadStatus.OPEN
+    )
     if filters.channel:
         qs = qs.filter(channel__slug=filters.channel)
     if filters.assignee == "me":
@@ -120,7 +126,11 @@ def inbox_queryset(workspace: Workspace, user: User | None, filters: InboxFilter
     if filters.since:
         qs = qs.filter(last_message_at__gte=datetime.combine(filters.since, time.min, tzinfo=tz))
     if filters.until:
-        qs = qs.filter(last_message_at__lt=datetime.combine(filters.until + timedelta(days=1), time.min, tzinfo=tz))
+        qs = qs.filter(
+            last_message_at__lt=datetime.combine(
+                filters.until + timedelta(days=1), time.min, tzinfo=tz
+            )
+        )
     if filters.tag:
         qs = qs.filter(tags__workspace=workspace, tags__name=filters.tag.lower())
     if filters.q:
@@ -151,22 +161,35 @@ def capped_counts(querysets: dict[str, QuerySet[Any]], cap: int = COUNT_CAP) -> 
     return {key: int(n) for key, n in zip(querysets, row, strict=True)}
 
 
-def _view_querysets(workspace: Workspace, user: User | None, now: datetime | None) -> dict[str, QuerySet[Any]]:
-    return {key: saved_view(workspace, user, key, now=now).filter(status=ThreadStatus.OPEN) for key in VIEW_KEYS}
+def _view_querysets(
+    workspace: Workspace, user: User | None, now: datetime | None
+) -> dict[str, QuerySet[Any]]:
+    return {
+        key: saved_view(workspace, user, key, now=now).filter(status=ThreadStatus.OPEN)
+        for key in VIEW_KEYS
+    }
 
 
 def _waiting_queryset(workspace: Workspace) -> QuerySet[Any]:
-    return Thread.objects.filter(workspace=workspace, status=ThreadStatus.OPEN, waiting_since__isnull=False)
+    return Thread.objects.filter(
+        workspace=workspace, status=ThreadStatus.OPEN, waiting_since__isnull=False
+    )
 
 
-def view_counts(workspace: Workspace, user: User | None, *, now: datetime | None = None) -> dict[str, int]:
+def view_counts(
+    workspace: Workspace, user: User | None, *, now: datetime | None = None
+) -> dict[str, int]:
     """Open conversations per saved view (capped at COUNT_CAP)."""
     return capped_counts(_view_querysets(workspace, user, now))
 
 
-def sidebar_counts(workspace: Workspace, user: User | None, *, now: datetime | None = None) -> dict[str, int]:
+def sidebar_counts(
+    workspace: Workspace, user: User | None, *, now: datetime | None = None
+) -> dict[str, int]:
     """The counts of every saved view plus "waiting" (the tab title), in one query."""
-    return capped_counts(_view_querysets(workspace, user, now) | {"waiting": _waiting_queryset(workspace)})
+    return capped_counts(
+        _view_querysets(workspace, user, now) | {"waiting": _waiting_queryset(workspace)}
+    )
 
 
 def waiting_count(workspace: Workspace) -> int:

@@ -63,11 +63,17 @@ class BusinessHours:
 
 def thread_times(thread: Thread, hours: BusinessHours) -> dict[str, float | None]:
     """One thread's first-response and resolution times in seconds (None: not yet)."""
-    out: dict[str, float | None] = {"first_response_s": None, "first_response_business_s": None,
-                                    "resolution_s": None, "resolution_business_s": None}
+    out: dict[str, float | None] = {
+        "first_response_s": None,
+        "first_response_business_s": None,
+        "resolution_s": None,
+        "resolution_business_s": None,
+    }
     if thread.first_response_at:
         out["first_response_s"] = (thread.first_response_at - thread.created_at).total_seconds()
-        out["first_response_business_s"] = hours.seconds_between(thread.created_at, thread.first_response_at)
+        out["first_response_business_s"] = hours.seconds_between(
+            thread.created_at, thread.first_response_at
+        )
     if thread.closed_at:
         out["resolution_s"] = (thread.closed_at - thread.created_at).total_seconds()
         out["resolution_business_s"] = hours.seconds_between(thread.created_at, thread.closed_at)
@@ -90,7 +96,11 @@ GROUPS = {"workspace": None, "channel": "channel__slug", "teammate": "first_resp
 
 
 def response_times(
-    workspace: Workspace, *, since: datetime | None = None, until: datetime | None = None, by: str = "workspace"
+    workspace: Workspace,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    by: str = "workspace",
 ) -> list[dict[str, Any]]:
     """First-response and resolution figures of the threads created in [since, until).
 
@@ -101,24 +111,36 @@ def response_times(
     if by not in GROUPS:
         raise ValueError(f"by must be one of {', '.join(GROUPS)}")
     hours = BusinessHours.of(workspace)
-    qs = Thread.objects.filter(workspace=workspace).filter(Q(first_response_at__isnull=False) | Q(closed_at__isnull=False))
+    qs = Thread.objects.filter(workspace=workspace).filter(
+        Q(first_response_at__isnull=False) | Q(closed_at__isnull=False)
+    )
     if since:
         qs = qs.filter(created_at__gte=since)
     if until:
         qs = qs.filter(created_at__lt=until)
-    rows = qs.values("created_at", "first_response_at", "closed_at", "channel__slug", "first_responder__email",
-                     "closed_by__email")
+    rows = qs.values(
+        "created_at",
+        "first_response_at",
+        "closed_at",
+        "channel__slug",
+        "first_responder__email",
+        "closed_by__email",
+    )
     buckets: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     for row in rows.iterator(chunk_size=2000):
         created = row["created_at"]
         if row["first_response_at"]:
             key = _key(by, row, resolution=False)
             buckets[key]["first"].append((row["first_response_at"] - created).total_seconds())
-            buckets[key]["first_business"].append(hours.seconds_between(created, row["first_response_at"]))
+            buckets[key]["first_business"].append(
+                hours.seconds_between(created, row["first_response_at"])
+            )
         if row["closed_at"]:
             key = _key(by, row, resolution=True)
             buckets[key]["resolution"].append((row["closed_at"] - created).total_seconds())
-            buckets[key]["resolution_business"].append(hours.seconds_between(created, row["closed_at"]))
+            buckets[key]["resolution_business"].append(
+                hours.seconds_between(created, row["closed_at"])
+            )
     if by == "workspace" and not buckets:
         buckets["all"] = defaultdict(list)
     return [
@@ -137,5 +159,7 @@ def _key(by: str, row: dict[str, Any], *, resolution: bool) -> str:
     if by == "channel":
         return row["channel__slug"]
     if by == "teammate":
-        return (row["closed_by__email"] if resolution else row["first_responder__email"]) or "(platform or unknown)"
+        return (
+            row["closed_by__email"] if resolution else row["first_responder__email"]
+        ) or "(platform or unknown)"
     return "all"

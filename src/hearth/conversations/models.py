@@ -23,8 +23,12 @@ class Author(models.Model):
 
     # db_index=False: each of these keys leads a composite index or unique constraint of Meta, which
     # serves its look-ups; a separate one-column index would only slow every ingested row down.
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="authors", db_index=False)
-    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="authors", db_index=False)
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="authors", db_index=False
+    )
+    channel = models.ForeignKey(
+        Channel, on_delete=models.CASCADE, related_name="authors", db_index=False
+    )
     external_id = models.CharField(max_length=191)
     handle = models.CharField(max_length=191, blank=True)
     display_name = models.CharField(max_length=191, blank=True)
@@ -34,7 +38,11 @@ class Author(models.Model):
     message_count = models.PositiveIntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["channel", "external_id"], name="author_unique_per_channel")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_id"], name="author_unique_per_channel"
+            )
+        ]
         # Not (workspace, message_count): every ingested message changes a count, and would move
         # its author's entry in such an index. A handle never changes on ingestion.
         indexes = [models.Index(fields=["workspace", "handle"], name="author_ws_handle")]
@@ -59,14 +67,24 @@ class Thread(models.Model):
 
     # db_index=False: each of these keys leads a composite index or unique constraint of Meta, which
     # serves its look-ups; a separate one-column index would only slow every ingested row down.
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="threads", db_index=False)
-    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="threads", db_index=False)
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="threads", db_index=False
+    )
+    channel = models.ForeignKey(
+        Channel, on_delete=models.CASCADE, related_name="threads", db_index=False
+    )
     root_external_id = models.CharField(max_length=191)
-    author = models.ForeignKey(Author, null=True, blank=True, on_delete=models.SET_NULL, related_name="threads")
+    author = models.ForeignKey(
+        Author, null=True, blank=True, on_delete=models.SET_NULL, related_name="threads"
+    )
     subject = models.CharField(max_length=200, blank=True)
     status = models.CharField(max_length=8, choices=ThreadStatus.choices, default=ThreadStatus.OPEN)
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_threads"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_threads",
     )
     created_at = models.DateTimeField()
     last_message_at = models.DateTimeField()
@@ -93,16 +111,38 @@ class Thread(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     closed_at = models.DateTimeField(null=True, blank=True)
-    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     handed_off_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["channel", "root_external_id"], name="thread_unique_root")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "root_external_id"], name="thread_unique_root"
+            )
+        ]
         indexes = [
-            models.Index(fields=["workspace", "status", "-priority", "-last_message_at"], name="thread_priority"),
-            models.Index(fields=["workspace", "unanswered_question", "status", "-priority", "-last_message_at"], name="thread_unanswered"),
-            models.Index(fields=["workspace", "last_sentiment", "-last_message_at"], name="thread_sentiment"),
-            models.Index(fields=["workspace", "-priority", "-last_message_at"], name="thread_ws_priority"),
+            models.Index(
+                fields=["workspace", "status", "-priority", "-last_message_at"],
+                name="thread_priority",
+            ),
+            models.Index(
+                fields=[
+                    "workspace",
+                    "unanswered_question",
+                    "status",
+                    "-priority",
+                    "-last_message_at",
+                ],
+                name="thread_unanswered",
+            ),
+            models.Index(
+                fields=["workspace", "last_sentiment", "-last_message_at"], name="thread_sentiment"
+            ),
+            models.Index(
+                fields=["workspace", "-priority", "-last_message_at"], name="thread_ws_priority"
+            ),
             models.Index(fields=["workspace", "status", "-last_message_at"], name="thread_inbox"),
             models.Index(fields=["workspace", "-last_message_at"], name="thread_ws_recent"),
             models.Index(fields=["workspace", "assignee", "status"], name="thread_assignee"),
@@ -119,24 +159,45 @@ class Thread(models.Model):
 
     @property
     def is_waiting(self) -> bool:
-        return self.waiting_since is not None and self.status in (ThreadStatus.OPEN, ThreadStatus.PENDING)
+        return self.waiting_since is not None and self.status in (
+            ThreadStatus.OPEN,
+            ThreadStatus.PENDING,
+        )
 
     @property
     def priority_level(self) -> int:
         """0 (low) to 3 (urgent): the colour of the priority badge."""
-        return 3 if self.priority >= 70 else 2 if self.priority >= 45 else 1 if self.priority >= 20 else 0
+        return (
+            3
+            if self.priority >= 70
+            else 2
+            if self.priority >= 45
+            else 1
+            if self.priority >= 20
+            else 0
+        )
 
 
 class Message(models.Model):
     # db_index=False: each of these keys leads a composite index or unique constraint of Meta, which
     # serves its look-ups; a separate one-column index would only slow every ingested row down.
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="messages", db_index=False)
-    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="messages", db_index=False)
-    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="messages", db_index=False)
-    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="messages", db_index=False)
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="messages", db_index=False
+    )
+    channel = models.ForeignKey(
+        Channel, on_delete=models.CASCADE, related_name="messages", db_index=False
+    )
+    thread = models.ForeignKey(
+        Thread, on_delete=models.CASCADE, related_name="messages", db_index=False
+    )
+    author = models.ForeignKey(
+        Author, on_delete=models.CASCADE, related_name="messages", db_index=False
+    )
     external_id = models.CharField(max_length=191)
     kind = models.CharField(max_length=8, choices=MessageKind.choices)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
+    )
     parent_external_id = models.CharField(max_length=191, blank=True)
     text = models.TextField(blank=True)
     url = models.URLField(max_length=500, blank=True)
@@ -162,7 +223,11 @@ class Message(models.Model):
     needs_review = models.BooleanField(default=False)  # set by moderation, cleared by a moderator
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["channel", "external_id"], name="message_unique_per_channel")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_id"], name="message_unique_per_channel"
+            )
+        ]
         indexes = [
             models.Index(fields=["workspace", "-created_at"], name="msg_ws_time"),
             models.Index(fields=["thread", "created_at"], name="msg_thread_time"),
@@ -183,7 +248,9 @@ class Tag(models.Model):
 
     class Meta:
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["workspace", "name"], name="tag_unique_per_workspace")]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "name"], name="tag_unique_per_workspace")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -194,9 +261,13 @@ class Note(models.Model):
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="notes")
     thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="notes")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     text = models.TextField()
-    mentions = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="mentioned_in_notes")
+    mentions = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="mentioned_in_notes"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -218,7 +289,11 @@ class SavedReply(models.Model):
 
     class Meta:
         ordering = ["lang", "title"]
-        constraints = [models.UniqueConstraint(fields=["workspace", "lang", "title"], name="saved_reply_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "lang", "title"], name="saved_reply_unique"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.title} ({self.lang})"
@@ -231,7 +306,9 @@ def default_hours() -> dict[str, list[str]]:
 class InboxSettings(models.Model):
     """Per-workspace inbox settings: business hours for response-time accounting, handoff target."""
 
-    workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE, related_name="inbox_settings")
+    workspace = models.OneToOneField(
+        Workspace, on_delete=models.CASCADE, related_name="inbox_settings"
+    )
     timezone = models.CharField(max_length=64, default="Europe/Paris")
     # {"0": ["09:00", "18:00"], …}: weekday (Monday = 0) → opening and closing time; absent = closed.
     hours = models.JSONField(default=default_hours)
@@ -252,7 +329,9 @@ class Presence(models.Model):
 
     thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="presences")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    mode = models.CharField(max_length=8, choices=PresenceMode.choices, default=PresenceMode.VIEWING)
+    mode = models.CharField(
+        max_length=8, choices=PresenceMode.choices, default=PresenceMode.VIEWING
+    )
     last_seen = models.DateTimeField(default=timezone.now)
 
     class Meta:

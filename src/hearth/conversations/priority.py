@@ -17,7 +17,14 @@ from django.utils import timezone
 
 from hearth.conversations.models import Thread, ThreadStatus
 
-INTENT_POINTS = {"complaint": 30, "question": 25, "suggestion": 10, "praise": 5, "other": 5, "spam": 0}
+INTENT_POINTS = {
+    "complaint": 30,
+    "question": 25,
+    "suggestion": 10,
+    "praise": 5,
+    "other": 5,
+    "spam": 0,
+}
 SENTIMENT_POINTS = {"negative": 25, "neutral": 5, "positive": 0}
 # Author influence: how active the author is in the community (messages written so far).
 INFLUENCE_STEPS = ((30, 15), (10, 10), (3, 5))
@@ -42,7 +49,11 @@ def influence_points(author_messages: int) -> int:
 
 
 def base_points(*, intent: str, sentiment: str, author_messages: int) -> int:
-    points = INTENT_POINTS.get(intent, 5) + SENTIMENT_POINTS.get(sentiment, 5) + influence_points(author_messages)
+    points = (
+        INTENT_POINTS.get(intent, 5)
+        + SENTIMENT_POINTS.get(sentiment, 5)
+        + influence_points(author_messages)
+    )
     return min(MAX_BASE, points)
 
 
@@ -56,25 +67,36 @@ def waiting_points(waited: timedelta) -> int:
 def priority_of(thread: Thread, now: datetime | None = None) -> int:
     if not thread.is_waiting or thread.waiting_since is None:
         return 0
-    return min(100, thread.priority_base + waiting_points((now or timezone.now()) - thread.waiting_since))
+    return min(
+        100, thread.priority_base + waiting_points((now or timezone.now()) - thread.waiting_since)
+    )
 
 
-def refresh_priorities(*, now: datetime | None = None, window: timedelta | None = timedelta(minutes=15)) -> int:
+def refresh_priorities(
+    *, now: datetime | None = None, window: timedelta | None = timedelta(minutes=15)
+) -> int:
     """Add the waiting-time points to waiting threads; returns the number of rows updated.
 
     With `window`, only threads that crossed a waiting step during the last `window` are
     touched (the periodic job runs more often than that); `window=None` refreshes them all.
     """
     now = now or timezone.now()
-    waiting = Thread.objects.filter(waiting_since__isnull=False, status__in=[ThreadStatus.OPEN, ThreadStatus.PENDING])
+    waiting = Thread.objects.filter(
+        waiting_since__isnull=False, status__in=[ThreadStatus.OPEN, ThreadStatus.PENDING]
+    )
     if window is not None:
         crossed = Q()
         for at_least, _points in WAITING_STEPS:
-            crossed |= Q(waiting_since__lte=now - at_least, waiting_since__gt=now - at_least - window)
+            crossed |= Q(
+                waiting_since__lte=now - at_least, waiting_since__gt=now - at_least - window
+            )
         waiting = waiting.filter(crossed)
     small = PositiveSmallIntegerField()
     whens = [
-        When(waiting_since__lte=now - at_least, then=F("priority_base") + Value(points, output_field=small))
+        When(
+            waiting_since__lte=now - at_least,
+            then=F("priority_base") + Value(points, output_field=small),
+        )
         for at_least, points in WAITING_STEPS
     ]
     return waiting.update(priority=Case(*whens, default=F("priority_base"), output_field=small))

@@ -37,28 +37,55 @@ class Reply:
 
 
 DEFAULTS = (
-    Reply("default-en-thanks", "Thanks for the feedback", "en",
-          "Hi {{author.name}}, thank you for taking the time to tell us. We have shared it with the {{brand}} team."),
-    Reply("default-en-dm", "Let's continue in DM", "en",
-          "Hi {{author.name}}, sorry about this! Could you send us a direct message with your order number? "
-          "The {{brand}} team will sort it out."),
-    Reply("default-en-howto", "Pairing help", "en",
-          "Hi {{author.name}}, hold the button for 5 seconds until the light blinks, then add it from the "
-          "{{brand}} app. Tell us if it still does not work!"),
-    Reply("default-fr-thanks", "Merci pour le retour", "fr",
-          "Bonjour {{author.name}}, merci d'avoir pris le temps de nous écrire. Nous avons transmis à l'équipe {{brand}}."),
-    Reply("default-fr-dm", "On continue en privé", "fr",
-          "Bonjour {{author.name}}, désolés pour ce souci ! Pouvez-vous nous écrire en message privé avec votre "
-          "numéro de commande ? L'équipe {{brand}} s'en occupe."),
-    Reply("default-fr-howto", "Aide à l'appairage", "fr",
-          "Bonjour {{author.name}}, maintenez le bouton 5 secondes jusqu'à ce que la lumière clignote, puis "
-          "ajoutez-la depuis l'application {{brand}}. Dites-nous si cela ne marche toujours pas !"),
+    Reply(
+        "default-en-thanks",
+        "Thanks for the feedback",
+        "en",
+        "Hi {{author.name}}, thank you for taking the time to tell us. We have shared it with the {{brand}} team.",
+    ),
+    Reply(
+        "default-en-dm",
+        "Let's continue in DM",
+        "en",
+        "Hi {{author.name}}, sorry about this! Could you send us a direct message with your order number? "
+        "The {{brand}} team will sort it out.",
+    ),
+    Reply(
+        "default-en-howto",
+        "Pairing help",
+        "en",
+        "Hi {{author.name}}, hold the button for 5 seconds until the light blinks, then add it from the "
+        "{{brand}} app. Tell us if it still does not work!",
+    ),
+    Reply(
+        "default-fr-thanks",
+        "Merci pour le retour",
+        "fr",
+        "Bonjour {{author.name}}, merci d'avoir pris le temps de nous écrire. Nous avons transmis à l'équipe {{brand}}.",
+    ),
+    Reply(
+        "default-fr-dm",
+        "On continue en privé",
+        "fr",
+        "Bonjour {{author.name}}, désolés pour ce souci ! Pouvez-vous nous écrire en message privé avec votre "
+        "numéro de commande ? L'équipe {{brand}} s'en occupe.",
+    ),
+    Reply(
+        "default-fr-howto",
+        "Aide à l'appairage",
+        "fr",
+        "Bonjour {{author.name}}, maintenez le bouton 5 secondes jusqu'à ce que la lumière clignote, puis "
+        "ajoutez-la depuis l'application {{brand}}. Dites-nous si cela ne marche toujours pas !",
+    ),
 )
 
 
 def saved_replies(workspace: Workspace, lang: str | None = None) -> list[Reply]:
     """The workspace's own saved replies, then the shipped defaults; optionally one language."""
-    own = [Reply(f"saved-{r.pk}", r.title, r.lang, r.text) for r in SavedReply.objects.filter(workspace=workspace)]
+    own = [
+        Reply(f"saved-{r.pk}", r.title, r.lang, r.text)
+        for r in SavedReply.objects.filter(workspace=workspace)
+    ]
     replies = own + list(DEFAULTS)
     return [r for r in replies if lang is None or r.lang == lang]
 
@@ -98,5 +125,8 @@ def render(text: str, *, thread: Thread, agent: User | None = None) -> str:
 
 def render_sample(text: str, *, workspace: Workspace, agent: User | None = None) -> str:
     """The text as a sample member would receive it: the live preview of the saved replies page."""
-    values = SAMPLE_AUTHOR | {"brand": workspace.brand_name or workspace.name, "agent.name": _agent_name(agent)}
+    values = SAMPLE_AUTHOR | {
+        "brand": workspace.brand_name or workspace.name,
+        "agent.name": _agent_name(agent),
+    }
     return substitute(text, values)

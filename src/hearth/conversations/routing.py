@@ -12,13 +12,28 @@ from hearth.conversations.models import Message, Thread, ThreadStatus
 from hearth.conversations.priority import base_points, priority_of
 
 ROUTED_FIELDS = (
-    "message_count", "last_message_at", "negative_count", "flagged_count", "waiting_since", "first_response_at",
-    "status", "abuse_count", "lang", "last_sentiment", "last_intent", "unanswered_question", "priority_base", "priority",
+    "message_count",
+    "last_message_at",
+    "negative_count",
+    "flagged_count",
+    "waiting_since",
+    "first_response_at",
+    "status",
+    "abuse_count",
+    "lang",
+    "last_sentiment",
+    "last_intent",
+    "unanswered_question",
+    "priority_base",
+    "priority",
 )
 
 
 def route(
-    channel: Channel, threads: list[Thread], messages: list[Message], author_messages: Mapping[int, int]
+    channel: Channel,
+    threads: list[Thread],
+    messages: list[Message],
+    author_messages: Mapping[int, int],
 ) -> list[Thread]:
     """Bring up to date the counts, SLA clock and status of the threads that received `messages`.
 
@@ -67,7 +82,8 @@ def route(
                 if message.intent == "question":
                     thread.unanswered_question = True
                 thread.priority_base = base_points(
-                    intent=message.intent, sentiment=message.sentiment,
+                    intent=message.intent,
+                    sentiment=message.sentiment,
                     author_messages=author_messages.get(message.author_id, 0),
                 )
         if is_new_thread and new[0].is_spam and new[0].external_id == thread.root_external_id:

@@ -79,7 +79,9 @@ def search_messages(workspace: Workspace, query: str, *, limit: int = 500) -> Qu
 
 def matching_thread_ids(workspace: Workspace, query: str, *, limit: int = 500) -> list[int]:
     ids = matching_ids(workspace, query, limit=limit)
-    return list(dict.fromkeys(Message.objects.filter(pk__in=ids).values_list("thread_id", flat=True)))
+    return list(
+        dict.fromkeys(Message.objects.filter(pk__in=ids).values_list("thread_id", flat=True))
+    )
 
 
 def ensure_sqlite_fts(**_kwargs: object) -> None:
@@ -93,7 +95,9 @@ def ensure_sqlite_fts(**_kwargs: object) -> None:
     from hearth.conversations.migrations import _fts_sql
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM sqlite_master WHERE type='trigger' AND name LIKE 'conversations_message_fts_%'")
+        cursor.execute(
+            "SELECT count(*) FROM sqlite_master WHERE type='trigger' AND name LIKE 'conversations_message_fts_%'"
+        )
         if cursor.fetchone()[0] == 3:
             return
         cursor.execute("SELECT count(*) FROM sqlite_master WHERE name='conversations_message'")

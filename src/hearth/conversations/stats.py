@@ -12,7 +12,9 @@ from hearth.core.models import Workspace
 def workspace_stats(workspace: Workspace) -> dict[str, Any]:
     per_channel = {
         row["channel_id"]: row["n"]
-        for row in Message.objects.filter(workspace=workspace).values("channel_id").annotate(n=Count("id"))
+        for row in Message.objects.filter(workspace=workspace)
+        .values("channel_id")
+        .annotate(n=Count("id"))
     }
     channels = list(Channel.objects.filter(workspace=workspace).order_by("name"))
     return {
@@ -22,6 +24,7 @@ def workspace_stats(workspace: Workspace) -> dict[str, Any]:
         "threads": Thread.objects.filter(workspace=workspace).count(),
         "channels": len(channels),
         "per_channel": [
-            {"slug": c.slug, "name": c.name, "kind": c.kind, "messages": per_channel.get(c.pk, 0)} for c in channels
+            {"slug": c.slug, "name": c.name, "kind": c.kind, "messages": per_channel.get(c.pk, 0)}
+            for c in channels
         ],
     }

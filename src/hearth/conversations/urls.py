@@ -9,7 +9,11 @@ urlpatterns = [
     path("saved-replies/", views.saved_replies_page, name="inbox_saved_replies"),
     path("saved-replies/preview/", views.saved_reply_preview, name="inbox_saved_reply_preview"),
     path("saved-replies/<int:reply_id>/", views.saved_reply_edit, name="inbox_saved_reply_edit"),
-    path("saved-replies/<int:reply_id>/delete/", views.saved_reply_delete, name="inbox_saved_reply_delete"),
+    path(
+        "saved-replies/<int:reply_id>/delete/",
+        views.saved_reply_delete,
+        name="inbox_saved_reply_delete",
+    ),
     path("outbox/<int:item_id>/retry/", views.retry, name="inbox_retry"),
     path("t/<int:thread_id>/", views.thread, name="inbox_thread"),
     path("t/<int:thread_id>/reply/", views.reply, name="inbox_reply"),

@@ -61,8 +61,13 @@ def _membership(request: HttpRequest) -> Membership:
 
 
 def _teammates(membership: Membership) -> list[User]:
-    return [m.user for m in Membership.objects.filter(workspace=membership.workspace).select_related("user").order_by("user__email")
-            if m.can(Perm.REPLY)]
+    return [
+        m.user
+        for m in Membership.objects.filter(workspace=membership.workspace)
+        .select_related("user")
+        .order_by("user__email")
+        if m.can(Perm.REPLY)
+    ]
 
 
 @login_required
@@ -74,7 +79,11 @@ def inbox(request: HttpRequest) -> HttpResponse:
         page_number = max(1, int(request.GET.get("page", "1")))
     except ValueError:
         page_number = 1
-    qs = inbox_queryset(workspace, request.user, filters).select_related("channel", "author", "assignee").prefetch_related("tags")  # type: ignore[arg-type]
+    qs = (
+        inbox_queryset(workspace, request.user, filters)
+        .select_related("channel", "author", "assignee")
+        .prefetch_related("tags")
+    )  # type: ignore[arg-type]
     start = (page_number - 1) * PAGE_SIZE
     rows = list(qs[start : start + PAGE_SIZE + 1])
     # The sidebar counts ride along with every list, so polling keeps them live (one query for all).
@@ -86,20 +95,25 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "query_next": _urlencode(filters.as_query(page=page_number + 1)),
         "waiting": counts["waiting"],
-        "views": [(key, label, _urlencode({"view": key}) if key != "inbox" else "", counts[key]) for key, label in SAVED_VIEWS],
+        "views": [
+            (key, label, _urlencode({"view": key}) if key != "inbox" else "", counts[key])
+            for key, label in SAVED_VIEWS
+        ],
         "can_reply": membership.can(Perm.REPLY),
         "can_moderate": membership.can(Perm.MODERATE),
     }
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "conversations/inbox/_list.html", context | {"views_oob": True})
-    context.update({
-        "channels": list(workspace.channels.order_by("name").values_list("slug", "name")),
-        "teammates": _teammates(membership),
-        "tags": list(Tag.objects.filter(workspace=workspace).values_list("name", flat=True)),
-        "statuses": ThreadStatus.choices,
-        "sentiments": SENTIMENTS,
-        "intents": INTENTS,
-    })
+    context.update(
+        {
+            "channels": list(workspace.channels.order_by("name").values_list("slug", "name")),
+            "teammates": _teammates(membership),
+            "tags": list(Tag.objects.filter(workspace=workspace).values_list("name", flat=True)),
+            "statuses": ThreadStatus.choices,
+            "sentiments": SENTIMENTS,
+            "intents": INTENTS,
+        }
+    )
     return render(request, "conversations/inbox/page.html", context)
 
 
@@ -121,7 +135,9 @@ def bulk(request: HttpRequest) -> HttpResponse:
     if op == "assign" and value == "me":
         value = request.user.email  # type: ignore[union-attr]
     try:
-        changed = actions.bulk_update_threads(membership.workspace, ids, op, value, by=Actor.from_request(request))
+        changed = actions.bulk_update_threads(
+            membership.workspace, ids, op, value, by=Actor.from_request(request)
+        )
         messages.success(request, _("%(n)d conversations updated.") % {"n": changed})
     except ActionError as exc:
         messages.error(request, str(exc))
@@ -130,27 +146,48 @@ def bulk(request: HttpRequest) -> HttpResponse:
 
 def _thread_context(request: HttpRequest, membership: Membership, thread: Thread) -> dict[str, Any]:
     conversation = list(thread.messages.select_related("author").order_by("created_at", "pk")[:200])
-    parent_post = conversation[0] if conversation and conversation[0].external_id == thread.root_external_id else None
+    parent_post = (
+        conversation[0]
+        if conversation and conversation[0].external_id == thread.root_external_id
+        else None
+    )
     author = thread.author
     profile: dict[str, Any] | None = None
     earlier: list[Message] = []
     if author is not None:
         # The same person on other channels: same handle or display name in this workspace.
         names = [n for n in (author.handle, author.display_name) if n]
-        identities = list(
-            Author.objects.filter(workspace=thread.workspace, is_brand=False)
-            .filter(pk=author.pk) | Author.objects.filter(workspace=thread.workspace, handle__in=names, is_brand=False)
-        ) if names else [author]
+        identities = (
+            list(
+                Author.objects.filter(workspace=thread.workspace, is_brand=False).filter(
+                    pk=author.pk
+                )
+                | Author.objects.filter(
+                    workspace=thread.workspace, handle__in=names, is_brand=False
+                )
+            )
+            if names
+            else [author]
+        )
         identities = identities or [author]  # a thread started by the brand's own account
         identity_ids = [a.pk for a in identities]
         earlier = list(
             Message.objects.filter(workspace=thread.workspace, author_id__in=identity_ids)
-            .exclude(thread=thread).select_related("channel", "thread").order_by("-created_at")[:10]
+            .exclude(thread=thread)
+            .select_related("channel", "thread")
+            .order_by("-created_at")[:10]
         )
-        reviewed = Message.objects.filter(workspace=thread.workspace, author_id__in=identity_ids, needs_review=True).count()
+        reviewed = Message.objects.filter(
+            workspace=thread.workspace, author_id__in=identity_ids, needs_review=True
+        ).count()
         profile = {
             "author": author,
-            "channels": sorted({a.channel.name for a in Author.objects.filter(pk__in=identity_ids).select_related("channel")}),
+            "channels": sorted(
+                {
+                    a.channel.name
+                    for a in Author.objects.filter(pk__in=identity_ids).select_related("channel")
+                }
+            ),
             "message_count": sum(a.message_count for a in identities),
             "first_seen": min(a.first_seen_at for a in identities),
             "flagged": reviewed,
@@ -177,9 +214,15 @@ def _thread_context(request: HttpRequest, membership: Membership, thread: Thread
     }
 
 
-def _neighbours(request: HttpRequest, membership: Membership, thread: Thread) -> dict[str, int | None]:
+def _neighbours(
+    request: HttpRequest, membership: Membership, thread: Thread
+) -> dict[str, int | None]:
     """Previous and next thread of the default inbox, for j/k in the conversation view."""
-    ids = list(inbox_queryset(membership.workspace, request.user, InboxFilters()).values_list("pk", flat=True)[:200])  # type: ignore[arg-type]
+    ids = list(
+        inbox_queryset(membership.workspace, request.user, InboxFilters()).values_list(
+            "pk", flat=True
+        )[:200]
+    )  # type: ignore[arg-type]
     if thread.pk not in ids:
         return {"prev": None, "next": ids[0] if ids else None}
     i = ids.index(thread.pk)
@@ -187,7 +230,9 @@ def _neighbours(request: HttpRequest, membership: Membership, thread: Thread) ->
 
 
 def _outbox(thread: Thread) -> Any:
-    return OutboxItem.objects.filter(workspace=thread.workspace, channel=thread.channel, payload__thread_id=thread.pk).order_by("created_at")
+    return OutboxItem.objects.filter(
+        workspace=thread.workspace, channel=thread.channel, payload__thread_id=thread.pk
+    ).order_by("created_at")
 
 
 @login_required
@@ -195,7 +240,9 @@ def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
     membership = _membership(request)
     thread = access_thread(membership, thread_id)
     actions.touch_presence(thread, request.user, "viewing")  # type: ignore[arg-type]
-    return render(request, "conversations/thread/page.html", _thread_context(request, membership, thread))
+    return render(
+        request, "conversations/thread/page.html", _thread_context(request, membership, thread)
+    )
 
 
 def _back(thread: Thread) -> HttpResponse:
@@ -209,25 +256,45 @@ def reply(request: HttpRequest, thread_id: int) -> HttpResponse:
     thread = access_thread(membership, thread_id, Perm.REPLY)
     error = ""
     try:
-        actions.reply_to_thread(thread, request.POST.get("text", ""), by=Actor.from_request(request),
-                                idempotency_key=request.POST.get("key", ""))
+        actions.reply_to_thread(
+            thread,
+            request.POST.get("text", ""),
+            by=Actor.from_request(request),
+            idempotency_key=request.POST.get("key", ""),
+        )
     except ActionError as exc:
         error = str(exc)
     if not request.htmx:  # type: ignore[attr-defined]
         if error:
             messages.error(request, error)
         return _back(thread)
-    return render(request, "conversations/thread/_composer.html", {
-        "thread": thread, "outbox": list(_outbox(thread)), "saved_replies": saved_replies(thread.workspace),
-        "reply_key": uuid.uuid4().hex, "error": error, "text": request.POST.get("text", "") if error else "",
-        "can_reply": True,
-    })
+    return render(
+        request,
+        "conversations/thread/_composer.html",
+        {
+            "thread": thread,
+            "outbox": list(_outbox(thread)),
+            "saved_replies": saved_replies(thread.workspace),
+            "reply_key": uuid.uuid4().hex,
+            "error": error,
+            "text": request.POST.get("text", "") if error else "",
+            "can_reply": True,
+        },
+    )
 
 
 @login_required
 def outbox_status(request: HttpRequest, thread_id: int) -> HttpResponse:
     thread = access_thread(_membership(request), thread_id)
-    return render(request, "conversations/thread/_outbox.html", {"thread": thread, "outbox": list(_outbox(thread)), "can_reply": _membership(request).can(Perm.REPLY)})
+    return render(
+        request,
+        "conversations/thread/_outbox.html",
+        {
+            "thread": thread,
+            "outbox": list(_outbox(thread)),
+            "can_reply": _membership(request).can(Perm.REPLY),
+        },
+    )
 
 
 @login_required
@@ -237,7 +304,10 @@ def saved_reply(request: HttpRequest, thread_id: int) -> HttpResponse:
     chosen = find_reply(thread.workspace, request.GET.get("key", ""))
     if chosen is None:
         raise Http404("No such saved reply.")
-    return HttpResponse(render_reply(chosen.text, thread=thread, agent=request.user), content_type="text/plain; charset=utf-8")  # type: ignore[arg-type]
+    return HttpResponse(
+        render_reply(chosen.text, thread=thread, agent=request.user),
+        content_type="text/plain; charset=utf-8",
+    )  # type: ignore[arg-type]
 
 
 @login_required
@@ -248,7 +318,11 @@ def retry(request: HttpRequest, item_id: int) -> HttpResponse:
         actions.retry_outbox_item(item, by=Actor.from_request(request))
     except ActionError as exc:
         messages.error(request, str(exc))
-    return redirect("inbox_thread", thread_id=int(item.payload.get("thread_id", 0))) if item.payload.get("thread_id") else redirect("inbox")
+    return (
+        redirect("inbox_thread", thread_id=int(item.payload.get("thread_id", 0)))
+        if item.payload.get("thread_id")
+        else redirect("inbox")
+    )
 
 
 def _act(request: HttpRequest, thread_id: int, do: Any, done: str) -> HttpResponse:
@@ -271,7 +345,11 @@ def assign(request: HttpRequest, thread_id: int) -> HttpResponse:
         email = request.POST.get("assignee", "")
         if email == "me":
             email = request.user.email  # type: ignore[union-attr]
-        user = User.objects.filter(email=email, memberships__workspace=thread.workspace).first() if email else None
+        user = (
+            User.objects.filter(email=email, memberships__workspace=thread.workspace).first()
+            if email
+            else None
+        )
         if email and user is None:
             raise ActionError(_("This teammate is not a member of the workspace."))
         actions.assign_thread(thread, user, by=by)
@@ -282,14 +360,23 @@ def assign(request: HttpRequest, thread_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def status(request: HttpRequest, thread_id: int) -> HttpResponse:
-    return _act(request, thread_id, lambda t, by: actions.set_thread_status(t, request.POST.get("status", ""), by=by),
-                _("Status changed."))
+    return _act(
+        request,
+        thread_id,
+        lambda t, by: actions.set_thread_status(t, request.POST.get("status", ""), by=by),
+        _("Status changed."),
+    )
 
 
 @login_required
 @require_POST
 def note(request: HttpRequest, thread_id: int) -> HttpResponse:
-    return _act(request, thread_id, lambda t, by: actions.add_note(t, request.POST.get("text", ""), by=by), _("Note added."))
+    return _act(
+        request,
+        thread_id,
+        lambda t, by: actions.add_note(t, request.POST.get("text", ""), by=by),
+        _("Note added."),
+    )
 
 
 @login_required
@@ -297,14 +384,23 @@ def note(request: HttpRequest, thread_id: int) -> HttpResponse:
 def tags(request: HttpRequest, thread_id: int) -> HttpResponse:
     add = [t for t in request.POST.get("add", "").split(",") if t.strip()]
     remove = request.POST.getlist("remove")
-    return _act(request, thread_id, lambda t, by: actions.tag_thread(t, add=add, remove=remove, by=by), _("Tags saved."))
+    return _act(
+        request,
+        thread_id,
+        lambda t, by: actions.tag_thread(t, add=add, remove=remove, by=by),
+        _("Tags saved."),
+    )
 
 
 @login_required
 @require_POST
 def handoff(request: HttpRequest, thread_id: int) -> HttpResponse:
-    return _act(request, thread_id, lambda t, by: actions.hand_off_thread(t, note=request.POST.get("note", ""), by=by),
-                _("Handed off to customer service."))
+    return _act(
+        request,
+        thread_id,
+        lambda t, by: actions.hand_off_thread(t, note=request.POST.get("note", ""), by=by),
+        _("Handed off to customer service."),
+    )
 
 
 @login_required
@@ -325,18 +421,28 @@ def settings_view(request: HttpRequest) -> HttpResponse:
         try:
             hours = json.loads(request.POST.get("hours", "{}") or "{}")
         except json.JSONDecodeError:
-            messages.error(request, _("Opening hours must be JSON such as {\"0\": [\"09:00\", \"18:00\"]}."))
+            messages.error(
+                request, _('Opening hours must be JSON such as {"0": ["09:00", "18:00"]}.')
+            )
             return redirect("inbox_settings")
         try:
             actions.update_inbox_settings(
-                membership.workspace, by=Actor.from_request(request), timezone=request.POST.get("timezone", ""), hours=hours,
-                handoff_email=request.POST.get("handoff_email", ""), handoff_webhook=request.POST.get("handoff_webhook", ""),
+                membership.workspace,
+                by=Actor.from_request(request),
+                timezone=request.POST.get("timezone", ""),
+                hours=hours,
+                handoff_email=request.POST.get("handoff_email", ""),
+                handoff_webhook=request.POST.get("handoff_webhook", ""),
             )
             messages.success(request, _("Inbox settings saved."))
         except ActionError as exc:
             messages.error(request, str(exc))
         return redirect("inbox_settings")
-    return render(request, "conversations/settings.html", {"settings": settings, "hours_json": json.dumps(settings.hours, indent=1)})
+    return render(
+        request,
+        "conversations/settings.html",
+        {"settings": settings, "hours_json": json.dumps(settings.hours, indent=1)},
+    )
 
 
 def _braced(names: list[str]) -> list[str]:
@@ -350,7 +456,9 @@ def _replies_membership(request: HttpRequest) -> Membership:
     return membership
 
 
-def _replies_context(membership: Membership, form: dict[str, str], editing: SavedReply | None = None, error: str = "") -> dict[str, Any]:
+def _replies_context(
+    membership: Membership, form: dict[str, str], editing: SavedReply | None = None, error: str = ""
+) -> dict[str, Any]:
     workspace = membership.workspace
     return {
         "replies": list(SavedReply.objects.filter(workspace=workspace).order_by("lang", "title")),
@@ -369,16 +477,32 @@ def _replies_context(membership: Membership, form: dict[str, str], editing: Save
 def saved_replies_page(request: HttpRequest) -> HttpResponse:
     """List the workspace's saved replies and create one (REPLY, like the actions)."""
     membership = _replies_membership(request)
-    form = {"title": "", "lang": "fr" if (get_language() or "").startswith("fr") else "en", "text": ""}
+    form = {
+        "title": "",
+        "lang": "fr" if (get_language() or "").startswith("fr") else "en",
+        "text": "",
+    }
     if request.method == "POST":
         form = {k: request.POST.get(k, "") for k in ("title", "lang", "text")}
         try:
-            reply = actions.create_saved_reply(membership.workspace, title=form["title"], lang=form["lang"], text=form["text"],
-                                               by=Actor.from_request(request))
-            messages.success(request, _("Saved reply “%(title)s” created.") % {"title": reply.title})
+            reply = actions.create_saved_reply(
+                membership.workspace,
+                title=form["title"],
+                lang=form["lang"],
+                text=form["text"],
+                by=Actor.from_request(request),
+            )
+            messages.success(
+                request, _("Saved reply “%(title)s” created.") % {"title": reply.title}
+            )
             return redirect("inbox_saved_replies")
         except ActionError as exc:
-            return render(request, "conversations/saved_replies.html", _replies_context(membership, form, error=str(exc)), status=400)
+            return render(
+                request,
+                "conversations/saved_replies.html",
+                _replies_context(membership, form, error=str(exc)),
+                status=400,
+            )
     return render(request, "conversations/saved_replies.html", _replies_context(membership, form))
 
 
@@ -390,13 +514,28 @@ def saved_reply_edit(request: HttpRequest, reply_id: int) -> HttpResponse:
     if request.method == "POST":
         form = {k: request.POST.get(k, "") for k in ("title", "lang", "text")}
         try:
-            actions.update_saved_reply(reply, title=form["title"], lang=form["lang"], text=form["text"], by=Actor.from_request(request))
-            messages.success(request, _("Saved reply “%(title)s” updated.") % {"title": reply.title})
+            actions.update_saved_reply(
+                reply,
+                title=form["title"],
+                lang=form["lang"],
+                text=form["text"],
+                by=Actor.from_request(request),
+            )
+            messages.success(
+                request, _("Saved reply “%(title)s” updated.") % {"title": reply.title}
+            )
             return redirect("inbox_saved_replies")
         except ActionError as exc:
             reply.refresh_from_db()
-            return render(request, "conversations/saved_replies.html", _replies_context(membership, form, reply, str(exc)), status=400)
-    return render(request, "conversations/saved_replies.html", _replies_context(membership, form, reply))
+            return render(
+                request,
+                "conversations/saved_replies.html",
+                _replies_context(membership, form, reply, str(exc)),
+                status=400,
+            )
+    return render(
+        request, "conversations/saved_replies.html", _replies_context(membership, form, reply)
+    )
 
 
 @login_required
@@ -416,8 +555,12 @@ def saved_reply_preview(request: HttpRequest) -> HttpResponse:
     """The live preview (htmx): the text rendered for a sample member, and any unknown variable."""
     membership = _replies_membership(request)
     text = request.POST.get("text", "")
-    return render(request, "conversations/_saved_reply_preview.html", {
-        "preview": render_sample(text, workspace=membership.workspace, agent=membership.user),
-        "unknown": _braced(unknown_variables(text)),
-        "variables": ["{{" + name + "}}" for name in VARIABLES],
-    })
+    return render(
+        request,
+        "conversations/_saved_reply_preview.html",
+        {
+            "preview": render_sample(text, workspace=membership.workspace, agent=membership.user),
+            "unknown": _braced(unknown_variables(text)),
+            "variables": ["{{" + name + "}}" for name in VARIABLES],
+        },
+    )

@@ -16,14 +16,20 @@ from hearth.core.permissions import Perm
 
 
 def memberships(user: User) -> QuerySet[Membership]:
-    return Membership.objects.filter(user=user).select_related("workspace").order_by("workspace__name")
+    return (
+        Membership.objects.filter(user=user).select_related("workspace").order_by("workspace__name")
+    )
 
 
 def access_workspace(user: User, slug: str, perm: Perm = Perm.VIEW) -> Membership:
     """The user's membership in the workspace `slug`, checked against `perm`."""
     if not user.is_authenticated:
         raise PermissionDenied
-    membership = Membership.objects.select_related("workspace").filter(user=user, workspace__slug=slug).first()
+    membership = (
+        Membership.objects.select_related("workspace")
+        .filter(user=user, workspace__slug=slug)
+        .first()
+    )
     if membership is None:
         raise Http404("No such workspace.")
     if not membership.can(perm):
@@ -41,4 +47,6 @@ def workspace_by_slug(slug: str) -> Workspace:
     try:
         return Workspace.objects.get(slug=slug)
     except Workspace.DoesNotExist:
-        raise LookupError(f"There is no workspace '{slug}'. List them with `hearth workspace list`.") from None
+        raise LookupError(
+            f"There is no workspace '{slug}'. List them with `hearth workspace list`."
+        ) from None

@@ -31,7 +31,9 @@ def check_role(role: str) -> Role:
     try:
         return Role(role)
     except ValueError:
-        raise ActionError(f"role '{role}' does not exist: choose one of {', '.join(r.value for r in Role)}.") from None
+        raise ActionError(
+            f"role '{role}' does not exist: choose one of {', '.join(r.value for r in Role)}."
+        ) from None
 
 
 @transaction.atomic
@@ -39,14 +41,28 @@ def create_workspace(slug: str, *, name: str, by: Actor, brand_name: str = "") -
     check_slug(slug)
     if Workspace.objects.filter(slug=slug).exists():
         raise ActionError(f"A workspace '{slug}' already exists: choose another slug.")
-    workspace = Workspace.objects.create(slug=slug, name=name or slug, brand_name=brand_name or name or slug)
-    audit.record("workspace.create", by=by, workspace=workspace, target=workspace, data={"name": workspace.name})
+    workspace = Workspace.objects.create(
+        slug=slug, name=name or slug, brand_name=brand_name or name or slug
+    )
+    audit.record(
+        "workspace.create",
+        by=by,
+        workspace=workspace,
+        target=workspace,
+        data={"name": workspace.name},
+    )
     return workspace
 
 
 @transaction.atomic
 def add_member(
-    workspace: Workspace, email: str, *, role: str, by: Actor, password: str | None = None, name: str = ""
+    workspace: Workspace,
+    email: str,
+    *,
+    role: str,
+    by: Actor,
+    password: str | None = None,
+    name: str = "",
 ) -> Membership:
     """Give `email` the role `role` in `workspace`, creating the user if needed.
 
@@ -81,13 +97,25 @@ def add_member(
 def create_api_token(user: User, *, name: str, by: Actor) -> tuple[ApiToken, str]:
     """A new token for `user`; returns it with the raw key, which is never stored."""
     raw = ApiToken.new_raw_key()
-    token = ApiToken.objects.create(user=user, name=name or "token", prefix=raw[4:10], key_hash=hash_token(raw))
-    audit.record("token.create", by=by, workspace=None, target=token, data={"user": user.email, "name": token.name})
+    token = ApiToken.objects.create(
+        user=user, name=name or "token", prefix=raw[4:10], key_hash=hash_token(raw)
+    )
+    audit.record(
+        "token.create",
+        by=by,
+        workspace=None,
+        target=token,
+        data={"user": user.email, "name": token.name},
+    )
     return token, raw
 
 
 def authenticate_token(raw: str) -> User | None:
-    token = ApiToken.objects.select_related("user").filter(key_hash=hash_token(raw), revoked_at=None).first()
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=hash_token(raw), revoked_at=None)
+        .first()
+    )
     if token is None or not token.user.is_active:
         return None
     now = timezone.now()

@@ -40,4 +40,6 @@ class Actor:
     def label(self) -> str:
         if self.user is not None:
             return self.user.email
-        return {"cli": "operator (CLI)", "webhook": "webhook", "system": "Hearth"}.get(self.via, self.via)
+        return {"cli": "operator (CLI)", "webhook": "webhook", "system": "Hearth"}.get(
+            self.via, self.via
+        )

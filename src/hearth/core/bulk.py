@@ -77,7 +77,9 @@ class _Columns:
         return values
 
 
-def update_rows(model: type[models.Model], objs: Sequence[models.Model], fields: Sequence[str]) -> None:
+def update_rows(
+    model: type[models.Model], objs: Sequence[models.Model], fields: Sequence[str]
+) -> None:
     """UPDATE each object's `fields` by primary key, in one executemany."""
     if not objs:
         return
@@ -85,7 +87,9 @@ def update_rows(model: type[models.Model], objs: Sequence[models.Model], fields:
     qn = connection.ops.quote_name
     # Identifiers come from the model's own metadata; every value is a bound parameter.
     sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608
-        qn(model._meta.db_table), ", ".join(f"{qn(column)} = %s" for column in columns.columns), qn(model._meta.pk.column)
+        qn(model._meta.db_table),
+        ", ".join(f"{qn(column)} = %s" for column in columns.columns),
+        qn(model._meta.pk.column),
     )
     with connection.cursor() as cursor:
         cursor.executemany(sql, [[*columns.row(obj), obj.pk] for obj in objs])
@@ -109,7 +113,8 @@ def allocate_pks(model: type[models.Model], objs: Sequence[models.Model]) -> Non
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [qn(table), pk, len(objs)]
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [qn(table), pk, len(objs)],
             )
             keys = [row[0] for row in cursor.fetchall()]
         else:
@@ -136,10 +141,14 @@ def insert_rows(model: type[models.Model], objs: Sequence[models.Model]) -> None
     if not objs:
         return
     with_pk = objs[0].pk is not None
-    columns = _Columns(model, [f.name for f in model._meta.concrete_fields if with_pk or not f.primary_key])
+    columns = _Columns(
+        model, [f.name for f in model._meta.concrete_fields if with_pk or not f.primary_key]
+    )
     qn = connection.ops.quote_name
     sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
-        qn(model._meta.db_table), ", ".join(qn(c) for c in columns.columns), ", ".join(["%s"] * len(columns.columns))
+        qn(model._meta.db_table),
+        ", ".join(qn(c) for c in columns.columns),
+        ", ".join(["%s"] * len(columns.columns)),
     )
     with connection.cursor() as cursor:
         cursor.executemany(sql, [columns.row(obj) for obj in objs])
@@ -159,7 +168,9 @@ def build(model: type[M], **values: Any) -> M:
     obj = model.__new__(model)
     obj.__dict__.update(constants)
     for attname, default in callables:
-        if attname not in values:  # a default such as timezone.now is not worth calling to overwrite
+        if (
+            attname not in values
+        ):  # a default such as timezone.now is not worth calling to overwrite
             obj.__dict__[attname] = default()
     obj.__dict__.update(values)
     obj._state = ModelState()
@@ -167,7 +178,9 @@ def build(model: type[M], **values: Any) -> M:
 
 
 @cache
-def _defaults(model: type[models.Model]) -> tuple[dict[str, Any], list[tuple[str, Callable[[], Any]]]]:
+def _defaults(
+    model: type[models.Model],
+) -> tuple[dict[str, Any], list[tuple[str, Callable[[], Any]]]]:
     constants: dict[str, Any] = {}
     callables: list[tuple[str, Callable[[], Any]]] = []
     for field in model._meta.concrete_fields:
@@ -187,7 +200,9 @@ def in_values(values: Collection[str] | Collection[int]) -> RawSQL | list[Any]:
     `json_each`) or one array (PostgreSQL's `unnest`), and both use the column's index.
     """
     items = list(values)
-    if not items:  # no element type to infer: Django's own `__in=[]`, which matches nothing without a query
+    if (
+        not items
+    ):  # no element type to infer: Django's own `__in=[]`, which matches nothing without a query
         return []
     if connection.vendor == "postgresql":
         kind = "bigint" if all(isinstance(v, int) for v in items) else "text"

@@ -26,7 +26,9 @@ class WorkspaceMiddleware:
         if request.user.is_authenticated:
             mine = list(memberships(request.user))  # type: ignore[arg-type]
             chosen = request.session.get(SESSION_KEY)
-            current = next((m for m in mine if m.workspace.slug == chosen), mine[0] if mine else None)
+            current = next(
+                (m for m in mine if m.workspace.slug == chosen), mine[0] if mine else None
+            )
             request.memberships = mine  # type: ignore[attr-defined]
             request.membership = current  # type: ignore[attr-defined]
             request.workspace = current.workspace if current else None  # type: ignore[attr-defined]

@@ -18,13 +18,13 @@ class Role(StrEnum):
 
 
 class Perm(StrEnum):
-    VIEW = "view"                        # read conversations, channels, dashboards
-    VIEW_ANALYTICS = "view_analytics"    # reports, exports, statistics
-    REPLY = "reply"                      # answer, assign, change status, notes
-    MODERATE = "moderate"                # hide, sanction, review queue, label decisions
+    VIEW = "view"  # read conversations, channels, dashboards
+    VIEW_ANALYTICS = "view_analytics"  # reports, exports, statistics
+    REPLY = "reply"  # answer, assign, change status, notes
+    MODERATE = "moderate"  # hide, sanction, review queue, label decisions
     MANAGE_CHANNELS = "manage_channels"  # create channels, import data, rotate webhook secrets
-    MANAGE_MEMBERS = "manage_members"    # invite, change roles, remove teammates
-    VIEW_AUDIT = "view_audit"            # the audit log
+    MANAGE_MEMBERS = "manage_members"  # invite, change roles, remove teammates
+    VIEW_AUDIT = "view_audit"  # the audit log
     MANAGE_WORKSPACE = "manage_workspace"  # rename, settings, delete
 
 

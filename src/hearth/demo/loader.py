@@ -35,7 +35,9 @@ DEMO_WORKSPACES = (
 )
 
 
-def load_demo(*, now: datetime, on_progress: Callable[[str, int, int], None] | None = None) -> list[Workspace]:
+def load_demo(
+    *, now: datetime, on_progress: Callable[[str, int, int], None] | None = None
+) -> list[Workspace]:
     """Create the demo workspaces, their channels and the demo user, and ingest the history.
 
     Idempotent: an existing demo workspace is left as it is.
@@ -49,8 +51,17 @@ def load_demo(*, now: datetime, on_progress: Callable[[str, int, int], None] | N
             continue
         community = generate_community(seed=spec.seed, members=spec.members, now=now)
         with transaction.atomic():
-            workspace = create_workspace(spec.slug, name=spec.name, brand_name=community.brand.name, by=actor)
-            add_member(workspace, DEMO_EMAIL, role=spec.role, password=DEMO_PASSWORD, name="Camille Demo", by=actor)
+            workspace = create_workspace(
+                spec.slug, name=spec.name, brand_name=community.brand.name, by=actor
+            )
+            add_member(
+                workspace,
+                DEMO_EMAIL,
+                role=spec.role,
+                password=DEMO_PASSWORD,
+                name="Camille Demo",
+                by=actor,
+            )
             for spec_channel in community.channels:
                 create_channel(
                     workspace,
@@ -60,7 +71,11 @@ def load_demo(*, now: datetime, on_progress: Callable[[str, int, int], None] | N
                     platform=spec_channel.platform,
                     config={
                         "brand_author_ids": [spec_channel.brand_author_id],
-                        "demo": {"seed": spec.seed, "members": spec.members, "now": now.isoformat()},
+                        "demo": {
+                            "seed": spec.seed,
+                            "members": spec.members,
+                            "now": now.isoformat(),
+                        },
                     },
                     by=actor,
                 )
@@ -94,16 +109,36 @@ def _create_listening_queries(workspace: Workspace, brand: object, *, by: Actor)
 
     name = brand.name  # type: ignore[attr-defined]
     tag = name.lower().replace(" ", "")
-    create_query(workspace, name=name, category="brand", by=by,
-                 expression=f'{term(name)} OR #{tag} OR @{tag}home OR {term(brand.app_name)}')  # type: ignore[attr-defined]
+    create_query(
+        workspace,
+        name=name,
+        category="brand",
+        by=by,
+        expression=f"{term(name)} OR #{tag} OR @{tag}home OR {term(brand.app_name)}",
+    )  # type: ignore[attr-defined]
     for product in brand.products:  # type: ignore[attr-defined]
-        create_query(workspace, name=product, category="product", by=by,
-                     expression=f"{term(product)} OR #{product.lower().replace(' ', '')}")
+        create_query(
+            workspace,
+            name=product,
+            category="product",
+            by=by,
+            expression=f"{term(product)} OR #{product.lower().replace(' ', '')}",
+        )
     for competitor in brand.competitors:  # type: ignore[attr-defined]
-        create_query(workspace, name=competitor, category="competitor", by=by,
-                     expression=f"{term(competitor)} OR #{competitor.lower()} OR @{competitor.lower()}")
-    create_query(workspace, name="Firmware & updates", category="topic", by=by,
-                 expression=f'firmware OR "mise a jour" OR update OR "{brand.crisis_firmware}"')  # type: ignore[attr-defined]
+        create_query(
+            workspace,
+            name=competitor,
+            category="competitor",
+            by=by,
+            expression=f"{term(competitor)} OR #{competitor.lower()} OR @{competitor.lower()}",
+        )
+    create_query(
+        workspace,
+        name="Firmware & updates",
+        category="topic",
+        by=by,
+        expression=f'firmware OR "mise a jour" OR update OR "{brand.crisis_firmware}"',
+    )  # type: ignore[attr-defined]
 
 
 def _replay_listening(workspace: Workspace, *, now: datetime) -> None:

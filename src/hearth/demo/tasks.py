@@ -23,7 +23,9 @@ def _trickle(workspace_id: int, seed: int, members: int, now: str) -> LiveTrickl
 
 
 def trickle_once(workspace_id: int, *, max_items: int = 4) -> int:
-    channels = {c.slug: c for c in Channel.objects.filter(workspace_id=workspace_id, kind=ChannelKind.DEMO)}
+    channels = {
+        c.slug: c for c in Channel.objects.filter(workspace_id=workspace_id, kind=ChannelKind.DEMO)
+    }
     if not channels:
         return 0
     params = next(iter(channels.values())).config.get("demo", {})
@@ -44,6 +46,8 @@ def trickle() -> int:
     if settings.HEARTH_DEMO_TRICKLE_SECONDS <= 0:
         return 0
     workspace_ids = set(
-        Channel.objects.filter(kind=ChannelKind.DEMO, is_active=True).values_list("workspace_id", flat=True)
+        Channel.objects.filter(kind=ChannelKind.DEMO, is_active=True).values_list(
+            "workspace_id", flat=True
+        )
     )
     return sum(trickle_once(ws) for ws in sorted(workspace_ids))

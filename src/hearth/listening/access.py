@@ -15,7 +15,9 @@ from hearth.listening.models import AlertDelivery, CrisisRoom, ListeningQuery
 M = TypeVar("M", bound=Model)
 
 
-def _scoped(model: type[M], membership: Membership | None, pk: int | str, perm: Perm, what: str) -> M:
+def _scoped(
+    model: type[M], membership: Membership | None, pk: int | str, perm: Perm, what: str
+) -> M:
     if membership is None:
         raise Http404(f"No such {what}.")
     try:
@@ -30,16 +32,22 @@ def _scoped(model: type[M], membership: Membership | None, pk: int | str, perm: 
     return obj
 
 
-def access_query(membership: Membership | None, query_id: int | str, perm: Perm = Perm.VIEW) -> ListeningQuery:
+def access_query(
+    membership: Membership | None, query_id: int | str, perm: Perm = Perm.VIEW
+) -> ListeningQuery:
     return _scoped(ListeningQuery, membership, query_id, perm, "listening query")
 
 
-def access_crisis_room(membership: Membership | None, room_id: int | str, perm: Perm = Perm.VIEW) -> CrisisRoom:
+def access_crisis_room(
+    membership: Membership | None, room_id: int | str, perm: Perm = Perm.VIEW
+) -> CrisisRoom:
     room = _scoped(CrisisRoom, membership, room_id, perm, "crisis room")
     return room
 
 
-def access_delivery(membership: Membership | None, delivery_id: int | str, perm: Perm = Perm.MANAGE_CHANNELS) -> AlertDelivery:
+def access_delivery(
+    membership: Membership | None, delivery_id: int | str, perm: Perm = Perm.MANAGE_CHANNELS
+) -> AlertDelivery:
     if membership is None:
         raise Http404("No such delivery.")
     try:

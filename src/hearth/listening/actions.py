@@ -54,51 +54,104 @@ def check_expression(expression: str) -> None:
         raise ActionError(f"expression: {exc.message}") from None
 
 
-def _check_query_fields(workspace: Workspace, name: str, category: str, expression: str, *, exclude: int | None = None) -> None:
+def _check_query_fields(
+    workspace: Workspace, name: str, category: str, expression: str, *, exclude: int | None = None
+) -> None:
     if not name.strip():
-        raise ActionError("name is empty: give the query a name, e.g. 'Brand' or 'Competitor Brillo'.")
+        raise ActionError(
+            "name is empty: give the query a name, e.g. 'Brand' or 'Competitor Brillo'."
+        )
     if len(name.strip()) > 80:
         raise ActionError("name is longer than 80 characters: shorten it.")
     if category not in QueryCategory.values:
-        raise ActionError(f"category '{category}' does not exist: choose one of {', '.join(QueryCategory.values)}.")
+        raise ActionError(
+            f"category '{category}' does not exist: choose one of {', '.join(QueryCategory.values)}."
+        )
     clash = ListeningQuery.objects.filter(workspace=workspace, name=name.strip())
     if exclude is not None:
         clash = clash.exclude(pk=exclude)
     if clash.exists():
-        raise ActionError(f"A query named '{name.strip()}' already exists in this workspace: choose another name.")
+        raise ActionError(
+            f"A query named '{name.strip()}' already exists in this workspace: choose another name."
+        )
     check_expression(expression)
 
 
 @transaction.atomic
-def create_query(workspace: Workspace, *, name: str, expression: str, category: str = "topic", by: Actor) -> ListeningQuery:
+def create_query(
+    workspace: Workspace, *, name: str, expression: str, category: str = "topic", by: Actor
+) -> ListeningQuery:
     """Save a new query; it matches messages ingested from now on. Side effect: an audit entry."""
     _check_query_fields(workspace, name, category, expression)
     query = ListeningQuery.objects.create(
-        workspace=workspace, name=name.strip(), category=category, expression=expression.strip(), created_by=by.user
+        workspace=workspace,
+        name=name.strip(),
+        category=category,
+        expression=expression.strip(),
+        created_by=by.user,
     )
-    audit.record("listening.query.create", by=by, workspace=workspace, target=query,
-                 data={"name": query.name, "expression": query.expression, "category": category})
+    audit.record(
+        "listening.query.create",
+        by=by,
+        workspace=workspace,
+        target=query,
+        data={"name": query.name, "expression": query.expression, "category": category},
+    )
     return query
 
 
 @transaction.atomic
-def update_query(query: ListeningQuery, *, name: str, expression: str, category: str, is_active: bool = True,
-                 by: Actor) -> ListeningQuery:
+def update_query(
+    query: ListeningQuery,
+    *,
+    name: str,
+    expression: str,
+    category: str,
+    is_active: bool = True,
+    by: Actor,
+) -> ListeningQuery:
     _check_query_fields(query.workspace, name, category, expression, exclude=query.pk)
-    before = {"name": query.name, "expression": query.expression, "category": query.category, "is_active": query.is_active}
-    query.name, query.expression, query.category, query.is_active = name.strip(), expression.strip(), category, is_active
+    before = {
+        "name": query.name,
+        "expression": query.expression,
+        "category": query.category,
+        "is_active": query.is_active,
+    }
+    query.name, query.expression, query.category, query.is_active = (
+        name.strip(),
+        expression.strip(),
+        category,
+        is_active,
+    )
     query.updated_at = timezone.now()
     query.save()
-    audit.record("listening.query.update", by=by, workspace=query.workspace, target=query,
-                 data={"before": before, "after": {"name": query.name, "expression": query.expression,
-                                                   "category": category, "is_active": is_active}})
+    audit.record(
+        "listening.query.update",
+        by=by,
+        workspace=query.workspace,
+        target=query,
+        data={
+            "before": before,
+            "after": {
+                "name": query.name,
+                "expression": query.expression,
+                "category": category,
+                "is_active": is_active,
+            },
+        },
+    )
     return query
 
 
 @transaction.atomic
 def delete_query(query: ListeningQuery, *, by: Actor) -> None:
-    audit.record("listening.query.delete", by=by, workspace=query.workspace, target=query,
-                 data={"name": query.name, "expression": query.expression})
+    audit.record(
+        "listening.query.delete",
+        by=by,
+        workspace=query.workspace,
+        target=query,
+        data={"name": query.name, "expression": query.expression},
+    )
     query.delete()
 
 
@@ -108,21 +161,32 @@ def settings_for(workspace: Workspace) -> ListeningSettings:
 
 
 @transaction.atomic
-def update_settings(workspace: Workspace, *, sensitivity: str, quiet_period_minutes: int, by: Actor) -> ListeningSettings:
+def update_settings(
+    workspace: Workspace, *, sensitivity: str, quiet_period_minutes: int, by: Actor
+) -> ListeningSettings:
     if sensitivity not in Sensitivity.values:
-        raise ActionError(f"sensitivity '{sensitivity}' does not exist: choose low, normal or high.")
+        raise ActionError(
+            f"sensitivity '{sensitivity}' does not exist: choose low, normal or high."
+        )
     if not 0 <= quiet_period_minutes <= 7 * 24 * 60:
         raise ActionError("quiet_period_minutes must be between 0 and 10080 (one week).")
     settings = settings_for(workspace)
     settings.sensitivity, settings.quiet_period_minutes = sensitivity, quiet_period_minutes
     settings.save()
-    audit.record("listening.settings", by=by, workspace=workspace, target=settings,
-                 data={"sensitivity": sensitivity, "quiet_period_minutes": quiet_period_minutes})
+    audit.record(
+        "listening.settings",
+        by=by,
+        workspace=workspace,
+        target=settings,
+        data={"sensitivity": sensitivity, "quiet_period_minutes": quiet_period_minutes},
+    )
     return settings
 
 
 @transaction.atomic
-def add_alert_destination(workspace: Workspace, *, name: str, kind: str, target: str, by: Actor) -> tuple[AlertDestination, str]:
+def add_alert_destination(
+    workspace: Workspace, *, name: str, kind: str, target: str, by: Actor
+) -> tuple[AlertDestination, str]:
     """A new place to send alerts; returns it with the webhook signing secret (shown once; "" otherwise)."""
     if kind not in DestinationKind.values:
         raise ActionError(f"kind '{kind}' does not exist: choose email, webhook or slack.")
@@ -133,14 +197,24 @@ def add_alert_destination(workspace: Workspace, *, name: str, kind: str, target:
             raise ActionError("target must be one or more e-mail addresses separated by commas.")
         target = ", ".join(addresses)
     elif not target.startswith(("http://", "https://")):
-        raise ActionError("target must be the URL of the webhook, starting with https:// (or http://).")
+        raise ActionError(
+            "target must be the URL of the webhook, starting with https:// (or http://)."
+        )
     secret = secrets.token_urlsafe(32) if kind == DestinationKind.WEBHOOK else ""
     destination = AlertDestination.objects.create(
-        workspace=workspace, name=name.strip() or kind, kind=kind, target=target,
+        workspace=workspace,
+        name=name.strip() or kind,
+        kind=kind,
+        target=target,
         secret_encrypted=vault.encrypt(secret) if secret else "",
     )
-    audit.record("listening.destination.add", by=by, workspace=workspace, target=destination,
-                 data={"name": destination.name, "kind": kind})
+    audit.record(
+        "listening.destination.add",
+        by=by,
+        workspace=workspace,
+        target=destination,
+        data={"name": destination.name, "kind": kind},
+    )
     return destination, secret
 
 
@@ -148,7 +222,9 @@ def add_alert_destination(workspace: Workspace, *, name: str, kind: str, target:
 def set_crisis_status(room: CrisisRoom, status: str, *, by: Actor) -> CrisisRoom:
     """Move a crisis room to open, communicating or resolved. Side effect: an audit entry."""
     if status not in CrisisStatus.values:
-        raise ActionError(f"status '{status}' does not exist: choose open, communicating or resolved.")
+        raise ActionError(
+            f"status '{status}' does not exist: choose open, communicating or resolved."
+        )
     room = CrisisRoom.objects.select_for_update().get(pk=room.pk)
     if room.status == status:
         return room
@@ -156,7 +232,13 @@ def set_crisis_status(room: CrisisRoom, status: str, *, by: Actor) -> CrisisRoom
     room.status = status
     room.resolved_at = timezone.now() if status == CrisisStatus.RESOLVED else None
     room.save(update_fields=["status", "resolved_at"])
-    audit.record("crisis.status", by=by, workspace=room.workspace, target=room, data={"from": before, "to": status})
+    audit.record(
+        "crisis.status",
+        by=by,
+        workspace=room.workspace,
+        target=room,
+        data={"from": before, "to": status},
+    )
     return room
 
 
@@ -167,7 +249,13 @@ def set_checklist_item(room: CrisisRoom, key: str, done: bool, *, by: Actor) -> 
     room = CrisisRoom.objects.select_for_update().get(pk=room.pk)
     room.checklist = {**room.checklist, key: done}
     room.save(update_fields=["checklist"])
-    audit.record("crisis.checklist", by=by, workspace=room.workspace, target=room, data={"item": key, "done": done})
+    audit.record(
+        "crisis.checklist",
+        by=by,
+        workspace=room.workspace,
+        target=room,
+        data={"item": key, "done": done},
+    )
     return room
 
 
@@ -198,7 +286,9 @@ def detect(workspace_id: int, *, now: datetime | None = None) -> list[CrisisRoom
             if start is not None:
                 rows = rows.filter(bucket__gte=start)
             per_minute: dict[datetime, list[int]] = defaultdict(lambda: [0, 0])
-            for bucket, pos, neu, neg in rows.values_list("bucket", "positive", "neutral", "negative").iterator(chunk_size=5000):
+            for bucket, pos, neu, neg in rows.values_list(
+                "bucket", "positive", "neutral", "negative"
+            ).iterator(chunk_size=5000):
                 cell = per_minute[bucket]
                 cell[0] += pos + neu + neg
                 cell[1] += neg
@@ -228,46 +318,96 @@ def raise_alarm(query: ListeningQuery, alarm: Alarm, *, now: datetime) -> Crisis
     """Open the query's crisis room (or feed the one still open) and log an alert for this alarm."""
     fired_at = datetime.fromtimestamp(alarm.at, tz=timezone.get_current_timezone())
     onset = datetime.fromtimestamp(alarm.onset, tz=timezone.get_current_timezone())
-    room = CrisisRoom.objects.filter(query=query).exclude(status=CrisisStatus.RESOLVED).order_by("-detected_at").first()
+    room = (
+        CrisisRoom.objects.filter(query=query)
+        .exclude(status=CrisisStatus.RESOLVED)
+        .order_by("-detected_at")
+        .first()
+    )
     if room is None:
         room = CrisisRoom.objects.create(
-            workspace_id=query.workspace_id, query=query, kind=alarm.kind, onset_at=onset, detected_at=fired_at,
-            last_alarm_at=fired_at, observed=alarm.observed, expected=alarm.expected,
+            workspace_id=query.workspace_id,
+            query=query,
+            kind=alarm.kind,
+            onset_at=onset,
+            detected_at=fired_at,
+            last_alarm_at=fired_at,
+            observed=alarm.observed,
+            expected=alarm.expected,
             negative_share=alarm.negative_share,
         )
-        audit.record("crisis.open", by=Actor.system(), workspace=query.workspace, target=room,
-                     data={"query": query.name, "kind": alarm.kind, "detected_at": fired_at.isoformat()})
+        audit.record(
+            "crisis.open",
+            by=Actor.system(),
+            workspace=query.workspace,
+            target=room,
+            data={"query": query.name, "kind": alarm.kind, "detected_at": fired_at.isoformat()},
+        )
     else:
         room.last_alarm_at = max(room.last_alarm_at, fired_at)
         room.save(update_fields=["last_alarm_at"])
-    log_alert(query, room, alarm.kind, fired_at=fired_at, live=now - fired_at <= LIVE_WINDOW, data={
-        "observed_per_min": round(alarm.observed, 2), "expected_per_min": round(alarm.expected, 2),
-        "negative_share": round(alarm.negative_share, 3), "onset_at": onset.isoformat(),
-    })
+    log_alert(
+        query,
+        room,
+        alarm.kind,
+        fired_at=fired_at,
+        live=now - fired_at <= LIVE_WINDOW,
+        data={
+            "observed_per_min": round(alarm.observed, 2),
+            "expected_per_min": round(alarm.expected, 2),
+            "negative_share": round(alarm.negative_share, 3),
+            "onset_at": onset.isoformat(),
+        },
+    )
     return room
 
 
-def log_alert(query: ListeningQuery, room: CrisisRoom | None, kind: str, *, fired_at: datetime, live: bool,
-              data: dict[str, Any]) -> Alert:
+def log_alert(
+    query: ListeningQuery,
+    room: CrisisRoom | None,
+    kind: str,
+    *,
+    fired_at: datetime,
+    live: bool,
+    data: dict[str, Any],
+) -> Alert:
     """Log an alert; deliver it unless it repeats one of the same (query, kind) within the quiet period.
 
     De-duplication is on (workspace, query, kind) in data time, so a replayed history and the
     live stream obey the same rule. Deliveries are queued rows, sent after commit.
     """
     quiet = timedelta(minutes=settings_for(query.workspace).quiet_period_minutes)
-    repeat = Alert.objects.filter(
-        workspace_id=query.workspace_id, query=query, kind=kind, suppressed=False,
-        fired_at__gt=fired_at - quiet, fired_at__lte=fired_at,
-    ).exists() if quiet else False
-    label = {"volume": "Mention volume spike", "negative_share": "Negative share spike"}.get(kind, kind)
+    repeat = (
+        Alert.objects.filter(
+            workspace_id=query.workspace_id,
+            query=query,
+            kind=kind,
+            suppressed=False,
+            fired_at__gt=fired_at - quiet,
+            fired_at__lte=fired_at,
+        ).exists()
+        if quiet
+        else False
+    )
+    label = {"volume": "Mention volume spike", "negative_share": "Negative share spike"}.get(
+        kind, kind
+    )
     alert = Alert.objects.create(
-        workspace_id=query.workspace_id, query=query, crisis_room=room, kind=kind, fired_at=fired_at,
-        title=f"{label} on “{query.name}”", suppressed=repeat, data={**data, "live": live},
+        workspace_id=query.workspace_id,
+        query=query,
+        crisis_room=room,
+        kind=kind,
+        fired_at=fired_at,
+        title=f"{label} on “{query.name}”",
+        suppressed=repeat,
+        data={**data, "live": live},
     )
     if repeat or not live:
         return alert
     destinations = AlertDestination.objects.filter(workspace_id=query.workspace_id, is_active=True)
-    AlertDelivery.objects.bulk_create([AlertDelivery(alert=alert, destination=d) for d in destinations])
+    AlertDelivery.objects.bulk_create(
+        [AlertDelivery(alert=alert, destination=d) for d in destinations]
+    )
     if destinations:
         from hearth.listening.tasks import deliver_alert
 
@@ -280,8 +420,12 @@ def retry_delivery(delivery: AlertDelivery, *, by: Actor) -> AlertDelivery:
     """Put a failed delivery back in the queue now (the operator fixed the destination)."""
     if delivery.status != DeliveryStatus.FAILED:
         raise ActionError("Only a failed delivery can be retried.")
-    AlertDelivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.QUEUED, next_attempt_at=timezone.now(), attempts=0)
-    audit.record("listening.delivery.retry", by=by, workspace=delivery.alert.workspace, target=delivery)
+    AlertDelivery.objects.filter(pk=delivery.pk).update(
+        status=DeliveryStatus.QUEUED, next_attempt_at=timezone.now(), attempts=0
+    )
+    audit.record(
+        "listening.delivery.retry", by=by, workspace=delivery.alert.workspace, target=delivery
+    )
     from hearth.listening.tasks import deliver_alert
 
     transaction.on_commit(lambda: deliver_alert.delay(delivery.alert_id))

@@ -52,9 +52,11 @@ def text_of(alert: Alert) -> str:
     data = alert.data
     if "text" in data:  # an alert of another app (e.g. moderation) brings its own text
         return f"{alert.title} ({alert.workspace.name}) at {timezone.localtime(alert.fired_at):%Y-%m-%d %H:%M}: {data['text']}"
-    return (f"{alert.title} ({alert.workspace.name}) at {timezone.localtime(alert.fired_at):%Y-%m-%d %H:%M}: "
-            f"{data.get('observed_per_min', '?')} mentions/min against {data.get('expected_per_min', '?')} expected, "
-            f"{round(100 * float(data.get('negative_share', 0)))}% negative.")
+    return (
+        f"{alert.title} ({alert.workspace.name}) at {timezone.localtime(alert.fired_at):%Y-%m-%d %H:%M}: "
+        f"{data.get('observed_per_min', '?')} mentions/min against {data.get('expected_per_min', '?')} expected, "
+        f"{round(100 * float(data.get('negative_share', 0)))}% negative."
+    )
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -65,12 +67,17 @@ def _send(delivery: AlertDelivery) -> None:
     destination, alert = delivery.destination, delivery.alert
     if destination.kind == DestinationKind.EMAIL:
         recipients = [a.strip() for a in destination.target.split(",") if a.strip()]
-        send_mail(f"[Hearth] {alert.title}", text_of(alert), settings.DEFAULT_FROM_EMAIL, recipients)
+        send_mail(
+            f"[Hearth] {alert.title}", text_of(alert), settings.DEFAULT_FROM_EMAIL, recipients
+        )
         return
     if destination.kind == DestinationKind.WEBHOOK:
         body = json.dumps(payload(alert), separators=(",", ":")).encode()
-        headers = {"Content-Type": "application/json", "X-Hearth-Event": f"{alert.source}.alert",
-                   "X-Hearth-Signature": sign(destination.secret, body)}
+        headers = {
+            "Content-Type": "application/json",
+            "X-Hearth-Event": f"{alert.source}.alert",
+            "X-Hearth-Signature": sign(destination.secret, body),
+        }
     else:
         body = json.dumps({"text": f":rotating_light: {text_of(alert)}"}).encode()
         headers = {"Content-Type": "application/json"}
@@ -92,20 +99,28 @@ def send_due(*, alert_id: int | None = None, now: Any = None) -> dict[str, int]:
         ).update(status=DeliveryStatus.SENDING, attempts=F("attempts") + 1)
         if not claimed:
             continue  # another worker has it
-        delivery = AlertDelivery.objects.select_related("destination", "alert__workspace", "alert__query").get(pk=delivery_id)
+        delivery = AlertDelivery.objects.select_related(
+            "destination", "alert__workspace", "alert__query"
+        ).get(pk=delivery_id)
         try:
             _send(delivery)
         except Exception as exc:  # noqa: BLE001 - any failure of the far end is recorded and retried
             error = f"{type(exc).__name__}: {exc}"[:1000]
             if delivery.attempts >= MAX_ATTEMPTS:
-                AlertDelivery.objects.filter(pk=delivery_id).update(status=DeliveryStatus.FAILED, last_error=error)
+                AlertDelivery.objects.filter(pk=delivery_id).update(
+                    status=DeliveryStatus.FAILED, last_error=error
+                )
                 outcome["failed"] += 1
             else:
                 AlertDelivery.objects.filter(pk=delivery_id).update(
-                    status=DeliveryStatus.QUEUED, last_error=error, next_attempt_at=timezone.now() + backoff(delivery.attempts)
+                    status=DeliveryStatus.QUEUED,
+                    last_error=error,
+                    next_attempt_at=timezone.now() + backoff(delivery.attempts),
                 )
                 outcome["retrying"] += 1
         else:
-            AlertDelivery.objects.filter(pk=delivery_id).update(status=DeliveryStatus.SENT, sent_at=timezone.now(), last_error="")
+            AlertDelivery.objects.filter(pk=delivery_id).update(
+                status=DeliveryStatus.SENT, sent_at=timezone.now(), last_error=""
+            )
             outcome["sent"] += 1
     return outcome

@@ -166,8 +166,13 @@ def list_queries(request: HttpRequest, slug: str) -> list[ListeningQuery]:
 @router.post("/workspaces/{slug}/listening/queries", response={201: QueryOut})
 def create_query(request: HttpRequest, slug: str, body: QueryIn) -> Status[ListeningQuery]:
     membership = _workspace(request, slug, Perm.MANAGE_CHANNELS)
-    query = actions.create_query(membership.workspace, name=body.name, expression=body.expression,
-                                 category=body.category, by=Actor.from_request(request, via="api"))
+    query = actions.create_query(
+        membership.workspace,
+        name=body.name,
+        expression=body.expression,
+        category=body.category,
+        by=Actor.from_request(request, via="api"),
+    )
     return Status(201, query)
 
 
@@ -189,8 +194,14 @@ def get_query(request: HttpRequest, slug: str, query_id: int) -> ListeningQuery:
 @router.put("/workspaces/{slug}/listening/queries/{query_id}", response=QueryOut)
 def update_query(request: HttpRequest, slug: str, query_id: int, body: QueryIn) -> ListeningQuery:
     query = access_query(_workspace(request, slug), query_id, Perm.MANAGE_CHANNELS)
-    return actions.update_query(query, name=body.name, expression=body.expression, category=body.category,
-                                is_active=body.is_active, by=Actor.from_request(request, via="api"))
+    return actions.update_query(
+        query,
+        name=body.name,
+        expression=body.expression,
+        category=body.category,
+        is_active=body.is_active,
+        by=Actor.from_request(request, via="api"),
+    )
 
 
 @router.delete("/workspaces/{slug}/listening/queries/{query_id}", response={204: None})
@@ -201,9 +212,13 @@ def delete_query(request: HttpRequest, slug: str, query_id: int) -> Status[None]
 
 
 @router.get("/workspaces/{slug}/listening/mentions", response=MentionPage)
-def list_mentions(request: HttpRequest, slug: str, filters: Query[MentionFilters]) -> dict[str, Any]:
+def list_mentions(
+    request: HttpRequest, slug: str, filters: Query[MentionFilters]
+) -> dict[str, Any]:
     membership = _workspace(request, slug)
-    qs = Mention.objects.filter(workspace=membership.workspace).select_related("channel", "message__author")
+    qs = Mention.objects.filter(workspace=membership.workspace).select_related(
+        "channel", "message__author"
+    )
     if filters.query is not None:
         qs = qs.filter(query=access_query(membership, filters.query))
     if filters.sentiment:
@@ -213,7 +228,9 @@ def list_mentions(request: HttpRequest, slug: str, filters: Query[MentionFilters
 
 
 @router.get("/workspaces/{slug}/listening/trends")
-def get_trends(request: HttpRequest, slug: str, range: str = "7d", query: int | None = None) -> dict[str, Any]:  # noqa: A002
+def get_trends(
+    request: HttpRequest, slug: str, range: str = "7d", query: int | None = None
+) -> dict[str, Any]:  # noqa: A002
     membership = _workspace(request, slug, Perm.VIEW_ANALYTICS)
     if range not in insights.RANGES:
         raise HttpError(400, f"range must be one of {', '.join(insights.RANGES)}.")
@@ -224,16 +241,24 @@ def get_trends(request: HttpRequest, slug: str, range: str = "7d", query: int | 
 
 
 @router.get("/workspaces/{slug}/listening/alerts", response=AlertPage)
-def list_alerts(request: HttpRequest, slug: str, cursor: str | None = None, limit: int = 50) -> dict[str, Any]:
+def list_alerts(
+    request: HttpRequest, slug: str, cursor: str | None = None, limit: int = 50
+) -> dict[str, Any]:
     membership = _workspace(request, slug)
-    qs = Alert.objects.filter(workspace=membership.workspace).prefetch_related("deliveries__destination")
+    qs = Alert.objects.filter(workspace=membership.workspace).prefetch_related(
+        "deliveries__destination"
+    )
     rows, next_cursor = page(qs, field="created_at", cursor=cursor, limit=limit)
     return envelope(rows, next_cursor)
 
 
 @router.get("/workspaces/{slug}/listening/crisis-rooms", response=list[CrisisOut])
-def list_crisis_rooms(request: HttpRequest, slug: str, status: str | None = None) -> list[CrisisRoom]:
-    qs = CrisisRoom.objects.filter(workspace=_workspace(request, slug).workspace).select_related("query")
+def list_crisis_rooms(
+    request: HttpRequest, slug: str, status: str | None = None
+) -> list[CrisisRoom]:
+    qs = CrisisRoom.objects.filter(workspace=_workspace(request, slug).workspace).select_related(
+        "query"
+    )
     if status:
         qs = qs.filter(status=status)
     return list(qs[:200])

@@ -50,7 +50,11 @@ def _count_minutes(channel: Channel, messages: list[Message]) -> None:
     adapt = bulk_adapter(MinuteCount, "minute")
     with connection.cursor() as cursor:
         cursor.executemany(
-            sql, [(channel.workspace_id, channel.pk, adapt(minute), sentiment, n) for (minute, sentiment), n in totals.items()]
+            sql,
+            [
+                (channel.workspace_id, channel.pk, adapt(minute), sentiment, n)
+                for (minute, sentiment), n in totals.items()
+            ],
         )
 
 
@@ -67,7 +71,9 @@ def compile_queries(queries: Iterable[ListeningQuery]) -> CompiledMatcher:
 def matcher_for(workspace_id: int) -> CompiledMatcher:
     """The workspace's compiled matcher, rebuilt only when its active queries change."""
     active = ListeningQuery.objects.filter(workspace_id=workspace_id, is_active=True)
-    signature = tuple(active.aggregate(n=Count("id"), changed=Max("updated_at"), top=Max("id")).values())
+    signature = tuple(
+        active.aggregate(n=Count("id"), changed=Max("updated_at"), top=Max("id")).values()
+    )
     with _cache_lock:
         cached = _cache.get(workspace_id)
     if cached is not None and cached[0] == signature:
@@ -79,7 +85,9 @@ def matcher_for(workspace_id: int) -> CompiledMatcher:
 
 
 def doc_of(message: Message, channel_slug: str) -> Doc:
-    return Doc.of(message.text, lang=message.lang, channel=channel_slug, sentiment=message.sentiment)
+    return Doc.of(
+        message.text, lang=message.lang, channel=channel_slug, sentiment=message.sentiment
+    )
 
 
 def record_mentions(channel: Channel, messages: Sequence[Message], matcher: CompiledMatcher) -> int:
@@ -92,8 +100,14 @@ def record_mentions(channel: Channel, messages: Sequence[Message], matcher: Comp
         for query_id in matcher.match(doc_of(message, channel.slug)):
             sentiment = message.sentiment if message.sentiment in SENTIMENT_FIELDS else "neutral"
             mentions.append(
-                Mention(workspace_id=channel.workspace_id, query_id=query_id, message_id=message.pk,
-                        channel_id=channel.pk, created_at=message.created_at, sentiment=sentiment)
+                Mention(
+                    workspace_id=channel.workspace_id,
+                    query_id=query_id,
+                    message_id=message.pk,
+                    channel_id=channel.pk,
+                    created_at=message.created_at,
+                    sentiment=sentiment,
+                )
             )
             buckets[(query_id, message.created_at.replace(second=0, microsecond=0))][sentiment] += 1
     if not mentions:
@@ -125,8 +139,16 @@ def add_to_minutes(channel: Channel, buckets: dict[tuple[int, datetime], Counter
     for (query_id, bucket), counts in buckets.items():
         row = existing.get((query_id, bucket))
         if row is None:
-            to_create.append(QueryMinute(workspace_id=channel.workspace_id, query_id=query_id, channel=channel,
-                                         bucket=bucket, dirty=True, **{s: counts[s] for s in SENTIMENT_FIELDS}))
+            to_create.append(
+                QueryMinute(
+                    workspace_id=channel.workspace_id,
+                    query_id=query_id,
+                    channel=channel,
+                    bucket=bucket,
+                    dirty=True,
+                    **{s: counts[s] for s in SENTIMENT_FIELDS},
+                )
+            )
         else:
             for s in SENTIMENT_FIELDS:
                 setattr(row, s, getattr(row, s) + counts[s])

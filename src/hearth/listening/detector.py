@@ -44,7 +44,9 @@ MIN_RATIO = 1.5  # a volume alarm also needs 1.5× the expected mentions over th
 COOLDOWN_MIN = 90
 QUIET_AFTER_ALARM_MIN = 180
 WARMUP_MIN = 24 * 60
-MAX_ONSET_S = 3 * 3600  # a sparse query's sum can creep for days: the onset shown is at most 3 h back
+MAX_ONSET_S = (
+    3 * 3600
+)  # a sparse query's sum can creep for days: the onset shown is at most 3 h back
 LEVEL_ALPHA = 1 / 240  # per minute: the day-level factor follows a change over about four hours
 LEVEL_MIN, LEVEL_MAX = 0.5, 2.0
 SHORT_WINDOW = 5
@@ -63,6 +65,7 @@ SENSITIVITY = {
 SCAN_P = {"high": 1e-4, "normal": 3e-5, "low": 1e-5}
 SCAN_MIN_COUNT = 6  # mentions in the window: a few stray mentions on a silent query never alarm
 SCAN_MIN_NEGATIVE = 4  # negative mentions in the window
+
 
 def poisson_tail(n: int, mu: float) -> float:
     """P(X ≥ n) for X ~ Poisson(mu), summed from n upwards (accurate when it is tiny)."""
@@ -93,17 +96,30 @@ class Alarm:
 
 def new_state() -> dict[str, Any]:
     return {
-        "how": [None] * 168, "hod": [None] * 24, "level": None, "p0": None,
-        "s_vol": 0.0, "s_neg": 0.0, "vol_onset": None, "neg_onset": None,
-        "hour": None, "hour_total": 0, "hour_neg": 0, "hour_minutes": 0,
-        "seen": 0, "last_alarm": {}, "recent": [],
+        "how": [None] * 168,
+        "hod": [None] * 24,
+        "level": None,
+        "p0": None,
+        "s_vol": 0.0,
+        "s_neg": 0.0,
+        "vol_onset": None,
+        "neg_onset": None,
+        "hour": None,
+        "hour_total": 0,
+        "hour_neg": 0,
+        "hour_minutes": 0,
+        "seen": 0,
+        "last_alarm": {},
+        "recent": [],
     }
 
 
 class Detector:
     def __init__(self, state: dict[str, Any] | None = None, *, sensitivity: str = "normal") -> None:
         self.s = state if state is not None else new_state()
-        self.h, self.min_excess, self.min_negative = SENSITIVITY.get(sensitivity, SENSITIVITY["normal"])
+        self.h, self.min_excess, self.min_negative = SENSITIVITY.get(
+            sensitivity, SENSITIVITY["normal"]
+        )
         self.scan_p = SCAN_P.get(sensitivity, SCAN_P["normal"])
         self.ln_r = math.log(VOLUME_RATIO)
         self._rates: tuple[float | None, float | None, float | None] | None = None
@@ -127,7 +143,9 @@ class Detector:
         if other is None:
             rate = here
         else:
-            weight = 0.5 - position if position < 0.5 else position - 0.5  # 0 at the centre, 0.5 at the edge
+            weight = (
+                0.5 - position if position < 0.5 else position - 0.5
+            )  # 0 at the centre, 0.5 at the edge
             rate = (1 - weight) * here + weight * other
         return max(rate, RATE_FLOOR)
 
@@ -144,9 +162,15 @@ class Detector:
             if base is not None:
                 mean = min(mean, CLIP * base + 0.05)
             how, hod = st["how"], st["hod"]
-            how[slot] = mean if how[slot] is None else (1 - WEEK_ALPHA) * how[slot] + WEEK_ALPHA * mean
+            how[slot] = (
+                mean if how[slot] is None else (1 - WEEK_ALPHA) * how[slot] + WEEK_ALPHA * mean
+            )
             day_slot = slot % 24
-            hod[day_slot] = mean if hod[day_slot] is None else (1 - DAY_ALPHA) * hod[day_slot] + DAY_ALPHA * mean
+            hod[day_slot] = (
+                mean
+                if hod[day_slot] is None
+                else (1 - DAY_ALPHA) * hod[day_slot] + DAY_ALPHA * mean
+            )
             st["level"] = mean if st["level"] is None else 0.98 * st["level"] + 0.02 * mean
             if st["hour_total"] > 0:
                 share = st["hour_neg"] / st["hour_total"]
@@ -184,12 +208,14 @@ class Detector:
         if other is None:
             seasonal = here
         else:
-            weight = 0.5 - position if position < 0.5 else position - 0.5  # 0 at the centre, 0.5 at the edge
+            weight = (
+                0.5 - position if position < 0.5 else position - 0.5
+            )  # 0 at the centre, 0.5 at the edge
             seasonal = (1 - weight) * here + weight * other
         if seasonal < RATE_FLOOR:
             seasonal = RATE_FLOOR
         last = st["last_alarm"]
-        last_any = max(last.values()) if last else -10**12
+        last_any = max(last.values()) if last else -(10**12)
         h = self.h
         # The day's level relative to the season (a busy Tuesday, a newsletter): adapts over hours,
         # frozen while the CUSUM is climbing so a spike does not raise its own bar.
@@ -213,21 +239,29 @@ class Detector:
             p0 = min(max(p0, 0.02), 0.85)
             p1 = min(0.9, max(2 * p0, p0 + 0.25))
             previous = s_neg
-            s_neg = previous + negative * math.log(p1 / p0) + (total - negative) * math.log((1 - p1) / (1 - p0))
+            s_neg = (
+                previous
+                + negative * math.log(p1 / p0)
+                + (total - negative) * math.log((1 - p1) / (1 - p0))
+            )
             if s_neg <= 0.0:
                 s_neg, st["neg_onset"] = 0.0, None
             elif previous == 0.0:
                 st["neg_onset"] = at
         # A crisis that goes on must not leave a huge sum behind it to fire hours later.
         cooldown = COOLDOWN_MIN * 60
-        if at - last.get("volume", -10**12) < cooldown and s_vol > h / 2:
+        if at - last.get("volume", -(10**12)) < cooldown and s_vol > h / 2:
             s_vol = h / 2
-        if at - last.get("negative_share", -10**12) < cooldown and s_neg > h / 2:
+        if at - last.get("negative_share", -(10**12)) < cooldown and s_neg > h / 2:
             s_neg = h / 2
         st["s_vol"], st["s_neg"] = s_vol, s_neg
         if st["seen"] < WARMUP_MIN:
             return alarms
-        scan = self._scan(recent, lam, st["p0"]) if at - last.get("volume", -10**12) >= cooldown else None
+        scan = (
+            self._scan(recent, lam, st["p0"])
+            if at - last.get("volume", -(10**12)) >= cooldown
+            else None
+        )
         if scan is None and s_vol < h and s_neg < h:
             return alarms
         short = recent[-SHORT_WINDOW:]
@@ -238,21 +272,34 @@ class Detector:
         cusum = (
             s_vol >= h
             and short_total >= MIN_RATIO * lam * len(short) + self.min_excess
-            and at - last.get("volume", -10**12) >= cooldown
+            and at - last.get("volume", -(10**12)) >= cooldown
         )
         if cusum or scan is not None:
             onset = st["vol_onset"] or at
             if scan is not None:
                 onset = min(onset, at - (scan - 1) * 60)
-            alarms.append(Alarm("volume", at, max(onset, at - MAX_ONSET_S), short_total / len(short), lam, share))
+            alarms.append(
+                Alarm(
+                    "volume", at, max(onset, at - MAX_ONSET_S), short_total / len(short), lam, share
+                )
+            )
             last["volume"] = at
             st["s_vol"], st["vol_onset"] = 0.0, None
         if (
             s_neg >= h
             and window_neg >= self.min_negative
-            and at - last.get("negative_share", -10**12) >= cooldown
+            and at - last.get("negative_share", -(10**12)) >= cooldown
         ):
-            alarms.append(Alarm("negative_share", at, max(st["neg_onset"] or at, at - MAX_ONSET_S), short_total / len(short), lam, share))
+            alarms.append(
+                Alarm(
+                    "negative_share",
+                    at,
+                    max(st["neg_onset"] or at, at - MAX_ONSET_S),
+                    short_total / len(short),
+                    lam,
+                    share,
+                )
+            )
             last["negative_share"] = at
             st["s_neg"], st["neg_onset"] = 0.0, None
         return alarms
@@ -271,9 +318,16 @@ class Detector:
             count += recent[-w][0]
             negative += recent[-w][1]
             mu = lam * w
-            if count < SCAN_MIN_COUNT or negative < SCAN_MIN_NEGATIVE or count < MIN_RATIO * mu + self.min_excess:
+            if (
+                count < SCAN_MIN_COUNT
+                or negative < SCAN_MIN_NEGATIVE
+                or count < MIN_RATIO * mu + self.min_excess
+            ):
                 continue
-            if poisson_tail(count, mu) < self.scan_p and poisson_tail(negative, mu * p_neg) < self.scan_p:
+            if (
+                poisson_tail(count, mu) < self.scan_p
+                and poisson_tail(negative, mu * p_neg) < self.scan_p
+            ):
                 return w
         return None
 

@@ -20,14 +20,17 @@ from hearth.listening.rollups import RANGES, SENTIMENTS, series
 __all__ = ["RANGES", "crisis_summary", "trending", "trends"]
 
 _TOKEN_RE = re.compile(r"#?\w{3,}")
-STOPWORDS = frozenset(fold(w) for w in """
+STOPWORDS = frozenset(
+    fold(w)
+    for w in """
 the and for are but not you all any can had her was one our out has him his how its may new now old see two who
 did get got let put say she too use with this that from have they will what when your just been than them then
 there their about would could should which while into only also very more most some such over after before
 https http www com les des une pour pas que qui dans sur avec est sont mais plus par tout tous ils elle nous vous
 leur leurs mon mes ton tes son ses cette ces comme aussi bien fait faire être avoir ete etait deja encore
 quand donc alors rien sans sous chez entre depuis car parce peu tres trop moi toi lui eux
-""".split())
+""".split()
+)
 
 
 def _terms(text: str) -> set[str]:
@@ -40,8 +43,14 @@ def _terms(text: str) -> set[str]:
     return out
 
 
-def rising_terms(texts_recent: list[str], texts_baseline: list[str], *, ratio: float, limit: int = 15,
-                 exclude: set[str] | None = None) -> list[dict[str, Any]]:
+def rising_terms(
+    texts_recent: list[str],
+    texts_baseline: list[str],
+    *,
+    ratio: float,
+    limit: int = 15,
+    exclude: set[str] | None = None,
+) -> list[dict[str, Any]]:
     """Terms that rise against their own baseline, not merely frequent ones.
 
     `ratio` is the length of the recent window divided by the baseline's. Score: the excess of
@@ -61,22 +70,44 @@ def rising_terms(texts_recent: list[str], texts_baseline: list[str], *, ratio: f
         expected = base[term] * ratio
         if n < 2 * expected + 1:
             continue
-        rows.append({"term": term, "recent": n, "expected": round(expected, 1), "hashtag": term.startswith("#"),
-                     "score": round((n - expected) / math.sqrt(expected + 1), 2)})
+        rows.append(
+            {
+                "term": term,
+                "recent": n,
+                "expected": round(expected, 1),
+                "hashtag": term.startswith("#"),
+                "score": round((n - expected) / math.sqrt(expected + 1), 2),
+            }
+        )
     rows.sort(key=lambda r: (-r["score"], r["term"]))
     return rows[:limit]
 
 
-def _texts(workspace: Workspace, query_ids: list[int] | None, start: datetime, end: datetime, cap: int = 20_000) -> list[str]:
+def _texts(
+    workspace: Workspace,
+    query_ids: list[int] | None,
+    start: datetime,
+    end: datetime,
+    cap: int = 20_000,
+) -> list[str]:
     if query_ids:
-        qs = Message.objects.filter(mentions__query_id__in=query_ids, created_at__gte=start, created_at__lt=end).distinct()
+        qs = Message.objects.filter(
+            mentions__query_id__in=query_ids, created_at__gte=start, created_at__lt=end
+        ).distinct()
     else:
         qs = Message.objects.filter(workspace=workspace, created_at__gte=start, created_at__lt=end)
     return list(qs.order_by("-created_at").values_list("text", flat=True)[:cap])
 
 
-def trending(workspace: Workspace, *, query_ids: list[int] | None = None, window: timedelta = timedelta(hours=24),
-             baseline: timedelta = timedelta(days=7), now: datetime | None = None, limit: int = 15) -> dict[str, Any]:
+def trending(
+    workspace: Workspace,
+    *,
+    query_ids: list[int] | None = None,
+    window: timedelta = timedelta(hours=24),
+    baseline: timedelta = timedelta(days=7),
+    now: datetime | None = None,
+    limit: int = 15,
+) -> dict[str, Any]:
     now = now or timezone.now()
     recent = _texts(workspace, query_ids, now - window, now)
     base = _texts(workspace, query_ids, now - window - baseline, now - window)
@@ -87,22 +118,43 @@ def trending(workspace: Workspace, *, query_ids: list[int] | None = None, window
     }
 
 
-def trends(workspace: Workspace, *, range_key: str = "7d", query_ids: list[int] | None = None,
-           now: datetime | None = None) -> dict[str, Any]:
+def trends(
+    workspace: Workspace,
+    *,
+    range_key: str = "7d",
+    query_ids: list[int] | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
     """Series per query and sentiment for the range, with share of voice of brand vs competitors."""
     now = now or timezone.now()
     span = RANGES.get(range_key, RANGES["7d"])
-    queries = list(ListeningQuery.objects.filter(workspace=workspace, **({"pk__in": query_ids} if query_ids else {})))
+    queries = list(
+        ListeningQuery.objects.filter(
+            workspace=workspace, **({"pk__in": query_ids} if query_ids else {})
+        )
+    )
     buckets, data = series([q.pk for q in queries], start=now - span, end=now)
     per_query = []
     for q in queries:
         counts = data[q.pk]
         total = [sum(counts[s][i] for s in SENTIMENTS) for i in range(len(buckets))]
-        per_query.append({"id": q.pk, "name": q.name, "category": q.category, "total": total,
-                          **{s: counts[s] for s in SENTIMENTS}, "sum": sum(total)})
-    voice = [r for r in per_query if r["category"] in (QueryCategory.BRAND, QueryCategory.COMPETITOR)]
+        per_query.append(
+            {
+                "id": q.pk,
+                "name": q.name,
+                "category": q.category,
+                "total": total,
+                **{s: counts[s] for s in SENTIMENTS},
+                "sum": sum(total),
+            }
+        )
+    voice = [
+        r for r in per_query if r["category"] in (QueryCategory.BRAND, QueryCategory.COMPETITOR)
+    ]
     voice_total = sum(r["sum"] for r in voice) or 1
-    sentiment = {s: [sum(r[s][i] for r in per_query) for i in range(len(buckets))] for s in SENTIMENTS}
+    sentiment = {
+        s: [sum(r[s][i] for r in per_query) for i in range(len(buckets))] for s in SENTIMENTS
+    }
     return {
         "range": range_key if range_key in RANGES else "7d",
         "buckets": [b.isoformat() for b in buckets],
@@ -110,8 +162,13 @@ def trends(workspace: Workspace, *, range_key: str = "7d", query_ids: list[int] 
         "queries": per_query,
         "sentiment": sentiment,
         "share_of_voice": [
-            {"id": r["id"], "name": r["name"], "category": r["category"], "mentions": r["sum"],
-             "share": round(r["sum"] / voice_total, 4)}
+            {
+                "id": r["id"],
+                "name": r["name"],
+                "category": r["category"],
+                "mentions": r["sum"],
+                "share": round(r["sum"] / voice_total, 4),
+            }
             for r in sorted(voice, key=lambda r: -r["sum"])
         ],
     }
@@ -133,7 +190,9 @@ HOLDING_STATEMENTS = {
 
 def crisis_window(room: CrisisRoom, now: datetime | None = None) -> tuple[datetime, datetime]:
     now = now or timezone.now()
-    end = min(now, max(room.last_alarm_at + timedelta(hours=3), room.detected_at + timedelta(hours=6)))
+    end = min(
+        now, max(room.last_alarm_at + timedelta(hours=3), room.detected_at + timedelta(hours=6))
+    )
     return room.onset_at, max(end, room.onset_at + timedelta(minutes=10))
 
 
@@ -143,17 +202,25 @@ def crisis_summary(room: CrisisRoom, *, now: datetime | None = None) -> dict[str
     chart_start = start - max(timedelta(hours=3), (end - start) * 2)
     span = end - chart_start
     step = timedelta(minutes=5) if span <= timedelta(hours=36) else timedelta(hours=1)
-    buckets, data = series([room.query_id], start=chart_start, end=end, resolution="minute", step=step)
+    buckets, data = series(
+        [room.query_id], start=chart_start, end=end, resolution="minute", step=step
+    )
     mentions = Mention.objects.filter(query=room.query, created_at__gte=start, created_at__lt=end)
     top_messages = list(
-        Message.objects.filter(mentions__in=mentions).select_related("author", "channel")
+        Message.objects.filter(mentions__in=mentions)
+        .select_related("author", "channel")
         .annotate(engagement=F("likes") + F("shares") * 2 + F("replies"))
         .order_by("-engagement", "-created_at")[:10]
     )
     top_authors = list(
-        mentions.values("message__author_id", "message__author__display_name", "message__author__handle",
-                        "channel__name")
-        .annotate(n=Count("id"), negative=Count("id", filter=Q(sentiment="negative"))).order_by("-n")[:10]
+        mentions.values(
+            "message__author_id",
+            "message__author__display_name",
+            "message__author__handle",
+            "channel__name",
+        )
+        .annotate(n=Count("id"), negative=Count("id", filter=Q(sentiment="negative")))
+        .order_by("-n")[:10]
     )
     from hearth.listening.query import highlight_terms, parse
 
@@ -163,12 +230,18 @@ def crisis_summary(room: CrisisRoom, *, now: datetime | None = None) -> dict[str
         own = set()
     recent = _texts(room.workspace, [room.query_id], start, end)
     base = _texts(room.workspace, [room.query_id], start - timedelta(days=7), start)
-    terms = rising_terms(recent, base, ratio=(end - start) / timedelta(days=7), limit=12, exclude=own)
+    terms = rising_terms(
+        recent, base, ratio=(end - start) / timedelta(days=7), limit=12, exclude=own
+    )
     totals = mentions.aggregate(n=Count("id"), negative=Count("id", filter=Q(sentiment="negative")))
     brand = room.workspace.brand_name or room.workspace.name
     since = timezone.localtime(room.onset_at)
-    context = {"brand": brand, "topic": room.query.name, "since": f"{since:%H:%M}",
-               "next_update": f"{timezone.localtime(now + timedelta(hours=2)):%H:%M}"}
+    context = {
+        "brand": brand,
+        "topic": room.query.name,
+        "since": f"{since:%H:%M}",
+        "next_update": f"{timezone.localtime(now + timedelta(hours=2)):%H:%M}",
+    }
     return {
         "window": (start, end),
         "epochs": [int(b.timestamp()) for b in buckets],

@@ -15,7 +15,9 @@ class MinuteCount(models.Model):
     """Messages per minute × channel × sentiment: what charts and the crisis detector read."""
 
     # db_index=False: minute_count_ws_time and minute_count_unique lead with these keys already.
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+", db_index=False)
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="+", db_index=False)
     minute = models.DateTimeField()
     sentiment = models.CharField(max_length=8)
@@ -23,7 +25,9 @@ class MinuteCount(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["channel", "minute", "sentiment"], name="minute_count_unique")
+            models.UniqueConstraint(
+                fields=["channel", "minute", "sentiment"], name="minute_count_unique"
+            )
         ]
         indexes = [models.Index(fields=["workspace", "minute"], name="minute_count_ws_time")]
 
@@ -47,8 +51,12 @@ class Sensitivity(models.TextChoices):
 class ListeningSettings(models.Model):
     """A workspace's crisis-detection and alerting preferences (created on first use)."""
 
-    workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE, related_name="listening_settings")
-    sensitivity = models.CharField(max_length=8, choices=Sensitivity.choices, default=Sensitivity.NORMAL)
+    workspace = models.OneToOneField(
+        Workspace, on_delete=models.CASCADE, related_name="listening_settings"
+    )
+    sensitivity = models.CharField(
+        max_length=8, choices=Sensitivity.choices, default=Sensitivity.NORMAL
+    )
     quiet_period_minutes = models.PositiveIntegerField(default=60)
 
     def __str__(self) -> str:
@@ -58,18 +66,26 @@ class ListeningSettings(models.Model):
 class ListeningQuery(models.Model):
     """A saved query: what the workspace listens for (its brand, a product, a competitor, a topic)."""
 
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="listening_queries")
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="listening_queries"
+    )
     name = models.CharField(max_length=80)
-    category = models.CharField(max_length=12, choices=QueryCategory.choices, default=QueryCategory.TOPIC)
+    category = models.CharField(
+        max_length=12, choices=QueryCategory.choices, default=QueryCategory.TOPIC
+    )
     expression = models.TextField()
     is_active = models.BooleanField(default=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["category", "name"]
-        constraints = [models.UniqueConstraint(fields=["workspace", "name"], name="listening_query_name")]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "name"], name="listening_query_name")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -126,29 +142,41 @@ class QueryMinute(BucketCount):
     dirty = models.BooleanField(default=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["query", "channel", "bucket"], name="query_minute_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["query", "channel", "bucket"], name="query_minute_unique"
+            )
+        ]
         indexes = [
             models.Index(fields=["query", "bucket"], name="query_minute_time"),
-            models.Index(fields=["dirty"], name="query_minute_dirty", condition=models.Q(dirty=True)),
+            models.Index(
+                fields=["dirty"], name="query_minute_dirty", condition=models.Q(dirty=True)
+            ),
         ]
 
 
 class QueryHour(BucketCount):
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["query", "channel", "bucket"], name="query_hour_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["query", "channel", "bucket"], name="query_hour_unique")
+        ]
         indexes = [models.Index(fields=["workspace", "bucket"], name="query_hour_ws_time")]
 
 
 class QueryDay(BucketCount):
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["query", "channel", "bucket"], name="query_day_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["query", "channel", "bucket"], name="query_day_unique")
+        ]
         indexes = [models.Index(fields=["workspace", "bucket"], name="query_day_ws_time")]
 
 
 class DetectorState(models.Model):
     """The online crisis detector's memory for one query (see hearth.listening.detector)."""
 
-    query = models.OneToOneField(ListeningQuery, on_delete=models.CASCADE, related_name="detector_state")
+    query = models.OneToOneField(
+        ListeningQuery, on_delete=models.CASCADE, related_name="detector_state"
+    )
     last_minute = models.DateTimeField(null=True, blank=True)  # the last minute fed to the detector
     state = models.JSONField(default=dict)
 
@@ -168,7 +196,9 @@ class CrisisRoom(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="crisis_rooms")
     query = models.ForeignKey(ListeningQuery, on_delete=models.CASCADE, related_name="crisis_rooms")
     kind = models.CharField(max_length=16)  # volume | negative_share (what fired first)
-    status = models.CharField(max_length=16, choices=CrisisStatus.choices, default=CrisisStatus.OPEN)
+    status = models.CharField(
+        max_length=16, choices=CrisisStatus.choices, default=CrisisStatus.OPEN
+    )
     onset_at = models.DateTimeField()  # where the detector estimates the spike began
     detected_at = models.DateTimeField()  # the minute (data time) the alarm fired
     opened_at = models.DateTimeField(default=timezone.now)
@@ -198,7 +228,9 @@ class DestinationKind(models.TextChoices):
 
 
 class AlertDestination(models.Model):
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="alert_destinations")
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="alert_destinations"
+    )
     name = models.CharField(max_length=80)
     kind = models.CharField(max_length=8, choices=DestinationKind.choices)
     target = models.CharField(max_length=500)  # e-mail addresses (comma-separated) or URL
@@ -223,18 +255,30 @@ class Alert(models.Model):
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="alerts")
     source = models.CharField(max_length=16, default="listening")
-    query = models.ForeignKey(ListeningQuery, null=True, blank=True, on_delete=models.CASCADE, related_name="alerts")
-    crisis_room = models.ForeignKey(CrisisRoom, null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts")
-    kind = models.CharField(max_length=16)  # volume | negative_share (listening); rule:<id> (moderation)
+    query = models.ForeignKey(
+        ListeningQuery, null=True, blank=True, on_delete=models.CASCADE, related_name="alerts"
+    )
+    crisis_room = models.ForeignKey(
+        CrisisRoom, null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts"
+    )
+    kind = models.CharField(
+        max_length=16
+    )  # volume | negative_share (listening); rule:<id> (moderation)
     title = models.CharField(max_length=200)
     data = models.JSONField(default=dict, blank=True)
-    fired_at = models.DateTimeField()  # the minute of data that raised it (quiet periods count in data time)
-    suppressed = models.BooleanField(default=False)  # a repeat inside the quiet period: logged, not sent
+    fired_at = (
+        models.DateTimeField()
+    )  # the minute of data that raised it (quiet periods count in data time)
+    suppressed = models.BooleanField(
+        default=False
+    )  # a repeat inside the quiet period: logged, not sent
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["workspace", "query", "kind", "-fired_at"], name="alert_dedup")]
+        indexes = [
+            models.Index(fields=["workspace", "query", "kind", "-fired_at"], name="alert_dedup")
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -251,8 +295,12 @@ class AlertDelivery(models.Model):
     """An alert on its way to one destination: retried with back-off, failures kept visible."""
 
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="deliveries")
-    destination = models.ForeignKey(AlertDestination, on_delete=models.CASCADE, related_name="deliveries")
-    status = models.CharField(max_length=8, choices=DeliveryStatus.choices, default=DeliveryStatus.QUEUED)
+    destination = models.ForeignKey(
+        AlertDestination, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    status = models.CharField(
+        max_length=8, choices=DeliveryStatus.choices, default=DeliveryStatus.QUEUED
+    )
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)
     last_error = models.TextField(blank=True)

@@ -131,7 +131,9 @@ class _Tok:
 def _words(text: str, column: int, shown: str) -> tuple[str, ...]:
     words = tuple(_WORD_RE.findall(fold(text)))
     if not words:
-        raise QuerySyntaxError(f"'{shown}' has no letter or digit", column, "remove it or search for real words")
+        raise QuerySyntaxError(
+            f"'{shown}' has no letter or digit", column, "remove it or search for real words"
+        )
     return words
 
 
@@ -141,7 +143,9 @@ def _atom(raw: str, column: int) -> Node:
         if not name or not _WORD_RE.fullmatch(name):
             what = "hashtag" if raw[0] == "#" else "handle"
             raise QuerySyntaxError(
-                f"'{raw}' is not a valid {what}", column, f"write {raw[0]} followed by letters, digits or underscores"
+                f"'{raw}' is not a valid {what}",
+                column,
+                f"write {raw[0]} followed by letters, digits or underscores",
             )
         return Tag(name) if raw[0] == "#" else Handle(name)
     field_match = _FIELD_RE.match(raw)
@@ -149,14 +153,19 @@ def _atom(raw: str, column: int) -> Node:
         field, value = field_match.group(1).lower(), field_match.group(2)
         if field not in FIELDS:
             raise QuerySyntaxError(
-                f"unknown filter '{field_match.group(1)}:'", column,
+                f"unknown filter '{field_match.group(1)}:'",
+                column,
                 "use lang:, channel: or sentiment:, or put the text in quotes to search for it",
             )
         value = value.lower()
         if not value or not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", value):
-            raise QuerySyntaxError(f"'{raw}' has no valid value", column, "write it like lang:fr or channel:forum")
+            raise QuerySyntaxError(
+                f"'{raw}' has no valid value", column, "write it like lang:fr or channel:forum"
+            )
         if field == "sentiment" and value not in SENTIMENTS:
-            raise QuerySyntaxError(f"unknown sentiment '{value}'", column, "use positive, neutral or negative")
+            raise QuerySyntaxError(
+                f"unknown sentiment '{value}'", column, "use positive, neutral or negative"
+            )
         return Filter(field, value)
     words = _words(raw, column, raw)
     return Term(words[0]) if len(words) == 1 else Phrase(words)
@@ -228,11 +237,15 @@ class _Parser:
 
     def parse(self) -> Node:
         if self.peek().kind == "END":
-            raise QuerySyntaxError("empty query", 1, "write at least one word, phrase, #hashtag or @handle")
+            raise QuerySyntaxError(
+                "empty query", 1, "write at least one word, phrase, #hashtag or @handle"
+            )
         node = self.or_()
         tok = self.peek()
         if tok.kind != "END":
-            raise self.unexpected(tok, "no '(' is open" if tok.kind == ")" else "expected the end of the query")
+            raise self.unexpected(
+                tok, "no '(' is open" if tok.kind == ")" else "expected the end of the query"
+            )
         return node
 
     def or_(self) -> Node:
@@ -260,7 +273,9 @@ class _Parser:
             tok = self.take()
             self.depth += 1
             if self.depth > MAX_DEPTH:
-                raise QuerySyntaxError(f"negations nested more than {MAX_DEPTH} deep", tok.column, "simplify the query")
+                raise QuerySyntaxError(
+                    f"negations nested more than {MAX_DEPTH} deep", tok.column, "simplify the query"
+                )
             node = Not(self.unary())
             self.depth -= 1
             return node
@@ -274,9 +289,15 @@ class _Parser:
         if tok.kind == "(":
             self.depth += 1
             if self.depth > MAX_DEPTH:
-                raise QuerySyntaxError(f"parentheses nested more than {MAX_DEPTH} deep", tok.column, "simplify the query")
+                raise QuerySyntaxError(
+                    f"parentheses nested more than {MAX_DEPTH} deep",
+                    tok.column,
+                    "simplify the query",
+                )
             if self.peek().kind == ")":
-                raise QuerySyntaxError("empty parentheses '()'", tok.column, "put a term inside or remove them")
+                raise QuerySyntaxError(
+                    "empty parentheses '()'", tok.column, "put a term inside or remove them"
+                )
             node = self.or_()
             close = self.peek()
             if close.kind != ")":
@@ -294,7 +315,9 @@ class _Parser:
 def parse(text: str) -> Node:
     """The syntax tree of `text`, or QuerySyntaxError with the column of the first problem."""
     if len(text) > MAX_LENGTH:
-        raise QuerySyntaxError(f"query longer than {MAX_LENGTH} characters", MAX_LENGTH + 1, "shorten it")
+        raise QuerySyntaxError(
+            f"query longer than {MAX_LENGTH} characters", MAX_LENGTH + 1, "shorten it"
+        )
     return _Parser(_lex(text)).parse()
 
 
@@ -320,8 +343,15 @@ class Doc:
         tags, handles = set(), set()
         for sigil, name in _MENTION_RE.findall(folded):
             (tags if sigil == "#" else handles).add(name)
-        return cls(words, frozenset(words), frozenset(tags), frozenset(handles), (lang or "").lower(),
-                   channel, sentiment or "neutral")
+        return cls(
+            words,
+            frozenset(words),
+            frozenset(tags),
+            frozenset(handles),
+            (lang or "").lower(),
+            channel,
+            sentiment or "neutral",
+        )
 
 
 def has_phrase(doc: Doc, words: tuple[str, ...]) -> bool:

@@ -51,17 +51,25 @@ def roll_up(*, now: datetime | None = None) -> dict[str, int]:
     hours_done = days_done = 0
     while True:
         with transaction.atomic():
-            dirty = list(QueryMinute.objects.filter(dirty=True).values_list("id", "query_id", "channel_id", "bucket")[:ROLLUP_CHUNK])
+            dirty = list(
+                QueryMinute.objects.filter(dirty=True).values_list(
+                    "id", "query_id", "channel_id", "bucket"
+                )[:ROLLUP_CHUNK]
+            )
             if not dirty:
                 break
             ids = [row[0] for row in dirty]
             for start in range(0, len(ids), 900):
                 QueryMinute.objects.filter(id__in=ids[start : start + 900]).update(dirty=False)
             hours = {(q, c, hour_of(b)) for _, q, c, b in dirty}
-            hours_done += _recompute(QueryMinute, QueryHour, hours, hour_of, lambda h: h + timedelta(hours=1))
+            hours_done += _recompute(
+                QueryMinute, QueryHour, hours, hour_of, lambda h: h + timedelta(hours=1)
+            )
             days = {(q, c, day_of(h)) for q, c, h in hours}
             days_done += _recompute(QueryHour, QueryDay, days, day_of, next_day)
-    pruned, _ = QueryMinute.objects.filter(dirty=False, bucket__lt=(now or timezone.now()) - MINUTE_RETENTION).delete()
+    pruned, _ = QueryMinute.objects.filter(
+        dirty=False, bucket__lt=(now or timezone.now()) - MINUTE_RETENTION
+    ).delete()
     return {"hours": hours_done, "days": days_done, "pruned_minutes": pruned}
 
 
@@ -81,9 +89,9 @@ def _recompute(
         end = end_of(max(k[2] for k in query_keys))
         sums: dict[tuple[int, int, datetime], Counter[str]] = {k: Counter() for k in query_keys}
         workspace_id = None
-        rows = source.objects.filter(query_id=query_id, bucket__gte=start, bucket__lt=end).values_list(
-            "workspace_id", "channel_id", "bucket", *SENTIMENTS
-        )
+        rows = source.objects.filter(
+            query_id=query_id, bucket__gte=start, bucket__lt=end
+        ).values_list("workspace_id", "channel_id", "bucket", *SENTIMENTS)
         for ws, channel_id, bucket, pos, neu, neg in rows.iterator(chunk_size=5000):
             workspace_id = ws
             key = (query_id, channel_id, bucket_of(bucket))
@@ -93,15 +101,19 @@ def _recompute(
     return written
 
 
-def _write_absolute(target: type[QueryHour | QueryDay], workspace_id: int | None,
-                    sums: dict[tuple[int, int, datetime], Counter[str]]) -> int:
+def _write_absolute(
+    target: type[QueryHour | QueryDay],
+    workspace_id: int | None,
+    sums: dict[tuple[int, int, datetime], Counter[str]],
+) -> int:
     if not sums:
         return 0
     query_id = next(iter(sums))[0]
     existing = {
         (row.channel_id, row.bucket): row
-        for row in target.objects.filter(query_id=query_id, bucket__in={k[2] for k in sums},
-                                         channel_id__in={k[1] for k in sums})
+        for row in target.objects.filter(
+            query_id=query_id, bucket__in={k[2] for k in sums}, channel_id__in={k[1] for k in sums}
+        )
     }
     create, update = [], []
     for (q, channel_id, bucket), counts in sums.items():
@@ -110,7 +122,15 @@ def _write_absolute(target: type[QueryHour | QueryDay], workspace_id: int | None
         if row is None:
             if workspace_id is None or not any(values.values()):
                 continue
-            create.append(target(workspace_id=workspace_id, query_id=q, channel_id=channel_id, bucket=bucket, **values))
+            create.append(
+                target(
+                    workspace_id=workspace_id,
+                    query_id=q,
+                    channel_id=channel_id,
+                    bucket=bucket,
+                    **values,
+                )
+            )
         else:
             for s, v in values.items():
                 setattr(row, s, v)
@@ -120,7 +140,9 @@ def _write_absolute(target: type[QueryHour | QueryDay], workspace_id: int | None
     return len(create) + len(update)
 
 
-def add_directly(workspace_id: int, channel_id: int, buckets: dict[tuple[int, datetime], Counter[str]]) -> None:
+def add_directly(
+    workspace_id: int, channel_id: int, buckets: dict[tuple[int, datetime], Counter[str]]
+) -> None:
     """Counts older than the minute retention: straight into their hour and day rows."""
     for target, bucket_of in ((QueryHour, hour_of), (QueryDay, day_of)):
         grouped: dict[tuple[int, datetime], Counter[str]] = defaultdict(Counter)
@@ -128,7 +150,10 @@ def add_directly(workspace_id: int, channel_id: int, buckets: dict[tuple[int, da
             grouped[(query_id, bucket_of(minute))].update(counts)
         for (query_id, bucket), counts in grouped.items():
             row, _ = target.objects.get_or_create(
-                query_id=query_id, channel_id=channel_id, bucket=bucket, defaults={"workspace_id": workspace_id}
+                query_id=query_id,
+                channel_id=channel_id,
+                bucket=bucket,
+                defaults={"workspace_id": workspace_id},
             )
             for s in SENTIMENTS:
                 setattr(row, s, getattr(row, s) + counts[s])
@@ -137,7 +162,12 @@ def add_directly(workspace_id: int, channel_id: int, buckets: dict[tuple[int, da
 
 # ── reads ────────────────────────────────────────────────────────────────────────────────────
 
-RANGES = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30), "1y": timedelta(days=365)}
+RANGES = {
+    "24h": timedelta(hours=24),
+    "7d": timedelta(days=7),
+    "30d": timedelta(days=30),
+    "1y": timedelta(days=365),
+}
 
 
 def resolution_for(span: timedelta) -> str:
@@ -149,7 +179,11 @@ def resolution_for(span: timedelta) -> str:
 
 
 def series(
-    query_ids: Iterable[int], *, start: datetime, end: datetime, resolution: str | None = None,
+    query_ids: Iterable[int],
+    *,
+    start: datetime,
+    end: datetime,
+    resolution: str | None = None,
     step: timedelta | None = None,
 ) -> tuple[list[datetime], dict[int, dict[str, list[int]]]]:
     """Counts per bucket for each query: (bucket starts, {query: {sentiment: [counts]}}).
@@ -171,11 +205,16 @@ def series(
         sources: list[tuple[type[Model], datetime, datetime]] = [(QueryMinute, epoch, end)]
     elif resolution == "hour":
         first = hour_of(start)
-        buckets = [first + timedelta(hours=i) for i in range(int((end - first) / timedelta(hours=1)) + 1)]
+        buckets = [
+            first + timedelta(hours=i) for i in range(int((end - first) / timedelta(hours=1)) + 1)
+        ]
         index = {b: i for i, b in enumerate(buckets)}
         slot = hour_of
         live_from = hour_of(timezone.now()) - timedelta(hours=1)
-        sources = [(QueryHour, first, min(end, live_from)), (QueryMinute, max(first, live_from), end)]
+        sources = [
+            (QueryHour, first, min(end, live_from)),
+            (QueryMinute, max(first, live_from), end),
+        ]
     else:
         buckets, day = [], day_of(start)
         while day <= end:
@@ -184,12 +223,17 @@ def series(
         index = {b: i for i, b in enumerate(buckets)}
         slot = day_of
         today = day_of(timezone.now())
-        sources = [(QueryDay, buckets[0], min(end, today)), (QueryMinute, max(buckets[0], today), end)]
+        sources = [
+            (QueryDay, buckets[0], min(end, today)),
+            (QueryMinute, max(buckets[0], today), end),
+        ]
     out = {q: {s: [0] * len(buckets) for s in SENTIMENTS} for q in query_ids}
     for model, lo, hi in sources:
         if lo >= hi:
             continue
-        rows = model.objects.filter(query_id__in=query_ids, bucket__gte=lo, bucket__lt=hi).values_list(  # type: ignore[attr-defined]
+        rows = model.objects.filter(
+            query_id__in=query_ids, bucket__gte=lo, bucket__lt=hi
+        ).values_list(  # type: ignore[attr-defined]
             "query_id", "bucket", *SENTIMENTS
         )
         for query_id, bucket, *counts in rows.iterator(chunk_size=5000):

@@ -21,7 +21,11 @@ def detect_all() -> int:
     from hearth.listening.models import ListeningQuery
 
     opened = 0
-    workspace_ids = ListeningQuery.objects.filter(is_active=True).values_list("workspace_id", flat=True).distinct()
+    workspace_ids = (
+        ListeningQuery.objects.filter(is_active=True)
+        .values_list("workspace_id", flat=True)
+        .distinct()
+    )
     for workspace_id in list(workspace_ids):
         opened += len(detect(workspace_id))
     return opened

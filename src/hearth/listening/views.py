@@ -66,14 +66,22 @@ def home(request: HttpRequest) -> HttpResponse:
     queries = list(ListeningQuery.objects.filter(workspace=workspace))
     since = timezone.now() - timedelta(hours=24)
     counts = dict(
-        Mention.objects.filter(workspace=workspace, created_at__gte=since).values_list("query_id").annotate(n=Count("id"))
+        Mention.objects.filter(workspace=workspace, created_at__gte=since)
+        .values_list("query_id")
+        .annotate(n=Count("id"))
     )
     for q in queries:
         q.last_24h = counts.get(q.pk, 0)  # type: ignore[attr-defined]
     rooms = CrisisRoom.objects.filter(workspace=workspace).select_related("query")[:20]
-    return render(request, "listening/home.html", {
-        "queries": queries, "rooms": rooms, "can_manage": membership.can(Perm.MANAGE_CHANNELS),
-    })
+    return render(
+        request,
+        "listening/home.html",
+        {
+            "queries": queries,
+            "rooms": rooms,
+            "can_manage": membership.can(Perm.MANAGE_CHANNELS),
+        },
+    )
 
 
 def _preview(workspace: Any, expression: str) -> dict[str, Any]:
@@ -83,9 +91,18 @@ def _preview(workspace: Any, expression: str) -> dict[str, Any]:
     try:
         tree = parse(expression)
     except QuerySyntaxError as exc:
-        return {"error": exc.message, "column": exc.column, "before": expression[: exc.column - 1],
-                "at": expression[exc.column - 1 : exc.column] or " ", "after": expression[exc.column :]}
-    recent = Message.objects.filter(workspace=workspace).select_related("channel", "author").order_by("-created_at")[:PREVIEW_SCAN]
+        return {
+            "error": exc.message,
+            "column": exc.column,
+            "before": expression[: exc.column - 1],
+            "at": expression[exc.column - 1 : exc.column] or " ",
+            "after": expression[exc.column :],
+        }
+    recent = (
+        Message.objects.filter(workspace=workspace)
+        .select_related("channel", "author")
+        .order_by("-created_at")[:PREVIEW_SCAN]
+    )
     found = []
     scanned = 0
     for message in recent:
@@ -102,19 +119,32 @@ def query_edit(request: HttpRequest, query_id: int | None = None) -> HttpRespons
     membership = _membership(request)
     query = access_query(membership, query_id) if query_id is not None else None
     can_manage = membership.can(Perm.MANAGE_CHANNELS)
-    values = {"name": query.name if query else "", "expression": query.expression if query else "",
-              "category": query.category if query else "brand", "is_active": query.is_active if query else True}
+    values = {
+        "name": query.name if query else "",
+        "expression": query.expression if query else "",
+        "category": query.category if query else "brand",
+        "is_active": query.is_active if query else True,
+    }
     error = ""
     if request.method == "POST":
         if not can_manage:
             raise PermissionDenied
-        values = {"name": request.POST.get("name", ""), "expression": request.POST.get("expression", ""),
-                  "category": request.POST.get("category", "topic"), "is_active": request.POST.get("is_active") == "on"}
+        values = {
+            "name": request.POST.get("name", ""),
+            "expression": request.POST.get("expression", ""),
+            "category": request.POST.get("category", "topic"),
+            "is_active": request.POST.get("is_active") == "on",
+        }
         try:
             by = Actor.from_request(request)
             if query is None:
-                query = actions.create_query(membership.workspace, name=values["name"], expression=values["expression"],
-                                             category=values["category"], by=by)
+                query = actions.create_query(
+                    membership.workspace,
+                    name=values["name"],
+                    expression=values["expression"],
+                    category=values["category"],
+                    by=by,
+                )
             else:
                 actions.update_query(query, by=by, **values)
         except ActionError as exc:
@@ -122,19 +152,38 @@ def query_edit(request: HttpRequest, query_id: int | None = None) -> HttpRespons
         else:
             flash.success(request, _("Query saved. It matches messages ingested from now on."))
             return _htmx_redirect(request, reverse("listening:home"))
-    mentions = (Mention.objects.filter(query=query).select_related("message__author", "channel").order_by("-created_at")[:10]
-                if query else [])
-    return render(request, "listening/query_edit.html", {
-        "query": query, "values": values, "error": error, "categories": QueryCategory.choices,
-        "can_manage": can_manage, "preview": _preview(membership.workspace, values["expression"]), "mentions": mentions,
-    }, status=400 if error else 200)
+    mentions = (
+        Mention.objects.filter(query=query)
+        .select_related("message__author", "channel")
+        .order_by("-created_at")[:10]
+        if query
+        else []
+    )
+    return render(
+        request,
+        "listening/query_edit.html",
+        {
+            "query": query,
+            "values": values,
+            "error": error,
+            "categories": QueryCategory.choices,
+            "can_manage": can_manage,
+            "preview": _preview(membership.workspace, values["expression"]),
+            "mentions": mentions,
+        },
+        status=400 if error else 200,
+    )
 
 
 @login_required
 @require_POST
 def query_preview(request: HttpRequest) -> HttpResponse:
     membership = _membership(request)
-    return render(request, "listening/_preview.html", {"preview": _preview(membership.workspace, request.POST.get("expression", ""))})
+    return render(
+        request,
+        "listening/_preview.html",
+        {"preview": _preview(membership.workspace, request.POST.get("expression", ""))},
+    )
 
 
 @login_required
@@ -163,8 +212,15 @@ def trends(request: HttpRequest) -> HttpResponse:
     range_key = _range(request)
     ids = _query_filter(request, membership)
     data = insights.trends(membership.workspace, range_key=range_key, query_ids=ids)
-    window = {"24h": timedelta(hours=24), "7d": timedelta(hours=24), "30d": timedelta(days=3), "1y": timedelta(days=7)}[range_key]
-    trending = insights.trending(membership.workspace, query_ids=ids, window=window, baseline=window * 7)
+    window = {
+        "24h": timedelta(hours=24),
+        "7d": timedelta(hours=24),
+        "30d": timedelta(days=3),
+        "1y": timedelta(days=7),
+    }[range_key]
+    trending = insights.trending(
+        membership.workspace, query_ids=ids, window=window, baseline=window * 7
+    )
     chart = {
         "epochs": data["epochs"],
         "queries": [{"name": q["name"], "total": q["total"]} for q in data["queries"]],
@@ -172,8 +228,13 @@ def trends(request: HttpRequest) -> HttpResponse:
         "labels": {"positive": _("positive"), "neutral": _("neutral"), "negative": _("negative")},
     }
     context = {
-        "data": data, "chart": chart, "trending": trending, "range": range_key, "ranges": list(insights.RANGES),
-        "queries": ListeningQuery.objects.filter(workspace=membership.workspace), "selected": ids[0] if ids else None,
+        "data": data,
+        "chart": chart,
+        "trending": trending,
+        "range": range_key,
+        "ranges": list(insights.RANGES),
+        "queries": ListeningQuery.objects.filter(workspace=membership.workspace),
+        "selected": ids[0] if ids else None,
         "can_export": membership.can(Perm.VIEW_ANALYTICS),
     }
     template = "listening/_trends_body.html" if request.htmx else "listening/trends.html"  # type: ignore[attr-defined]
@@ -184,15 +245,31 @@ def trends(request: HttpRequest) -> HttpResponse:
 def trends_csv(request: HttpRequest) -> HttpResponse:
     membership = _membership(request, Perm.VIEW_ANALYTICS)
     range_key = _range(request)
-    data = insights.trends(membership.workspace, range_key=range_key, query_ids=_query_filter(request, membership))
+    data = insights.trends(
+        membership.workspace, range_key=range_key, query_ids=_query_filter(request, membership)
+    )
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="listening-{membership.workspace.slug}-{range_key}.csv"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="listening-{membership.workspace.slug}-{range_key}.csv"'
+    )
     writer = csv.writer(response)
-    writer.writerow(["bucket_start", "query", "category", "positive", "neutral", "negative", "total"])
+    writer.writerow(
+        ["bucket_start", "query", "category", "positive", "neutral", "negative", "total"]
+    )
     for q in data["queries"]:
         for i, bucket in enumerate(data["buckets"]):
             if q["total"][i]:
-                writer.writerow([bucket, q["name"], q["category"], q["positive"][i], q["neutral"][i], q["negative"][i], q["total"][i]])
+                writer.writerow(
+                    [
+                        bucket,
+                        q["name"],
+                        q["category"],
+                        q["positive"][i],
+                        q["neutral"][i],
+                        q["negative"][i],
+                        q["total"][i],
+                    ]
+                )
     return response
 
 
@@ -204,15 +281,32 @@ def crisis_room(request: HttpRequest, room_id: int) -> HttpResponse:
     checklist = [(key, _(label), bool(room.checklist.get(key))) for key, label in actions.CHECKLIST]
     from hearth.core.models import AuditEvent
 
-    history = AuditEvent.objects.filter(workspace=membership.workspace, target_type="listening.crisisroom",
-                                        target_id=str(room.pk)).order_by("-created_at")[:20]
-    return render(request, "listening/crisis.html", {
-        "room": room, "summary": summary, "checklist": checklist, "statuses": CrisisStatus.choices,
-        "can_act": membership.can(Perm.REPLY), "history": history,
-        "chart": {"epochs": summary["epochs"], "sentiment": summary["timeline"],
-                  "labels": {"positive": _("positive"), "neutral": _("neutral"), "negative": _("negative")},
-                  "onset": int(room.onset_at.timestamp()), "detected": int(room.detected_at.timestamp())},
-    })
+    history = AuditEvent.objects.filter(
+        workspace=membership.workspace, target_type="listening.crisisroom", target_id=str(room.pk)
+    ).order_by("-created_at")[:20]
+    return render(
+        request,
+        "listening/crisis.html",
+        {
+            "room": room,
+            "summary": summary,
+            "checklist": checklist,
+            "statuses": CrisisStatus.choices,
+            "can_act": membership.can(Perm.REPLY),
+            "history": history,
+            "chart": {
+                "epochs": summary["epochs"],
+                "sentiment": summary["timeline"],
+                "labels": {
+                    "positive": _("positive"),
+                    "neutral": _("neutral"),
+                    "negative": _("negative"),
+                },
+                "onset": int(room.onset_at.timestamp()),
+                "detected": int(room.detected_at.timestamp()),
+            },
+        },
+    )
 
 
 @login_required
@@ -221,7 +315,9 @@ def crisis_status(request: HttpRequest, room_id: int) -> HttpResponse:
     membership = _membership(request)
     room = access_crisis_room(membership, room_id, Perm.REPLY)
     try:
-        actions.set_crisis_status(room, request.POST.get("status", ""), by=Actor.from_request(request))
+        actions.set_crisis_status(
+            room, request.POST.get("status", ""), by=Actor.from_request(request)
+        )
     except ActionError as exc:
         flash.error(request, str(exc))
     return _htmx_redirect(request, reverse("listening:crisis", args=[room.pk]))
@@ -234,11 +330,20 @@ def crisis_checklist(request: HttpRequest, room_id: int) -> HttpResponse:
     room = access_crisis_room(membership, room_id, Perm.REPLY)
     key = request.POST.get("item", "")
     try:
-        room = actions.set_checklist_item(room, key, request.POST.get("done") == "on", by=Actor.from_request(request))
+        room = actions.set_checklist_item(
+            room, key, request.POST.get("done") == "on", by=Actor.from_request(request)
+        )
     except ActionError as exc:
         raise Http404(str(exc)) from None
-    return render(request, "listening/_checklist_item.html", {
-        "room": room, "item": (key, _(dict(actions.CHECKLIST)[key]), bool(room.checklist.get(key))), "can_act": True})
+    return render(
+        request,
+        "listening/_checklist_item.html",
+        {
+            "room": room,
+            "item": (key, _(dict(actions.CHECKLIST)[key]), bool(room.checklist.get(key))),
+            "can_act": True,
+        },
+    )
 
 
 @login_required
@@ -253,24 +358,44 @@ def alerts(request: HttpRequest) -> HttpResponse:
         by = Actor.from_request(request)
         try:
             if request.POST.get("form") == "settings":
-                actions.update_settings(workspace, sensitivity=request.POST.get("sensitivity", ""),
-                                        quiet_period_minutes=int(request.POST.get("quiet_period_minutes") or 0), by=by)
+                actions.update_settings(
+                    workspace,
+                    sensitivity=request.POST.get("sensitivity", ""),
+                    quiet_period_minutes=int(request.POST.get("quiet_period_minutes") or 0),
+                    by=by,
+                )
                 flash.success(request, _("Detection settings saved."))
             else:
-                _destination, secret = actions.add_alert_destination(workspace, name=request.POST.get("name", ""),
-                                                          kind=request.POST.get("kind", ""),
-                                                          target=request.POST.get("target", ""), by=by)
+                _destination, secret = actions.add_alert_destination(
+                    workspace,
+                    name=request.POST.get("name", ""),
+                    kind=request.POST.get("kind", ""),
+                    target=request.POST.get("target", ""),
+                    by=by,
+                )
                 flash.success(request, _("Destination added."))
         except (ActionError, ValueError) as exc:
             flash.error(request, str(exc))
         if not secret:
             return redirect("listening:alerts")
-    log = Alert.objects.filter(workspace=workspace).select_related("query").prefetch_related("deliveries__destination")[:100]
-    return render(request, "listening/alerts.html", {
-        "alerts": log, "destinations": AlertDestination.objects.filter(workspace=workspace),
-        "settings": actions.settings_for(workspace), "sensitivities": Sensitivity.choices,
-        "kinds": DestinationKind.choices, "can_manage": can_manage, "secret": secret,
-    })
+    log = (
+        Alert.objects.filter(workspace=workspace)
+        .select_related("query")
+        .prefetch_related("deliveries__destination")[:100]
+    )
+    return render(
+        request,
+        "listening/alerts.html",
+        {
+            "alerts": log,
+            "destinations": AlertDestination.objects.filter(workspace=workspace),
+            "settings": actions.settings_for(workspace),
+            "sensitivities": Sensitivity.choices,
+            "kinds": DestinationKind.choices,
+            "can_manage": can_manage,
+            "secret": secret,
+        },
+    )
 
 
 @login_required

@@ -28,14 +28,25 @@ def check_moderator(membership: Membership | None) -> Membership:
     return membership
 
 
-def _access(model: type[M], membership: Membership | None, pk: Any, *, related: tuple[str, ...] = (), what: str) -> M:
+def _access(
+    model: type[M],
+    membership: Membership | None,
+    pk: Any,
+    *,
+    related: tuple[str, ...] = (),
+    what: str,
+) -> M:
     if membership is None:
         raise Http404(f"No such {what}.")
     try:
         key = int(pk)
     except (TypeError, ValueError):
         raise Http404(f"No such {what}.") from None
-    found = model._default_manager.select_related("workspace", *related).filter(pk=key, workspace=membership.workspace).first()  # type: ignore[misc]
+    found = (
+        model._default_manager.select_related("workspace", *related)
+        .filter(pk=key, workspace=membership.workspace)
+        .first()
+    )  # type: ignore[misc]
     if found is None:
         raise Http404(f"No such {what}.")
     check_moderator(membership)
@@ -43,7 +54,13 @@ def _access(model: type[M], membership: Membership | None, pk: Any, *, related: 
 
 
 def access_entry(membership: Membership | None, pk: Any) -> QueueEntry:
-    return _access(QueueEntry, membership, pk, related=("message__author", "message__channel", "message__thread"), what="queue entry")
+    return _access(
+        QueueEntry,
+        membership,
+        pk,
+        related=("message__author", "message__channel", "message__thread"),
+        what="queue entry",
+    )
 
 
 def access_rule(membership: Membership | None, pk: Any) -> Rule:

@@ -182,20 +182,29 @@ def list_rules(request: HttpRequest, slug: str) -> Any:
 @router.post("/workspaces/{slug}/moderation/rules", response={201: RuleOut})
 def create_rule(request: HttpRequest, slug: str, body: RuleIn) -> Status:
     """Create a rule; a bad regular expression is a 400 naming the field and line."""
-    return Status(201, actions.save_rule(_mod(request, slug).workspace, body.model_dump(), by=_by(request)))
+    return Status(
+        201, actions.save_rule(_mod(request, slug).workspace, body.model_dump(), by=_by(request))
+    )
 
 
 @router.post("/workspaces/{slug}/moderation/rules/test", response=RuleTestOut)
 def try_rule(request: HttpRequest, slug: str, body: RuleIn) -> dict[str, Any]:
     """What the (unsaved) rule would have caught among the last 1,000 messages."""
-    matched, scanned = actions.try_rule(_mod(request, slug).workspace, body.model_dump(), by=_by(request))
+    matched, scanned = actions.try_rule(
+        _mod(request, slug).workspace, body.model_dump(), by=_by(request)
+    )
     return {"scanned": scanned, "matched": len(matched), "message_ids": [m.pk for m in matched]}
 
 
 @router.put("/workspaces/{slug}/moderation/rules/{rule_id}", response=RuleOut)
 def update_rule(request: HttpRequest, slug: str, rule_id: int, body: RuleIn) -> Rule:
     membership = _mod(request, slug)
-    return actions.save_rule(membership.workspace, body.model_dump(), rule=access_rule(membership, rule_id), by=_by(request))
+    return actions.save_rule(
+        membership.workspace,
+        body.model_dump(),
+        rule=access_rule(membership, rule_id),
+        by=_by(request),
+    )
 
 
 @router.delete("/workspaces/{slug}/moderation/rules/{rule_id}", response={204: None})
@@ -205,10 +214,22 @@ def delete_rule(request: HttpRequest, slug: str, rule_id: int) -> Status:
 
 
 @router.get("/workspaces/{slug}/moderation/queue", response=EntryPage)
-def list_queue(request: HttpRequest, slug: str, reason: str = "", status: str = "open", cursor: str | None = None,
-               limit: int = 50) -> dict[str, Any]:
-    entries = QueueEntry.objects.filter(workspace=_mod(request, slug).workspace).select_related("message")
-    entries = entries.filter(status="escalated") if status == "escalated" else entries.filter(status__in=OPEN_STATUSES)
+def list_queue(
+    request: HttpRequest,
+    slug: str,
+    reason: str = "",
+    status: str = "open",
+    cursor: str | None = None,
+    limit: int = 50,
+) -> dict[str, Any]:
+    entries = QueueEntry.objects.filter(workspace=_mod(request, slug).workspace).select_related(
+        "message"
+    )
+    entries = (
+        entries.filter(status="escalated")
+        if status == "escalated"
+        else entries.filter(status__in=OPEN_STATUSES)
+    )
     if reason:
         entries = entries.filter(reason=reason)
     rows, next_cursor = page(entries, field="created_at", cursor=cursor, limit=limit)
@@ -229,25 +250,44 @@ def act_on_entry(request: HttpRequest, slug: str, entry_id: int, body: EntryActi
     elif body.verb == "reply":
         actions.reply_entry(entry, body.text, by=by, idempotency_key=body.idempotency_key)
     elif body.verb == "sanction":
-        actions.sanction_entry(entry, article=body.article, reason=body.reason, hide=body.hide, justification=body.justification, by=by)
+        actions.sanction_entry(
+            entry,
+            article=body.article,
+            reason=body.reason,
+            hide=body.hide,
+            justification=body.justification,
+            by=by,
+        )
     elif body.verb in ("confirm", "overturn"):
         actions.judge_label(entry, confirm=body.verb == "confirm", by=by)
     else:
-        raise ActionError(f"verb '{body.verb}' is not one of approve, hide, escalate, reply, sanction, confirm, overturn.")
+        raise ActionError(
+            f"verb '{body.verb}' is not one of approve, hide, escalate, reply, sanction, confirm, overturn."
+        )
     entry.refresh_from_db()
     return entry
 
 
 @router.post("/workspaces/{slug}/moderation/queue/bulk", response=dict[str, int])
 def bulk(request: HttpRequest, slug: str, body: BulkIn) -> dict[str, int]:
-    changed = actions.bulk(_mod(request, slug).workspace, body.ids, body.verb, article=body.article,
-                           justification=body.justification, by=_by(request))
+    changed = actions.bulk(
+        _mod(request, slug).workspace,
+        body.ids,
+        body.verb,
+        article=body.article,
+        justification=body.justification,
+        by=_by(request),
+    )
     return {"changed": changed}
 
 
 @router.get("/workspaces/{slug}/moderation/sanctions", response=list[SanctionOut])
-def list_sanctions(request: HttpRequest, slug: str, status: str = "", author_id: int | None = None) -> Any:
-    sanctions = Sanction.objects.filter(workspace=_mod(request, slug).workspace).select_related("created_by")
+def list_sanctions(
+    request: HttpRequest, slug: str, status: str = "", author_id: int | None = None
+) -> Any:
+    sanctions = Sanction.objects.filter(workspace=_mod(request, slug).workspace).select_related(
+        "created_by"
+    )
     if status:
         sanctions = sanctions.filter(status=status)
     if author_id is not None:
@@ -259,26 +299,44 @@ def list_sanctions(request: HttpRequest, slug: str, status: str = "", author_id:
 def create_sanction(request: HttpRequest, slug: str, body: SanctionIn) -> Status:
     """Apply the ladder's next step (or `kind`) to the author's person, on all linked identities."""
     author = access_author(_mod(request, slug), body.author_id)
-    return Status(201, actions.sanction_person(author, article=body.article, reason=body.reason, kind=body.kind, by=_by(request)))
+    return Status(
+        201,
+        actions.sanction_person(
+            author, article=body.article, reason=body.reason, kind=body.kind, by=_by(request)
+        ),
+    )
 
 
 @router.post("/workspaces/{slug}/moderation/sanctions/{sanction_id}/lift", response=SanctionOut)
 def lift(request: HttpRequest, slug: str, sanction_id: int, body: LiftIn) -> Sanction:
-    return actions.lift_sanction(access_sanction(_mod(request, slug), sanction_id), reason=body.reason, by=_by(request))
+    return actions.lift_sanction(
+        access_sanction(_mod(request, slug), sanction_id), reason=body.reason, by=_by(request)
+    )
 
 
 @router.post("/workspaces/{slug}/moderation/appeals/{appeal_id}/decide", response=dict[str, str])
 def decide(request: HttpRequest, slug: str, appeal_id: int, body: DecisionIn) -> dict[str, str]:
     """Uphold or overturn; refused (400) for the moderator who applied the sanction."""
-    appeal = actions.decide_appeal(access_appeal(_mod(request, slug), appeal_id), overturn=body.overturn, note=body.note, by=_by(request))
+    appeal = actions.decide_appeal(
+        access_appeal(_mod(request, slug), appeal_id),
+        overturn=body.overturn,
+        note=body.note,
+        by=_by(request),
+    )
     return {"status": appeal.status}
 
 
 @router.get("/workspaces/{slug}/moderation/log", response=EventPage)
-def moderation_log(request: HttpRequest, slug: str, action: str = "", cursor: str | None = None, limit: int = 100) -> dict[str, Any]:
+def moderation_log(
+    request: HttpRequest, slug: str, action: str = "", cursor: str | None = None, limit: int = 100
+) -> dict[str, Any]:
     workspace = _mod(request, slug).workspace
     events = ModerationEvent.objects.filter(workspace=workspace)
     if action:
         events = events.filter(action__startswith=action)
     rows, next_cursor = page(events, field="at", cursor=cursor, limit=limit)
-    return {"items": rows, "next_cursor": next_cursor, "criticism_removed": actions.criticism_removed_count(workspace)}
+    return {
+        "items": rows,
+        "next_cursor": next_cursor,
+        "criticism_removed": actions.criticism_removed_count(workspace),
+    }

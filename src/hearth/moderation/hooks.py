@@ -26,18 +26,30 @@ def apply_rules(channel: Channel, messages: list[Message]) -> None:
     hits_of: list[list[engine.RuleHit]] = [[] for _ in messages]
     if compiled.rules:
         first_seen, recent = engine.context_for(compiled, messages)
-        hits_of = engine.evaluate(compiled, messages, channel_id=channel.pk, first_seen=first_seen, recent=recent)
+        hits_of = engine.evaluate(
+            compiled, messages, channel_id=channel.pk, first_seen=first_seen, recent=recent
+        )
     for message, hits in zip(messages, hits_of, strict=True):
         if message.from_brand:
             continue
         reasons: list[dict[str, Any]] = []
         if compiled.queue_flagged:
             if message.is_abuse:
-                reasons.append({"code": "abuse", "label": message.abuse_kind or "abuse", "score": round(message.abuse_score, 3)})
+                reasons.append(
+                    {
+                        "code": "abuse",
+                        "label": message.abuse_kind or "abuse",
+                        "score": round(message.abuse_score, 3),
+                    }
+                )
             if message.is_spam:
-                reasons.append({"code": "spam", "label": "spam", "score": round(message.spam_score, 3)})
+                reasons.append(
+                    {"code": "spam", "label": "spam", "score": round(message.spam_score, 3)}
+                )
         for hit in hits:
-            reasons.append({"code": "rule", "label": hit.name, "rule_id": hit.rule_id, "article": hit.article})
+            reasons.append(
+                {"code": "rule", "label": hit.name, "rule_id": hit.rule_id, "article": hit.article}
+            )
         if not reasons:
             continue
         if reasons[0]["code"] != "rule" or any(QUEUEING.intersection(hit.actions) for hit in hits):

@@ -24,7 +24,9 @@ LANGS = ("fr", "en")
 class NetiquetteVersion(models.Model):
     """One published version of a workspace's netiquette, in both languages. Never edited."""
 
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="netiquette_versions")
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="netiquette_versions"
+    )
     number = models.PositiveIntegerField()
     body_fr = models.TextField()
     body_en = models.TextField()
@@ -33,12 +35,18 @@ class NetiquetteVersion(models.Model):
     # {"1": {"fr": "Respect", "en": "Respect"}, …}: the numbered articles that actions cite.
     articles = models.JSONField(default=dict)
     note = models.CharField(max_length=200, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["-number"]
-        constraints = [models.UniqueConstraint(fields=["workspace", "number"], name="netiquette_version_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "number"], name="netiquette_version_unique"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"netiquette v{self.number} of {self.workspace_id}"
@@ -58,7 +66,9 @@ def default_ladder() -> list[dict[str, object]]:
 class ModerationSettings(models.Model):
     """Per-workspace moderation settings; `rules_version` changes whenever a rule does."""
 
-    workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE, related_name="moderation_settings")
+    workspace = models.OneToOneField(
+        Workspace, on_delete=models.CASCADE, related_name="moderation_settings"
+    )
     rules_version = models.PositiveIntegerField(default=0)
     # Changed with every rule change: the compiled-rules cache is keyed by it (a counter alone
     # could repeat after a rolled-back transaction or a re-created workspace).
@@ -87,7 +97,9 @@ class Rule(models.Model):
     Words and patterns are one per line. Validated on save by `actions.save_rule`.
     """
 
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="moderation_rules")
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="moderation_rules"
+    )
     position = models.PositiveIntegerField(default=0)
     name = models.CharField(max_length=120)
     enabled = models.BooleanField(default=True)
@@ -99,8 +111,12 @@ class Rule(models.Model):
     words = models.TextField(blank=True)
     patterns = models.TextField(blank=True)
     has_link = models.BooleanField(null=True, blank=True)
-    new_member_days = models.PositiveIntegerField(null=True, blank=True)  # author first seen less than N days ago
-    max_rate_per_hour = models.PositiveIntegerField(null=True, blank=True)  # author wrote more than N in an hour
+    new_member_days = models.PositiveIntegerField(
+        null=True, blank=True
+    )  # author first seen less than N days ago
+    max_rate_per_hour = models.PositiveIntegerField(
+        null=True, blank=True
+    )  # author wrote more than N in an hour
     channels = models.JSONField(default=list, blank=True)  # channel ids; empty = every channel
     # Actions.
     actions = models.JSONField(default=list)  # RuleAction values
@@ -136,18 +152,24 @@ class QueueEntry(models.Model):
     message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="queue_entry")
     # [{"code": "abuse" | "spam" | "rule", "label": "…", "rule_id": 3, "article": "2"}, …]
     reasons = models.JSONField(default=list)
-    reason = models.CharField(max_length=16, db_index=True)  # the first reason's code, for filtering
+    reason = models.CharField(
+        max_length=16, db_index=True
+    )  # the first reason's code, for filtering
     article = models.CharField(max_length=8, blank=True)
     sanction_proposed = models.BooleanField(default=False)
     urgent = models.BooleanField(default=False)
     status = models.CharField(max_length=10, choices=QueueStatus.choices, default=QueueStatus.OPEN)
     created_at = models.DateTimeField(default=timezone.now)
     decided_at = models.DateTimeField(null=True, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-urgent", "created_at", "id"]
-        indexes = [models.Index(fields=["workspace", "status", "created_at"], name="queue_ws_status")]
+        indexes = [
+            models.Index(fields=["workspace", "status", "created_at"], name="queue_ws_status")
+        ]
 
     def __str__(self) -> str:
         return f"queue entry {self.pk} ({self.status})"
@@ -160,13 +182,17 @@ class QueueEntry(models.Model):
 class HiddenMessage(models.Model):
     """A message hidden by moderation (on the platform when it allows, in Hearth always)."""
 
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="hidden_messages")
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="hidden_messages"
+    )
     message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="hidden")
     article = models.CharField(max_length=8, blank=True)
     justification = models.TextField(blank=True)
     criticism = models.BooleanField(default=False)  # negative but not abusive when hidden
     hidden_at = models.DateTimeField(default=timezone.now)
-    hidden_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     def __str__(self) -> str:
         return f"hidden message {self.message_id}"
@@ -213,22 +239,34 @@ class Sanction(models.Model):
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="sanctions")
     person_key = models.CharField(max_length=191, db_index=True)
-    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="sanctions")  # the identity that violated
-    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="sanctions")
+    author = models.ForeignKey(
+        Author, on_delete=models.CASCADE, related_name="sanctions"
+    )  # the identity that violated
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="sanctions"
+    )
     kind = models.CharField(max_length=10, choices=SanctionKind.choices)
     step = models.PositiveSmallIntegerField(default=1)  # 1 = first violation in the window
     article = models.CharField(max_length=8)
     reason = models.TextField(blank=True)
-    status = models.CharField(max_length=10, choices=SanctionStatus.choices, default=SanctionStatus.ACTIVE)
+    status = models.CharField(
+        max_length=10, choices=SanctionStatus.choices, default=SanctionStatus.ACTIVE
+    )
     starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField(null=True, blank=True)  # None: permanent (exclusion) or instant (warning)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    ends_at = models.DateTimeField(
+        null=True, blank=True
+    )  # None: permanent (exclusion) or instant (warning)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-starts_at", "-id"]
-        indexes = [models.Index(fields=["workspace", "status", "ends_at"], name="sanction_ws_status")]
+        indexes = [
+            models.Index(fields=["workspace", "status", "ends_at"], name="sanction_ws_status")
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} of {self.person_key}"
@@ -253,9 +291,13 @@ class Appeal(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="appeals")
     sanction = models.ForeignKey(Sanction, on_delete=models.CASCADE, related_name="appeals")
     text = models.TextField()
-    status = models.CharField(max_length=10, choices=AppealStatus.choices, default=AppealStatus.PENDING)
+    status = models.CharField(
+        max_length=10, choices=AppealStatus.choices, default=AppealStatus.PENDING
+    )
     created_at = models.DateTimeField(default=timezone.now)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.TextField(blank=True)
 
@@ -274,16 +316,24 @@ class TodoStatus(models.TextChoices):
 class EnforcementTodo(models.Model):
     """What a human must do by hand because the platform cannot enforce it (no hide/ban API)."""
 
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="moderation_todos")
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="moderation_todos"
+    )
     channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="+")
     action = models.CharField(max_length=16)  # hide | unhide | ban | unban | reply
     description = models.TextField()
-    sanction = models.ForeignKey(Sanction, null=True, blank=True, on_delete=models.CASCADE, related_name="todos")
-    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    sanction = models.ForeignKey(
+        Sanction, null=True, blank=True, on_delete=models.CASCADE, related_name="todos"
+    )
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     status = models.CharField(max_length=8, choices=TodoStatus.choices, default=TodoStatus.OPEN)
     created_at = models.DateTimeField(default=timezone.now)
     done_at = models.DateTimeField(null=True, blank=True)
-    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["status", "-created_at"]
@@ -295,15 +345,25 @@ class EnforcementTodo(models.Model):
 class ModerationEvent(models.Model):
     """The moderation log: who did what to whom, when, under which article."""
 
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="moderation_events")
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="moderation_events"
+    )
     at = models.DateTimeField(default=timezone.now, db_index=True)
-    moderator = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     moderator_label = models.CharField(max_length=254)
     action = models.CharField(max_length=32)
-    author = models.ForeignKey(Author, null=True, blank=True, on_delete=models.SET_NULL, related_name="moderation_events")
+    author = models.ForeignKey(
+        Author, null=True, blank=True, on_delete=models.SET_NULL, related_name="moderation_events"
+    )
     person_key = models.CharField(max_length=191, blank=True, db_index=True)
-    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    sanction = models.ForeignKey(Sanction, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sanction = models.ForeignKey(
+        Sanction, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     article = models.CharField(max_length=8, blank=True)
     justification = models.TextField(blank=True)
     criticism_removed = models.BooleanField(default=False)

@@ -13,12 +13,36 @@ from importlib import resources
 import markdown
 import nh3
 
-ARTICLE_RE = re.compile(r"^#{2,3}\s*(?:article\s*)?(\d{1,3})\s*[.)\-:—]\s*(.+?)\s*#*\s*$", re.IGNORECASE | re.MULTILINE)
+ARTICLE_RE = re.compile(
+    r"^#{2,3}\s*(?:article\s*)?(\d{1,3})\s*[.)\-:—]\s*(.+?)\s*#*\s*$", re.IGNORECASE | re.MULTILINE
+)
 HEADING_RE = re.compile(r"<h([23])>(?:article\s*)?(\d{1,3})\s*[.)\-:—]", re.IGNORECASE)
 MAX_BODY = 50_000
 ALLOWED_TAGS = {
-    "h1", "h2", "h3", "h4", "p", "br", "hr", "strong", "em", "b", "i", "ul", "ol", "li", "blockquote",
-    "code", "pre", "a", "table", "thead", "tbody", "tr", "th", "td",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "p",
+    "br",
+    "hr",
+    "strong",
+    "em",
+    "b",
+    "i",
+    "ul",
+    "ol",
+    "li",
+    "blockquote",
+    "code",
+    "pre",
+    "a",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
 }
 
 
@@ -30,12 +54,19 @@ def parse_articles(body: str) -> dict[str, str]:
 def render(body: str) -> str:
     html = markdown.markdown(body, extensions=["tables", "sane_lists"], output_format="html")
     clean = nh3.clean(
-        html, tags=ALLOWED_TAGS, attributes={"a": {"href", "title"}}, url_schemes={"http", "https", "mailto"},
+        html,
+        tags=ALLOWED_TAGS,
+        attributes={"a": {"href", "title"}},
+        url_schemes={"http", "https", "mailto"},
         link_rel="nofollow noopener noreferrer",
     )
     # Anchors are added after sanitising, from digits only, so every article has a stable link.
-    return HEADING_RE.sub(lambda m: f'<h{m.group(1)} id="article-{m.group(2)}">{m.group(2)}.', clean)
+    return HEADING_RE.sub(
+        lambda m: f'<h{m.group(1)} id="article-{m.group(2)}">{m.group(2)}.', clean
+    )
 
 
 def starter(lang: str) -> str:
-    return (resources.files("hearth.moderation") / "starter" / f"netiquette.{lang}.md").read_text(encoding="utf-8")
+    return (resources.files("hearth.moderation") / "starter" / f"netiquette.{lang}.md").read_text(
+        encoding="utf-8"
+    )

@@ -75,7 +75,11 @@ def _literal(code: int, ignorecase: bool) -> str:
 
 def _range_equivalents(low: int, high: int) -> set[int]:
     """Code points outside [low, high] that `re` under IGNORECASE matches against that range."""
-    lows = {key for key, codes in _lowered_from().items() if low <= key <= high or any(low <= x <= high for x in codes)}
+    lows = {
+        key
+        for key, codes in _lowered_from().items()
+        if low <= key <= high or any(low <= x <= high for x in codes)
+    }
     lows |= {key for key in EXTRA_CASES if low <= key <= high}
     return _equivalents(lows)
 

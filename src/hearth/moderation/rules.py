@@ -77,7 +77,9 @@ class CompiledRules:
     rules: list[CompiledRule]
     words_re: re.Pattern[str] | None = None  # phrases and words with non-word characters
     rules_of_word: dict[str, list[int]] = field(default_factory=dict)  # word → indexes in rules
-    tokens: frozenset[str] = frozenset()  # plain words, matched by set look-up on each text's tokens
+    tokens: frozenset[str] = (
+        frozenset()
+    )  # plain words, matched by set look-up on each text's tokens
     any_pattern: Prefilter | None = None  # every rule's patterns: the candidates' prefilter
 
     @property
@@ -102,7 +104,9 @@ def check_patterns(patterns: Sequence[str], *, field_name: str = "patterns") -> 
     """ActionError naming the field and the line of the first bad pattern."""
     for number, pattern in enumerate(patterns, 1):
         if len(pattern) > MAX_PATTERN:
-            raise ActionError(f"{field_name}, line {number}: the pattern is {len(pattern)} characters long; at most {MAX_PATTERN} are accepted.")
+            raise ActionError(
+                f"{field_name}, line {number}: the pattern is {len(pattern)} characters long; at most {MAX_PATTERN} are accepted."
+            )
         try:
             re.compile(pattern)
         except re.error as exc:
@@ -112,7 +116,9 @@ def check_patterns(patterns: Sequence[str], *, field_name: str = "patterns") -> 
             ) from None
 
 
-def compile_patterns(patterns: Sequence[str], *, field_name: str = "patterns") -> re.Pattern[str] | None:
+def compile_patterns(
+    patterns: Sequence[str], *, field_name: str = "patterns"
+) -> re.Pattern[str] | None:
     """One alternation of the patterns, or ActionError naming the field and the line of a bad one."""
     if not patterns:
         return None
@@ -120,14 +126,18 @@ def compile_patterns(patterns: Sequence[str], *, field_name: str = "patterns") -
     try:
         return alternation(patterns)
     except re.error as exc:  # e.g. two lines define the same group name
-        raise ActionError(f"{field_name}: the patterns cannot be combined ({exc}); give each named group a distinct name.") from None
+        raise ActionError(
+            f"{field_name}: the patterns cannot be combined ({exc}); give each named group a distinct name."
+        ) from None
 
 
 def compile_rule(rule: Any) -> CompiledRule:
     """A Rule (model or any object with the same attributes) → CompiledRule; validates it."""
     words = tuple(dict.fromkeys(w.lower() for w in split_lines(rule.words)))
     if len(words) > MAX_WORDS:
-        raise ActionError(f"words: {len(words)} watched words; at most {MAX_WORDS} per rule are accepted.")
+        raise ActionError(
+            f"words: {len(words)} watched words; at most {MAX_WORDS} per rule are accepted."
+        )
     return CompiledRule(
         rule_id=rule.pk,
         name=rule.name,
@@ -148,7 +158,9 @@ def compile_rule(rule: Any) -> CompiledRule:
     )
 
 
-def build(rules: Sequence[CompiledRule], *, token: str = "", queue_flagged: bool = True) -> CompiledRules:
+def build(
+    rules: Sequence[CompiledRule], *, token: str = "", queue_flagged: bool = True
+) -> CompiledRules:
     compiled = CompiledRules(token=token, queue_flagged=queue_flagged, rules=list(rules))
     rules_of_word: dict[str, list[int]] = defaultdict(list)
     for index, rule in enumerate(compiled.rules):
@@ -162,9 +174,13 @@ def build(rules: Sequence[CompiledRule], *, token: str = "", queue_flagged: bool
         # A plain word is found by tokenising each text once and looking tokens up in a set, far
         # cheaper than a 500-way alternation tried at every position.
         compiled.tokens = frozenset(w for w in rules_of_word if TOKEN_RE.fullmatch(w))
-        phrases = sorted((w for w in rules_of_word if w not in compiled.tokens), key=len, reverse=True)
+        phrases = sorted(
+            (w for w in rules_of_word if w not in compiled.tokens), key=len, reverse=True
+        )
         if phrases:  # longest first: "free money" must win over "free" at the same position
-            compiled.words_re = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in phrases) + r")(?!\w)", re.IGNORECASE)
+            compiled.words_re = re.compile(
+                r"(?<!\w)(?:" + "|".join(re.escape(w) for w in phrases) + r")(?!\w)", re.IGNORECASE
+            )
     return compiled
 
 
@@ -176,21 +192,32 @@ def rules_for(workspace_id: int) -> CompiledRules:
     """The workspace's enabled rules, compiled; recompiled only when `rules_token` changed."""
     from hearth.moderation.models import ModerationSettings, Rule
 
-    row = ModerationSettings.objects.filter(workspace_id=workspace_id).values_list("rules_token", "queue_flagged").first()
+    row = (
+        ModerationSettings.objects.filter(workspace_id=workspace_id)
+        .values_list("rules_token", "queue_flagged")
+        .first()
+    )
     token, queue_flagged = row if row else ("", True)
     cached = _cache.get(workspace_id)
     if cached is not None and cached.token == token and cached.queue_flagged == queue_flagged:
         return cached
     if not token:  # no rule was ever saved
         return build([], queue_flagged=queue_flagged)
-    rules = [compile_rule(r) for r in Rule.objects.filter(workspace_id=workspace_id, enabled=True).order_by("position", "id")]
+    rules = [
+        compile_rule(r)
+        for r in Rule.objects.filter(workspace_id=workspace_id, enabled=True).order_by(
+            "position", "id"
+        )
+    ]
     compiled = build(rules, token=token, queue_flagged=queue_flagged)
     with _lock:
         _cache[workspace_id] = compiled
     return compiled
 
 
-def _scan(pattern: re.Pattern[str], texts: list[str], joined: str, starts: list[int]) -> dict[int, list[str]]:
+def _scan(
+    pattern: re.Pattern[str], texts: list[str], joined: str, starts: list[int]
+) -> dict[int, list[str]]:
     """{message index: matched strings} for `pattern` over the batch, scanning the joined text once."""
     found: dict[int, list[str]] = defaultdict(list)
     recheck: set[int] = set()
@@ -277,7 +304,9 @@ def evaluate(
         ordered_times = {a: sorted(t) for a, t in (recent or {}).items()}
         for i, m in enumerate(messages):
             times = ordered_times.get(m.author_id) or [m.created_at]
-            rates[i] = bisect_right(times, m.created_at) - bisect_right(times, m.created_at - timedelta(hours=1))
+            rates[i] = bisect_right(times, m.created_at) - bisect_right(
+                times, m.created_at - timedelta(hours=1)
+            )
 
     pattern_candidates: np.ndarray | None = None
     alive = ~brand  # the brand's own messages are never moderated
@@ -332,7 +361,9 @@ def evaluate(
     return result
 
 
-def _first_seen(source: Any, author_ids: set[int], cache: dict[int, datetime | None]) -> dict[int, datetime | None]:
+def _first_seen(
+    source: Any, author_ids: set[int], cache: dict[int, datetime | None]
+) -> dict[int, datetime | None]:
     if not callable(source):
         return source or {}
     missing = author_ids.difference(cache)
@@ -355,31 +386,40 @@ def context_for(
     first_seen: Callable[[set[int]], dict[int, datetime]] | None = None
     recent: dict[int, list[datetime]] | None = None
     if compiled.needs_authors and author_ids:
+
         def first_seen(ids: set[int]) -> dict[int, datetime]:
             found = dict(Author.objects.filter(pk__in=ids).values_list("pk", "first_seen_at"))
             if not stored:
                 # A brand-new author's row says when this batch first saw them: that is new.
                 for m in messages:
-                    if m.author_id in ids and (found.get(m.author_id) is None or m.created_at < found[m.author_id]):
+                    if m.author_id in ids and (
+                        found.get(m.author_id) is None or m.created_at < found[m.author_id]
+                    ):
                         found[m.author_id] = m.created_at
             return found
+
     if compiled.needs_rate and author_ids:
         earliest = min(m.created_at for m in messages) - timedelta(hours=1)
         latest = max(m.created_at for m in messages)
         own = {m.pk for m in messages if m.pk is not None}
         recent = defaultdict(list)
-        rows = Message.objects.filter(author_id__in=in_values(author_ids), created_at__gt=earliest, created_at__lte=latest)
+        rows = Message.objects.filter(
+            author_id__in=in_values(author_ids), created_at__gt=earliest, created_at__lte=latest
+        )
         # Only authors who could pass the lowest rate threshold need their times (a cheap count
         # first: most authors write a few messages a day).
         lowest = min(r.max_rate_per_hour for r in compiled.rules if r.max_rate_per_hour is not None)
         in_batch = Counter(m.author_id for m in messages)
-        counts = dict(rows.values("author_id").annotate(n=Count("id")).values_list("author_id", "n"))
+        counts = dict(
+            rows.values("author_id").annotate(n=Count("id")).values_list("author_id", "n")
+        )
         busy = [a for a in author_ids if counts.get(a, 0) + in_batch[a] > lowest]
         if busy:
-            for pk, author_id, created_at in rows.filter(author_id__in=in_values(busy)).values_list("pk", "author_id", "created_at"):
+            for pk, author_id, created_at in rows.filter(author_id__in=in_values(busy)).values_list(
+                "pk", "author_id", "created_at"
+            ):
                 if pk not in own:
                     recent[author_id].append(created_at)
         for m in messages:  # the batch's messages count too, each one including itself
             recent[m.author_id].append(m.created_at)
     return first_seen, recent
-

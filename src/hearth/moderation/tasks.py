@@ -26,7 +26,9 @@ def alert_rule(rule_id: int, message_ids: list[int]) -> dict[str, int]:
     alert = raise_rule_alert(rule_id, message_ids)
     if alert is None or alert.suppressed:
         return {"sent": 0, "retrying": 0, "failed": 0}
-    return send_due(alert_id=alert.pk)  # failures stay queued: the periodic send_due_alerts retries them
+    return send_due(
+        alert_id=alert.pk
+    )  # failures stay queued: the periodic send_due_alerts retries them
 
 
 @shared_task(name="hearth.moderation.tasks.alert_rules")

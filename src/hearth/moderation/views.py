@@ -68,8 +68,14 @@ def _suggestions(workspace: Workspace) -> list[dict[str, str]]:
         SavedReply = None  # noqa: N806
     found = []
     if SavedReply is not None:
-        found = [{"title": r.title, "lang": r.lang, "text": r.text} for r in SavedReply.objects.filter(workspace=workspace)[:20]]
-    return found or [{"title": _("Acknowledge the criticism"), "lang": lang, "text": text} for lang, text in DEFAULT_SUGGESTION.items()]
+        found = [
+            {"title": r.title, "lang": r.lang, "text": r.text}
+            for r in SavedReply.objects.filter(workspace=workspace)[:20]
+        ]
+    return found or [
+        {"title": _("Acknowledge the criticism"), "lang": lang, "text": text}
+        for lang, text in DEFAULT_SUGGESTION.items()
+    ]
 
 
 @login_required
@@ -78,8 +84,14 @@ def queue(request: HttpRequest) -> HttpResponse:
     workspace = membership.workspace
     reason = request.GET.get("reason", "")
     status = request.GET.get("status", "open")
-    entries = QueueEntry.objects.filter(workspace=workspace).select_related("message__author", "message__channel")
-    entries = entries.filter(status="escalated") if status == "escalated" else entries.filter(status__in=OPEN_STATUSES)
+    entries = QueueEntry.objects.filter(workspace=workspace).select_related(
+        "message__author", "message__channel"
+    )
+    entries = (
+        entries.filter(status="escalated")
+        if status == "escalated"
+        else entries.filter(status__in=OPEN_STATUSES)
+    )
     if reason in REASONS:
         entries = entries.filter(reason=reason)
     rows = list(entries[:PAGE_SIZE])
@@ -87,11 +99,24 @@ def queue(request: HttpRequest) -> HttpResponse:
         entry.criticism = actions.is_criticism(entry.message)  # type: ignore[attr-defined]
     version = actions.ensure_netiquette(workspace)
     context = {
-        "entries": rows, "reason": reason, "status": status, "reasons": REASONS,
-        "counts": {r: QueueEntry.objects.filter(workspace=workspace, status__in=OPEN_STATUSES, reason=r).count() for r in REASONS},
-        "open_todos": EnforcementTodo.objects.filter(workspace=workspace, status=TodoStatus.OPEN).count(),
-        "pending_appeals": Appeal.objects.filter(workspace=workspace, status=AppealStatus.PENDING).count(),
-        "articles": sorted(version.articles.items(), key=lambda kv: int(kv[0])), "suggestions": _suggestions(workspace),
+        "entries": rows,
+        "reason": reason,
+        "status": status,
+        "reasons": REASONS,
+        "counts": {
+            r: QueueEntry.objects.filter(
+                workspace=workspace, status__in=OPEN_STATUSES, reason=r
+            ).count()
+            for r in REASONS
+        },
+        "open_todos": EnforcementTodo.objects.filter(
+            workspace=workspace, status=TodoStatus.OPEN
+        ).count(),
+        "pending_appeals": Appeal.objects.filter(
+            workspace=workspace, status=AppealStatus.PENDING
+        ).count(),
+        "articles": sorted(version.articles.items(), key=lambda kv: int(kv[0])),
+        "suggestions": _suggestions(workspace),
         "reply_key": uuid.uuid4().hex,
     }
     template = "moderation/queue/_entries.html" if request.htmx else "moderation/queue/page.html"  # type: ignore[attr-defined]
@@ -116,17 +141,30 @@ def entry_action(request: HttpRequest, entry_id: int, verb: str) -> HttpResponse
             actions.approve(entry, by=by)
             done = _("Approved: the message stays visible.")
         elif verb == "hide":
-            actions.hide_entry(entry, by=by, article=post.get("article", ""), justification=post.get("justification", ""))
+            actions.hide_entry(
+                entry,
+                by=by,
+                article=post.get("article", ""),
+                justification=post.get("justification", ""),
+            )
             done = _("Message hidden.")
         elif verb == "escalate":
             actions.escalate(entry, by=by, note=post.get("note", ""))
             done = _("Escalated.")
         elif verb == "reply":
-            actions.reply_entry(entry, post.get("text", ""), by=by, idempotency_key=post.get("key", ""))
+            actions.reply_entry(
+                entry, post.get("text", ""), by=by, idempotency_key=post.get("key", "")
+            )
             done = _("Reply queued.")
         elif verb == "sanction":
-            sanction = actions.sanction_entry(entry, by=by, article=post.get("article", ""), reason=post.get("reason", ""),
-                                              hide=post.get("hide") == "on", justification=post.get("justification", ""))
+            sanction = actions.sanction_entry(
+                entry,
+                by=by,
+                article=post.get("article", ""),
+                reason=post.get("reason", ""),
+                hide=post.get("hide") == "on",
+                justification=post.get("justification", ""),
+            )
             done = _("Sanction applied: %(kind)s.") % {"kind": sanction.get_kind_display()}
         elif verb in ("confirm", "overturn"):
             actions.judge_label(entry, confirm=verb == "confirm", by=by)
@@ -145,8 +183,14 @@ def bulk(request: HttpRequest) -> HttpResponse:
     membership = _mod(request)
     ids = [int(i) for i in request.POST.getlist("entry") if i.isdigit()]
     try:
-        changed = actions.bulk(membership.workspace, ids, request.POST.get("verb", ""), by=Actor.from_request(request),
-                               article=request.POST.get("article", ""), justification=request.POST.get("justification", ""))
+        changed = actions.bulk(
+            membership.workspace,
+            ids,
+            request.POST.get("verb", ""),
+            by=Actor.from_request(request),
+            article=request.POST.get("article", ""),
+            justification=request.POST.get("justification", ""),
+        )
         messages.success(request, _("%(count)s messages updated.") % {"count": changed})
     except ActionError as exc:
         messages.error(request, str(exc))
@@ -155,35 +199,61 @@ def bulk(request: HttpRequest) -> HttpResponse:
 
 # --- rules --------------------------------------------------------------------------------------
 
+
 @login_required
 def rules(request: HttpRequest) -> HttpResponse:
     membership = _mod(request)
-    return render(request, "moderation/rules/list.html", {
-        "rules": Rule.objects.filter(workspace=membership.workspace), "settings": actions.settings_for(membership.workspace),
-    })
+    return render(
+        request,
+        "moderation/rules/list.html",
+        {
+            "rules": Rule.objects.filter(workspace=membership.workspace),
+            "settings": actions.settings_for(membership.workspace),
+        },
+    )
 
 
 def _rule_data(request: HttpRequest) -> dict[str, Any]:
     post = request.POST
     has_link = {"yes": True, "no": False}.get(post.get("has_link", ""))
     return {
-        "name": post.get("name", ""), "enabled": post.get("enabled") == "on", "article": post.get("article", ""),
-        "min_abuse": post.get("min_abuse") or None, "abuse_kinds": post.getlist("abuse_kinds"),
-        "min_spam": post.get("min_spam") or None, "words": post.get("words", ""), "patterns": post.get("patterns", ""),
-        "has_link": has_link, "new_member_days": post.get("new_member_days") or None,
-        "max_rate_per_hour": post.get("max_rate_per_hour") or None, "channels": post.getlist("channels"),
-        "actions": post.getlist("actions"), "reply_text": post.get("reply_text", ""), "stop": post.get("stop") == "on",
+        "name": post.get("name", ""),
+        "enabled": post.get("enabled") == "on",
+        "article": post.get("article", ""),
+        "min_abuse": post.get("min_abuse") or None,
+        "abuse_kinds": post.getlist("abuse_kinds"),
+        "min_spam": post.get("min_spam") or None,
+        "words": post.get("words", ""),
+        "patterns": post.get("patterns", ""),
+        "has_link": has_link,
+        "new_member_days": post.get("new_member_days") or None,
+        "max_rate_per_hour": post.get("max_rate_per_hour") or None,
+        "channels": post.getlist("channels"),
+        "actions": post.getlist("actions"),
+        "reply_text": post.get("reply_text", ""),
+        "stop": post.get("stop") == "on",
     }
 
 
-def _rule_context(workspace: Workspace, rule: Rule | None, data: dict[str, Any] | None, error: str = "") -> dict[str, Any]:
+def _rule_context(
+    workspace: Workspace, rule: Rule | None, data: dict[str, Any] | None, error: str = ""
+) -> dict[str, Any]:
     version = actions.ensure_netiquette(workspace)
-    values = data or ({f: getattr(rule, f) for f in actions.RULE_FIELDS if f != "position"} if rule else
-                      {"enabled": True, "actions": ["queue"], "abuse_kinds": [], "channels": []})
-    values["channels"] = [int(c) for c in values.get("channels") or [] if str(c).isdigit() or isinstance(c, int)]
+    values = data or (
+        {f: getattr(rule, f) for f in actions.RULE_FIELDS if f != "position"}
+        if rule
+        else {"enabled": True, "actions": ["queue"], "abuse_kinds": [], "channels": []}
+    )
+    values["channels"] = [
+        int(c) for c in values.get("channels") or [] if str(c).isdigit() or isinstance(c, int)
+    ]
     return {
-        "rule": rule, "values": values, "error": error, "abuse_kinds": [k for k in ABUSE_KINDS if k],
-        "rule_actions": RuleAction.choices, "channels": Channel.objects.filter(workspace=workspace).order_by("name"),
+        "rule": rule,
+        "values": values,
+        "error": error,
+        "abuse_kinds": [k for k in ABUSE_KINDS if k],
+        "rule_actions": RuleAction.choices,
+        "channels": Channel.objects.filter(workspace=workspace).order_by("name"),
         "articles": sorted(version.articles.items(), key=lambda kv: int(kv[0])),
     }
 
@@ -199,8 +269,15 @@ def rule_edit(request: HttpRequest, rule_id: int | None = None) -> HttpResponse:
             messages.success(request, _("Rule saved."))
             return redirect("moderation_rules")
         except ActionError as exc:
-            return render(request, "moderation/rules/edit.html", _rule_context(membership.workspace, rule, data, str(exc)), status=400)
-    return render(request, "moderation/rules/edit.html", _rule_context(membership.workspace, rule, None))
+            return render(
+                request,
+                "moderation/rules/edit.html",
+                _rule_context(membership.workspace, rule, data, str(exc)),
+                status=400,
+            )
+    return render(
+        request, "moderation/rules/edit.html", _rule_context(membership.workspace, rule, None)
+    )
 
 
 @login_required
@@ -212,10 +289,16 @@ def rule_test(request: HttpRequest) -> HttpResponse:
     matched: list[Message] = []
     scanned = 0
     try:
-        matched, scanned = actions.try_rule(membership.workspace, _rule_data(request), by=Actor.from_request(request))
+        matched, scanned = actions.try_rule(
+            membership.workspace, _rule_data(request), by=Actor.from_request(request)
+        )
     except ActionError as exc:
         error = str(exc)
-    return render(request, "moderation/rules/_test.html", {"error": error, "matched": matched[:50], "count": len(matched), "scanned": scanned})
+    return render(
+        request,
+        "moderation/rules/_test.html",
+        {"error": error, "matched": matched[:50], "count": len(matched), "scanned": scanned},
+    )
 
 
 @login_required
@@ -229,11 +312,16 @@ def rule_delete(request: HttpRequest, rule_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def rule_move(request: HttpRequest, rule_id: int) -> HttpResponse:
-    actions.move_rule(access_rule(_mod(request), rule_id), up=request.POST.get("direction") == "up", by=Actor.from_request(request))
+    actions.move_rule(
+        access_rule(_mod(request), rule_id),
+        up=request.POST.get("direction") == "up",
+        by=Actor.from_request(request),
+    )
     return redirect("moderation_rules")
 
 
 # --- netiquette ---------------------------------------------------------------------------------
+
 
 @login_required
 def netiquette_edit(request: HttpRequest) -> HttpResponse:
@@ -243,21 +331,42 @@ def netiquette_edit(request: HttpRequest) -> HttpResponse:
     error = ""
     if request.method == "POST":
         try:
-            version = actions.publish_netiquette(workspace, body_fr=request.POST.get("body_fr", ""), body_en=request.POST.get("body_en", ""),
-                                                 note=request.POST.get("note", ""), by=Actor.from_request(request))
-            messages.success(request, _("Netiquette version %(number)s published.") % {"number": version.number})
+            version = actions.publish_netiquette(
+                workspace,
+                body_fr=request.POST.get("body_fr", ""),
+                body_en=request.POST.get("body_en", ""),
+                note=request.POST.get("note", ""),
+                by=Actor.from_request(request),
+            )
+            messages.success(
+                request, _("Netiquette version %(number)s published.") % {"number": version.number}
+            )
             return redirect("moderation_netiquette")
         except ActionError as exc:
             error = str(exc)
     shown = current
     if request.GET.get("v", "").isdigit():
-        shown = NetiquetteVersion.objects.filter(workspace=workspace, number=int(request.GET["v"])).first() or current
-    return render(request, "moderation/netiquette/edit.html", {
-        "current": current, "shown": shown, "error": error,
-        "versions": NetiquetteVersion.objects.filter(workspace=workspace).select_related("created_by"),
-        "body_fr": request.POST.get("body_fr", current.body_fr) if error else current.body_fr,
-        "body_en": request.POST.get("body_en", current.body_en) if error else current.body_en,
-    }, status=400 if error else 200)
+        shown = (
+            NetiquetteVersion.objects.filter(
+                workspace=workspace, number=int(request.GET["v"])
+            ).first()
+            or current
+        )
+    return render(
+        request,
+        "moderation/netiquette/edit.html",
+        {
+            "current": current,
+            "shown": shown,
+            "error": error,
+            "versions": NetiquetteVersion.objects.filter(workspace=workspace).select_related(
+                "created_by"
+            ),
+            "body_fr": request.POST.get("body_fr", current.body_fr) if error else current.body_fr,
+            "body_en": request.POST.get("body_en", current.body_en) if error else current.body_en,
+        },
+        status=400 if error else 200,
+    )
 
 
 def netiquette_public(request: HttpRequest, slug: str) -> HttpResponse:
@@ -265,14 +374,30 @@ def netiquette_public(request: HttpRequest, slug: str) -> HttpResponse:
     workspace = Workspace.objects.filter(slug=slug).first()
     if workspace is None:
         raise Http404("No such community.")
-    lang = request.GET.get("lang") if request.GET.get("lang") in ("fr", "en") else (getattr(request, "LANGUAGE_CODE", "en")[:2])
+    lang = (
+        request.GET.get("lang")
+        if request.GET.get("lang") in ("fr", "en")
+        else (getattr(request, "LANGUAGE_CODE", "en")[:2])
+    )
     lang = lang if lang in ("fr", "en") else "en"
     version = actions.ensure_netiquette(workspace)
     if request.GET.get("v", "").isdigit():
-        version = NetiquetteVersion.objects.filter(workspace=workspace, number=int(request.GET["v"])).first() or version
-    return render(request, "moderation/public/netiquette.html", {
-        "community": workspace, "version": version, "lang": lang, "html": version.html(lang),
-    })
+        version = (
+            NetiquetteVersion.objects.filter(
+                workspace=workspace, number=int(request.GET["v"])
+            ).first()
+            or version
+        )
+    return render(
+        request,
+        "moderation/public/netiquette.html",
+        {
+            "community": workspace,
+            "version": version,
+            "lang": lang,
+            "html": version.html(lang),
+        },
+    )
 
 
 def appeal_public(request: HttpRequest, token: str) -> HttpResponse:
@@ -290,28 +415,52 @@ def appeal_public(request: HttpRequest, token: str) -> HttpResponse:
             error = str(exc)
     existing = Appeal.objects.filter(sanction=sanction).first()
     version = actions.ensure_netiquette(sanction.workspace)
-    return render(request, "moderation/public/appeal.html", {
-        "sanction": sanction, "community": sanction.workspace, "error": error, "submitted": submitted, "existing": existing,
-        "article_title": version.article_title(sanction.article, getattr(request, "LANGUAGE_CODE", "en")[:2]),
-        "text": request.POST.get("text", "") if error else "",
-    }, status=400 if error else 200)
+    return render(
+        request,
+        "moderation/public/appeal.html",
+        {
+            "sanction": sanction,
+            "community": sanction.workspace,
+            "error": error,
+            "submitted": submitted,
+            "existing": existing,
+            "article_title": version.article_title(
+                sanction.article, getattr(request, "LANGUAGE_CODE", "en")[:2]
+            ),
+            "text": request.POST.get("text", "") if error else "",
+        },
+        status=400 if error else 200,
+    )
 
 
 # --- sanctions, appeals, to-dos -------------------------------------------------------------------
+
 
 @login_required
 def sanctions(request: HttpRequest) -> HttpResponse:
     membership = _mod(request)
     workspace = membership.workspace
-    return render(request, "moderation/sanctions.html", {
-        "active": Sanction.objects.filter(workspace=workspace, status=SanctionStatus.ACTIVE).exclude(kind=SanctionKind.WARNING)
-        .select_related("author", "created_by")[:200],
-        "recent": Sanction.objects.filter(workspace=workspace).exclude(status=SanctionStatus.ACTIVE, kind__in=[SanctionKind.BLOCK, SanctionKind.EXCLUSION])
-        .select_related("author", "created_by")[:50],
-        "appeals": Appeal.objects.filter(workspace=workspace, status=AppealStatus.PENDING).select_related("sanction__author", "sanction__created_by"),
-        "todos": EnforcementTodo.objects.filter(workspace=workspace, status=TodoStatus.OPEN).select_related("channel")[:200],
-        "settings": actions.settings_for(workspace),
-    })
+    return render(
+        request,
+        "moderation/sanctions.html",
+        {
+            "active": Sanction.objects.filter(workspace=workspace, status=SanctionStatus.ACTIVE)
+            .exclude(kind=SanctionKind.WARNING)
+            .select_related("author", "created_by")[:200],
+            "recent": Sanction.objects.filter(workspace=workspace)
+            .exclude(
+                status=SanctionStatus.ACTIVE, kind__in=[SanctionKind.BLOCK, SanctionKind.EXCLUSION]
+            )
+            .select_related("author", "created_by")[:50],
+            "appeals": Appeal.objects.filter(
+                workspace=workspace, status=AppealStatus.PENDING
+            ).select_related("sanction__author", "sanction__created_by"),
+            "todos": EnforcementTodo.objects.filter(
+                workspace=workspace, status=TodoStatus.OPEN
+            ).select_related("channel")[:200],
+            "settings": actions.settings_for(workspace),
+        },
+    )
 
 
 @login_required
@@ -319,11 +468,17 @@ def sanctions(request: HttpRequest) -> HttpResponse:
 def sanction_lift(request: HttpRequest, sanction_id: int) -> HttpResponse:
     sanction = access_sanction(_mod(request), sanction_id)
     try:
-        actions.lift_sanction(sanction, by=Actor.from_request(request), reason=request.POST.get("reason", ""))
+        actions.lift_sanction(
+            sanction, by=Actor.from_request(request), reason=request.POST.get("reason", "")
+        )
         messages.success(request, _("Sanction lifted."))
     except ActionError as exc:
         messages.error(request, str(exc))
-    return redirect(request.POST.get("next") if str(request.POST.get("next", "")).startswith("/moderation/") else "moderation_sanctions")
+    return redirect(
+        request.POST.get("next")
+        if str(request.POST.get("next", "")).startswith("/moderation/")
+        else "moderation_sanctions"
+    )
 
 
 @login_required
@@ -331,8 +486,12 @@ def sanction_lift(request: HttpRequest, sanction_id: int) -> HttpResponse:
 def appeal_decide(request: HttpRequest, appeal_id: int) -> HttpResponse:
     appeal = access_appeal(_mod(request), appeal_id)
     try:
-        actions.decide_appeal(appeal, overturn=request.POST.get("decision") == "overturn", note=request.POST.get("note", ""),
-                              by=Actor.from_request(request))
+        actions.decide_appeal(
+            appeal,
+            overturn=request.POST.get("decision") == "overturn",
+            note=request.POST.get("note", ""),
+            by=Actor.from_request(request),
+        )
         messages.success(request, _("Appeal decided."))
     except ActionError as exc:
         messages.error(request, str(exc))
@@ -351,21 +510,41 @@ def todo_done(request: HttpRequest, todo_id: int) -> HttpResponse:
 
 # --- log, stats, people ----------------------------------------------------------------------------
 
-LOG_COLUMNS = ("at", "moderator", "action", "member", "channel", "article", "criticism_removed", "justification", "message")
+LOG_COLUMNS = (
+    "at",
+    "moderator",
+    "action",
+    "member",
+    "channel",
+    "article",
+    "criticism_removed",
+    "justification",
+    "message",
+)
 
 
 def _log_rows(events: Any) -> Any:
     for e in events:
-        yield [e.at.isoformat(), e.moderator_label, e.action, (e.author.handle or e.author.external_id) if e.author else "",
-               e.author.channel.slug if e.author else "", e.article, "yes" if e.criticism_removed else "", e.justification,
-               (e.message.text[:200] if e.message else "")]
+        yield [
+            e.at.isoformat(),
+            e.moderator_label,
+            e.action,
+            (e.author.handle or e.author.external_id) if e.author else "",
+            e.author.channel.slug if e.author else "",
+            e.article,
+            "yes" if e.criticism_removed else "",
+            e.justification,
+            (e.message.text[:200] if e.message else ""),
+        ]
 
 
 @login_required
 def log(request: HttpRequest) -> HttpResponse:
     membership = _mod(request)
     workspace = membership.workspace
-    events = ModerationEvent.objects.filter(workspace=workspace).select_related("author__channel", "message")
+    events = ModerationEvent.objects.filter(workspace=workspace).select_related(
+        "author__channel", "message"
+    )
     action = request.GET.get("action", "")
     if action:
         events = events.filter(action__startswith=action)
@@ -373,15 +552,24 @@ def log(request: HttpRequest) -> HttpResponse:
         events = events.filter(criticism_removed=True)
     if request.GET.get("format") == "csv":
         response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="moderation-log-{workspace.slug}.csv"'
+        response["Content-Disposition"] = (
+            f'attachment; filename="moderation-log-{workspace.slug}.csv"'
+        )
         writer = csv.writer(response)
         writer.writerow(LOG_COLUMNS)
         writer.writerows(_log_rows(events.iterator(chunk_size=1000)))
         return response
-    return render(request, "moderation/log.html", {
-        "events": events[:200], "action": action, "criticism": request.GET.get("criticism") == "1",
-        "stats": actions.moderator_stats(workspace), "criticism_removed": actions.criticism_removed_count(workspace),
-    })
+    return render(
+        request,
+        "moderation/log.html",
+        {
+            "events": events[:200],
+            "action": action,
+            "criticism": request.GET.get("criticism") == "1",
+            "stats": actions.moderator_stats(workspace),
+            "criticism_removed": actions.criticism_removed_count(workspace),
+        },
+    )
 
 
 @login_required
@@ -392,13 +580,25 @@ def person(request: HttpRequest, author_id: int) -> HttpResponse:
     people = actions.identities(author)
     key = person_key_of(author)
     ids = [a.pk for a in people]
-    return render(request, "moderation/person.html", {
-        "author": author, "identities": people, "person_key": key,
-        "sanctions": Sanction.objects.filter(workspace=membership.workspace).filter(Q(person_key=key) | Q(author_id__in=ids)).select_related("created_by"),
-        "events": ModerationEvent.objects.filter(workspace=membership.workspace).filter(Q(person_key=key) | Q(author_id__in=ids)).select_related("message")[:200],
-        "hidden": HiddenMessage.objects.filter(workspace=membership.workspace, message__author_id__in=ids).select_related("message")[:100],
-        "active": actions.active_sanctions(membership.workspace, key),
-    })
+    return render(
+        request,
+        "moderation/person.html",
+        {
+            "author": author,
+            "identities": people,
+            "person_key": key,
+            "sanctions": Sanction.objects.filter(workspace=membership.workspace)
+            .filter(Q(person_key=key) | Q(author_id__in=ids))
+            .select_related("created_by"),
+            "events": ModerationEvent.objects.filter(workspace=membership.workspace)
+            .filter(Q(person_key=key) | Q(author_id__in=ids))
+            .select_related("message")[:200],
+            "hidden": HiddenMessage.objects.filter(
+                workspace=membership.workspace, message__author_id__in=ids
+            ).select_related("message")[:100],
+            "active": actions.active_sanctions(membership.workspace, key),
+        },
+    )
 
 
 @login_required
@@ -412,14 +612,23 @@ def person_link(request: HttpRequest, author_id: int) -> HttpResponse:
             actions.unlink_identity(access_author(membership, request.POST["unlink"]), by=by)
         else:
             other = request.POST.get("other", "").strip().lstrip("@")
-            found = Author.objects.filter(workspace=membership.workspace).filter(
-                Q(pk=int(other)) if other.isdigit() else Q(handle__iexact=other) | Q(handle__iexact=f"@{other}") | Q(external_id=other)
-            ).first()
+            found = (
+                Author.objects.filter(workspace=membership.workspace)
+                .filter(
+                    Q(pk=int(other))
+                    if other.isdigit()
+                    else Q(handle__iexact=other)
+                    | Q(handle__iexact=f"@{other}")
+                    | Q(external_id=other)
+                )
+                .first()
+            )
             if found is None:
-                raise ActionError(f"other: no identity '{other}' in this workspace; give its handle or number.")
+                raise ActionError(
+                    f"other: no identity '{other}' in this workspace; give its handle or number."
+                )
             actions.link_identities(membership.workspace, [author, found], by=by)
         messages.success(request, _("Identities updated."))
     except ActionError as exc:
         messages.error(request, str(exc))
     return redirect("moderation_person", author_id=author.pk)
-

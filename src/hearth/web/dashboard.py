@@ -32,19 +32,27 @@ def dashboard_data(workspace: Workspace) -> dict[str, Any]:
         .values("minute", "sentiment")
         .annotate(n=Sum("count"))
     )
-    buckets: dict[int, dict[str, int]] = {h: {"positive": 0, "neutral": 0, "negative": 0} for h in range(24)}
+    buckets: dict[int, dict[str, int]] = {
+        h: {"positive": 0, "neutral": 0, "negative": 0} for h in range(24)
+    }
     for row in hours:
         index = 23 - int((now - row["minute"]).total_seconds() // 3600)
         if 0 <= index < 24:
             buckets[index][row["sentiment"]] = buckets[index].get(row["sentiment"], 0) + row["n"]
     waiting = Thread.objects.filter(
-        workspace=workspace, waiting_since__isnull=False, status__in=[ThreadStatus.OPEN, ThreadStatus.PENDING]
+        workspace=workspace,
+        waiting_since__isnull=False,
+        status__in=[ThreadStatus.OPEN, ThreadStatus.PENDING],
     ).count()
     flagged = Message.objects.filter(workspace=workspace, needs_review=True).count()
     peak = max((sum(b.values()) for b in buckets.values()), default=0) or 1
     hourly = [
-        {**buckets[h], "total": sum(buckets[h].values()), "height": round(100 * sum(buckets[h].values()) / peak),
-         "start": now - timedelta(hours=24 - h)}
+        {
+            **buckets[h],
+            "total": sum(buckets[h].values()),
+            "height": round(100 * sum(buckets[h].values()) / peak),
+            "start": now - timedelta(hours=24 - h),
+        }
         for h in range(24)
     ]
     return {
@@ -59,4 +67,6 @@ def dashboard_data(workspace: Workspace) -> dict[str, Any]:
 def _channel_ids(workspace: Workspace) -> list[int]:
     from hearth.channels.models import Channel
 
-    return list(Channel.objects.filter(workspace=workspace).order_by("name").values_list("pk", flat=True))
+    return list(
+        Channel.objects.filter(workspace=workspace).order_by("name").values_list("pk", flat=True)
+    )

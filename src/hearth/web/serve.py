@@ -10,8 +10,22 @@ from pathlib import Path
 
 
 def worker_command(*, beat: bool = True, concurrency: int = 2) -> list[str]:
-    command = [sys.executable, "-m", "celery", "-A", "hearth.celery", "worker", "--pool", "threads",
-               "--concurrency", str(concurrency), "--loglevel", "warning", "--without-gossip", "--without-mingle"]
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "hearth.celery",
+        "worker",
+        "--pool",
+        "threads",
+        "--concurrency",
+        str(concurrency),
+        "--loglevel",
+        "warning",
+        "--without-gossip",
+        "--without-mingle",
+    ]
     if beat:
         command.append("--beat")
     return command
@@ -32,8 +46,12 @@ def serve_with_worker(host: str, port: int) -> None:
     env = dict(os.environ, HEARTH_DATA_DIR=str(settings.HEARTH_DATA_DIR))
     log = Path(settings.HEARTH_DATA_DIR) / "worker.log"
     with log.open("ab") as handle:
-        worker = subprocess.Popen(worker_command(), env=env, stdout=handle, stderr=subprocess.STDOUT)  # noqa: S603
-    sys.stdout.write(f"Worker started (pid {worker.pid}, log {log}). Serving on http://{host}:{port}/ — Ctrl-C to stop.\n")
+        worker = subprocess.Popen(  # noqa: S603 - our own command line, no user input
+            worker_command(), env=env, stdout=handle, stderr=subprocess.STDOUT
+        )
+    sys.stdout.write(
+        f"Worker started (pid {worker.pid}, log {log}). Serving on http://{host}:{port}/ — Ctrl-C to stop.\n"
+    )
     # A plain `kill` must stop the worker too, as Ctrl-C does.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:

@@ -48,7 +48,9 @@ def _entries(block: str) -> list[str]:
 
 def _person_directed(words: str, prefixes: str) -> str:
     """Entries "<prefix>_<word>": words that insult only when aimed at someone ("t'es nul", "sale rat")."""
-    return "\n".join(f"{p}_{w}".replace(" ", "_") for p in _entries(prefixes) for w in _entries(words))
+    return "\n".join(
+        f"{p}_{w}".replace(" ", "_") for p in _entries(prefixes) for w in _entries(words)
+    )
 
 
 def _asterisk_variants(word: str) -> list[str]:
@@ -81,7 +83,9 @@ class Matches:
     pos: npt.NDArray[np.int64]  # index of the first matched token
 
 
-def _add(acc: dict[int, dict[int, tuple[int, int]]], n: int, key: int, flag: int, term: int) -> None:
+def _add(
+    acc: dict[int, dict[int, tuple[int, int]]], n: int, key: int, flag: int, term: int
+) -> None:
     table = acc.setdefault(n, {})
     old_flag, old_term = table.get(key, (0, term))
     table[key] = (old_flag | flag, old_term)
@@ -107,7 +111,10 @@ def load() -> Lexicon:
             (mod.PRAISE, PRAISE),
             (mod.SERVICE_FAILURE, SERVICE_FAILURE),
         ]
-        for words, prefixes in ((mod.INSULT_ADJ, mod.PERSON_PREFIX), (mod.INSULT_NOUN, mod.NOUN_PREFIX)):
+        for words, prefixes in (
+            (mod.INSULT_ADJ, mod.PERSON_PREFIX),
+            (mod.INSULT_NOUN, mod.NOUN_PREFIX),
+        ):
             sources.append((_person_directed(words, prefixes), INSULT))
     phrases: list[tuple[str, int]] = []
     for block, flag in sources:
@@ -146,7 +153,11 @@ def load() -> Lexicon:
             flags=np.array([table[int(k)][0] for k in keys], dtype=np.int64),
             term=np.array([table[int(k)][1] for k in keys], dtype=np.int64),
         )
-    return Lexicon(terms=terms, tables=tables, first_tokens=F.HashIndex(np.array(sorted(first), dtype=np.uint64)))
+    return Lexicon(
+        terms=terms,
+        tables=tables,
+        first_tokens=F.HashIndex(np.array(sorted(first), dtype=np.uint64)),
+    )
 
 
 def match(prep: F.Prepared, lex: Lexicon | None = None) -> Matches:

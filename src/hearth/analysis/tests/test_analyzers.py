@@ -28,7 +28,14 @@ def test_batch_analysis_has_one_row_per_text() -> None:
     assert isinstance(res, BatchAnalysis)
     assert len(res) == 3
     assert set(res.row(1)) == {
-        "lang", "sentiment", "sentiment_score", "abuse_score", "abuse_kind", "intent", "spam_score", "reason",
+        "lang",
+        "sentiment",
+        "sentiment_score",
+        "abuse_score",
+        "abuse_kind",
+        "intent",
+        "spam_score",
+        "reason",
     }
 
 
@@ -54,11 +61,16 @@ def test_language_is_und_without_enough_letters(text: str) -> None:
 
 
 def test_code_switched_french_with_english_hashtag_is_french() -> None:
-    assert one("Franchement la nouvelle version est trop bien, bravo l'équipe #awesome #love")["lang"] == "fr"
+    assert (
+        one("Franchement la nouvelle version est trop bien, bravo l'équipe #awesome #love")["lang"]
+        == "fr"
+    )
 
 
 def test_sentiment_of_clear_praise_and_complaint() -> None:
-    res = analyze_batch(["I love this app, thank you so much!", "This update is terrible, nothing works anymore"])
+    res = analyze_batch(
+        ["I love this app, thank you so much!", "This update is terrible, nothing works anymore"]
+    )
     assert res.sentiment == ["positive", "negative"]
     assert res.sentiment_score[0] > 0.3 > -0.3 > res.sentiment_score[1]
 
@@ -128,12 +140,19 @@ def test_question_intent_en_and_fr() -> None:
 
 
 def test_suggestion_intent_en_and_fr() -> None:
-    res = analyze_batch(["It would be great if you added a dark mode", "Ce serait bien d'avoir un mode sombre"])
+    res = analyze_batch(
+        ["It would be great if you added a dark mode", "Ce serait bien d'avoir un mode sombre"]
+    )
     assert res.intent == ["suggestion", "suggestion"]
 
 
 def test_complaint_and_praise_intent() -> None:
-    res = analyze_batch(["My order never arrived and support ignores me, terrible service", "Great job team, love the new version"])
+    res = analyze_batch(
+        [
+            "My order never arrived and support ignores me, terrible service",
+            "Great job team, love the new version",
+        ]
+    )
     assert res.intent == ["complaint", "praise"]
 
 
@@ -150,11 +169,17 @@ def test_spam_with_link_and_promotion() -> None:
 
 
 def test_ordinary_message_is_not_spam() -> None:
-    assert float(one("Thanks for the quick answer, it works now")["spam_score"]) < DEFAULT_SPAM_THRESHOLD  # type: ignore[arg-type]
+    assert (
+        float(one("Thanks for the quick answer, it works now")["spam_score"])
+        < DEFAULT_SPAM_THRESHOLD
+    )  # type: ignore[arg-type]
 
 
 def test_copy_paste_campaign_is_detected_across_batch() -> None:
-    campaign = [f"Check out my channel and subscribe for daily giveaways, friend number {i}" for i in range(4)]
+    campaign = [
+        f"Check out my channel and subscribe for daily giveaways, friend number {i}"
+        for i in range(4)
+    ]
     res = analyze_batch(campaign + ["A normal message about the weather today"])
     assert all(s >= DEFAULT_SPAM_THRESHOLD for s in res.spam_score[:4])
     assert "copy-paste" in res.reason[0]
@@ -165,7 +190,9 @@ def test_a_repeated_protest_is_not_spam() -> None:
     protest = ["DO NOT install the 4.2 update, my lamp will not turn on at all"] * 12
     protest += ["Vous allez rembourser ou on doit tous faire une réclamation ?"] * 12
     res = analyze_batch(protest)
-    assert max(res.spam_score) < DEFAULT_SPAM_THRESHOLD, "members repeating a complaint are not a spam campaign"
+    assert max(res.spam_score) < DEFAULT_SPAM_THRESHOLD, (
+        "members repeating a complaint are not a spam campaign"
+    )
     assert "copy-paste" not in " ".join(res.reason)
 
 
@@ -254,7 +281,14 @@ def test_ordinary_french_words_that_can_be_insults_are_not_abuse_on_their_own(te
 
 
 @pytest.mark.parametrize(
-    "text", ["va te pendre", "suicide-toi", "t'es inutile, crève sale chien", "kys", "go kill yourself, nobody would miss you"]
+    "text",
+    [
+        "va te pendre",
+        "suicide-toi",
+        "t'es inutile, crève sale chien",
+        "kys",
+        "go kill yourself, nobody would miss you",
+    ],
 )
 def test_incitement_to_self_harm_is_harassment(text: str) -> None:
     row = one(text)
@@ -282,7 +316,10 @@ def test_a_service_failure_is_negative_without_emotional_words(text: str) -> Non
 
 
 def test_a_service_failure_to_the_brand_is_a_complaint() -> None:
-    assert one("My package never arrived and the tracking has not changed for a week")["intent"] == "complaint"
+    assert (
+        one("My package never arrived and the tracking has not changed for a week")["intent"]
+        == "complaint"
+    )
 
 
 def test_pas_mal_du_tout_stays_positive_next_to_a_failure_word() -> None:
@@ -292,7 +329,12 @@ def test_pas_mal_du_tout_stays_positive_next_to_a_failure_word() -> None:
 
 def test_failure_rule_turns_neutral_to_negative_and_keeps_positive_and_praise() -> None:
     engine = get_engine()
-    texts = ["my order never arrived", "delayed twice, but it finally came", "thanks, my order never arrived", "see you tomorrow"]
+    texts = [
+        "my order never arrived",
+        "delayed twice, but it finally came",
+        "thanks, my order never arrived",
+        "see you tomorrow",
+    ]
     batch = featurize(texts, engine.weights.valence, engine.lexicon)
     sent = np.array([1, 2, 1, 1], dtype=np.int64)
     score = np.zeros(4, dtype=np.float32)

@@ -18,14 +18,24 @@ def write(path: Path, rows: list[list[str]]) -> Path:
 
 
 def test_analyze_writes_every_input_column_plus_analysis(tmp_path: Path) -> None:
-    src = write(tmp_path / "in.csv", [["id", "text", "author"], ["1", "you are all idiots", "a"], ["2", "Merci, super boulot !", "b"], ["3", "", "c"]])
+    src = write(
+        tmp_path / "in.csv",
+        [
+            ["id", "text", "author"],
+            ["1", "you are all idiots", "a"],
+            ["2", "Merci, super boulot !", "b"],
+            ["3", "", "c"],
+        ],
+    )
     n = analyze_csv(src, "text", tmp_path / "out.csv")
     assert n == 3
     with (tmp_path / "out.csv").open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     assert list(rows[0]) == ["id", "text", "author", *OUTPUT_COLUMNS]
     assert rows[0]["abuse"] == "1" and rows[0]["abuse_kind"] == "insult"
-    assert rows[1]["abuse"] == "0" and rows[1]["lang"] == "fr" and rows[1]["sentiment"] == "positive"
+    assert (
+        rows[1]["abuse"] == "0" and rows[1]["lang"] == "fr" and rows[1]["sentiment"] == "positive"
+    )
     assert rows[2]["lang"] == "und" and rows[2]["author"] == "c"
 
 

@@ -20,7 +20,9 @@ from hearth.core.models import AuditEvent
 
 @pytest.fixture(autouse=True)
 def _fresh_engines(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # personas, not security
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher"
+    ]  # personas, not security
     clear_cache()
 
 
@@ -32,14 +34,17 @@ def team(workspace, other_workspace, make_member, channel, make_channel, actor):
     foreign = make_channel(other_workspace, name="Globex forum")
     ingest_batch(foreign, [item("g1", "GLOBEX secret message")])
     return {
-        "people": people, "tokens": tokens,
+        "people": people,
+        "tokens": tokens,
         "message": Message.objects.get(channel=channel),
         "foreign_message": Message.objects.get(channel=foreign),
     }
 
 
 def api(client, token, method, path, body=None):
-    kwargs = {"content_type": "application/json", "data": json.dumps(body)} if body is not None else {}
+    kwargs = (
+        {"content_type": "application/json", "data": json.dumps(body)} if body is not None else {}
+    )
     return getattr(client, method)(f"/api/v1{path}", HTTP_AUTHORIZATION=f"Bearer {token}", **kwargs)
 
 
@@ -47,22 +52,46 @@ def api(client, token, method, path, body=None):
 def test_decision_on_a_message_copies_the_text_and_survives_its_deletion(workspace, team):
     moderator = Actor.cli(team["people"]["moderator"])
     message = team["message"]
-    decision = record_decision(message, workspace=workspace, task="abuse", predicted=None, decided="not_abuse", by=moderator)
+    decision = record_decision(
+        message,
+        workspace=workspace,
+        task="abuse",
+        predicted=None,
+        decided="not_abuse",
+        by=moderator,
+    )
     assert decision.predicted == "abuse" and decision.overturned  # the engine's stored label
     message.delete()
     decision.refresh_from_db()
     assert decision.message is None and decision.text == "you are all idiots"
     entry = AuditEvent.objects.get(action="analysis.decision")
     assert entry.workspace == workspace and entry.actor == team["people"]["moderator"]
-    assert entry.data == {"task": "abuse", "predicted": "abuse", "decided": "not_abuse", "message": message.pk or entry.data["message"]}
+    assert entry.data == {
+        "task": "abuse",
+        "predicted": "abuse",
+        "decided": "not_abuse",
+        "message": message.pk or entry.data["message"],
+    }
 
 
-@pytest.mark.parametrize(("kwargs", "words"), [
-    ({"task": "toxicity", "predicted": "abuse", "decided": "abuse"}, "task 'toxicity' does not exist"),
-    ({"task": "abuse", "predicted": "abuse", "decided": "toxic"}, "decided 'toxic' is not a abuse label"),
-    ({"task": "spam", "predicted": "ham", "decided": "spam"}, "predicted 'ham' is not a spam label"),
-    ({"task": "sentiment", "predicted": None, "decided": "positive"}, "predicted is missing"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "words"),
+    [
+        (
+            {"task": "toxicity", "predicted": "abuse", "decided": "abuse"},
+            "task 'toxicity' does not exist",
+        ),
+        (
+            {"task": "abuse", "predicted": "abuse", "decided": "toxic"},
+            "decided 'toxic' is not a abuse label",
+        ),
+        (
+            {"task": "spam", "predicted": "ham", "decided": "spam"},
+            "predicted 'ham' is not a spam label",
+        ),
+        ({"task": "sentiment", "predicted": None, "decided": "positive"}, "predicted is missing"),
+    ],
+)
 def test_decision_labels_are_validated(workspace, kwargs, words):
     with pytest.raises(ActionError, match=words):
         record_decision("some text", workspace=workspace, by=Actor.cli(), **kwargs)
@@ -71,13 +100,25 @@ def test_decision_labels_are_validated(workspace, kwargs, words):
 
 def test_decision_on_a_foreign_message_is_refused(workspace, team):
     with pytest.raises(ActionError, match="another workspace"):
-        record_decision(team["foreign_message"], workspace=workspace, task="spam", predicted=None, decided="spam", by=Actor.cli())
+        record_decision(
+            team["foreign_message"],
+            workspace=workspace,
+            task="spam",
+            predicted=None,
+            decided="spam",
+            by=Actor.cli(),
+        )
 
 
-@pytest.mark.parametrize(("kwargs", "field"), [
-    ({"abuse": 0.0}, "abuse_threshold"), ({"abuse": 1.0}, "abuse_threshold"),
-    ({"spam": -0.2}, "spam_threshold"), ({"spam": 1.5}, "spam_threshold"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"abuse": 0.0}, "abuse_threshold"),
+        ({"abuse": 1.0}, "abuse_threshold"),
+        ({"spam": -0.2}, "spam_threshold"),
+        ({"spam": 1.5}, "spam_threshold"),
+    ],
+)
 def test_thresholds_must_be_strictly_between_0_and_1(workspace, kwargs, field):
     with pytest.raises(ActionError, match=f"{field} must be strictly between 0 and 1"):
         set_thresholds(workspace, by=Actor.cli(), **kwargs)
@@ -94,7 +135,10 @@ def test_thresholds_are_per_workspace_and_audited(workspace, other_workspace):
     assert analyze_for_workspace(other_workspace.pk, ["hello"])[1:] == (0.5, 0.5)
     last = AuditEvent.objects.filter(action="analysis.thresholds").first()
     assert last.workspace == workspace
-    assert last.data == {"before": {"abuse_threshold": 0.7, "spam_threshold": 0.5}, "after": {"abuse_threshold": 0.7, "spam_threshold": 0.3}}
+    assert last.data == {
+        "before": {"abuse_threshold": 0.7, "spam_threshold": 0.5},
+        "after": {"abuse_threshold": 0.7, "spam_threshold": 0.3},
+    }
 
 
 def test_ingestion_flags_with_the_workspace_threshold(workspace, channel):
@@ -116,17 +160,29 @@ def test_thresholds_command_shows_and_sets(workspace, capsys):
 
 # -- API -------------------------------------------------------------------------------------------
 def test_moderator_posts_a_decision(client, team):
-    response = api(client, team["tokens"]["moderator"], "post", "/workspaces/acme/analysis/decisions",
-                   {"message_id": team["message"].pk, "task": "abuse", "decided": "abuse"})
+    response = api(
+        client,
+        team["tokens"]["moderator"],
+        "post",
+        "/workspaces/acme/analysis/decisions",
+        {"message_id": team["message"].pk, "task": "abuse", "decided": "abuse"},
+    )
     assert response.status_code == 201, response.content
     body = response.json()
-    assert body["predicted"] == "abuse" and body["decided"] == "abuse" and body["overturned"] is False
+    assert (
+        body["predicted"] == "abuse" and body["decided"] == "abuse" and body["overturned"] is False
+    )
     assert AuditEvent.objects.get(action="analysis.decision").via == "api"
 
 
 def test_viewer_cannot_post_decisions(client, team):
-    response = api(client, team["tokens"]["viewer"], "post", "/workspaces/acme/analysis/decisions",
-                   {"text": "hello", "task": "spam", "predicted": "spam", "decided": "not_spam"})
+    response = api(
+        client,
+        team["tokens"]["viewer"],
+        "post",
+        "/workspaces/acme/analysis/decisions",
+        {"text": "hello", "task": "spam", "predicted": "spam", "decided": "not_spam"},
+    )
     assert response.status_code == 403
     assert not LabelDecision.objects.exists()
 
@@ -134,25 +190,43 @@ def test_viewer_cannot_post_decisions(client, team):
 def test_decision_api_hides_foreign_workspaces_and_messages(client, team):
     token = team["tokens"]["moderator"]
     body = {"message_id": team["foreign_message"].pk, "task": "spam", "decided": "spam"}
-    assert api(client, token, "post", "/workspaces/acme/analysis/decisions", body).status_code == 404
-    assert api(client, token, "post", "/workspaces/globex/analysis/decisions", body).status_code == 404
+    assert (
+        api(client, token, "post", "/workspaces/acme/analysis/decisions", body).status_code == 404
+    )
+    assert (
+        api(client, token, "post", "/workspaces/globex/analysis/decisions", body).status_code == 404
+    )
     assert api(client, token, "get", "/workspaces/globex/analysis/settings").status_code == 404
     assert not LabelDecision.objects.exists()
 
 
 def test_bad_labels_are_a_400_naming_the_field(client, team):
-    response = api(client, team["tokens"]["moderator"], "post", "/workspaces/acme/analysis/decisions",
-                   {"text": "hello", "task": "abuse", "predicted": "abuse", "decided": "maybe"})
+    response = api(
+        client,
+        team["tokens"]["moderator"],
+        "post",
+        "/workspaces/acme/analysis/decisions",
+        {"text": "hello", "task": "abuse", "predicted": "abuse", "decided": "maybe"},
+    )
     assert response.status_code == 400 and "decided 'maybe'" in response.json()["detail"]
 
 
 def test_moderator_cannot_change_thresholds_but_the_owner_can(client, team):
     path = "/workspaces/acme/analysis/settings"
-    assert api(client, team["tokens"]["viewer"], "get", path).json() == {"abuse_threshold": 0.5, "spam_threshold": 0.5}
-    assert api(client, team["tokens"]["moderator"], "put", path, {"abuse_threshold": 0.9}).status_code == 403
+    assert api(client, team["tokens"]["viewer"], "get", path).json() == {
+        "abuse_threshold": 0.5,
+        "spam_threshold": 0.5,
+    }
+    assert (
+        api(client, team["tokens"]["moderator"], "put", path, {"abuse_threshold": 0.9}).status_code
+        == 403
+    )
     assert not WorkspaceAnalysisSettings.objects.exists()
     response = api(client, team["tokens"]["owner"], "put", path, {"abuse_threshold": 0.9})
-    assert response.status_code == 200 and response.json() == {"abuse_threshold": 0.9, "spam_threshold": 0.5}
+    assert response.status_code == 200 and response.json() == {
+        "abuse_threshold": 0.9,
+        "spam_threshold": 0.5,
+    }
     bad = api(client, team["tokens"]["owner"], "put", path, {"spam_threshold": 1})
     assert bad.status_code == 400 and "spam_threshold" in bad.json()["detail"]
     assert AuditEvent.objects.filter(action="analysis.thresholds").count() == 1

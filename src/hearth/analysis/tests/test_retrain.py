@@ -24,16 +24,69 @@ from hearth.conversations.models import Message
 from hearth.core.actors import Actor
 from hearth.core.models import AuditEvent
 
-NAMES = ["alex", "sam", "jo", "max", "lea", "tom", "eva", "noa", "kim", "ray", "ana", "ben",
-         "zoe", "leo", "mia", "ian", "liv", "gus"]
-OTHER_NAMES = ["ada", "bob", "cyd", "dan", "eli", "fay", "gil", "hal", "ivy", "jan", "kai", "lou",
-               "meg", "ned", "oli", "pat", "quinn", "rob", "sue", "ted"]
-TOXIC = ["you are an idiot {n}", "shut up {n}, you moron", "{n} is a pathetic loser", "nobody likes you {n}, idiot"]
-CLEAN = ["thanks {n}, the lamp works great", "{n} how do I pair the lamp with my phone?",
-         "the new update looks nice {n}", "I set up the lamp in the kitchen, {n}"]
-SENTIMENT = {"positive": "I love this sunny day {n}", "negative": "so sad and tired today {n}, I hate rain",
-             "neutral": "the meeting is at noon on tuesday {n}"}
-SPAM = ["check out my channel {n} http://spam.example/{n}", "subscribe to my channel {n} and win http://win.example"]
+NAMES = [
+    "alex",
+    "sam",
+    "jo",
+    "max",
+    "lea",
+    "tom",
+    "eva",
+    "noa",
+    "kim",
+    "ray",
+    "ana",
+    "ben",
+    "zoe",
+    "leo",
+    "mia",
+    "ian",
+    "liv",
+    "gus",
+]
+OTHER_NAMES = [
+    "ada",
+    "bob",
+    "cyd",
+    "dan",
+    "eli",
+    "fay",
+    "gil",
+    "hal",
+    "ivy",
+    "jan",
+    "kai",
+    "lou",
+    "meg",
+    "ned",
+    "oli",
+    "pat",
+    "quinn",
+    "rob",
+    "sue",
+    "ted",
+]
+TOXIC = [
+    "you are an idiot {n}",
+    "shut up {n}, you moron",
+    "{n} is a pathetic loser",
+    "nobody likes you {n}, idiot",
+]
+CLEAN = [
+    "thanks {n}, the lamp works great",
+    "{n} how do I pair the lamp with my phone?",
+    "the new update looks nice {n}",
+    "I set up the lamp in the kitchen, {n}",
+]
+SENTIMENT = {
+    "positive": "I love this sunny day {n}",
+    "negative": "so sad and tired today {n}, I hate rain",
+    "neutral": "the meeting is at noon on tuesday {n}",
+}
+SPAM = [
+    "check out my channel {n} http://spam.example/{n}",
+    "subscribe to my channel {n} and win http://win.example",
+]
 NOT_SPAM = ["nice video {n}, the song is lovely", "{n} I watched this twice"]
 # This community's own insult, unknown to the shipped model.
 ZORGLUB = ["you absolute zorglub {n}", "typical zorglub take from {n}", "{n} is such a zorglub"]
@@ -53,11 +106,20 @@ def data_dir(tmp_path: Path) -> Path:
     """Tiny stand-ins for the shipped training files (same names, same columns)."""
     d = tmp_path / "shared"
     d.mkdir()
-    _write(d / "toxicity_en_davidson_dev.csv",
-           [(t.format(n=n), "toxic") for t in TOXIC for n in NAMES] + [(t.format(n=n), "not_toxic") for t in CLEAN for n in NAMES])
-    _write(d / "sentiment_en_semeval2017_tweets_dev.csv", [(t.format(n=n), lb) for lb, t in SENTIMENT.items() for n in NAMES])
-    _write(d / "spam_en_youtube_comments_dev.csv",
-           [(t.format(n=n), "spam") for t in SPAM for n in NAMES] + [(t.format(n=n), "not_spam") for t in NOT_SPAM for n in NAMES])
+    _write(
+        d / "toxicity_en_davidson_dev.csv",
+        [(t.format(n=n), "toxic") for t in TOXIC for n in NAMES]
+        + [(t.format(n=n), "not_toxic") for t in CLEAN for n in NAMES],
+    )
+    _write(
+        d / "sentiment_en_semeval2017_tweets_dev.csv",
+        [(t.format(n=n), lb) for lb, t in SENTIMENT.items() for n in NAMES],
+    )
+    _write(
+        d / "spam_en_youtube_comments_dev.csv",
+        [(t.format(n=n), "spam") for t in SPAM for n in NAMES]
+        + [(t.format(n=n), "not_spam") for t in NOT_SPAM for n in NAMES],
+    )
     return d
 
 
@@ -65,7 +127,9 @@ def data_dir(tmp_path: Path) -> Path:
 def _isolated(settings: Any, tmp_path: Path) -> None:
     settings.HEARTH_DATA_DIR = tmp_path / "hearth-data"
     settings.HEARTH_DATA_DIR.mkdir()
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # personas, not security
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher"
+    ]  # personas, not security
     clear_cache()
 
 
@@ -77,7 +141,14 @@ def moderator_actor(workspace, make_member) -> Actor:
 def decide(workspace, templates, names, decided, by, task="abuse", predicted="not_abuse"):
     for t in templates:
         for n in names:
-            record_decision(t.format(n=n), workspace=workspace, task=task, predicted=predicted, decided=decided, by=by)
+            record_decision(
+                t.format(n=n),
+                workspace=workspace,
+                task=task,
+                predicted=predicted,
+                decided=decided,
+                by=by,
+            )
 
 
 def teach_zorglub(workspace, by):
@@ -104,9 +175,13 @@ def test_missing_data_dir_names_the_setting_and_the_option(workspace, tmp_path):
         retrain_workspace(workspace, data_dir=tmp_path / "nowhere", by=Actor.cli(), out=quiet)
 
 
-def test_retrain_that_learns_the_teams_netiquette_is_activated(workspace, other_workspace, data_dir, moderator_actor, settings):
+def test_retrain_that_learns_the_teams_netiquette_is_activated(
+    workspace, other_workspace, data_dir, moderator_actor, settings
+):
     teach_zorglub(workspace, moderator_actor)
-    assert analyze_for_workspace(workspace.pk, ["you absolute zorglub pete"])[0].abuse_score[0] < 0.5
+    assert (
+        analyze_for_workspace(workspace.pk, ["you absolute zorglub pete"])[0].abuse_score[0] < 0.5
+    )
 
     report = retrain_workspace(workspace, data_dir=data_dir, by=Actor.cli(), out=quiet)
 
@@ -118,7 +193,11 @@ def test_retrain_that_learns_the_teams_netiquette_is_activated(workspace, other_
     assert (settings.HEARTH_DATA_DIR / model.weights_path).is_file()
     assert model.metrics_after == report.after and model.metrics_before == report.before
     entry = AuditEvent.objects.get(action="analysis.retrain")
-    assert entry.workspace == workspace and entry.data["activated"] is True and entry.data["version"] == 1
+    assert (
+        entry.workspace == workspace
+        and entry.data["activated"] is True
+        and entry.data["version"] == 1
+    )
 
     # The workspace's texts are analysed with its own model; other workspaces keep the shipped one.
     texts = ["you absolute zorglub pete", "thanks pete, the lamp works great"]
@@ -129,7 +208,9 @@ def test_retrain_that_learns_the_teams_netiquette_is_activated(workspace, other_
     assert theirs.abuse_score[0] < 0.5
 
 
-def test_retrain_that_makes_things_worse_keeps_the_previous_model(workspace, data_dir, moderator_actor):
+def test_retrain_that_makes_things_worse_keeps_the_previous_model(
+    workspace, data_dir, moderator_actor
+):
     teach_zorglub(workspace, moderator_actor)
     first = retrain_workspace(workspace, data_dir=data_dir, by=Actor.cli(), out=quiet)
     assert first.activated
@@ -142,7 +223,11 @@ def test_retrain_that_makes_things_worse_keeps_the_previous_model(workspace, dat
     assert any("shipped test split dropped" in r for r in second.reasons), second.reasons
     assert "v1 stays active" in second.message
     assert second.active_version == 1
-    assert list(WorkspaceModel.objects.filter(workspace=workspace, is_active=True).values_list("version", flat=True)) == [1]
+    assert list(
+        WorkspaceModel.objects.filter(workspace=workspace, is_active=True).values_list(
+            "version", flat=True
+        )
+    ) == [1]
     inactive = WorkspaceModel.objects.get(workspace=workspace, version=2)
     assert not inactive.is_active and "shipped test split dropped" in inactive.verdict
     assert AuditEvent.objects.filter(action="analysis.retrain", data__activated=False).count() == 1
@@ -152,8 +237,22 @@ def test_retrain_that_makes_things_worse_keeps_the_previous_model(workspace, dat
 
 
 def test_activation_rule_both_ways():
-    before = {"abuse": {"decisions_f1": 0.6, "decisions_n": 10, "shipped_f1": 0.90, "criticism_fpr": 0.010}}
-    same_or_better = {"abuse": {"decisions_f1": 0.6, "decisions_n": 10, "shipped_f1": 0.896, "criticism_fpr": 0.014}}
+    before = {
+        "abuse": {
+            "decisions_f1": 0.6,
+            "decisions_n": 10,
+            "shipped_f1": 0.90,
+            "criticism_fpr": 0.010,
+        }
+    }
+    same_or_better = {
+        "abuse": {
+            "decisions_f1": 0.6,
+            "decisions_n": 10,
+            "shipped_f1": 0.896,
+            "criticism_fpr": 0.014,
+        }
+    }
     assert R.activation_verdict(before, same_or_better, ["abuse"]) == []
     for key, value, words in [
         ("decisions_f1", 0.59, "held-out decisions dropped"),
@@ -168,13 +267,29 @@ def test_activation_rule_both_ways():
 
 
 def test_latest_decision_on_a_text_wins(workspace, moderator_actor):
-    record_decision("you absolute zorglub pete", workspace=workspace, task="abuse", predicted="not_abuse", decided="abuse", by=moderator_actor)
-    record_decision("You  absolute zorglub PETE", workspace=workspace, task="abuse", predicted="abuse", decided="not_abuse", by=moderator_actor)
+    record_decision(
+        "you absolute zorglub pete",
+        workspace=workspace,
+        task="abuse",
+        predicted="not_abuse",
+        decided="abuse",
+        by=moderator_actor,
+    )
+    record_decision(
+        "You  absolute zorglub PETE",
+        workspace=workspace,
+        task="abuse",
+        predicted="abuse",
+        decided="not_abuse",
+        by=moderator_actor,
+    )
     split = R._decisions(workspace)["abuse"]
     assert [lb for _, lb in split.train + split.test] == ["not_abuse"]
 
 
-def test_ingestion_uses_the_workspace_model_and_thresholds(workspace, other_workspace, make_channel, data_dir, moderator_actor):
+def test_ingestion_uses_the_workspace_model_and_thresholds(
+    workspace, other_workspace, make_channel, data_dir, moderator_actor
+):
     teach_zorglub(workspace, moderator_actor)
     assert retrain_workspace(workspace, data_dir=data_dir, by=Actor.cli(), out=quiet).activated
     ours = make_channel(workspace, name="Forum")
@@ -209,7 +324,14 @@ def test_retrain_command_errors_are_clean(workspace, tmp_path, monkeypatch):
 
 def test_decisions_command_counts_per_task_and_label(workspace, moderator_actor, capsys):
     decide(workspace, ZORGLUB[:1], NAMES[:3], "abuse", moderator_actor)
-    record_decision("hi", workspace=workspace, task="spam", predicted="spam", decided="not_spam", by=moderator_actor)
+    record_decision(
+        "hi",
+        workspace=workspace,
+        task="spam",
+        predicted="spam",
+        decided="not_spam",
+        by=moderator_actor,
+    )
     call_command("analysis", "decisions", "--workspace", "acme", "--json")
     counts = json.loads(capsys.readouterr().out)
     assert counts["abuse"] == {"abuse": 3, "overturned": 3}
@@ -217,19 +339,28 @@ def test_decisions_command_counts_per_task_and_label(workspace, moderator_actor,
     assert LabelDecision.objects.count() == 4
 
 
-def test_models_api_lists_versions_with_metrics(client, workspace, other_workspace, make_member, data_dir, moderator_actor, actor):
+def test_models_api_lists_versions_with_metrics(
+    client, workspace, other_workspace, make_member, data_dir, moderator_actor, actor
+):
     from hearth.core.actions import create_api_token
 
     teach_zorglub(workspace, moderator_actor)
     retrain_workspace(workspace, data_dir=data_dir, by=moderator_actor, out=quiet)
     _, token = create_api_token(make_member(workspace, "viewer"), name="t", by=actor)
-    response = client.get("/api/v1/workspaces/acme/analysis/models", HTTP_AUTHORIZATION=f"Bearer {token}")
+    response = client.get(
+        "/api/v1/workspaces/acme/analysis/models", HTTP_AUTHORIZATION=f"Bearer {token}"
+    )
     assert response.status_code == 200
     [model] = response.json()
     assert model["version"] == 1 and model["is_active"] and model["tasks"] == ["abuse"]
     assert model["created_by"] == moderator_actor.user.email
     assert model["metrics_after"]["abuse"]["decisions_f1"] == 1.0
-    assert client.get("/api/v1/workspaces/globex/analysis/models", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 404
+    assert (
+        client.get(
+            "/api/v1/workspaces/globex/analysis/models", HTTP_AUTHORIZATION=f"Bearer {token}"
+        ).status_code
+        == 404
+    )
 
 
 def test_a_workspace_model_saved_before_a_new_lexicon_feature_still_loads_and_scores(tmp_path):
@@ -241,10 +372,18 @@ def test_a_workspace_model_saved_before_a_new_lexicon_feature_still_loads_and_sc
     from hearth.analysis.engine import Engine
 
     shipped = M.Weights.load(M.WEIGHTS_DIR / M.WEIGHTS_FILE)
-    older = M.Weights(sparse=shipped.sparse, dense=shipped.dense[:-1], bias=shipped.bias, valence=shipped.valence, meta={})
+    older = M.Weights(
+        sparse=shipped.sparse,
+        dense=shipped.dense[:-1],
+        bias=shipped.bias,
+        valence=shipped.valence,
+        meta={},
+    )
     older.save(tmp_path / "v1.npz")
     loaded = M.Weights.load(tmp_path / "v1.npz")
     assert loaded.dense.shape == (V.N_DENSE, M.N_OUT)
     assert not np.any(loaded.dense[-1])  # the new feature weighs nothing in the old model
-    result = Engine(loaded).analyze(["you are all idiots", "Ma commande n'est toujours pas arrivée"])
+    result = Engine(loaded).analyze(
+        ["you are all idiots", "Ma commande n'est toujours pas arrivée"]
+    )
     assert result.abuse_score[0] >= 0.5 and result.lang[1] == "fr"

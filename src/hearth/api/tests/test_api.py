@@ -46,11 +46,14 @@ def test_messages_cursor_pagination_walks_everything_once(api, channel):
 
 
 def test_message_filters_combine(api, channel):
-    ingest_batch(channel, [
-        item("p1", "I love this lamp, wonderful", author="a"),
-        item("p2", "Cette lampe est géniale, merci !", author="b", minutes=1),
-        item("p3", "Terrible update, everything broke", author="c", minutes=2),
-    ])
+    ingest_batch(
+        channel,
+        [
+            item("p1", "I love this lamp, wonderful", author="a"),
+            item("p2", "Cette lampe est géniale, merci !", author="b", minutes=1),
+            item("p3", "Terrible update, everything broke", author="c", minutes=2),
+        ],
+    )
     body = api("/workspaces/acme/messages", lang="en", sentiment="positive").json()
     assert [m["external_id"] for m in body["items"]] == ["p1"]
     assert body["items"][0]["channel"] == "forum"

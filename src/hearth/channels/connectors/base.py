@@ -41,8 +41,8 @@ class FatalConnectorError(ConnectorError):
 
 @dataclass(frozen=True)
 class Capabilities:
-    fetch: bool = False   # Hearth pulls new items itself
-    push: bool = False    # the platform pushes items (webhook, file import)
+    fetch: bool = False  # Hearth pulls new items itself
+    push: bool = False  # the platform pushes items (webhook, file import)
     reply: bool = False
     hide: bool = False
     ban: bool = False

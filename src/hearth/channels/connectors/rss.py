@@ -67,7 +67,10 @@ def strip_html(html: str) -> str:
     parser = _TextOnly()
     parser.feed(html)
     parser.close()
-    lines = (re.sub(r"[ \t\r\f\v\u00a0]+", " ", line).strip() for line in "".join(parser.parts).split("\n"))
+    lines = (
+        re.sub(r"[ \t\r\f\v\u00a0]+", " ", line).strip()
+        for line in "".join(parser.parts).split("\n")
+    )
     return "\n".join(line for line in lines if line)
 
 
@@ -83,7 +86,9 @@ def _short(value: str) -> str:
     return value if len(value) <= MAX_ID else "sha256:" + hashlib.sha256(value.encode()).hexdigest()
 
 
-def entry_to_item(entry: Mapping[str, Any], feed: Mapping[str, Any], *, seen_at: datetime, channel_name: str) -> dict[str, Any] | None:
+def entry_to_item(
+    entry: Mapping[str, Any], feed: Mapping[str, Any], *, seen_at: datetime, channel_name: str
+) -> dict[str, Any] | None:
     title = strip_html(entry.get("title", "") or "")
     summary_html = entry.get("summary", "") or ""
     if not summary_html and entry.get("content"):
@@ -95,12 +100,18 @@ def entry_to_item(entry: Mapping[str, Any], feed: Mapping[str, Any], *, seen_at:
     key = entry.get("id") or link or (title + created.isoformat() if title else "")
     if not key or not text:
         return None  # nothing to identify or nothing to read: not a message
-    author_name = (entry.get("author") or feed.get("author") or feed.get("title") or channel_name).strip()
+    author_name = (
+        entry.get("author") or feed.get("author") or feed.get("title") or channel_name
+    ).strip()
     language = (feed.get("language") or "").split("-")[0].lower()[:8]
     return {
         "external_id": _short(str(key).strip()),
         "kind": "post",
-        "author": {"external_id": _short(slugify(author_name) or author_name), "handle": "", "display_name": author_name[:MAX_ID]},
+        "author": {
+            "external_id": _short(slugify(author_name) or author_name),
+            "handle": "",
+            "display_name": author_name[:MAX_ID],
+        },
         "text": text[:100_000],
         "created_at": created.isoformat(),
         "url": link if len(link) <= 500 else "",
@@ -117,9 +128,14 @@ class RssConnector:
 
     def fetch(self, cursor: str) -> FetchResult:
         if not self.url:
-            raise FatalConnectorError(f"Channel '{self.channel.slug}' has no feed URL: set config.url.")
+            raise FatalConnectorError(
+                f"Channel '{self.channel.slug}' has no feed URL: set config.url."
+            )
         validators = json.loads(cursor) if cursor.startswith("{") else {}
-        headers = {"User-Agent": USER_AGENT, "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5"}
+        headers = {
+            "User-Agent": USER_AGENT,
+            "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5",
+        }
         if validators.get("etag"):
             headers["If-None-Match"] = validators["etag"]
         if validators.get("modified"):
@@ -127,31 +143,54 @@ class RssConnector:
         try:
             response = requests.get(self.url, headers=headers, timeout=TIMEOUT_S)
         except requests.RequestException as exc:
-            raise RetryLater(f"Feed {self.url} is unreachable: {type(exc).__name__}.", after_s=300) from exc
+            raise RetryLater(
+                f"Feed {self.url} is unreachable: {type(exc).__name__}.", after_s=300
+            ) from exc
         if response.status_code == 304:
             return FetchResult(items=[], cursor=cursor)
         if response.status_code in (429, 500, 502, 503, 504):
             after = response.headers.get("Retry-After", "")
-            raise RetryLater(f"Feed {self.url} answered HTTP {response.status_code}.",
-                             after_s=float(after) if after.isdigit() else 600)
+            raise RetryLater(
+                f"Feed {self.url} answered HTTP {response.status_code}.",
+                after_s=float(after) if after.isdigit() else 600,
+            )
         if response.status_code >= 400:
-            raise FatalConnectorError(f"Feed {self.url} answered HTTP {response.status_code}: check the URL.")
+            raise FatalConnectorError(
+                f"Feed {self.url} answered HTTP {response.status_code}: check the URL."
+            )
         if len(response.content) > MAX_BYTES:
-            raise FatalConnectorError(f"Feed {self.url} is larger than {MAX_BYTES // 1024 // 1024} MB.")
-        parsed = feedparser.parse(response.content, response_headers={k.lower(): v for k, v in response.headers.items()})
+            raise FatalConnectorError(
+                f"Feed {self.url} is larger than {MAX_BYTES // 1024 // 1024} MB."
+            )
+        parsed = feedparser.parse(
+            response.content, response_headers={k.lower(): v for k, v in response.headers.items()}
+        )
         if not parsed.entries and (parsed.bozo or not parsed.feed):
             reason = getattr(parsed, "bozo_exception", None) or "no RSS or Atom content"
             raise FatalConnectorError(f"{self.url} is not a readable feed: {reason}.")
         seen_at = timezone.now().replace(microsecond=0)
         items = [
-            item for entry in parsed.entries
-            if (item := entry_to_item(entry, parsed.feed, seen_at=seen_at, channel_name=self.channel.name)) is not None
+            item
+            for entry in parsed.entries
+            if (
+                item := entry_to_item(
+                    entry, parsed.feed, seen_at=seen_at, channel_name=self.channel.name
+                )
+            )
+            is not None
         ]
-        new_cursor = json.dumps({"etag": response.headers.get("ETag", ""), "modified": response.headers.get("Last-Modified", "")})
+        new_cursor = json.dumps(
+            {
+                "etag": response.headers.get("ETag", ""),
+                "modified": response.headers.get("Last-Modified", ""),
+            }
+        )
         return FetchResult(items=items, cursor=new_cursor)
 
     def send(self, action: str, payload: Mapping[str, Any]) -> SendResult:
-        raise Unsupported(f"Channel '{self.channel.name}' is a news feed: Hearth cannot {action} there.")
+        raise Unsupported(
+            f"Channel '{self.channel.name}' is a news feed: Hearth cannot {action} there."
+        )
 
     def metrics(self) -> dict[str, int]:
         return {}

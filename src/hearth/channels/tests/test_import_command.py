@@ -25,7 +25,9 @@ def write_jsonl(path: Path, items, extra_lines=()) -> Path:
 
 
 def test_jsonl_import_then_rerun_is_a_no_op(channel, tmp_path, capsys):
-    path = write_jsonl(tmp_path / "export.jsonl", [item(f"p{i}", author=f"u{i % 3}", minutes=i) for i in range(25)])
+    path = write_jsonl(
+        tmp_path / "export.jsonl", [item(f"p{i}", author=f"u{i % 3}", minutes=i) for i in range(25)]
+    )
     call_command("import", str(path), workspace="acme", channel="forum", no_progress=True)
     assert "25 created" in capsys.readouterr().out
     call_command("import", str(path), workspace="acme", channel="forum", no_progress=True)
@@ -33,10 +35,16 @@ def test_jsonl_import_then_rerun_is_a_no_op(channel, tmp_path, capsys):
     assert Message.objects.count() == 25
 
 
-def test_bad_lines_are_reported_with_line_numbers_and_kept_in_a_rejects_file(channel, tmp_path, capsys, settings):
+def test_bad_lines_are_reported_with_line_numbers_and_kept_in_a_rejects_file(
+    channel, tmp_path, capsys, settings
+):
     bad = item("p2")
     bad["kind"] = "tweet"
-    path = write_jsonl(tmp_path / "mixed.jsonl", [item("p1"), bad], extra_lines=['{"external_id": "p3", oops', json.dumps(item("p4"))])
+    path = write_jsonl(
+        tmp_path / "mixed.jsonl",
+        [item("p1"), bad],
+        extra_lines=['{"external_id": "p3", oops', json.dumps(item("p4"))],
+    )
     call_command("import", str(path), workspace="acme", channel="forum", no_progress=True)
     out = capsys.readouterr()
     assert "2 created" in out.out and "2 rejected" in out.out
@@ -53,11 +61,78 @@ def test_csv_import_with_flattened_author_and_metrics(channel, tmp_path):
     path = tmp_path / "export.csv"
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["external_id", "kind", "author_external_id", "author_handle", "author_display_name", "text",
-                         "created_at", "parent_external_id", "url", "likes", "shares", "replies", "views", "lang"])
-        writer.writerow(["p1", "post", "u1", "@ana", "Ana", "Bonjour,\nune question sur la lampe ?", "2026-11-01T09:00:00Z", "", "", "3", "", "", "", "fr"])
-        writer.writerow(["c1", "comment", "u2", "@bo", "Bo", "Pareil", "2026-11-01T09:05:00+01:00", "p1", "", "0", "0", "0", "0", ""])
-        writer.writerow(["c2", "comment", "u2", "@bo", "Bo", "Bad date", "01/11/2026", "p1", "", "0", "0", "0", "0", ""])
+        writer.writerow(
+            [
+                "external_id",
+                "kind",
+                "author_external_id",
+                "author_handle",
+                "author_display_name",
+                "text",
+                "created_at",
+                "parent_external_id",
+                "url",
+                "likes",
+                "shares",
+                "replies",
+                "views",
+                "lang",
+            ]
+        )
+        writer.writerow(
+            [
+                "p1",
+                "post",
+                "u1",
+                "@ana",
+                "Ana",
+                "Bonjour,\nune question sur la lampe ?",
+                "2026-11-01T09:00:00Z",
+                "",
+                "",
+                "3",
+                "",
+                "",
+                "",
+                "fr",
+            ]
+        )
+        writer.writerow(
+            [
+                "c1",
+                "comment",
+                "u2",
+                "@bo",
+                "Bo",
+                "Pareil",
+                "2026-11-01T09:05:00+01:00",
+                "p1",
+                "",
+                "0",
+                "0",
+                "0",
+                "0",
+                "",
+            ]
+        )
+        writer.writerow(
+            [
+                "c2",
+                "comment",
+                "u2",
+                "@bo",
+                "Bo",
+                "Bad date",
+                "01/11/2026",
+                "p1",
+                "",
+                "0",
+                "0",
+                "0",
+                "0",
+                "",
+            ]
+        )
     call_command("import", str(path), workspace="acme", channel="forum", json=True)
     p1 = Message.objects.get(external_id="p1")
     assert p1.text == "Bonjour,\nune question sur la lampe ?" and p1.likes == 3 and p1.lang == "fr"
@@ -67,7 +142,9 @@ def test_csv_import_with_flattened_author_and_metrics(channel, tmp_path):
 
 def test_csv_json_report_names_line_and_field(channel, tmp_path, capsys):
     path = tmp_path / "bad.csv"
-    path.write_text("external_id,kind,author_external_id,text,created_at\np1,post,u1,hi,2026-11-01T09:00:00Z\np2,post,,hi,2026-11-01T09:00:00Z\n")
+    path.write_text(
+        "external_id,kind,author_external_id,text,created_at\np1,post,u1,hi,2026-11-01T09:00:00Z\np2,post,,hi,2026-11-01T09:00:00Z\n"
+    )
     call_command("import", str(path), workspace="acme", channel="forum", json=True)
     report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert report["created"] == 1
@@ -75,10 +152,13 @@ def test_csv_json_report_names_line_and_field(channel, tmp_path, capsys):
     assert report["errors"][0]["field"] == "author.external_id"
 
 
-@pytest.mark.parametrize("content, message", [
-    (b"", "is empty"),
-    (b"external_id,kind\np1,post\n", "has no column"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"", "is empty"),
+        (b"external_id,kind\np1,post\n", "has no column"),
+    ],
+)
 def test_unreadable_files_get_a_clear_error(channel, tmp_path, content, message):
     path = tmp_path / "in.csv"
     path.write_bytes(content)
@@ -96,7 +176,9 @@ def test_non_utf8_line_is_rejected_alone(channel, tmp_path, capsys):
     assert Message.objects.count() == 1
 
 
-def test_import_into_another_workspaces_channel_is_refused(channel, other_workspace, make_channel, tmp_path):
+def test_import_into_another_workspaces_channel_is_refused(
+    channel, other_workspace, make_channel, tmp_path
+):
     make_channel(other_workspace, name="Secret")
     path = write_jsonl(tmp_path / "x.jsonl", [item("p1")])
     with pytest.raises(CommandError, match="has no channel 'secret'"):
@@ -107,8 +189,13 @@ def test_import_into_another_workspaces_channel_is_refused(channel, other_worksp
 def test_commands_refuse_an_unprepared_database(tmp_path):
     env = dict(os.environ, HEARTH_DATA_DIR=str(tmp_path / "fresh"))
     env.pop("HEARTH_DATABASE_URL", None)
-    done = subprocess.run([sys.executable, "-m", "hearth.cli", "stats", "--workspace", "x"], env=env,
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "hearth.cli", "stats", "--workspace", "x"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode != 0
     assert "Run `hearth migrate` first" in done.stderr
     assert "Traceback" not in done.stderr
@@ -117,14 +204,22 @@ def test_commands_refuse_an_unprepared_database(tmp_path):
 def _hearth(data_dir: Path, *args: str, **kwargs):
     env = dict(os.environ, HEARTH_DATA_DIR=str(data_dir))
     env.pop("HEARTH_DATABASE_URL", None)
-    return subprocess.run([sys.executable, "-m", "hearth.cli", *args], env=env, capture_output=True, text=True,
-                          check=True, **kwargs)
+    return subprocess.run(
+        [sys.executable, "-m", "hearth.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        **kwargs,
+    )
 
 
 def _prepare(data_dir: Path) -> None:
     _hearth(data_dir, "migrate", "-v0")
     _hearth(data_dir, "workspace", "create", "acme", "--name", "Acme")
-    _hearth(data_dir, "channel", "create", "--workspace", "acme", "--name", "Forum", "--kind", "import")
+    _hearth(
+        data_dir, "channel", "create", "--workspace", "acme", "--name", "Forum", "--kind", "import"
+    )
 
 
 def _rows(data_dir: Path) -> list[tuple]:
@@ -144,18 +239,41 @@ def test_import_killed_half_way_then_rerun_equals_one_clean_run(tmp_path):
     items = []
     for i in range(6000):
         parent = f"p{i - i % 5}" if i % 5 else None
-        items.append(item(f"p{i}", f"message {i} about the lamp", kind="comment" if parent else "post",
-                          author=f"u{i % 97}", parent=parent, minutes=i))
+        items.append(
+            item(
+                f"p{i}",
+                f"message {i} about the lamp",
+                kind="comment" if parent else "post",
+                author=f"u{i % 97}",
+                parent=parent,
+                minutes=i,
+            )
+        )
     path = write_jsonl(tmp_path / "big.jsonl", items)
     clean, killed = tmp_path / "clean", tmp_path / "killed"
     _prepare(clean)
     _prepare(killed)
-    _hearth(clean, "import", str(path), "--workspace", "acme", "--channel", "forum", "--no-progress")
+    _hearth(
+        clean, "import", str(path), "--workspace", "acme", "--channel", "forum", "--no-progress"
+    )
 
     env = dict(os.environ, HEARTH_DATA_DIR=str(killed))
     env.pop("HEARTH_DATABASE_URL", None)
-    process = subprocess.Popen([sys.executable, "-m", "hearth.cli", "import", str(path), "--workspace", "acme",
-                                "--channel", "forum", "--no-progress"], env=env)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "hearth.cli",
+            "import",
+            str(path),
+            "--workspace",
+            "acme",
+            "--channel",
+            "forum",
+            "--no-progress",
+        ],
+        env=env,
+    )
     db = killed / "hearth.sqlite3"
     deadline = time.monotonic() + 60
     count = 0
@@ -168,6 +286,8 @@ def test_import_killed_half_way_then_rerun_equals_one_clean_run(tmp_path):
     process.send_signal(signal.SIGKILL)
     process.wait()
     assert 0 < count < len(items), "the import must have been killed half-way"
-    _hearth(killed, "import", str(path), "--workspace", "acme", "--channel", "forum", "--no-progress")
+    _hearth(
+        killed, "import", str(path), "--workspace", "acme", "--channel", "forum", "--no-progress"
+    )
     assert _rows(killed) == _rows(clean)
     assert len(_rows(clean)) == len(items)

@@ -16,8 +16,12 @@ def hook(workspace, actor):
 
 def post(client, channel, secret, payload, *, signature=None):
     body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-    headers = {"HTTP_X_HEARTH_SIGNATURE": signature if signature is not None else sign(secret, body)}
-    return client.post(f"/hooks/{channel.webhook_key}", body, content_type="application/json", **headers)
+    headers = {
+        "HTTP_X_HEARTH_SIGNATURE": signature if signature is not None else sign(secret, body)
+    }
+    return client.post(
+        f"/hooks/{channel.webhook_key}", body, content_type="application/json", **headers
+    )
 
 
 def test_signed_item_is_ingested(client, hook):
@@ -51,7 +55,9 @@ def test_partial_batch_keeps_the_good_items_and_names_the_bad_field(client, hook
     assert response.status_code == 422
     body = response.json()
     assert body["created"] == 2
-    assert body["errors"] == [{"position": 1, "field": "created_at", "message": body["errors"][0]["message"]}]
+    assert body["errors"] == [
+        {"position": 1, "field": "created_at", "message": body["errors"][0]["message"]}
+    ]
     assert set(Message.objects.values_list("external_id", flat=True)) == {"p1", "p3"}
 
 

@@ -25,11 +25,15 @@ def by(user):
     return Actor(user=user, via="web")
 
 
-def test_reply_is_queued_in_outbox_then_sent_and_shown_in_thread(inbox, team, django_capture_on_commit_callbacks):
+def test_reply_is_queued_in_outbox_then_sent_and_shown_in_thread(
+    inbox, team, django_capture_on_commit_callbacks
+):
     thread = inbox["question"]
     assert thread.waiting_since is not None and thread.unanswered_question and thread.priority > 0
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        item_ = actions.reply_to_thread(thread, "Hold the button 5 s.", by=by(team["moderator"]), idempotency_key="k1")
+        item_ = actions.reply_to_thread(
+            thread, "Hold the button 5 s.", by=by(team["moderator"]), idempotency_key="k1"
+        )
     assert item_.status == OutboxStatus.QUEUED and item_.payload["parent_external_id"] == "q1"
     assert len(callbacks) == 1
     callbacks[0]()  # the send job, run eagerly
@@ -39,20 +43,30 @@ def test_reply_is_queued_in_outbox_then_sent_and_shown_in_thread(inbox, team, dj
     reply = Message.objects.get(thread=thread, external_id=item_.external_id)
     assert reply.from_brand and reply.author.is_brand and reply.text == "Hold the button 5 s."
     assert thread.waiting_since is None and thread.first_response_at is not None
-    assert thread.first_responder == team["moderator"] and not thread.unanswered_question and thread.priority == 0
+    assert (
+        thread.first_responder == team["moderator"]
+        and not thread.unanswered_question
+        and thread.priority == 0
+    )
     assert AuditEvent.objects.filter(action="thread.reply", target_id=str(thread.pk)).exists()
 
 
 def test_same_idempotency_key_enqueues_once(inbox, team, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        first = actions.reply_to_thread(inbox["question"], "Hi", by=by(team["owner"]), idempotency_key="same")
-        second = actions.reply_to_thread(inbox["question"], "Hi", by=by(team["owner"]), idempotency_key="same")
+        first = actions.reply_to_thread(
+            inbox["question"], "Hi", by=by(team["owner"]), idempotency_key="same"
+        )
+        second = actions.reply_to_thread(
+            inbox["question"], "Hi", by=by(team["owner"]), idempotency_key="same"
+        )
     assert first.pk == second.pk
     assert OutboxItem.objects.count() == 1
     assert Message.objects.filter(thread=inbox["question"], from_brand=True).count() == 1
 
 
-def test_reply_on_import_channel_fails_visibly_and_retry_requeues(inbox, team, django_capture_on_commit_callbacks):
+def test_reply_on_import_channel_fails_visibly_and_retry_requeues(
+    inbox, team, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         queued = actions.reply_to_thread(inbox["complaint"], "Sorry!", by=by(team["owner"]))
     queued.refresh_from_db()
@@ -85,11 +99,16 @@ def test_assign_and_unassign_are_audited(inbox, team):
     actions.assign_thread(thread, None, by=by(team["owner"]))
     thread.refresh_from_db()
     assert thread.assignee is None
-    assert list(AuditEvent.objects.filter(target_id=str(thread.pk), action__startswith="thread.").values_list("action", flat=True)[:2]) == [
-        "thread.unassign", "thread.assign"]
+    assert list(
+        AuditEvent.objects.filter(
+            target_id=str(thread.pk), action__startswith="thread."
+        ).values_list("action", flat=True)[:2]
+    ) == ["thread.unassign", "thread.assign"]
 
 
-def test_cannot_assign_to_someone_who_cannot_reply_or_an_outsider(inbox, team, other_workspace, make_member):
+def test_cannot_assign_to_someone_who_cannot_reply_or_an_outsider(
+    inbox, team, other_workspace, make_member
+):
     with pytest.raises(ActionError, match="role too limited"):
         actions.assign_thread(inbox["question"], team["viewer"], by=by(team["owner"]))
     outsider = make_member(other_workspace, "owner")
@@ -101,8 +120,14 @@ def test_close_sets_resolution_and_member_reopens(inbox, team, demo_channel):
     thread = inbox["question"]
     actions.set_thread_status(thread, "closed", by=by(team["moderator"]))
     thread.refresh_from_db()
-    assert thread.status == ThreadStatus.CLOSED and thread.closed_at and thread.closed_by == team["moderator"]
-    ingest_batch(demo_channel, [item("q1-2", "Still broken?", author="zoe", parent="q1", minutes=30)])
+    assert (
+        thread.status == ThreadStatus.CLOSED
+        and thread.closed_at
+        and thread.closed_by == team["moderator"]
+    )
+    ingest_batch(
+        demo_channel, [item("q1-2", "Still broken?", author="zoe", parent="q1", minutes=30)]
+    )
     thread.refresh_from_db()
     assert thread.status == ThreadStatus.OPEN
 
@@ -119,7 +144,9 @@ def test_mark_spam_is_moderation(inbox, team):
 
 def test_note_mentions_resolve_to_workspace_members_only(inbox, team, other_workspace, make_member):
     make_member(other_workspace, "owner", email="eve@globex.test")
-    note = actions.add_note(inbox["question"], "@camille can you check? cc @eve @nobody", by=by(team["owner"]))
+    note = actions.add_note(
+        inbox["question"], "@camille can you check? cc @eve @nobody", by=by(team["owner"])
+    )
     assert list(note.mentions.all()) == [team["moderator"]]
     assert Note.objects.get().thread == inbox["question"]
     event = AuditEvent.objects.get(action="thread.note")
@@ -127,8 +154,13 @@ def test_note_mentions_resolve_to_workspace_members_only(inbox, team, other_work
 
 
 def test_tags_add_remove(inbox, team):
-    assert actions.tag_thread(inbox["question"], add=["Bug", "firmware"], by=by(team["owner"])) == ["bug", "firmware"]
-    assert actions.tag_thread(inbox["question"], remove=["bug"], by=by(team["owner"])) == ["firmware"]
+    assert actions.tag_thread(inbox["question"], add=["Bug", "firmware"], by=by(team["owner"])) == [
+        "bug",
+        "firmware",
+    ]
+    assert actions.tag_thread(inbox["question"], remove=["bug"], by=by(team["owner"])) == [
+        "firmware"
+    ]
     with pytest.raises(ActionError):
         actions.tag_thread(inbox["question"], add=["<script>"], by=by(team["owner"]))
 
@@ -138,17 +170,26 @@ def test_bulk_close_ignores_foreign_ids(inbox, team, other_workspace, make_chann
     ingest_batch(foreign_channel, [item("x1", "foreign")])
     foreign = foreign_channel.threads.get()
     ids = [inbox["question"].pk, inbox["praise"].pk, foreign.pk]
-    assert actions.bulk_update_threads(inbox["question"].workspace, ids, "status", "closed", by=by(team["owner"])) == 2
+    assert (
+        actions.bulk_update_threads(
+            inbox["question"].workspace, ids, "status", "closed", by=by(team["owner"])
+        )
+        == 2
+    )
     foreign.refresh_from_db()
     assert foreign.status == "open"
     assert AuditEvent.objects.filter(action="thread.status").count() == 2
     assert AuditEvent.objects.filter(action="thread.bulk").count() == 1
     with pytest.raises(PermissionDenied):
-        actions.bulk_update_threads(inbox["question"].workspace, ids, "status", "open", by=by(team["viewer"]))
+        actions.bulk_update_threads(
+            inbox["question"].workspace, ids, "status", "open", by=by(team["viewer"])
+        )
 
 
 def test_saved_reply_variables_are_substituted_not_templated(inbox, workspace):
-    text = render("Hi {{author.name}} from {{ brand }} {% now 'Y' %} {{unknown}}", thread=inbox["question"])
+    text = render(
+        "Hi {{author.name}} from {{ brand }} {% now 'Y' %} {{unknown}}", thread=inbox["question"]
+    )
     assert text == f"Hi ZOE from {workspace.brand_name} {{% now 'Y' %}} {{{{unknown}}}}"
     assert find_reply(workspace, "default-fr-thanks").lang == "fr"
 
@@ -204,7 +245,9 @@ def test_handoff_by_webhook_to_a_real_local_server(inbox, team, workspace, recei
 
 
 def test_handoff_to_an_unreachable_webhook_leaves_the_thread_alone(inbox, team, workspace):
-    actions.update_inbox_settings(workspace, handoff_webhook="http://127.0.0.1:9/none", by=by(team["owner"]))
+    actions.update_inbox_settings(
+        workspace, handoff_webhook="http://127.0.0.1:9/none", by=by(team["owner"])
+    )
     with pytest.raises(ActionError, match="could not be reached"):
         actions.hand_off_thread(inbox["complaint"], by=by(team["moderator"]))
     inbox["complaint"].refresh_from_db()
@@ -215,7 +258,9 @@ def test_settings_are_validated_and_need_a_manager(workspace, team):
     with pytest.raises(ActionError, match="timezone"):
         actions.update_inbox_settings(workspace, timezone="Mars/Olympus", by=by(team["owner"]))
     with pytest.raises(ActionError, match="closing time"):
-        actions.update_inbox_settings(workspace, hours={"0": ["18:00", "09:00"]}, by=by(team["owner"]))
+        actions.update_inbox_settings(
+            workspace, hours={"0": ["18:00", "09:00"]}, by=by(team["owner"])
+        )
     with pytest.raises(PermissionDenied):
         actions.update_inbox_settings(workspace, timezone="UTC", by=by(team["moderator"]))
 

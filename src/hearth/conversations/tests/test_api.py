@@ -29,16 +29,26 @@ def test_inbox_view_with_counts(client, inbox, tokens):
 
 
 def test_thread_filters(client, inbox, tokens):
-    data = call(client, tokens["viewer"], "get", "/threads?sentiment=negative&unanswered=true").json()
+    data = call(
+        client, tokens["viewer"], "get", "/threads?sentiment=negative&unanswered=true"
+    ).json()
     assert [t["id"] for t in data["items"]] == [inbox["question"].pk]
     data = call(client, tokens["viewer"], "get", "/threads?q=delivery").json()
     assert [t["id"] for t in data["items"]] == [inbox["complaint"].pk]
 
 
-def test_reply_with_saved_reply_then_get_shows_outbox(client, inbox, tokens, django_capture_on_commit_callbacks):
+def test_reply_with_saved_reply_then_get_shows_outbox(
+    client, inbox, tokens, django_capture_on_commit_callbacks
+):
     thread = inbox["question"]
     with django_capture_on_commit_callbacks(execute=True):
-        response = call(client, tokens["moderator"], "post", f"/threads/{thread.pk}/reply", {"saved_reply": "default-en-howto"})
+        response = call(
+            client,
+            tokens["moderator"],
+            "post",
+            f"/threads/{thread.pk}/reply",
+            {"saved_reply": "default-en-howto"},
+        )
     assert response.status_code == 201, response.content
     assert OutboxItem.objects.get().payload["text"].startswith("Hi ZOE, hold the button")
     detail = call(client, tokens["viewer"], "get", f"/threads/{thread.pk}").json()
@@ -48,28 +58,94 @@ def test_reply_with_saved_reply_then_get_shows_outbox(client, inbox, tokens, dja
 
 def test_viewer_cannot_reply_and_analyst_cannot_mark_spam(client, inbox, tokens):
     thread = inbox["question"]
-    assert call(client, tokens["viewer"], "post", f"/threads/{thread.pk}/reply", {"text": "hi"}).status_code == 403
-    assert call(client, tokens["analyst"], "post", f"/threads/{thread.pk}/status", {"status": "spam"}).status_code == 403
-    assert call(client, tokens["moderator"], "post", f"/threads/{thread.pk}/status", {"status": "spam"}).json()["status"] == "spam"
+    assert (
+        call(
+            client, tokens["viewer"], "post", f"/threads/{thread.pk}/reply", {"text": "hi"}
+        ).status_code
+        == 403
+    )
+    assert (
+        call(
+            client, tokens["analyst"], "post", f"/threads/{thread.pk}/status", {"status": "spam"}
+        ).status_code
+        == 403
+    )
+    assert (
+        call(
+            client, tokens["moderator"], "post", f"/threads/{thread.pk}/status", {"status": "spam"}
+        ).json()["status"]
+        == "spam"
+    )
 
 
 def test_assign_notes_tags_bulk(client, inbox, tokens):
     thread = inbox["question"]
-    assert call(client, tokens["owner"], "post", f"/threads/{thread.pk}/assign", {"assignee": "camille@acme.test"}).json()["assignee"] == "camille@acme.test"
-    assert call(client, tokens["owner"], "post", f"/threads/{thread.pk}/assign", {"assignee": None}).json()["assignee"] is None
-    assert call(client, tokens["owner"], "post", f"/threads/{thread.pk}/assign", {"assignee": "nobody@x.test"}).status_code == 400
-    note = call(client, tokens["owner"], "post", f"/threads/{thread.pk}/notes", {"text": "@camille look"})
+    assert (
+        call(
+            client,
+            tokens["owner"],
+            "post",
+            f"/threads/{thread.pk}/assign",
+            {"assignee": "camille@acme.test"},
+        ).json()["assignee"]
+        == "camille@acme.test"
+    )
+    assert (
+        call(
+            client, tokens["owner"], "post", f"/threads/{thread.pk}/assign", {"assignee": None}
+        ).json()["assignee"]
+        is None
+    )
+    assert (
+        call(
+            client,
+            tokens["owner"],
+            "post",
+            f"/threads/{thread.pk}/assign",
+            {"assignee": "nobody@x.test"},
+        ).status_code
+        == 400
+    )
+    note = call(
+        client, tokens["owner"], "post", f"/threads/{thread.pk}/notes", {"text": "@camille look"}
+    )
     assert note.status_code == 201 and note.json()["mentions"] == ["camille@acme.test"]
-    assert call(client, tokens["viewer"], "get", f"/threads/{thread.pk}/notes").json()[0]["text"] == "@camille look"
-    assert call(client, tokens["owner"], "post", f"/threads/{thread.pk}/tags", {"add": ["vip"]}).json() == ["vip"]
-    bulk = call(client, tokens["owner"], "post", "/threads-bulk", {"ids": [inbox["praise"].pk, inbox["complaint"].pk], "action": "status", "value": "closed"})
+    assert (
+        call(client, tokens["viewer"], "get", f"/threads/{thread.pk}/notes").json()[0]["text"]
+        == "@camille look"
+    )
+    assert call(
+        client, tokens["owner"], "post", f"/threads/{thread.pk}/tags", {"add": ["vip"]}
+    ).json() == ["vip"]
+    bulk = call(
+        client,
+        tokens["owner"],
+        "post",
+        "/threads-bulk",
+        {"ids": [inbox["praise"].pk, inbox["complaint"].pk], "action": "status", "value": "closed"},
+    )
     assert bulk.json() == {"changed": 2}
-    assert call(client, tokens["viewer"], "post", "/threads-bulk", {"ids": [thread.pk], "action": "unassign"}).status_code == 403
+    assert (
+        call(
+            client,
+            tokens["viewer"],
+            "post",
+            "/threads-bulk",
+            {"ids": [thread.pk], "action": "unassign"},
+        ).status_code
+        == 403
+    )
 
 
 def test_retry_failed_reply(client, inbox, tokens, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        call(client, tokens["owner"], "post", f"/threads/{inbox['complaint'].pk}/reply", {"text": "Sorry"})
+        call(
+            client,
+            tokens["owner"],
+            "post",
+            f"/threads/{inbox['complaint'].pk}/reply",
+            {"text": "Sorry"},
+        )
     item = OutboxItem.objects.get()
     assert item.status == "failed"
     with django_capture_on_commit_callbacks(execute=False):

@@ -36,7 +36,14 @@ def test_filters_combine(inbox, workspace, team):
     assert _ids(inbox_queryset(workspace, user, InboxFilters(q="delivery"))) == ["c1"]
     assert _ids(inbox_queryset(workspace, user, InboxFilters(q="deliv"))) == ["c1"]  # prefix
     assert _ids(inbox_queryset(workspace, user, InboxFilters(lang="fr"))) == []
-    assert _ids(inbox_queryset(workspace, user, InboxFilters(since=datetime(2030, 1, 1, tzinfo=UTC).date()))) == []
+    assert (
+        _ids(
+            inbox_queryset(
+                workspace, user, InboxFilters(since=datetime(2030, 1, 1, tzinfo=UTC).date())
+            )
+        )
+        == []
+    )
 
 
 def test_saved_views_and_counts(inbox, workspace, team):
@@ -44,9 +51,17 @@ def test_saved_views_and_counts(inbox, workspace, team):
     actions.assign_thread(inbox["praise"], user, by=Actor.system())
     now = inbox["question"].last_message_at + timedelta(hours=1)
     assert _ids(inbox_queryset(workspace, user, InboxFilters(view="unanswered"), now=now)) == ["q1"]
-    assert set(_ids(inbox_queryset(workspace, user, InboxFilters(view="negative"), now=now))) == {"q1", "c1"}
+    assert set(_ids(inbox_queryset(workspace, user, InboxFilters(view="negative"), now=now))) == {
+        "q1",
+        "c1",
+    }
     assert _ids(inbox_queryset(workspace, user, InboxFilters(view="mine"), now=now)) == ["p1"]
-    assert view_counts(workspace, user, now=now) == {"inbox": 3, "unanswered": 1, "negative": 2, "mine": 1}
+    assert view_counts(workspace, user, now=now) == {
+        "inbox": 3,
+        "unanswered": 1,
+        "negative": 2,
+        "mine": 1,
+    }
     assert waiting_count(workspace) == 3
     actions.set_thread_status(inbox["question"], "closed", by=Actor.system())
     assert view_counts(workspace, user, now=now)["unanswered"] == 0
@@ -73,7 +88,11 @@ def test_periodic_refresh_adds_waiting_points(inbox):
     # windowed: only threads that crossed a step in the last 15 minutes are touched
     assert refresh_priorities(now=thread.waiting_since + timedelta(hours=4, minutes=5)) >= 1
     thread.refresh_from_db()
-    assert thread.priority == thread.priority_base + 15 == priority_of(thread, thread.waiting_since + timedelta(hours=4, minutes=5))
+    assert (
+        thread.priority
+        == thread.priority_base + 15
+        == priority_of(thread, thread.waiting_since + timedelta(hours=4, minutes=5))
+    )
 
 
 def test_search_is_scoped_and_safe(inbox, workspace, other_workspace, make_channel):
@@ -94,11 +113,14 @@ def test_search_follows_edits(inbox, workspace, channel):
 @pytest.fixture
 def searchable(workspace, make_channel):
     forum = make_channel(workspace, name="Search forum")
-    ingest_batch(forum, [
-        item("s1", "Ma lampe Halo clignote en rouge depuis hier", author="ana"),
-        item("s2", "Le Halo est vraiment génial, merci", author="bo", minutes=1),
-        item("s3", "Clignotement bizarre sur la Glow Mini", author="cy", minutes=2),
-    ])
+    ingest_batch(
+        forum,
+        [
+            item("s1", "Ma lampe Halo clignote en rouge depuis hier", author="ana"),
+            item("s2", "Le Halo est vraiment génial, merci", author="bo", minutes=1),
+            item("s3", "Clignotement bizarre sur la Glow Mini", author="cy", minutes=2),
+        ],
+    )
     return lambda q: sorted(m.external_id for m in search_messages(workspace, q))
 
 
@@ -129,14 +151,18 @@ def test_business_hours_seconds():
     assert hours.seconds_between(monday_ten, monday_ten + timedelta(days=1)) == 8 * 3600
 
 
-def test_response_times_per_channel_and_teammate(inbox, workspace, team, demo_channel, django_capture_on_commit_callbacks):
+def test_response_times_per_channel_and_teammate(
+    inbox, workspace, team, demo_channel, django_capture_on_commit_callbacks
+):
     thread = inbox["question"]
     with django_capture_on_commit_callbacks(execute=True):
         actions.reply_to_thread(thread, "Here is how.", by=Actor(user=team["moderator"], via="web"))
     actions.set_thread_status(thread, "closed", by=Actor(user=team["owner"], via="web"))
     thread.refresh_from_db()
     times = thread_times(thread, BusinessHours.of(workspace))
-    assert times["first_response_s"] == (thread.first_response_at - thread.created_at).total_seconds()
+    assert (
+        times["first_response_s"] == (thread.first_response_at - thread.created_at).total_seconds()
+    )
     assert times["first_response_business_s"] <= times["first_response_s"]
     by_channel = {row["key"]: row for row in response_times(workspace, by="channel")}
     assert by_channel["instagram"]["first_response"]["count"] == 1
@@ -149,7 +175,12 @@ def test_response_times_per_channel_and_teammate(inbox, workspace, team, demo_ch
 
 def test_routing_keeps_inbox_state(inbox, demo_channel):
     thread = inbox["question"]
-    assert (thread.last_sentiment, thread.last_intent, thread.lang, thread.unanswered_question) == ("negative", "question", "en", True)
+    assert (thread.last_sentiment, thread.last_intent, thread.lang, thread.unanswered_question) == (
+        "negative",
+        "question",
+        "en",
+        True,
+    )
     ingest_batch(demo_channel, [item("b1", "Try this", author="acme", parent="q1", minutes=2)])
     thread.refresh_from_db()
     assert not thread.unanswered_question and thread.priority == 0 and thread.first_response_at
@@ -166,7 +197,9 @@ def test_fts_triggers_come_back_after_a_table_rebuild(inbox, workspace, demo_cha
     with connection.cursor() as cursor:
         cursor.execute("DROP TRIGGER conversations_message_fts_ai")  # what a table rebuild does
     ensure_sqlite_fts()
-    ingest_batch(demo_channel, [item("late", "a brand new wording: kaleidoscope", author="zed", minutes=90)])
+    ingest_batch(
+        demo_channel, [item("late", "a brand new wording: kaleidoscope", author="zed", minutes=90)]
+    )
     assert [m.external_id for m in search_messages(workspace, "kaleidoscope")] == ["late"]
 
 
@@ -176,14 +209,30 @@ def test_batches_and_other_writers_keep_the_sqlite_index_exact(inbox, workspace,
 
     if connection.vendor != "sqlite":
         pytest.skip("SQLite's FTS5 index only")
-    ingest_batch(demo_channel, [item(f"z{i}", f"zephyr lamp number {i}", author=f"z{i}", minutes=100 + i) for i in range(5)])
+    ingest_batch(
+        demo_channel,
+        [
+            item(f"z{i}", f"zephyr lamp number {i}", author=f"z{i}", minutes=100 + i)
+            for i in range(5)
+        ],
+    )
     first = Message.objects.get(external_id="z0")
     Message.objects.create(
-        workspace=workspace, channel=demo_channel, thread=first.thread, author=first.author,
-        external_id="orm", kind="comment", text="zephyr written by hand", created_at=first.created_at,
+        workspace=workspace,
+        channel=demo_channel,
+        thread=first.thread,
+        author=first.author,
+        external_id="orm",
+        kind="comment",
+        text="zephyr written by hand",
+        created_at=first.created_at,
     )
     ingest_batch(demo_channel, [item("z9", "the last zephyr", author="z9", minutes=120)])
     found = sorted(m.external_id for m in search_messages(workspace, "zephyr"))
     assert found == ["orm", "z0", "z1", "z2", "z3", "z4", "z9"]
-    with connection.cursor() as cursor:  # FTS5 compares its index with the table: raises if not exact
-        cursor.execute("INSERT INTO conversations_message_fts(conversations_message_fts) VALUES ('integrity-check')")
+    with (
+        connection.cursor() as cursor
+    ):  # FTS5 compares its index with the table: raises if not exact
+        cursor.execute(
+            "INSERT INTO conversations_message_fts(conversations_message_fts) VALUES ('integrity-check')"
+        )

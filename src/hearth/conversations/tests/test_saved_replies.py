@@ -18,6 +18,7 @@ def logged(client, team):
     def login(role):
         client.force_login(team[role])
         return client
+
     return login
 
 
@@ -28,13 +29,20 @@ def tokens(team, actor):
 
 @pytest.fixture
 def mine(workspace, actor):
-    return actions.create_saved_reply(workspace, title="Shipping delay", lang="en",
-                                      text="Hi {{author.name}}, your parcel is on its way.", by=actor)
+    return actions.create_saved_reply(
+        workspace,
+        title="Shipping delay",
+        lang="en",
+        text="Hi {{author.name}}, your parcel is on its way.",
+        by=actor,
+    )
 
 
 @pytest.fixture
 def theirs(other_workspace, actor):
-    return actions.create_saved_reply(other_workspace, title="Globex secret", lang="fr", text="Bonjour {{author.name}}", by=actor)
+    return actions.create_saved_reply(
+        other_workspace, title="Globex secret", lang="fr", text="Bonjour {{author.name}}", by=actor
+    )
 
 
 def api(client, token, method, path, body=None):
@@ -46,28 +54,51 @@ def api(client, token, method, path, body=None):
 
 # Actions
 
+
 def test_unknown_variable_is_refused_with_its_name(workspace, actor):
-    with pytest.raises(ActionError, match=r"unknown variable \{\{author\.firstname\}\}.*\{\{author\.name\}\}"):
-        actions.create_saved_reply(workspace, title="Hi", lang="en", text="Hi {{author.firstname}}!", by=actor)
+    with pytest.raises(
+        ActionError, match=r"unknown variable \{\{author\.firstname\}\}.*\{\{author\.name\}\}"
+    ):
+        actions.create_saved_reply(
+            workspace, title="Hi", lang="en", text="Hi {{author.firstname}}!", by=actor
+        )
     with pytest.raises(ActionError, match=r"\{\{Brand\}\}"):
-        actions.create_saved_reply(workspace, title="Hi", lang="en", text="From {{ Brand }}", by=actor)
+        actions.create_saved_reply(
+            workspace, title="Hi", lang="en", text="From {{ Brand }}", by=actor
+        )
     assert not SavedReply.objects.exists()
 
 
 def test_update_and_delete_are_audited(mine, actor):
-    actions.update_saved_reply(mine, text="Hello {{author.name}} from {{brand}}.", lang="fr", by=actor)
+    actions.update_saved_reply(
+        mine, text="Hello {{author.name}} from {{brand}}.", lang="fr", by=actor
+    )
     mine.refresh_from_db()
-    assert (mine.title, mine.lang, mine.text) == ("Shipping delay", "fr", "Hello {{author.name}} from {{brand}}.")
+    assert (mine.title, mine.lang, mine.text) == (
+        "Shipping delay",
+        "fr",
+        "Hello {{author.name}} from {{brand}}.",
+    )
     pk = mine.pk
     actions.delete_saved_reply(mine, by=actor)
     assert not SavedReply.objects.filter(pk=pk).exists()
-    events = list(AuditEvent.objects.filter(target_id=str(pk), action__startswith="saved_reply.").order_by("pk").values_list("action", "data"))
-    assert [a for a, _d in events] == ["saved_reply.create", "saved_reply.update", "saved_reply.delete"]
+    events = list(
+        AuditEvent.objects.filter(target_id=str(pk), action__startswith="saved_reply.")
+        .order_by("pk")
+        .values_list("action", "data")
+    )
+    assert [a for a, _d in events] == [
+        "saved_reply.create",
+        "saved_reply.update",
+        "saved_reply.delete",
+    ]
     assert events[1][1]["changed"] == ["lang", "text"]
 
 
 def test_update_refuses_a_duplicate_title(workspace, mine, actor):
-    other = actions.create_saved_reply(workspace, title="Refund", lang="en", text="We refund you.", by=actor)
+    other = actions.create_saved_reply(
+        workspace, title="Refund", lang="en", text="We refund you.", by=actor
+    )
     with pytest.raises(ActionError, match="already exists"):
         actions.update_saved_reply(other, title="Shipping delay", by=actor)
 
@@ -81,20 +112,35 @@ def test_viewer_cannot_manage_through_the_action(workspace, team, mine):
 
 # Page
 
+
 def test_page_lists_creates_and_previews(logged, mine):
     client = logged("moderator")
     page = client.get("/inbox/saved-replies/").content.decode()
-    assert "Shipping delay" in page and "{{author.handle}}" in page  # the list and the variables help
-    response = client.post("/inbox/saved-replies/", {"title": "Merci", "lang": "fr", "text": "Merci {{author.name}} ! {{brand}}"})
+    assert (
+        "Shipping delay" in page and "{{author.handle}}" in page
+    )  # the list and the variables help
+    response = client.post(
+        "/inbox/saved-replies/",
+        {"title": "Merci", "lang": "fr", "text": "Merci {{author.name}} ! {{brand}}"},
+    )
     assert response.status_code == 302
     assert SavedReply.objects.filter(title="Merci", lang="fr").exists()
-    preview = client.post("/inbox/saved-replies/preview/", {"text": "Hi {{author.name}}, {{brand}} here. {{oops}}"},
-                          HTTP_HX_REQUEST="true").content.decode()
-    assert "Hi Zoé Martin, Acme here." in preview and "{{oops}}" in preview and "Unknown variable" in preview
+    preview = client.post(
+        "/inbox/saved-replies/preview/",
+        {"text": "Hi {{author.name}}, {{brand}} here. {{oops}}"},
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
+    assert (
+        "Hi Zoé Martin, Acme here." in preview
+        and "{{oops}}" in preview
+        and "Unknown variable" in preview
+    )
 
 
 def test_page_shows_the_unknown_variable_error_and_keeps_the_text(logged):
-    response = logged("moderator").post("/inbox/saved-replies/", {"title": "Oops", "lang": "en", "text": "Hi {{name}}"})
+    response = logged("moderator").post(
+        "/inbox/saved-replies/", {"title": "Oops", "lang": "en", "text": "Hi {{name}}"}
+    )
     assert response.status_code == 400
     page = response.content.decode()
     assert "unknown variable {{name}}" in page and "Hi {{name}}</textarea>" in page
@@ -104,7 +150,10 @@ def test_page_shows_the_unknown_variable_error_and_keeps_the_text(logged):
 def test_page_edits_and_deletes(logged, mine):
     client = logged("owner")
     assert "Shipping delay" in client.get(f"/inbox/saved-replies/{mine.pk}/").content.decode()
-    client.post(f"/inbox/saved-replies/{mine.pk}/", {"title": "Late parcel", "lang": "en", "text": "Sorry {{author.name}}."})
+    client.post(
+        f"/inbox/saved-replies/{mine.pk}/",
+        {"title": "Late parcel", "lang": "en", "text": "Sorry {{author.name}}."},
+    )
     mine.refresh_from_db()
     assert mine.title == "Late parcel"
     client.post(f"/inbox/saved-replies/{mine.pk}/delete/")
@@ -113,8 +162,13 @@ def test_page_edits_and_deletes(logged, mine):
 
 def test_created_reply_is_offered_and_rendered_in_a_conversation(logged, inbox, mine):
     client = logged("moderator")
-    assert f'value="saved-{mine.pk}"' in client.get(f"/inbox/t/{inbox['question'].pk}/").content.decode()
-    text = client.get(f"/inbox/t/{inbox['question'].pk}/saved-reply/?key=saved-{mine.pk}").content.decode()
+    assert (
+        f'value="saved-{mine.pk}"'
+        in client.get(f"/inbox/t/{inbox['question'].pk}/").content.decode()
+    )
+    text = client.get(
+        f"/inbox/t/{inbox['question'].pk}/saved-reply/?key=saved-{mine.pk}"
+    ).content.decode()
     assert text == "Hi ZOE, your parcel is on its way."
 
 
@@ -122,7 +176,10 @@ def test_created_reply_is_offered_and_rendered_in_a_conversation(logged, inbox, 
 def test_roles_without_reply_are_denied_on_the_page(logged, mine, role):
     client = logged(role)
     assert client.get("/inbox/saved-replies/").status_code == 403
-    assert client.post("/inbox/saved-replies/", {"title": "X", "lang": "en", "text": "Y"}).status_code == 403
+    assert (
+        client.post("/inbox/saved-replies/", {"title": "X", "lang": "en", "text": "Y"}).status_code
+        == 403
+    )
     assert client.post(f"/inbox/saved-replies/{mine.pk}/delete/").status_code == 403
     assert SavedReply.objects.count() == 1
 
@@ -130,7 +187,12 @@ def test_roles_without_reply_are_denied_on_the_page(logged, mine, role):
 def test_another_workspaces_reply_is_404_on_the_page(logged, theirs):
     client = logged("owner")
     assert client.get(f"/inbox/saved-replies/{theirs.pk}/").status_code == 404
-    assert client.post(f"/inbox/saved-replies/{theirs.pk}/", {"title": "Mine now", "lang": "fr", "text": "x"}).status_code == 404
+    assert (
+        client.post(
+            f"/inbox/saved-replies/{theirs.pk}/", {"title": "Mine now", "lang": "fr", "text": "x"}
+        ).status_code
+        == 404
+    )
     assert client.post(f"/inbox/saved-replies/{theirs.pk}/delete/").status_code == 404
     assert "Globex secret" not in client.get("/inbox/saved-replies/").content.decode()
     theirs.refresh_from_db()
@@ -146,50 +208,105 @@ def test_links_from_the_inbox_and_the_settings(logged, inbox):
 
 # API
 
+
 def test_api_create_update_delete(client, tokens, mine):
-    created = api(client, tokens["moderator"], "post", "/saved-replies", {"title": "Thanks", "lang": "en", "text": "Thanks {{author.name}}!"})
+    created = api(
+        client,
+        tokens["moderator"],
+        "post",
+        "/saved-replies",
+        {"title": "Thanks", "lang": "en", "text": "Thanks {{author.name}}!"},
+    )
     assert created.status_code == 201
     body = created.json()
     assert body["key"] == f"saved-{body['id']}" and body["builtin"] is False
     listed = api(client, tokens["viewer"], "get", "/saved-replies?lang=en").json()
     assert {r["title"] for r in listed if not r["builtin"]} == {"Thanks", "Shipping delay"}
     assert all(r["id"] is None for r in listed if r["builtin"])
-    updated = api(client, tokens["moderator"], "patch", f"/saved-replies/{body['id']}", {"text": "Thank you {{brand}}"})
-    assert updated.status_code == 200 and updated.json()["text"] == "Thank you {{brand}}" and updated.json()["title"] == "Thanks"
-    assert api(client, tokens["moderator"], "delete", f"/saved-replies/{body['id']}").status_code == 204
+    updated = api(
+        client,
+        tokens["moderator"],
+        "patch",
+        f"/saved-replies/{body['id']}",
+        {"text": "Thank you {{brand}}"},
+    )
+    assert (
+        updated.status_code == 200
+        and updated.json()["text"] == "Thank you {{brand}}"
+        and updated.json()["title"] == "Thanks"
+    )
+    assert (
+        api(client, tokens["moderator"], "delete", f"/saved-replies/{body['id']}").status_code
+        == 204
+    )
     assert not SavedReply.objects.filter(pk=body["id"]).exists()
     assert AuditEvent.objects.filter(action="saved_reply.delete", via="api").count() == 1
 
 
 def test_api_unknown_variable_is_400(client, tokens):
-    response = api(client, tokens["owner"], "post", "/saved-replies", {"title": "Oops", "lang": "en", "text": "Hi {{agent}}"})
+    response = api(
+        client,
+        tokens["owner"],
+        "post",
+        "/saved-replies",
+        {"title": "Oops", "lang": "en", "text": "Hi {{agent}}"},
+    )
     assert response.status_code == 400 and "{{agent}}" in response.content.decode()
 
 
 def test_api_denies_viewers(client, tokens, mine):
-    assert api(client, tokens["viewer"], "post", "/saved-replies", {"title": "X", "lang": "en", "text": "Y"}).status_code == 403
-    assert api(client, tokens["viewer"], "patch", f"/saved-replies/{mine.pk}", {"title": "Z"}).status_code == 403
+    assert (
+        api(
+            client,
+            tokens["viewer"],
+            "post",
+            "/saved-replies",
+            {"title": "X", "lang": "en", "text": "Y"},
+        ).status_code
+        == 403
+    )
+    assert (
+        api(
+            client, tokens["viewer"], "patch", f"/saved-replies/{mine.pk}", {"title": "Z"}
+        ).status_code
+        == 403
+    )
     assert api(client, tokens["analyst"], "delete", f"/saved-replies/{mine.pk}").status_code == 403
     mine.refresh_from_db()
     assert mine.title == "Shipping delay"
 
 
 def test_api_another_workspaces_reply_is_404(client, tokens, theirs):
-    assert api(client, tokens["owner"], "patch", f"/saved-replies/{theirs.pk}", {"title": "Z"}).status_code == 404
+    assert (
+        api(
+            client, tokens["owner"], "patch", f"/saved-replies/{theirs.pk}", {"title": "Z"}
+        ).status_code
+        == 404
+    )
     assert api(client, tokens["owner"], "delete", f"/saved-replies/{theirs.pk}").status_code == 404
-    assert all(r["title"] != "Globex secret" for r in api(client, tokens["owner"], "get", "/saved-replies").json())
+    assert all(
+        r["title"] != "Globex secret"
+        for r in api(client, tokens["owner"], "get", "/saved-replies").json()
+    )
     assert SavedReply.objects.filter(pk=theirs.pk, title="Globex secret").exists()
 
 
 # Live sidebar counts
 
+
 def test_polled_list_carries_the_sidebar_counts_out_of_band(logged, inbox, demo_channel):
     client = logged("owner")
     partial = client.get("/inbox/", HTTP_HX_REQUEST="true").content.decode()
     assert 'id="inbox-view-counts" hx-swap-oob="true"' in partial
-    assert 'data-testid="count-inbox">3<' in partial and 'data-testid="count-unanswered">1<' in partial
+    assert (
+        'data-testid="count-inbox">3<' in partial and 'data-testid="count-unanswered">1<' in partial
+    )
     ingest_batch(demo_channel, [item("n1", "Where is the manual?", author="ana", minutes=30)])
     partial = client.get("/inbox/?view=negative", HTTP_HX_REQUEST="true").content.decode()
-    assert 'data-testid="count-inbox">4<' in partial and 'data-testid="count-unanswered">2<' in partial
+    assert (
+        'data-testid="count-inbox">4<' in partial and 'data-testid="count-unanswered">2<' in partial
+    )
     full = client.get("/inbox/").content.decode()
-    assert 'id="inbox-view-counts">' in full and "hx-swap-oob" not in full  # the page itself is not swapped out of band
+    assert (
+        'id="inbox-view-counts">' in full and "hx-swap-oob" not in full
+    )  # the page itself is not swapped out of band

@@ -14,6 +14,7 @@ def logged(client, team):
     def login(role):
         client.force_login(team[role])
         return client
+
     return login
 
 
@@ -25,17 +26,26 @@ def test_inbox_lists_threads_with_counts_and_badge(logged, inbox):
 
 
 def test_filter_to_unanswered_negative_questions(logged, inbox):
-    page = logged("viewer").get("/inbox/?sentiment=negative&intent=question&unanswered=1", HTTP_HX_REQUEST="true").content.decode()
+    page = (
+        logged("viewer")
+        .get("/inbox/?sentiment=negative&intent=question&unanswered=1", HTTP_HX_REQUEST="true")
+        .content.decode()
+    )
     assert "How do I reset my lamp?" in page and "My order never arrived" not in page
     assert "<html" not in page  # htmx gets the list partial only
 
 
-def test_list_query_count_does_not_grow_with_threads(logged, inbox, demo_channel, django_assert_num_queries):
+def test_list_query_count_does_not_grow_with_threads(
+    logged, inbox, demo_channel, django_assert_num_queries
+):
     client = logged("owner")
     client.get("/inbox/")  # warm the session
     with django_assert_num_queries(6):
         client.get("/inbox/", HTTP_HX_REQUEST="true")
-    ingest_batch(demo_channel, [item(f"n{i}", f"Question number {i}?", author=f"a{i}", minutes=20 + i) for i in range(30)])
+    ingest_batch(
+        demo_channel,
+        [item(f"n{i}", f"Question number {i}?", author=f"a{i}", minutes=20 + i) for i in range(30)],
+    )
     with django_assert_num_queries(6):
         client.get("/inbox/", HTTP_HX_REQUEST="true")
 
@@ -43,7 +53,10 @@ def test_list_query_count_does_not_grow_with_threads(logged, inbox, demo_channel
 def test_full_page_query_count_is_fixed(logged, inbox, demo_channel, django_assert_num_queries):
     client = logged("owner")
     client.get("/inbox/")
-    ingest_batch(demo_channel, [item(f"n{i}", f"Question number {i}?", author=f"a{i}", minutes=20 + i) for i in range(30)])
+    ingest_batch(
+        demo_channel,
+        [item(f"n{i}", f"Question number {i}?", author=f"a{i}", minutes=20 + i) for i in range(30)],
+    )
     with django_assert_num_queries(9):  # the four view counts and the waiting count are one query
         client.get("/inbox/?view=unanswered")
 
@@ -65,7 +78,12 @@ def test_viewer_sees_no_reply_form_and_cannot_post(logged, inbox):
 
 
 def test_analyst_cannot_mark_spam_from_the_ui(logged, inbox):
-    assert logged("analyst").post(f"/inbox/t/{inbox['praise'].pk}/status/", {"status": "spam"}).status_code == 403
+    assert (
+        logged("analyst")
+        .post(f"/inbox/t/{inbox['praise'].pk}/status/", {"status": "spam"})
+        .status_code
+        == 403
+    )
     inbox["praise"].refresh_from_db()
     assert inbox["praise"].status == "open"
 
@@ -73,16 +91,26 @@ def test_analyst_cannot_mark_spam_from_the_ui(logged, inbox):
 def test_reply_from_the_page_is_queued_and_shown(logged, inbox, django_capture_on_commit_callbacks):
     client = logged("moderator")
     with django_capture_on_commit_callbacks(execute=False):
-        response = client.post(f"/inbox/t/{inbox['question'].pk}/reply/", {"text": "On it!", "key": "abc"}, HTTP_HX_REQUEST="true")
+        response = client.post(
+            f"/inbox/t/{inbox['question'].pk}/reply/",
+            {"text": "On it!", "key": "abc"},
+            HTTP_HX_REQUEST="true",
+        )
     assert 'data-status="queued"' in response.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         pass
-    client.post(f"/inbox/t/{inbox['question'].pk}/reply/", {"text": "On it!", "key": "abc"}, HTTP_HX_REQUEST="true")
+    client.post(
+        f"/inbox/t/{inbox['question'].pk}/reply/",
+        {"text": "On it!", "key": "abc"},
+        HTTP_HX_REQUEST="true",
+    )
     assert OutboxItem.objects.count() == 1
 
 
 def test_saved_reply_is_rendered_for_the_thread(logged, inbox):
-    response = logged("moderator").get(f"/inbox/t/{inbox['question'].pk}/saved-reply/?key=default-fr-thanks")
+    response = logged("moderator").get(
+        f"/inbox/t/{inbox['question'].pk}/saved-reply/?key=default-fr-thanks"
+    )
     assert response.content.decode().startswith("Bonjour ZOE")
 
 
@@ -97,7 +125,10 @@ def test_presence_shows_the_other_teammate_replying(client, inbox, team):
 
 def test_bulk_assign_to_me_from_the_list(logged, inbox, team):
     client = logged("moderator")
-    client.post("/inbox/bulk/", {"ids": [inbox["question"].pk, inbox["praise"].pk], "action": "assign", "value": "me"})
+    client.post(
+        "/inbox/bulk/",
+        {"ids": [inbox["question"].pk, inbox["praise"].pk], "action": "assign", "value": "me"},
+    )
     inbox["question"].refresh_from_db()
     assert inbox["question"].assignee == team["moderator"]
     assert "How do I reset my lamp?" in client.get("/inbox/?view=mine").content.decode()
@@ -106,6 +137,13 @@ def test_bulk_assign_to_me_from_the_list(logged, inbox, team):
 def test_settings_page_is_for_managers(logged, inbox):
     assert logged("moderator").get("/inbox/settings/").status_code == 403
     client = logged("owner")
-    client.post("/inbox/settings/", {"timezone": "Europe/Paris", "hours": '{"0": ["08:00", "17:00"]}',
-                                     "handoff_email": "care@acme.test", "handoff_webhook": ""})
+    client.post(
+        "/inbox/settings/",
+        {
+            "timezone": "Europe/Paris",
+            "hours": '{"0": ["08:00", "17:00"]}',
+            "handoff_email": "care@acme.test",
+            "handoff_webhook": "",
+        },
+    )
     assert "care@acme.test" in client.get("/inbox/settings/").content.decode()

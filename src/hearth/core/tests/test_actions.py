@@ -32,7 +32,11 @@ def test_duplicate_workspace_is_refused(workspace, actor):
 def test_one_person_in_several_workspaces_with_different_roles(workspace, other_workspace, actor):
     add_member(workspace, "freelance@example.org", role="owner", by=actor)
     add_member(other_workspace, "Freelance@Example.org", role="moderator", by=actor)
-    roles = dict(Membership.objects.filter(user__email="freelance@example.org").values_list("workspace__slug", "role"))
+    roles = dict(
+        Membership.objects.filter(user__email="freelance@example.org").values_list(
+            "workspace__slug", "role"
+        )
+    )
     assert roles == {"acme": "owner", "globex": "moderator"}
 
 

@@ -29,7 +29,9 @@ def test_outbox_item_is_sent_by_a_real_worker(workspace, make_channel, settings)
             if item.status == OutboxStatus.SENT:
                 break
             time.sleep(0.1)
-    assert item.status == OutboxStatus.SENT, f"broker {app.conf.broker_url} did not deliver the task"
+    assert item.status == OutboxStatus.SENT, (
+        f"broker {app.conf.broker_url} did not deliver the task"
+    )
     assert item.external_id.startswith("demo-reply-")
     assert item.attempts == 1
 
@@ -44,7 +46,9 @@ def test_enqueue_is_idempotent(workspace, make_channel):
 
 
 @pytest.mark.django_db
-def test_unsupported_action_fails_visibly_and_is_not_retried(workspace, make_channel, django_capture_on_commit_callbacks):
+def test_unsupported_action_fails_visibly_and_is_not_retried(
+    workspace, make_channel, django_capture_on_commit_callbacks
+):
     channel = make_channel(workspace, name="Forum", kind="import")
     with django_capture_on_commit_callbacks(execute=True):
         item = outbox.enqueue(channel, "hide", {"message": "x"}, idempotency_key="h1")

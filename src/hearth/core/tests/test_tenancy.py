@@ -20,7 +20,8 @@ def two_tenants(workspace, other_workspace, make_member, make_channel, actor):
     ingest_batch(globex_channel, [item("g1", "GLOBEX CONFIDENTIAL launch plan")])
     _, alice_token = create_api_token(alice, name="t", by=actor)
     return {
-        "alice": alice, "alice_token": alice_token,
+        "alice": alice,
+        "alice_token": alice_token,
         "globex_thread": Thread.objects.get(channel=globex_channel),
         "globex_message": Message.objects.get(channel=globex_channel),
         "globex_channel": globex_channel,
@@ -54,7 +55,9 @@ def test_ui_audit_log_is_scoped(client, two_tenants):
     client.force_login(two_tenants["alice"])
     page = client.get("/audit/").content.decode()
     assert "channel.create" in page
-    assert str(two_tenants["globex_channel"].pk) not in [line.strip() for line in page.split("channels.channel")[1:]]
+    assert str(two_tenants["globex_channel"].pk) not in [
+        line.strip() for line in page.split("channels.channel")[1:]
+    ]
     assert "Globex secret" not in page
 
 
@@ -62,12 +65,15 @@ def _api(client, token, method, path, **kwargs):
     return getattr(client, method)(f"/api/v1{path}", HTTP_AUTHORIZATION=f"Bearer {token}", **kwargs)
 
 
-@pytest.mark.parametrize("path", [
-    "/workspaces/globex/channels",
-    "/workspaces/globex/threads",
-    "/workspaces/globex/messages",
-    "/workspaces/globex/stats",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/workspaces/globex/channels",
+        "/workspaces/globex/threads",
+        "/workspaces/globex/messages",
+        "/workspaces/globex/stats",
+    ],
+)
 def test_api_reads_of_a_foreign_workspace_are_404(client, two_tenants, path):
     response = _api(client, two_tenants["alice_token"], "get", path)
     assert response.status_code == 404
@@ -76,8 +82,18 @@ def test_api_reads_of_a_foreign_workspace_are_404(client, two_tenants, path):
 
 def test_api_foreign_objects_through_own_workspace_are_404(client, two_tenants):
     token = two_tenants["alice_token"]
-    assert _api(client, token, "get", f"/workspaces/acme/threads/{two_tenants['globex_thread'].pk}").status_code == 404
-    assert _api(client, token, "get", f"/workspaces/acme/messages/{two_tenants['globex_message'].pk}").status_code == 404
+    assert (
+        _api(
+            client, token, "get", f"/workspaces/acme/threads/{two_tenants['globex_thread'].pk}"
+        ).status_code
+        == 404
+    )
+    assert (
+        _api(
+            client, token, "get", f"/workspaces/acme/messages/{two_tenants['globex_message'].pk}"
+        ).status_code
+        == 404
+    )
     listed = _api(client, token, "get", "/workspaces/acme/messages").json()["items"]
     assert [m["external_id"] for m in listed] == ["a1"]
 
@@ -89,8 +105,14 @@ def test_api_lists_only_own_workspaces(client, two_tenants):
 
 
 def test_api_cannot_change_a_foreign_workspace(client, two_tenants):
-    response = _api(client, two_tenants["alice_token"], "post", "/workspaces/globex/channels",
-                    data={"name": "Injected", "kind": "import"}, content_type="application/json")
+    response = _api(
+        client,
+        two_tenants["alice_token"],
+        "post",
+        "/workspaces/globex/channels",
+        data={"name": "Injected", "kind": "import"},
+        content_type="application/json",
+    )
     assert response.status_code == 404
     assert not Channel.objects.filter(name="Injected").exists()
 
@@ -101,7 +123,13 @@ def test_cli_as_a_user_cannot_read_or_write_a_foreign_workspace(two_tenants, tmp
     path = tmp_path / "x.jsonl"
     path.write_text('{"external_id": "z"}\n')
     with pytest.raises(CommandError, match="not a member of workspace 'globex'"):
-        call_command("import", str(path), workspace="globex", channel="globex-secret", as_user="alice@acme.test")
+        call_command(
+            "import",
+            str(path),
+            workspace="globex",
+            channel="globex-secret",
+            as_user="alice@acme.test",
+        )
 
 
 def test_cli_cannot_reach_a_foreign_channel_through_own_workspace(two_tenants, tmp_path):
@@ -119,34 +147,49 @@ def test_cli_stats_count_only_the_named_workspace(two_tenants, capsys):
 
 # --- the inbox (conversations): every endpoint and view refuses another workspace's objects ---
 
-@pytest.mark.parametrize("method,path,body", [
-    ("get", "/workspaces/globex/inbox", None),
-    ("get", "/workspaces/globex/search?q=globex", None),
-    ("get", "/workspaces/globex/saved-replies", None),
-    ("get", "/workspaces/globex/response-times", None),
-    ("post", "/workspaces/globex/threads-bulk", {"ids": [1], "action": "unassign"}),
-])
-def test_api_inbox_endpoints_of_a_foreign_workspace_are_404(client, two_tenants, method, path, body):
+
+@pytest.mark.parametrize(
+    "method,path,body",
+    [
+        ("get", "/workspaces/globex/inbox", None),
+        ("get", "/workspaces/globex/search?q=globex", None),
+        ("get", "/workspaces/globex/saved-replies", None),
+        ("get", "/workspaces/globex/response-times", None),
+        ("post", "/workspaces/globex/threads-bulk", {"ids": [1], "action": "unassign"}),
+    ],
+)
+def test_api_inbox_endpoints_of_a_foreign_workspace_are_404(
+    client, two_tenants, method, path, body
+):
     kwargs = {"data": body, "content_type": "application/json"} if body is not None else {}
     response = _api(client, two_tenants["alice_token"], method, path, **kwargs)
     assert response.status_code == 404
     assert "GLOBEX" not in response.content.decode()
 
 
-@pytest.mark.parametrize("method,suffix,body", [
-    ("get", "", None),
-    ("get", "/notes", None),
-    ("post", "/reply", {"text": "hi"}),
-    ("post", "/assign", {"assignee": None}),
-    ("post", "/status", {"status": "closed"}),
-    ("post", "/notes", {"text": "x"}),
-    ("post", "/tags", {"add": ["x"]}),
-    ("post", "/handoff", {}),
-])
+@pytest.mark.parametrize(
+    "method,suffix,body",
+    [
+        ("get", "", None),
+        ("get", "/notes", None),
+        ("post", "/reply", {"text": "hi"}),
+        ("post", "/assign", {"assignee": None}),
+        ("post", "/status", {"status": "closed"}),
+        ("post", "/notes", {"text": "x"}),
+        ("post", "/tags", {"add": ["x"]}),
+        ("post", "/handoff", {}),
+    ],
+)
 def test_api_inbox_actions_on_a_foreign_thread_are_404(client, two_tenants, method, suffix, body):
     thread = two_tenants["globex_thread"]
     kwargs = {"data": body, "content_type": "application/json"} if body is not None else {}
-    response = _api(client, two_tenants["alice_token"], method, f"/workspaces/acme/threads/{thread.pk}{suffix}", **kwargs)
+    response = _api(
+        client,
+        two_tenants["alice_token"],
+        method,
+        f"/workspaces/acme/threads/{thread.pk}{suffix}",
+        **kwargs,
+    )
     assert response.status_code == 404
     thread.refresh_from_db()
     assert thread.status == "open" and not thread.notes.exists() and not thread.tags.exists()
@@ -154,8 +197,14 @@ def test_api_inbox_actions_on_a_foreign_thread_are_404(client, two_tenants, meth
 
 def test_api_bulk_ignores_foreign_threads(client, two_tenants):
     thread = two_tenants["globex_thread"]
-    response = _api(client, two_tenants["alice_token"], "post", "/workspaces/acme/threads-bulk",
-                    data={"ids": [thread.pk], "action": "status", "value": "closed"}, content_type="application/json")
+    response = _api(
+        client,
+        two_tenants["alice_token"],
+        "post",
+        "/workspaces/acme/threads-bulk",
+        data={"ids": [thread.pk], "action": "status", "value": "closed"},
+        content_type="application/json",
+    )
     assert response.json() == {"changed": 0}
     thread.refresh_from_db()
     assert thread.status == "open"
@@ -164,8 +213,12 @@ def test_api_bulk_ignores_foreign_threads(client, two_tenants):
 def test_api_retry_of_a_foreign_outbox_item_is_404(client, two_tenants):
     from hearth.channels.outbox import enqueue
 
-    item = enqueue(two_tenants["globex_channel"], "reply", {"text": "x"}, idempotency_key="globex-1")
-    response = _api(client, two_tenants["alice_token"], "post", f"/workspaces/acme/outbox/{item.pk}/retry")
+    item = enqueue(
+        two_tenants["globex_channel"], "reply", {"text": "x"}, idempotency_key="globex-1"
+    )
+    response = _api(
+        client, two_tenants["alice_token"], "post", f"/workspaces/acme/outbox/{item.pk}/retry"
+    )
     assert response.status_code == 404
 
 
@@ -177,7 +230,12 @@ def test_ui_inbox_never_shows_or_acts_on_a_foreign_thread(client, two_tenants):
     assert "GLOBEX" not in client.get("/inbox/?q=globex").content.decode()
     assert client.get(f"/inbox/t/{thread.pk}/").status_code == 404
     for action in ("reply", "assign", "status", "note", "tags", "handoff", "presence"):
-        assert client.post(f"/inbox/t/{thread.pk}/{action}/", {"text": "x", "status": "closed"}).status_code == 404
+        assert (
+            client.post(
+                f"/inbox/t/{thread.pk}/{action}/", {"text": "x", "status": "closed"}
+            ).status_code
+            == 404
+        )
     client.post("/inbox/bulk/", {"ids": [thread.pk], "action": "status", "value": "closed"})
     thread.refresh_from_db()
     assert thread.status == "open" and not thread.notes.exists()

@@ -24,9 +24,19 @@ def now() -> datetime:
 @pytest.fixture
 def queries(workspace, actor) -> dict[str, Any]:
     return {
-        "brand": create_query(workspace, name="Brand", expression="acme OR @acmehq OR #acme", category="brand", by=actor),
-        "rival": create_query(workspace, name="Rival", expression="globex", category="competitor", by=actor),
-        "fr": create_query(workspace, name="French lamps", expression='(lampe OR "mise a jour") lang:fr', by=actor),
+        "brand": create_query(
+            workspace,
+            name="Brand",
+            expression="acme OR @acmehq OR #acme",
+            category="brand",
+            by=actor,
+        ),
+        "rival": create_query(
+            workspace, name="Rival", expression="globex", category="competitor", by=actor
+        ),
+        "fr": create_query(
+            workspace, name="French lamps", expression='(lampe OR "mise a jour") lang:fr', by=actor
+        ),
     }
 
 
@@ -39,6 +49,8 @@ def member(actor):
 
     def make(workspace, role: str = "owner"):
         email = f"{role}-{workspace.slug}-{next(counter)}@example.org"
-        return add_member(workspace, email, role=role, password="correct-horse-battery", by=actor).user  # noqa: S106
+        return add_member(
+            workspace, email, role=role, password="correct-horse-battery", by=actor
+        ).user  # noqa: S106
 
     return make

@@ -25,20 +25,39 @@ from hearth.listening.tests.conftest import at
 
 
 def _history_with_spike(channel, now):
-    items = [at(now - timedelta(days=2) + timedelta(minutes=5 * i), f"n{i}", "acme lamp is fine", author=f"u{i % 30}")
-             for i in range(2 * 288 - 6)]
+    items = [
+        at(
+            now - timedelta(days=2) + timedelta(minutes=5 * i),
+            f"n{i}",
+            "acme lamp is fine",
+            author=f"u{i % 30}",
+        )
+        for i in range(2 * 288 - 6)
+    ]
     for i in range(80):  # the spike: 80 angry mentions in the last 10 minutes
-        items.append(at(now - timedelta(minutes=12) + timedelta(seconds=7 * i), f"s{i}",
-                        "acme update bricked my lamp, terrible, angry!", author=f"angry{i % 40}"))
+        items.append(
+            at(
+                now - timedelta(minutes=12) + timedelta(seconds=7 * i),
+                f"s{i}",
+                "acme update bricked my lamp, terrible, angry!",
+                author=f"angry{i % 40}",
+            )
+        )
     ingest_batch(channel, items)
 
 
 def test_a_replayed_spike_opens_one_crisis_room_and_delivers_live_alerts(
     workspace, channel, queries, now, actor, receiver, django_capture_on_commit_callbacks
 ):
-    add_alert_destination(workspace, name="Ops e-mail", kind="email", target="ops@acme.test", by=actor)
-    _, secret = add_alert_destination(workspace, name="Ops hook", kind="webhook", target=receiver.url + "/hook", by=actor)
-    add_alert_destination(workspace, name="Slack", kind="slack", target=receiver.url + "/slack", by=actor)
+    add_alert_destination(
+        workspace, name="Ops e-mail", kind="email", target="ops@acme.test", by=actor
+    )
+    _, secret = add_alert_destination(
+        workspace, name="Ops hook", kind="webhook", target=receiver.url + "/hook", by=actor
+    )
+    add_alert_destination(
+        workspace, name="Slack", kind="slack", target=receiver.url + "/slack", by=actor
+    )
     _history_with_spike(channel, now)
     with django_capture_on_commit_callbacks(execute=True):
         rooms = detect(workspace.pk, now=now)
@@ -64,8 +83,13 @@ def test_a_replayed_spike_opens_one_crisis_room_and_delivers_live_alerts(
 
 
 def test_quiet_history_opens_nothing(workspace, channel, queries, now):
-    ingest_batch(channel, [at(now - timedelta(days=2) + timedelta(minutes=5 * i), f"n{i}", "acme lamp is fine")
-                           for i in range(2 * 288 - 2)])
+    ingest_batch(
+        channel,
+        [
+            at(now - timedelta(days=2) + timedelta(minutes=5 * i), f"n{i}", "acme lamp is fine")
+            for i in range(2 * 288 - 2)
+        ],
+    )
     assert detect(workspace.pk, now=now) == []
     assert not CrisisRoom.objects.exists()
 
@@ -76,27 +100,43 @@ def test_duplicates_inside_the_quiet_period_are_logged_but_not_sent(workspace, q
     brand, rival = queries["brand"], queries["rival"]
 
     def fire(query, kind, minutes):
-        return log_alert(query, None, kind, fired_at=now + timedelta(minutes=minutes), live=True, data={})
+        return log_alert(
+            query, None, kind, fired_at=now + timedelta(minutes=minutes), live=True, data={}
+        )
 
     first = fire(brand, "volume", 0)
     repeat = fire(brand, "volume", 10)
     other_kind = fire(brand, "negative_share", 15)
     other_query = fire(rival, "volume", 20)
     after_quiet = fire(brand, "volume", 61)
-    assert [a.suppressed for a in (first, repeat, other_kind, other_query, after_quiet)] == [False, True, False, False, False]
+    assert [a.suppressed for a in (first, repeat, other_kind, other_query, after_quiet)] == [
+        False,
+        True,
+        False,
+        False,
+        False,
+    ]
     assert repeat.deliveries.count() == 0 and first.deliveries.count() == 1
-    replayed = log_alert(rival, None, "negative_share", fired_at=now - timedelta(days=3), live=False, data={})
+    replayed = log_alert(
+        rival, None, "negative_share", fired_at=now - timedelta(days=3), live=False, data={}
+    )
     assert not replayed.suppressed and replayed.deliveries.count() == 0
 
 
-def test_failed_deliveries_are_retried_with_back_off_then_marked_failed(workspace, queries, now, actor, receiver):
+def test_failed_deliveries_are_retried_with_back_off_then_marked_failed(
+    workspace, queries, now, actor, receiver
+):
     receiver.status = 500
-    add_alert_destination(workspace, name="Hook", kind="webhook", target=receiver.url + "/hook", by=actor)
+    add_alert_destination(
+        workspace, name="Hook", kind="webhook", target=receiver.url + "/hook", by=actor
+    )
     alert = log_alert(queries["brand"], None, "volume", fired_at=now, live=True, data={})
     delivery = alert.deliveries.get()
     assert send_due() == {"sent": 0, "retrying": 1, "failed": 0}
     delivery.refresh_from_db()
-    assert delivery.status == "queued" and delivery.attempts == 1 and "HTTP 500" in delivery.last_error
+    assert (
+        delivery.status == "queued" and delivery.attempts == 1 and "HTTP 500" in delivery.last_error
+    )
     assert delivery.next_attempt_at > now + timedelta(seconds=20)
     assert send_due() == {"sent": 0, "retrying": 0, "failed": 0}  # not due yet
     later = now
@@ -113,7 +153,9 @@ def test_failed_deliveries_are_retried_with_back_off_then_marked_failed(workspac
 
 
 def test_unreachable_destination_is_a_visible_failure(workspace, queries, now, actor):
-    add_alert_destination(workspace, name="Dead", kind="slack", target="http://127.0.0.1:9/nowhere", by=actor)
+    add_alert_destination(
+        workspace, name="Dead", kind="slack", target="http://127.0.0.1:9/nowhere", by=actor
+    )
     alert = log_alert(queries["brand"], None, "volume", fired_at=now, live=True, data={})
     send_due()
     delivery = alert.deliveries.get()
@@ -121,11 +163,20 @@ def test_unreachable_destination_is_a_visible_failure(workspace, queries, now, a
 
 
 def test_crisis_status_changes_are_audited(workspace, queries, now, actor):
-    room = CrisisRoom.objects.create(workspace=workspace, query=queries["brand"], kind="volume", onset_at=now,
-                                     detected_at=now, last_alarm_at=now)
+    room = CrisisRoom.objects.create(
+        workspace=workspace,
+        query=queries["brand"],
+        kind="volume",
+        onset_at=now,
+        detected_at=now,
+        last_alarm_at=now,
+    )
     set_crisis_status(room, "communicating", by=actor)
     set_crisis_status(room, "resolved", by=actor)
     room.refresh_from_db()
     assert room.status == "resolved" and room.resolved_at is not None
-    assert list(AuditEvent.objects.filter(action="crisis.status").order_by("id").values_list("data", flat=True)) == [
-        {"from": "open", "to": "communicating"}, {"from": "communicating", "to": "resolved"}]
+    assert list(
+        AuditEvent.objects.filter(action="crisis.status")
+        .order_by("id")
+        .values_list("data", flat=True)
+    ) == [{"from": "open", "to": "communicating"}, {"from": "communicating", "to": "resolved"}]

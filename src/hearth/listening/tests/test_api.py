@@ -33,16 +33,37 @@ def call(client, token, method, path, body=None, slug="acme"):
 
 @pytest.fixture
 def room(workspace, queries, now):
-    return CrisisRoom.objects.create(workspace=workspace, query=queries["brand"], kind="volume", onset_at=now,
-                                     detected_at=now, last_alarm_at=now)
+    return CrisisRoom.objects.create(
+        workspace=workspace,
+        query=queries["brand"],
+        kind="volume",
+        onset_at=now,
+        detected_at=now,
+        last_alarm_at=now,
+    )
 
 
 def test_query_crud(client, tokens, workspace):
-    created = call(client, tokens["owner"], "post", "/queries", {"name": "Halo", "expression": 'halo OR "glow mini"', "category": "product"})
+    created = call(
+        client,
+        tokens["owner"],
+        "post",
+        "/queries",
+        {"name": "Halo", "expression": 'halo OR "glow mini"', "category": "product"},
+    )
     assert created.status_code == 201, created.content
     query_id = created.json()["id"]
-    assert call(client, tokens["viewer"], "get", f"/queries/{query_id}").json()["expression"] == 'halo OR "glow mini"'
-    updated = call(client, tokens["owner"], "put", f"/queries/{query_id}", {"name": "Halo", "expression": "halo", "category": "product", "is_active": False})
+    assert (
+        call(client, tokens["viewer"], "get", f"/queries/{query_id}").json()["expression"]
+        == 'halo OR "glow mini"'
+    )
+    updated = call(
+        client,
+        tokens["owner"],
+        "put",
+        f"/queries/{query_id}",
+        {"name": "Halo", "expression": "halo", "category": "product", "is_active": False},
+    )
     assert updated.json()["is_active"] is False
     assert call(client, tokens["owner"], "delete", f"/queries/{query_id}").status_code == 204
     assert not ListeningQuery.objects.filter(pk=query_id).exists()
@@ -50,25 +71,65 @@ def test_query_crud(client, tokens, workspace):
 
 
 def test_bad_syntax_is_a_400_naming_the_column(client, tokens):
-    response = call(client, tokens["owner"], "post", "/queries", {"name": "Bad", "expression": "halo AND (glow"})
+    response = call(
+        client, tokens["owner"], "post", "/queries", {"name": "Bad", "expression": "halo AND (glow"}
+    )
     assert response.status_code == 400
     assert "unclosed '(' at column 10" in response.json()["detail"]
-    check = call(client, tokens["viewer"], "post", "/queries/validate", {"expression": "halo)"}).json()
-    assert check == {"valid": False, "error": "unexpected ')' at column 5: no '(' is open.", "column": 5}
+    check = call(
+        client, tokens["viewer"], "post", "/queries/validate", {"expression": "halo)"}
+    ).json()
+    assert check == {
+        "valid": False,
+        "error": "unexpected ')' at column 5: no '(' is open.",
+        "column": 5,
+    }
 
 
 def test_viewer_cannot_write_queries_or_change_a_crisis(client, tokens, queries, room):
-    assert call(client, tokens["viewer"], "post", "/queries", {"name": "X", "expression": "x"}).status_code == 403
-    assert call(client, tokens["viewer"], "delete", f"/queries/{queries['brand'].pk}").status_code == 403
-    assert call(client, tokens["viewer"], "post", f"/crisis-rooms/{room.pk}/status", {"status": "resolved"}).status_code == 403
+    assert (
+        call(
+            client, tokens["viewer"], "post", "/queries", {"name": "X", "expression": "x"}
+        ).status_code
+        == 403
+    )
+    assert (
+        call(client, tokens["viewer"], "delete", f"/queries/{queries['brand'].pk}").status_code
+        == 403
+    )
+    assert (
+        call(
+            client,
+            tokens["viewer"],
+            "post",
+            f"/crisis-rooms/{room.pk}/status",
+            {"status": "resolved"},
+        ).status_code
+        == 403
+    )
     room.refresh_from_db()
     assert room.status == "open"
 
 
 def test_moderator_sets_crisis_status(client, tokens, room):
-    response = call(client, tokens["moderator"], "post", f"/crisis-rooms/{room.pk}/status", {"status": "communicating"})
+    response = call(
+        client,
+        tokens["moderator"],
+        "post",
+        f"/crisis-rooms/{room.pk}/status",
+        {"status": "communicating"},
+    )
     assert response.status_code == 200 and response.json()["status"] == "communicating"
-    assert call(client, tokens["moderator"], "post", f"/crisis-rooms/{room.pk}/status", {"status": "panic"}).status_code == 400
+    assert (
+        call(
+            client,
+            tokens["moderator"],
+            "post",
+            f"/crisis-rooms/{room.pk}/status",
+            {"status": "panic"},
+        ).status_code
+        == 400
+    )
     listed = call(client, tokens["viewer"], "get", "/crisis-rooms?status=communicating").json()
     assert [r["id"] for r in listed] == [room.pk]
 
@@ -78,31 +139,68 @@ def test_outsider_gets_404_on_everything(client, tokens, queries, room):
     assert call(client, outsider, "get", "/queries").status_code == 404
     assert call(client, outsider, "get", f"/crisis-rooms/{room.pk}").status_code == 404
     # Through their own workspace, with our ids: still nothing.
-    assert call(client, outsider, "get", f"/queries/{queries['brand'].pk}", slug="globex").status_code == 404
-    assert call(client, outsider, "get", f"/crisis-rooms/{room.pk}", slug="globex").status_code == 404
-    assert call(client, outsider, "post", f"/crisis-rooms/{room.pk}/status", {"status": "resolved"}, slug="globex").status_code == 404
-    assert call(client, outsider, "get", f"/mentions?query={queries['brand'].pk}", slug="globex").status_code == 404
+    assert (
+        call(client, outsider, "get", f"/queries/{queries['brand'].pk}", slug="globex").status_code
+        == 404
+    )
+    assert (
+        call(client, outsider, "get", f"/crisis-rooms/{room.pk}", slug="globex").status_code == 404
+    )
+    assert (
+        call(
+            client,
+            outsider,
+            "post",
+            f"/crisis-rooms/{room.pk}/status",
+            {"status": "resolved"},
+            slug="globex",
+        ).status_code
+        == 404
+    )
+    assert (
+        call(
+            client, outsider, "get", f"/mentions?query={queries['brand'].pk}", slug="globex"
+        ).status_code
+        == 404
+    )
 
 
 def test_mentions_are_cursor_paginated_and_trends_count_them(client, tokens, channel, queries, now):
-    ingest_batch(channel, [at(now - timedelta(minutes=30 - i), f"m{i}", f"acme number {i}") for i in range(5)])
-    first = call(client, tokens["viewer"], "get", f"/mentions?query={queries['brand'].pk}&limit=2").json()
+    ingest_batch(
+        channel,
+        [at(now - timedelta(minutes=30 - i), f"m{i}", f"acme number {i}") for i in range(5)],
+    )
+    first = call(
+        client, tokens["viewer"], "get", f"/mentions?query={queries['brand'].pk}&limit=2"
+    ).json()
     assert len(first["items"]) == 2 and first["next_cursor"]
     assert first["items"][0]["text"] == "acme number 4"
-    rest = call(client, tokens["viewer"], "get", f"/mentions?limit=10&cursor={first['next_cursor']}").json()
+    rest = call(
+        client, tokens["viewer"], "get", f"/mentions?limit=10&cursor={first['next_cursor']}"
+    ).json()
     assert [m["text"] for m in rest["items"]] == ["acme number 2", "acme number 1", "acme number 0"]
     trends = call(client, tokens["owner"], "get", "/trends?range=24h").json()
     brand = next(q for q in trends["queries"] if q["name"] == "Brand")
     assert brand["sum"] == 5
-    assert trends["share_of_voice"][0] == {"id": queries["brand"].pk, "name": "Brand", "category": "brand", "mentions": 5, "share": 1.0}
+    assert trends["share_of_voice"][0] == {
+        "id": queries["brand"].pk,
+        "name": "Brand",
+        "category": "brand",
+        "mentions": 5,
+        "share": 1.0,
+    }
     assert call(client, tokens["owner"], "get", "/trends?range=2d").status_code == 400
-    assert call(client, tokens["viewer"], "get", "/trends").status_code == 403  # viewers lack view_analytics
+    assert (
+        call(client, tokens["viewer"], "get", "/trends").status_code == 403
+    )  # viewers lack view_analytics
 
 
 def test_alert_log_lists_deliveries(client, tokens, workspace, queries, now, actor):
     from hearth.listening.actions import add_alert_destination, log_alert
 
     add_alert_destination(workspace, name="Ops", kind="email", target="ops@acme.test", by=actor)
-    log_alert(queries["brand"], None, "volume", fired_at=now, live=True, data={"observed_per_min": 9})
+    log_alert(
+        queries["brand"], None, "volume", fired_at=now, live=True, data={"observed_per_min": 9}
+    )
     items = call(client, tokens["viewer"], "get", "/alerts").json()["items"]
     assert items[0]["kind"] == "volume" and items[0]["deliveries"][0]["destination"] == "Ops"

@@ -51,7 +51,10 @@ def test_night_sudden_spike_over_low_baseline_is_detected_within_five_minutes():
     onset = 8 * 1440 + 3 * 60  # the ninth day (a Tuesday) at 03:00, ~0.35 mentions/min expected
     assert _learnt(_feed(detector, range(onset), rng)) == []
     # ×10 and mostly negative: 3–4 mentions a minute, two thirds of them angry.
-    spike = {onset + i: (c, n) for i, (c, n) in enumerate([(4, 3), (3, 2), (4, 3), (3, 2), (4, 3), (3, 2)] * 10)}
+    spike = {
+        onset + i: (c, n)
+        for i, (c, n) in enumerate([(4, 3), (3, 2), (4, 3), (3, 2), (4, 3), (3, 2)] * 10)
+    }
     alarms = _feed(detector, range(onset, onset + 60), rng, spike)
     assert alarms, "the night spike was not detected"
     minute, alarm = alarms[0]

@@ -9,16 +9,39 @@ from hearth.listening.matcher import CompiledMatcher, anchors, naive_match
 from hearth.listening.query import Doc, parse
 from hearth.listening.tests.test_query import trees
 
-VOCAB = ["halo", "glow", "mini", "lumio", "brillo", "or", "prix", "été", "#halo", "#lumio", "@lumio", "@halo", "mise",
-         "à", "jour", "!"]
+VOCAB = [
+    "halo",
+    "glow",
+    "mini",
+    "lumio",
+    "brillo",
+    "or",
+    "prix",
+    "été",
+    "#halo",
+    "#lumio",
+    "@lumio",
+    "@halo",
+    "mise",
+    "à",
+    "jour",
+    "!",
+]
 
 
 @settings(max_examples=150, deadline=None)
 @given(
     st.lists(trees(), min_size=1, max_size=25),
-    st.lists(st.tuples(st.lists(st.sampled_from(VOCAB), max_size=12), st.sampled_from(["fr", "en", ""]),
-                       st.sampled_from(["forum", "x"]), st.sampled_from(["positive", "neutral", "negative"])),
-             min_size=1, max_size=20),
+    st.lists(
+        st.tuples(
+            st.lists(st.sampled_from(VOCAB), max_size=12),
+            st.sampled_from(["fr", "en", ""]),
+            st.sampled_from(["forum", "x"]),
+            st.sampled_from(["positive", "neutral", "negative"]),
+        ),
+        min_size=1,
+        max_size=20,
+    ),
 )
 def test_compiled_matcher_agrees_with_the_naive_reference(query_trees, messages):
     queries = list(enumerate(query_trees))
@@ -29,7 +52,9 @@ def test_compiled_matcher_agrees_with_the_naive_reference(query_trees, messages)
 
 
 def test_anchored_queries_are_not_evaluated_on_unrelated_messages():
-    queries = [(i, parse(f"product{i} OR #product{i}")) for i in range(500)] + [(999, parse("lang:fr"))]
+    queries = [(i, parse(f"product{i} OR #product{i}")) for i in range(500)] + [
+        (999, parse("lang:fr"))
+    ]
     matcher = CompiledMatcher.compile(queries)
     doc = Doc.of("I love my product7 and #product42", lang="en")
     assert matcher.candidates(doc) == {7, 42, 999}

@@ -25,11 +25,20 @@ from hearth.listening.query import (
 
 
 def test_full_syntax_parses_into_the_expected_tree():
-    tree = parse('lumio AND (halo OR "Glow Mini") -brillo lang:FR #LumioFail @LumioHome channel:forum')
-    assert tree == And((
-        Term("lumio"), Or((Term("halo"), Phrase(("glow", "mini")))), Not(Term("brillo")),
-        Filter("lang", "fr"), Tag("lumiofail"), Handle("lumiohome"), Filter("channel", "forum"),
-    ))
+    tree = parse(
+        'lumio AND (halo OR "Glow Mini") -brillo lang:FR #LumioFail @LumioHome channel:forum'
+    )
+    assert tree == And(
+        (
+            Term("lumio"),
+            Or((Term("halo"), Phrase(("glow", "mini")))),
+            Not(Term("brillo")),
+            Filter("lang", "fr"),
+            Tag("lumiofail"),
+            Handle("lumiohome"),
+            Filter("channel", "forum"),
+        )
+    )
 
 
 def test_and_binds_tighter_than_or_and_juxtaposition_is_and():
@@ -46,19 +55,22 @@ def test_punctuated_word_is_the_phrase_of_its_parts():
     assert parse("Wi-Fi") == Phrase(("wi", "fi"))
 
 
-@pytest.mark.parametrize(("text", "column", "start"), [
-    ("halo AND (glow OR dusk))", 24, "unexpected ')' at column 24"),
-    ("halo AND", 9, "unexpected end of query after 'AND' at column 9"),
-    ("(halo OR glow", 1, "unclosed '(' at column 1"),
-    ('halo "glow mini', 6, "unterminated quote at column 6"),
-    ("halo OR OR glow", 9, "unexpected 'OR' at column 9"),
-    ("halo ()", 6, "empty parentheses '()' at column 6"),
-    ("price:12", 1, "unknown filter 'price:' at column 1"),
-    ("sentiment:angry", 1, "unknown sentiment 'angry' at column 1"),
-    ("   ", 1, "empty query at column 1"),
-    ("lumio # x", 7, "'#' is not a valid hashtag at column 7"),
-    ('""', 1, 'empty phrase "" at column 1'),
-])
+@pytest.mark.parametrize(
+    ("text", "column", "start"),
+    [
+        ("halo AND (glow OR dusk))", 24, "unexpected ')' at column 24"),
+        ("halo AND", 9, "unexpected end of query after 'AND' at column 9"),
+        ("(halo OR glow", 1, "unclosed '(' at column 1"),
+        ('halo "glow mini', 6, "unterminated quote at column 6"),
+        ("halo OR OR glow", 9, "unexpected 'OR' at column 9"),
+        ("halo ()", 6, "empty parentheses '()' at column 6"),
+        ("price:12", 1, "unknown filter 'price:' at column 1"),
+        ("sentiment:angry", 1, "unknown sentiment 'angry' at column 1"),
+        ("   ", 1, "empty query at column 1"),
+        ("lumio # x", 7, "'#' is not a valid hashtag at column 7"),
+        ('""', 1, 'empty phrase "" at column 1'),
+    ],
+)
 def test_errors_name_the_problem_and_its_column(text, column, start):
     with pytest.raises(QuerySyntaxError) as caught:
         parse(text)
@@ -67,7 +79,11 @@ def test_errors_name_the_problem_and_its_column(text, column, start):
 
 
 def test_matching_is_case_accent_and_word_boundary_aware():
-    doc = Doc.of("Ma lampe HÂLO est morte après la mise à jour… #LumioFail @LumioHome", lang="fr", channel="forum")
+    doc = Doc.of(
+        "Ma lampe HÂLO est morte après la mise à jour… #LumioFail @LumioHome",
+        lang="fr",
+        channel="forum",
+    )
     assert evaluate(parse("halo"), doc)
     assert evaluate(parse('"mise a jour"'), doc)
     assert evaluate(parse("#lumiofail AND @lumiohome"), doc)
@@ -83,7 +99,9 @@ def test_matching_is_case_accent_and_word_boundary_aware():
 
 # ── fuzzing ──
 
-ALPHABET = st.sampled_from(list('abcé "()#@:-_ANDORNOT\t\n.,!?*') + ["AND", "OR", "NOT", "lang:", "channel:", "ﬁ", "İ"])
+ALPHABET = st.sampled_from(
+    list('abcé "()#@:-_ANDORNOT\t\n.,!?*') + ["AND", "OR", "NOT", "lang:", "channel:", "ﬁ", "İ"]
+)
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -113,16 +131,24 @@ WORDS = st.sampled_from(["halo", "glow", "mini", "lumio", "brillo", "or", "prix"
 def trees(max_leaves: int = 6) -> st.SearchStrategy[Node]:
     leaves = st.one_of(
         WORDS.map(lambda w: Term(w.replace("é", "e"))),
-        st.lists(WORDS, min_size=2, max_size=3).map(lambda ws: Phrase(tuple(w.replace("é", "e") for w in ws))),
+        st.lists(WORDS, min_size=2, max_size=3).map(
+            lambda ws: Phrase(tuple(w.replace("é", "e") for w in ws))
+        ),
         WORDS.map(lambda w: Tag(w.replace("é", "e"))),
         WORDS.map(lambda w: Handle(w.replace("é", "e"))),
-        st.sampled_from([Filter("lang", "fr"), Filter("channel", "forum"), Filter("sentiment", "negative")]),
+        st.sampled_from(
+            [Filter("lang", "fr"), Filter("channel", "forum"), Filter("sentiment", "negative")]
+        ),
     )
-    return st.recursive(leaves, lambda inner: st.one_of(
-        inner.map(Not),
-        st.lists(inner, min_size=2, max_size=3).map(lambda cs: And(tuple(cs))),
-        st.lists(inner, min_size=2, max_size=3).map(lambda cs: Or(tuple(cs))),
-    ), max_leaves=max_leaves)
+    return st.recursive(
+        leaves,
+        lambda inner: st.one_of(
+            inner.map(Not),
+            st.lists(inner, min_size=2, max_size=3).map(lambda cs: And(tuple(cs))),
+            st.lists(inner, min_size=2, max_size=3).map(lambda cs: Or(tuple(cs))),
+        ),
+        max_leaves=max_leaves,
+    )
 
 
 @settings(max_examples=300, deadline=None)

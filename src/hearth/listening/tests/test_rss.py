@@ -56,8 +56,14 @@ def feeds_url():
 @pytest.fixture
 def feed(workspace, make_channel, feeds_url):
     def make(name):
-        return make_channel(workspace, name=name, slug=name.split(".")[0].replace("_", "-"), kind="rss",
-                            config={"url": f"{feeds_url}/{name}"})
+        return make_channel(
+            workspace,
+            name=name,
+            slug=name.split(".")[0].replace("_", "-"),
+            kind="rss",
+            config={"url": f"{feeds_url}/{name}"},
+        )
+
     return make
 
 
@@ -67,8 +73,12 @@ def test_rss2_entries_flow_through_the_pipeline_and_match_queries(feed, queries,
     lumio = create_query(workspace, name="Lumio", expression='lumio OR "mise a jour"', by=actor)
     channel = feed("rss2.xml")
     assert sync(channel.pk) == 2
-    first = Message.objects.get(channel=channel, external_id="https://maison-connectee.example/?p=4812")
-    assert first.kind == "post" and first.text.startswith("Lumio Halo : la mise à jour 4.2.0 fait débat\n\nDe nombreux")
+    first = Message.objects.get(
+        channel=channel, external_id="https://maison-connectee.example/?p=4812"
+    )
+    assert first.kind == "post" and first.text.startswith(
+        "Lumio Halo : la mise à jour 4.2.0 fait débat\n\nDe nombreux"
+    )
     assert first.author.display_name == "Claire Martin"
     assert first.created_at == datetime(2026, 11, 21, 17, 5, tzinfo=UTC)
     assert first.url == "https://maison-connectee.example/2026/11/lumio-halo-4-2-0/"
@@ -83,15 +93,21 @@ def test_a_304_costs_nothing(feed):
     sync(channel.pk)
     FeedHandler.hits.clear()
     sync(channel.pk)
-    assert FeedHandler.hits[-1].get("If-Modified-Since")  # the validator from the first answer was sent back
+    assert FeedHandler.hits[-1].get(
+        "If-Modified-Since"
+    )  # the validator from the first answer was sent back
 
 
 def test_atom_entries_use_ids_authors_and_dates(feed):
     channel = feed("atom.xml")
     assert sync(channel.pk) == 2
-    brillo = Message.objects.get(channel=channel, external_id="tag:smarthomeweekly.example,2026-11-21:brillo-price-cut")
+    brillo = Message.objects.get(
+        channel=channel, external_id="tag:smarthomeweekly.example,2026-11-21:brillo-price-cut"
+    )
     assert brillo.author.display_name == "Dana Wright"
-    assert brillo.created_at == datetime(2026, 11, 21, 8, 0, tzinfo=UTC)  # published wins over updated
+    assert brillo.created_at == datetime(
+        2026, 11, 21, 8, 0, tzinfo=UTC
+    )  # published wins over updated
     review = Message.objects.get(channel=channel, external_id__endswith="glow-mini-review")
     assert review.author.display_name == "Smart Home Weekly"  # the feed's author
     assert review.created_at == datetime(2026, 11, 19, 14, 30, tzinfo=UTC)
@@ -131,12 +147,26 @@ def test_broken_and_failing_feeds_raise_typed_errors(feed, workspace, make_chann
         RssConnector(feed("busy.xml")).fetch("")
     assert caught.value.after_s == 120
     with pytest.raises(RetryLater):
-        RssConnector(make_channel(workspace, name="Down", kind="rss", config={"url": "http://127.0.0.1:9/feed"})).fetch("")
+        RssConnector(
+            make_channel(
+                workspace, name="Down", kind="rss", config={"url": "http://127.0.0.1:9/feed"}
+            )
+        ).fetch("")
 
 
 def test_channel_create_command_and_url_validation(workspace, feeds_url, make_channel):
-    call_command("channel", "create", "--workspace", workspace.slug, "--name", "Press", "--kind", "rss", "--url",
-                 f"{feeds_url}/atom.xml")
+    call_command(
+        "channel",
+        "create",
+        "--workspace",
+        workspace.slug,
+        "--name",
+        "Press",
+        "--kind",
+        "rss",
+        "--url",
+        f"{feeds_url}/atom.xml",
+    )
     channel = Channel.objects.get(workspace=workspace, slug="press")
     assert channel.kind == "rss" and channel.config == {"url": f"{feeds_url}/atom.xml"}
     assert sync(channel.pk) == 2

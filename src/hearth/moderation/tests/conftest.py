@@ -10,7 +10,9 @@ from hearth.core.actors import Actor
 
 
 def _user(made: Any) -> Any:
-    return getattr(made, "user", made)  # make_member returns a User (or, in some versions, a Membership)
+    return getattr(
+        made, "user", made
+    )  # make_member returns a User (or, in some versions, a Membership)
 
 
 @pytest.fixture
@@ -58,4 +60,6 @@ def as_user():
 
 @pytest.fixture
 def demo_channel(workspace, make_channel):
-    return make_channel(workspace, name="Instagram", kind="demo", config={"brand_author_ids": ["acme"]})
+    return make_channel(
+        workspace, name="Instagram", kind="demo", config={"brand_author_ids": ["acme"]}
+    )

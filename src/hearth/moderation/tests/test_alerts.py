@@ -22,27 +22,48 @@ SPAM = "Buy cheap followers now http://spam.example"
 
 
 def spam_rule(workspace, **fields):
-    return actions.save_rule(workspace, {"name": "Spam links", "min_spam": 0.8, "has_link": True, "actions": ["queue", "alert"],
-                                         **fields}, by=Actor.system())
+    return actions.save_rule(
+        workspace,
+        {
+            "name": "Spam links",
+            "min_spam": 0.8,
+            "has_link": True,
+            "actions": ["queue", "alert"],
+            **fields,
+        },
+        by=Actor.system(),
+    )
 
 
-def test_an_alert_rule_alerts_the_team_once_per_quiet_period(workspace, demo_channel, receiver,
-                                                            django_capture_on_commit_callbacks):
+def test_an_alert_rule_alerts_the_team_once_per_quiet_period(
+    workspace, demo_channel, receiver, django_capture_on_commit_callbacks
+):
     owner = Actor.system()
     add_alert_destination(workspace, name="Mods", kind="email", target="mods@acme.test", by=owner)
-    _, secret = add_alert_destination(workspace, name="Hook", kind="webhook", target=receiver.url + "/hook", by=owner)
-    add_alert_destination(workspace, name="Chat", kind="slack", target=receiver.url + "/slack", by=owner)
+    _, secret = add_alert_destination(
+        workspace, name="Hook", kind="webhook", target=receiver.url + "/hook", by=owner
+    )
+    add_alert_destination(
+        workspace, name="Chat", kind="slack", target=receiver.url + "/slack", by=owner
+    )
     rule = spam_rule(workspace)
 
     # Nothing leaves before the batch's transaction commits.
     with django_capture_on_commit_callbacks(execute=False) as pending:
-        ingest_batch(demo_channel, [item("s1", SPAM, author="a"), item("s2", SPAM + " !", author="b")])
+        ingest_batch(
+            demo_channel, [item("s1", SPAM, author="a"), item("s2", SPAM + " !", author="b")]
+        )
     assert not Alert.objects.exists() and not mail.outbox
     for callback in pending:
         callback()
 
     alert = Alert.objects.get()  # one alert for the batch, not one per message
-    assert (alert.source, alert.query, alert.kind, alert.suppressed) == ("moderation", None, f"rule:{rule.pk}", False)
+    assert (alert.source, alert.query, alert.kind, alert.suppressed) == (
+        "moderation",
+        None,
+        f"rule:{rule.pk}",
+        False,
+    )
     assert alert.data["count"] == 2 and alert.data["rule_id"] == rule.pk
     assert QueueEntry.objects.get(message__external_id="s1").urgent
     assert set(AlertDelivery.objects.values_list("status", flat=True)) == {"sent"}
@@ -52,7 +73,11 @@ def test_an_alert_rule_alerts_the_team_once_per_quiet_period(workspace, demo_cha
     assert hook[1]["X-Hearth-Event"] == "moderation.alert"
     assert hook[1]["X-Hearth-Signature"] == sign(secret, hook[2])
     body = json.loads(hook[2])
-    assert body["event"] == "moderation.alert" and body["query"] is None and body["data"]["rule"] == "Spam links"
+    assert (
+        body["event"] == "moderation.alert"
+        and body["query"] is None
+        and body["data"]["rule"] == "Spam links"
+    )
     slack = next(r for r in receiver.requests if r[0] == "/slack")
     assert "Spam links" in json.loads(slack[2])["text"]
     assert AuditEvent.objects.filter(action="moderation.alert").count() == 1
@@ -66,13 +91,17 @@ def test_an_alert_rule_alerts_the_team_once_per_quiet_period(workspace, demo_cha
     assert QueueEntry.objects.get(message__external_id="s3").urgent
 
     # Once the quiet period is over the rule alerts again.
-    later = actions.raise_rule_alert(rule.pk, [QueueEntry.objects.get(message__external_id="s3").message_id],
-                                     now=timezone.now() + timedelta(minutes=61))
+    later = actions.raise_rule_alert(
+        rule.pk,
+        [QueueEntry.objects.get(message__external_id="s3").message_id],
+        now=timezone.now() + timedelta(minutes=61),
+    )
     assert later.pk != alert.pk and Alert.objects.count() == 2
 
 
-def test_quiet_period_zero_alerts_every_batch_and_no_destination_only_logs(workspace, demo_channel,
-                                                                           django_capture_on_commit_callbacks):
+def test_quiet_period_zero_alerts_every_batch_and_no_destination_only_logs(
+    workspace, demo_channel, django_capture_on_commit_callbacks
+):
     update_settings(workspace, sensitivity="normal", quiet_period_minutes=0, by=Actor.system())
     spam_rule(workspace)
     with django_capture_on_commit_callbacks(execute=True):
@@ -83,15 +112,25 @@ def test_quiet_period_zero_alerts_every_batch_and_no_destination_only_logs(works
 
 
 def test_several_alerting_rules_of_a_batch_share_one_job_and_a_failing_one_spares_the_others(
-        workspace, demo_channel, monkeypatch, django_capture_on_commit_callbacks):
+    workspace, demo_channel, monkeypatch, django_capture_on_commit_callbacks
+):
     links = spam_rule(workspace)
-    insults = actions.save_rule(workspace, {"name": "Shouting", "patterns": "ALERT ME", "actions": ["queue", "alert"]},
-                                by=Actor.system())
+    insults = actions.save_rule(
+        workspace,
+        {"name": "Shouting", "patterns": "ALERT ME", "actions": ["queue", "alert"]},
+        by=Actor.system(),
+    )
     queued = []
-    monkeypatch.setattr("hearth.moderation.tasks.alert_rules.delay", lambda work: queued.append(work))
+    monkeypatch.setattr(
+        "hearth.moderation.tasks.alert_rules.delay", lambda work: queued.append(work)
+    )
     with django_capture_on_commit_callbacks(execute=True):
-        ingest_batch(demo_channel, [item("s1", SPAM, author="a"), item("s2", "ALERT ME now", author="b")])
-    assert len(queued) == 1 and sorted(rule for rule, _ in queued[0]) == sorted([links.pk, insults.pk])
+        ingest_batch(
+            demo_channel, [item("s1", SPAM, author="a"), item("s2", "ALERT ME now", author="b")]
+        )
+    assert len(queued) == 1 and sorted(rule for rule, _ in queued[0]) == sorted(
+        [links.pk, insults.pk]
+    )
 
     from hearth.moderation import tasks
 
@@ -107,7 +146,9 @@ def test_several_alerting_rules_of_a_batch_share_one_job_and_a_failing_one_spare
     assert list(Alert.objects.values_list("kind", flat=True)) == [f"rule:{insults.pk}"]
 
 
-def test_a_broken_alert_never_breaks_ingestion(workspace, demo_channel, monkeypatch, django_capture_on_commit_callbacks):
+def test_a_broken_alert_never_breaks_ingestion(
+    workspace, demo_channel, monkeypatch, django_capture_on_commit_callbacks
+):
     spam_rule(workspace)
 
     def broker_down(*args, **kwargs):
@@ -120,10 +161,17 @@ def test_a_broken_alert_never_breaks_ingestion(workspace, demo_channel, monkeypa
     assert not Alert.objects.exists()
 
 
-def test_rules_without_alert_and_other_workspaces_stay_quiet(workspace, other_workspace, demo_channel, make_channel,
-                                                             django_capture_on_commit_callbacks):
-    add_alert_destination(other_workspace, name="Theirs", kind="email", target="them@globex.test", by=Actor.system())
-    actions.save_rule(workspace, {"name": "Queue only", "min_spam": 0.8, "has_link": True, "actions": ["queue"]}, by=Actor.system())
+def test_rules_without_alert_and_other_workspaces_stay_quiet(
+    workspace, other_workspace, demo_channel, make_channel, django_capture_on_commit_callbacks
+):
+    add_alert_destination(
+        other_workspace, name="Theirs", kind="email", target="them@globex.test", by=Actor.system()
+    )
+    actions.save_rule(
+        workspace,
+        {"name": "Queue only", "min_spam": 0.8, "has_link": True, "actions": ["queue"]},
+        by=Actor.system(),
+    )
     other_channel = make_channel(other_workspace, name="Other", kind="demo")
     spam_rule(other_workspace)
     with django_capture_on_commit_callbacks(execute=True):
@@ -138,8 +186,9 @@ def test_rules_without_alert_and_other_workspaces_stay_quiet(workspace, other_wo
     assert actions.raise_rule_alert(alert.data["rule_id"], [mine]) is None
 
 
-def test_the_alert_log_page_and_api_show_moderation_alerts(client, workspace, other_workspace, demo_channel, team,
-                                                           django_capture_on_commit_callbacks):
+def test_the_alert_log_page_and_api_show_moderation_alerts(
+    client, workspace, other_workspace, demo_channel, team, django_capture_on_commit_callbacks
+):
     from hearth.core.actions import create_api_token
 
     spam_rule(workspace)
@@ -149,6 +198,10 @@ def test_the_alert_log_page_and_api_show_moderation_alerts(client, workspace, ot
     page = client.get("/listening/alerts/").content.decode()
     assert "Moderation rule “Spam links”" in page
     token = create_api_token(team["viewer"], name="t", by=Actor.system())[1]
-    rows = client.get("/api/v1/workspaces/acme/listening/alerts", HTTP_AUTHORIZATION=f"Bearer {token}").json()["items"]
-    assert [(r["source"], r["query_id"], r["kind"]) for r in rows] == [("moderation", None, rows[0]["kind"])]
+    rows = client.get(
+        "/api/v1/workspaces/acme/listening/alerts", HTTP_AUTHORIZATION=f"Bearer {token}"
+    ).json()["items"]
+    assert [(r["source"], r["query_id"], r["kind"]) for r in rows] == [
+        ("moderation", None, rows[0]["kind"])
+    ]
     assert rows[0]["data"]["rule"] == "Spam links"

@@ -22,14 +22,24 @@ def troll(workspace, demo_channel):
 
 
 def appeal_of(sanction):
-    return actions.submit_appeal(actions.appeal_token(sanction), "I was quoting someone else, please read the thread.")
+    return actions.submit_appeal(
+        actions.appeal_token(sanction), "I was quoting someone else, please read the thread."
+    )
 
 
 def test_an_overturned_block_is_lifted_and_the_member_told_in_the_thread(team, as_user, troll):
     message = Message.objects.get(external_id="t0")
-    sanction = actions.sanction_person(troll, article="1", kind="block", message=message, by=as_user(team["moderator"]), now=T0)
+    sanction = actions.sanction_person(
+        troll, article="1", kind="block", message=message, by=as_user(team["moderator"]), now=T0
+    )
     appeal = appeal_of(sanction)
-    actions.decide_appeal(appeal, overturn=True, note="Quoted text, not your words.", by=as_user(team["moderator2"]), now=T0)
+    actions.decide_appeal(
+        appeal,
+        overturn=True,
+        note="Quoted text, not your words.",
+        by=as_user(team["moderator2"]),
+        now=T0,
+    )
 
     sanction.refresh_from_db()
     assert sanction.status == SanctionStatus.OVERTURNED and not sanction.is_active(T0)
@@ -39,7 +49,12 @@ def test_an_overturned_block_is_lifted_and_the_member_told_in_the_thread(team, a
     assert notice.action == "reply" and notice.payload["parent_external_id"] == "t0"
     assert notice.payload["thread_id"] == message.thread_id
     text = notice.payload["text"]
-    assert "accepted" in text and "article 1" in text and "temporary block" in text and "Quoted text, not your words." in text
+    assert (
+        "accepted" in text
+        and "article 1" in text
+        and "temporary block" in text
+        and "Quoted text, not your words." in text
+    )
     event = ModerationEvent.objects.get(action="appeal.overturn")
     assert event.data["notice"] == "outbox" and event.data["enforcement"] == ["outbox"]
     audit = AuditEvent.objects.get(action="moderation.appeal.overturn")
@@ -47,9 +62,13 @@ def test_an_overturned_block_is_lifted_and_the_member_told_in_the_thread(team, a
 
 
 def test_an_upheld_sanction_stays_and_the_member_gets_a_direct_message(team, as_user, troll):
-    sanction = actions.sanction_person(troll, article="1", kind="exclusion", by=as_user(team["moderator"]), now=T0)
+    sanction = actions.sanction_person(
+        troll, article="1", kind="exclusion", by=as_user(team["moderator"]), now=T0
+    )
     appeal = appeal_of(sanction)
-    actions.decide_appeal(appeal, overturn=False, note="The insult is yours.", by=as_user(team["moderator2"]), now=T0)
+    actions.decide_appeal(
+        appeal, overturn=False, note="The insult is yours.", by=as_user(team["moderator2"]), now=T0
+    )
 
     appeal.refresh_from_db()
     sanction.refresh_from_db()
@@ -62,13 +81,25 @@ def test_an_upheld_sanction_stays_and_the_member_gets_a_direct_message(team, as_
     assert AuditEvent.objects.get(action="moderation.appeal.uphold").data["notice"] == "outbox"
 
 
-def test_overturning_a_warning_unbans_nobody_and_an_unreachable_member_leaves_a_todo(team, as_user, workspace, channel):
-    ingest_batch(channel, [item("f1", INSULT, author="forum_troll")])  # the import channel cannot reply or ban
+def test_overturning_a_warning_unbans_nobody_and_an_unreachable_member_leaves_a_todo(
+    team, as_user, workspace, channel
+):
+    ingest_batch(
+        channel, [item("f1", INSULT, author="forum_troll")]
+    )  # the import channel cannot reply or ban
     author = Author.objects.get(external_id="forum_troll")
-    sanction = actions.sanction_person(author, article="1", kind="warning", message=Message.objects.get(external_id="f1"),
-                                       by=as_user(team["moderator"]), now=T0)
+    sanction = actions.sanction_person(
+        author,
+        article="1",
+        kind="warning",
+        message=Message.objects.get(external_id="f1"),
+        by=as_user(team["moderator"]),
+        now=T0,
+    )
     appeal = appeal_of(sanction)
-    actions.decide_appeal(appeal, overturn=True, note="Misread.", by=as_user(team["moderator2"]), now=T0)
+    actions.decide_appeal(
+        appeal, overturn=True, note="Misread.", by=as_user(team["moderator2"]), now=T0
+    )
     sanction.refresh_from_db()
     assert sanction.status == SanctionStatus.OVERTURNED
     assert not OutboxItem.objects.filter(action__in=["unban", "ban"]).exists()

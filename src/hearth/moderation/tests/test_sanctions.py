@@ -34,12 +34,17 @@ CRITICISM = "This update is terrible, the app crashes every time and support nev
 
 @pytest.fixture
 def troll(workspace, demo_channel):
-    ingest_batch(demo_channel, [item(f"t{i}", INSULT + f" #{i}", author="troll", minutes=i) for i in range(4)])
+    ingest_batch(
+        demo_channel,
+        [item(f"t{i}", INSULT + f" #{i}", author="troll", minutes=i) for i in range(4)],
+    )
     return Author.objects.get(channel=demo_channel, external_id="troll")
 
 
 def message(external_id: str) -> Message:
-    return Message.objects.select_related("author", "channel", "workspace", "thread").get(external_id=external_id)
+    return Message.objects.select_related("author", "channel", "workspace", "thread").get(
+        external_id=external_id
+    )
 
 
 def test_ladder_escalates_then_expires_over_simulated_time(team, as_user, troll):
@@ -51,22 +56,33 @@ def test_ladder_escalates_then_expires_over_simulated_time(team, as_user, troll)
     assert "article 1" in notice.payload["text"] and "/appeal/" in notice.payload["text"]
     assert not OutboxItem.objects.filter(action="ban").exists()  # a warning bans nobody
 
-    second = actions.sanction_person(troll, article="1", message=message("t1"), by=mod, now=day + timedelta(days=30))
+    second = actions.sanction_person(
+        troll, article="1", message=message("t1"), by=mod, now=day + timedelta(days=30)
+    )
     assert (second.kind, second.step) == ("block", 2)
     assert second.ends_at == day + timedelta(days=37)
     ban = OutboxItem.objects.get(action="ban")
-    assert ban.payload["author_external_id"] == "troll" and ban.payload["until"] == second.ends_at.isoformat()
+    assert (
+        ban.payload["author_external_id"] == "troll"
+        and ban.payload["until"] == second.ends_at.isoformat()
+    )
     assert second.is_active(day + timedelta(days=31))
 
     # Six days later the block still holds; on day 7 the periodic job lifts it and unbans.
     assert actions.expire_sanctions(now=day + timedelta(days=36)) == 0
     assert actions.expire_sanctions(now=day + timedelta(days=37, minutes=1)) == 1
     second.refresh_from_db()
-    assert second.status == SanctionStatus.EXPIRED and not second.is_active(day + timedelta(days=38))
-    assert OutboxItem.objects.filter(action="unban", payload__author_external_id="troll").count() == 1
+    assert second.status == SanctionStatus.EXPIRED and not second.is_active(
+        day + timedelta(days=38)
+    )
+    assert (
+        OutboxItem.objects.filter(action="unban", payload__author_external_id="troll").count() == 1
+    )
     assert actions.expire_sanctions(now=day + timedelta(days=40)) == 0  # safe to run twice
 
-    third = actions.sanction_person(troll, article="1", message=message("t2"), by=mod, now=day + timedelta(days=60))
+    third = actions.sanction_person(
+        troll, article="1", message=message("t2"), by=mod, now=day + timedelta(days=60)
+    )
     assert (third.kind, third.step, third.ends_at) == ("exclusion", 3, None)
     assert third.is_active(day + timedelta(days=3650))
     assert OutboxItem.objects.filter(action="ban", payload__until=None).count() == 1
@@ -81,14 +97,18 @@ def test_violations_older_than_the_window_do_not_count(team, as_user, troll):
 
 def test_ladder_is_configurable_per_workspace(workspace, team, as_user, troll):
     mod = as_user(team["moderator"])
-    actions.configure_ladder(workspace, [{"kind": "block", "days": 1}, {"kind": "exclusion"}], 30, by=mod)
+    actions.configure_ladder(
+        workspace, [{"kind": "block", "days": 1}, {"kind": "exclusion"}], 30, by=mod
+    )
     first = actions.sanction_person(troll, article="2", by=mod, now=T0)
     assert first.kind == "block" and first.ends_at == T0 + timedelta(days=1)
     with pytest.raises(ActionError, match="a temporary block needs a number of days"):
         actions.configure_ladder(workspace, [{"kind": "block"}], 30, by=mod)
 
 
-def test_sanction_applies_to_every_linked_identity(workspace, team, as_user, troll, make_channel, channel):
+def test_sanction_applies_to_every_linked_identity(
+    workspace, team, as_user, troll, make_channel, channel
+):
     """One person, three platforms: the demo platform bans; the import channel cannot, so a human gets a to-do."""
     twitter = make_channel(workspace, name="Twitter", kind="demo")
     ingest_batch(twitter, [item("x1", "hello", author="troll_on_x")])
@@ -100,7 +120,9 @@ def test_sanction_applies_to_every_linked_identity(workspace, team, as_user, tro
     assert AuditEvent.objects.filter(action="moderation.person.link").exists()
     # Two earlier warnings on another identity count for the same person.
     actions.sanction_person(x, article="1", by=mod, now=T0)
-    sanction = actions.sanction_person(troll, article="1", kind="block", by=mod, now=T0 + timedelta(days=1))
+    sanction = actions.sanction_person(
+        troll, article="1", kind="block", by=mod, now=T0 + timedelta(days=1)
+    )
     assert sanction.person_key == key
     bans = OutboxItem.objects.filter(action="ban", payload__sanction_id=sanction.pk)
     assert sorted(b.payload["author_external_id"] for b in bans) == ["troll", "troll_on_x"]
@@ -112,31 +134,50 @@ def test_sanction_applies_to_every_linked_identity(workspace, team, as_user, tro
 
 
 def test_appeal_is_reviewed_by_another_moderator(team, as_user, troll):
-    sanction = actions.sanction_person(troll, article="1", kind="block", by=as_user(team["moderator"]), now=T0)
+    sanction = actions.sanction_person(
+        troll, article="1", kind="block", by=as_user(team["moderator"]), now=T0
+    )
     token = actions.appeal_token(sanction)
     with pytest.raises(ActionError, match="too short"):
         actions.submit_appeal(token, "no")
-    appeal = actions.submit_appeal(token, "I was quoting someone else, please look at the whole thread.")
+    appeal = actions.submit_appeal(
+        token, "I was quoting someone else, please look at the whole thread."
+    )
     with pytest.raises(ActionError, match="already waiting"):
         actions.submit_appeal(token, "Again, I was quoting someone else in that thread.")
     with pytest.raises(ActionError, match="another moderator must review"):
-        actions.decide_appeal(appeal, overturn=True, note="ok", by=as_user(team["moderator"]), now=T0)
+        actions.decide_appeal(
+            appeal, overturn=True, note="ok", by=as_user(team["moderator"]), now=T0
+        )
     appeal.refresh_from_db()
     assert appeal.status == AppealStatus.PENDING
-    actions.decide_appeal(appeal, overturn=True, note="Quoted text, not the member's words.", by=as_user(team["moderator2"]), now=T0)
+    actions.decide_appeal(
+        appeal,
+        overturn=True,
+        note="Quoted text, not the member's words.",
+        by=as_user(team["moderator2"]),
+        now=T0,
+    )
     appeal.refresh_from_db()
     sanction.refresh_from_db()
     assert appeal.status == AppealStatus.OVERTURNED and appeal.decided_by == team["moderator2"]
     assert sanction.status == SanctionStatus.OVERTURNED
     assert OutboxItem.objects.filter(action="unban", payload__sanction_id=sanction.pk).exists()
     # An overturned sanction does not count on the ladder.
-    assert actions.sanction_person(troll, article="1", by=as_user(team["moderator"]), now=T0 + timedelta(days=1)).step == 1
+    assert (
+        actions.sanction_person(
+            troll, article="1", by=as_user(team["moderator"]), now=T0 + timedelta(days=1)
+        ).step
+        == 1
+    )
 
 
 def test_a_forged_appeal_link_is_refused(troll, team, as_user):
     sanction = actions.sanction_person(troll, article="1", by=as_user(team["moderator"]), now=T0)
     with pytest.raises(LookupError):
-        actions.submit_appeal(actions.appeal_token(sanction) + "x", "Please reconsider this decision.")
+        actions.submit_appeal(
+            actions.appeal_token(sanction) + "x", "Please reconsider this decision."
+        )
     assert not Appeal.objects.exists()
 
 
@@ -148,7 +189,12 @@ def test_criticism_guard(workspace, demo_channel, team, as_user):
     with pytest.raises(ActionError, match="justification is required"):
         actions.hide_message(criticism, article="3", by=mod)
     assert not HiddenMessage.objects.exists()
-    actions.hide_message(criticism, article="3", justification="Posted in the wrong thread, asked twice to move it.", by=mod)
+    actions.hide_message(
+        criticism,
+        article="3",
+        justification="Posted in the wrong thread, asked twice to move it.",
+        by=mod,
+    )
     event = ModerationEvent.objects.get(action="hide")
     assert event.criticism_removed and event.justification.startswith("Posted")
     audit = AuditEvent.objects.get(action="moderation.hide")
@@ -160,12 +206,22 @@ def test_criticism_guard(workspace, demo_channel, team, as_user):
 
 
 def test_queue_actions_and_label_decisions(workspace, demo_channel, team, as_user):
-    ingest_batch(demo_channel, [item("a", INSULT), item("b", INSULT + " again", author="u2"), item("d", INSULT + " !", author="u3")])
+    ingest_batch(
+        demo_channel,
+        [
+            item("a", INSULT),
+            item("b", INSULT + " again", author="u2"),
+            item("d", INSULT + " !", author="u3"),
+        ],
+    )
     mod = as_user(team["moderator"])
     entry_a, entry_b, entry_d = QueueEntry.objects.order_by("message__external_id")
     actions.judge_label(entry_a, confirm=True, by=mod)
     actions.judge_label(entry_b, confirm=False, by=mod)
-    decisions = {d.message.external_id: (d.predicted, d.decided) for d in LabelDecision.objects.select_related("message")}
+    decisions = {
+        d.message.external_id: (d.predicted, d.decided)
+        for d in LabelDecision.objects.select_related("message")
+    }
     assert decisions == {"a": ("abuse", "abuse"), "b": ("abuse", "not_abuse")}
     actions.approve(entry_b, by=mod)
     entry_b.refresh_from_db()
@@ -187,7 +243,9 @@ def test_analyst_and_viewer_cannot_moderate(team, as_user, troll):
     assert not Sanction.objects.exists()
 
 
-def test_a_moderator_of_another_workspace_cannot_act_here(other_workspace, make_user, as_user, troll):
+def test_a_moderator_of_another_workspace_cannot_act_here(
+    other_workspace, make_user, as_user, troll
+):
     stranger = make_user(other_workspace, "owner")
     with pytest.raises(PermissionDenied):
         actions.sanction_person(troll, article="1", by=as_user(stranger))
@@ -198,11 +256,22 @@ def test_netiquette_is_versioned_and_bilingual(workspace, team, as_user):
     assert first.number == 1 and first.article_title("1", "fr") == "Respecter les personnes"
     assert 'id="article-1"' in first.html_en
     with pytest.raises(ActionError, match="must number the same articles"):
-        actions.publish_netiquette(workspace, body_fr="## 1. Un\n## 2. Deux", body_en="## 1. One", by=as_user(team["moderator"]))
-    second = actions.publish_netiquette(workspace, body_fr="## 1. Un <script>x()</script>", body_en="## 1. One",
-                                        by=as_user(team["moderator"]))
+        actions.publish_netiquette(
+            workspace,
+            body_fr="## 1. Un\n## 2. Deux",
+            body_en="## 1. One",
+            by=as_user(team["moderator"]),
+        )
+    second = actions.publish_netiquette(
+        workspace,
+        body_fr="## 1. Un <script>x()</script>",
+        body_en="## 1. One",
+        by=as_user(team["moderator"]),
+    )
     assert second.number == 2 and "<script>" not in second.html_fr
-    with pytest.raises(ActionError, match="article '2' is not an article of the netiquette \\(version 2\\)"):
+    with pytest.raises(
+        ActionError, match="article '2' is not an article of the netiquette \\(version 2\\)"
+    ):
         actions.check_article(workspace, "2")
 
 

@@ -18,9 +18,15 @@ CRITICISM = "This update is terrible, the app crashes every time and support nev
 
 @pytest.fixture
 def flagged(workspace, demo_channel):
-    ingest_batch(demo_channel, [item("a", INSULT, author="troll"), item("c", CRITICISM, author="unhappy")])
+    ingest_batch(
+        demo_channel, [item("a", INSULT, author="troll"), item("c", CRITICISM, author="unhappy")]
+    )
     # The criticism is queued by a rule, so that the guard shows in the queue.
-    actions.save_rule(workspace, {"name": "Terrible", "words": "terrible", "actions": ["queue"]}, by=Actor.system())
+    actions.save_rule(
+        workspace,
+        {"name": "Terrible", "words": "terrible", "actions": ["queue"]},
+        by=Actor.system(),
+    )
     ingest_batch(demo_channel, [item("c2", CRITICISM + " again", author="unhappy", minutes=5)])
     return {e.message.external_id: e for e in QueueEntry.objects.select_related("message")}
 
@@ -29,11 +35,18 @@ def flagged(workspace, demo_channel):
 def foreign(other_workspace, make_channel, make_user):
     channel = make_channel(other_workspace, kind="demo")
     ingest_batch(channel, [item("z", INSULT, author="other-troll")])
-    rule = actions.save_rule(other_workspace, {"name": "Theirs", "words": "x", "actions": ["queue"]}, by=Actor.system())
+    rule = actions.save_rule(
+        other_workspace, {"name": "Theirs", "words": "x", "actions": ["queue"]}, by=Actor.system()
+    )
     author = Author.objects.get(external_id="other-troll")
     sanction = actions.sanction_person(author, article="1", by=Actor.system())
-    return {"entry": QueueEntry.objects.get(workspace=other_workspace), "rule": rule, "sanction": sanction, "author": author,
-            "owner": make_user(other_workspace, "owner")}
+    return {
+        "entry": QueueEntry.objects.get(workspace=other_workspace),
+        "rule": rule,
+        "sanction": sanction,
+        "author": author,
+        "owner": make_user(other_workspace, "owner"),
+    }
 
 
 def login(client, user):
@@ -59,7 +72,10 @@ def test_hiding_criticism_without_justification_is_refused_in_the_ui(client, tea
     response = client.post(f"/moderation/q/{entry.pk}/hide/", {"article": "3"}, follow=True)
     assert "justification is required" in response.content.decode()
     assert not HiddenMessage.objects.exists()
-    client.post(f"/moderation/q/{entry.pk}/hide/", {"article": "3", "justification": "Duplicate of a thread already answered."})
+    client.post(
+        f"/moderation/q/{entry.pk}/hide/",
+        {"article": "3", "justification": "Duplicate of a thread already answered."},
+    )
     assert HiddenMessage.objects.get().criticism
 
 
@@ -79,18 +95,32 @@ def test_bulk_approve(client, team, flagged):
     login(client, team["moderator"])
     ids = [flagged["a"].pk, flagged["c2"].pk]
     client.post("/moderation/bulk/", {"entry": ids, "verb": "approve"})
-    assert set(QueueEntry.objects.filter(pk__in=ids).values_list("status", flat=True)) == {"approved"}
+    assert set(QueueEntry.objects.filter(pk__in=ids).values_list("status", flat=True)) == {
+        "approved"
+    }
 
 
 def test_rule_editor_reports_a_bad_regex_and_tests_before_saving(client, team, flagged):
     login(client, team["moderator"])
-    bad = client.post("/moderation/rules/new/", {"name": "Bad", "patterns": "(unclosed", "actions": "queue", "enabled": "on"})
+    bad = client.post(
+        "/moderation/rules/new/",
+        {"name": "Bad", "patterns": "(unclosed", "actions": "queue", "enabled": "on"},
+    )
     assert bad.status_code == 400
-    assert "patterns, line 1: &#x27;(unclosed&#x27; is not a valid regular expression" in bad.content.decode()
+    assert (
+        "patterns, line 1: &#x27;(unclosed&#x27; is not a valid regular expression"
+        in bad.content.decode()
+    )
     assert not Rule.objects.filter(name="Bad").exists()
-    tried = client.post("/moderation/rules/test/", {"name": "Idiots", "words": "idiot", "actions": "queue"}, HTTP_HX_REQUEST="true")
+    tried = client.post(
+        "/moderation/rules/test/",
+        {"name": "Idiots", "words": "idiot", "actions": "queue"},
+        HTTP_HX_REQUEST="true",
+    )
     assert "1 of the last 3 messages would have been caught." in tried.content.decode()
-    nothing = client.post("/moderation/rules/test/", {"name": "None", "words": "zzzq", "actions": "queue"}).content.decode()
+    nothing = client.post(
+        "/moderation/rules/test/", {"name": "None", "words": "zzzq", "actions": "queue"}
+    ).content.decode()
     assert "0 of the last 3 messages" in nothing
 
 
@@ -100,10 +130,14 @@ def test_public_netiquette_and_appeal_need_no_login(client, workspace, team, fla
     assert 'id="article-1"' in page.content.decode()
     assert "Respect people" in client.get(f"/n/{workspace.slug}/?lang=en").content.decode()
     assert client.get("/n/no-such-community/").status_code == 404
-    sanction = actions.sanction_entry(flagged["a"], article="1", by=Actor(user=team["moderator"], via="web"))
+    sanction = actions.sanction_entry(
+        flagged["a"], article="1", by=Actor(user=team["moderator"], via="web")
+    )
     token = actions.appeal_token(sanction)
     assert client.get(f"/appeal/{token}/").status_code == 200
-    sent = client.post(f"/appeal/{token}/", {"text": "I apologise, but this was a quote from the film."})
+    sent = client.post(
+        f"/appeal/{token}/", {"text": "I apologise, but this was a quote from the film."}
+    )
     assert 'data-testid="appeal-sent"' in sent.content.decode()
     assert client.get(f"/appeal/{token}tampered/").status_code == 404
 
@@ -140,6 +174,7 @@ def test_log_csv_export(client, team, flagged):
 
 # --- API ----------------------------------------------------------------------------------------
 
+
 def call(client, token, method, path, body=None, slug="acme"):
     kwargs = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
     if body is not None:
@@ -153,22 +188,37 @@ def token(team):
 
 
 def test_api_rules_queue_sanctions_log(client, team, flagged, token):
-    bad = call(client, token, "post", "/rules", {"name": "Bad", "patterns": "a(b", "actions": ["queue"]})
+    bad = call(
+        client, token, "post", "/rules", {"name": "Bad", "patterns": "a(b", "actions": ["queue"]}
+    )
     assert bad.status_code == 400 and "patterns, line 1" in bad.json()["detail"]
-    created = call(client, token, "post", "/rules", {"name": "Links", "has_link": True, "actions": ["queue"]})
+    created = call(
+        client, token, "post", "/rules", {"name": "Links", "has_link": True, "actions": ["queue"]}
+    )
     assert created.status_code == 201
-    assert call(client, token, "post", "/rules/test", {"name": "t", "words": "idiot"}).json()["matched"] == 1
+    assert (
+        call(client, token, "post", "/rules/test", {"name": "t", "words": "idiot"}).json()[
+            "matched"
+        ]
+        == 1
+    )
     queue = call(client, token, "get", "/queue").json()["items"]
     assert {e["reason"] for e in queue} == {"abuse", "rule"}
     criticism = next(e for e in queue if e["criticism"])
-    refused = call(client, token, "post", f"/queue/{criticism['id']}", {"verb": "hide", "article": "3"})
+    refused = call(
+        client, token, "post", f"/queue/{criticism['id']}", {"verb": "hide", "article": "3"}
+    )
     assert refused.status_code == 400 and "justification is required" in refused.json()["detail"]
     abuse = next(e for e in queue if e["reason"] == "abuse")
-    done = call(client, token, "post", f"/queue/{abuse['id']}", {"verb": "sanction", "article": "1"})
+    done = call(
+        client, token, "post", f"/queue/{abuse['id']}", {"verb": "sanction", "article": "1"}
+    )
     assert done.json()["status"] == "sanctioned"
     sanctions = call(client, token, "get", "/sanctions").json()
     assert sanctions[0]["kind"] == "warning" and sanctions[0]["created_by"] == "camille@acme.test"
-    again = call(client, token, "post", "/sanctions", {"author_id": abuse["author_id"], "article": "1"})
+    again = call(
+        client, token, "post", "/sanctions", {"author_id": abuse["author_id"], "article": "1"}
+    )
     assert again.status_code == 201 and again.json()["kind"] == "block"
     log = call(client, token, "get", "/log").json()
     assert [e["action"] for e in log["items"]][:2] == ["sanction.block", "sanction.warning"]
@@ -179,7 +229,24 @@ def test_api_denies_roles_and_other_workspaces(client, team, flagged, foreign):
     assert call(client, analyst, "get", "/queue").status_code == 403
     moderator = create_api_token(team["moderator"], name="t", by=Actor.system())[1]
     assert call(client, moderator, "get", "/queue", slug="globex").status_code == 404
-    assert call(client, moderator, "post", f"/queue/{foreign['entry'].pk}", {"verb": "approve"}).status_code == 404
+    assert (
+        call(
+            client, moderator, "post", f"/queue/{foreign['entry'].pk}", {"verb": "approve"}
+        ).status_code
+        == 404
+    )
     assert call(client, moderator, "delete", f"/rules/{foreign['rule'].pk}").status_code == 404
-    assert call(client, moderator, "post", f"/sanctions/{foreign['sanction'].pk}/lift", {}).status_code == 404
-    assert call(client, moderator, "post", "/sanctions", {"author_id": foreign["author"].pk, "article": "1"}).status_code == 404
+    assert (
+        call(client, moderator, "post", f"/sanctions/{foreign['sanction'].pk}/lift", {}).status_code
+        == 404
+    )
+    assert (
+        call(
+            client,
+            moderator,
+            "post",
+            "/sanctions",
+            {"author_id": foreign["author"].pk, "article": "1"},
+        ).status_code
+        == 404
+    )

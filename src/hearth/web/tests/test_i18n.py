@@ -31,5 +31,11 @@ def test_compiled_catalogue_matches_the_po_file():
     with (LOCALE / "django.mo").open("rb") as handle:
         catalogue = gettext.GNUTranslations(handle)._catalog  # type: ignore[attr-defined]
     for msgid, _msgstr in _po_entries():
-        key = msgid.encode().decode("unicode_escape").encode("latin-1").decode("utf-8") if "\\" in msgid else msgid
-        assert key in catalogue, f"{msgid!r} is in django.po but not in django.mo: run `hearth compilemessages`"
+        key = (
+            msgid.encode().decode("unicode_escape").encode("latin-1").decode("utf-8")
+            if "\\" in msgid
+            else msgid
+        )
+        assert key in catalogue, (
+            f"{msgid!r} is in django.po but not in django.mo: run `hearth compilemessages`"
+        )

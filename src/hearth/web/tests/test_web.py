@@ -6,8 +6,11 @@ from hearth.core.models import AuditEvent
 
 def test_login_and_logout_are_audited_with_the_address(client, workspace, make_member):
     user = make_member(workspace, "owner", email="camille@acme.test")
-    response = client.post("/login/", {"username": "camille@acme.test", "password": "correct-horse-battery"},
-                           REMOTE_ADDR="203.0.113.9")
+    response = client.post(
+        "/login/",
+        {"username": "camille@acme.test", "password": "correct-horse-battery"},
+        REMOTE_ADDR="203.0.113.9",
+    )
     assert response.status_code == 302
     event = AuditEvent.objects.get(action="auth.login")
     assert (event.actor, event.ip, event.via) == (user, "203.0.113.9", "web")
@@ -18,11 +21,15 @@ def test_login_and_logout_are_audited_with_the_address(client, workspace, make_m
 
 def test_wrong_password_shows_a_clear_message(client, workspace, make_member):
     make_member(workspace, "owner", email="camille@acme.test")
-    page = client.post("/login/", {"username": "camille@acme.test", "password": "nope"}).content.decode()
+    page = client.post(
+        "/login/", {"username": "camille@acme.test", "password": "nope"}
+    ).content.decode()
     assert "did not match" in page
 
 
-def test_dashboard_counts_per_channel_and_htmx_partial(client, workspace, make_member, make_channel):
+def test_dashboard_counts_per_channel_and_htmx_partial(
+    client, workspace, make_member, make_channel
+):
     client.force_login(make_member(workspace))
     forum = make_channel(workspace, name="Forum")
     ingest_batch(forum, [item(f"p{i}", author=f"u{i}") for i in range(3)])
@@ -33,7 +40,9 @@ def test_dashboard_counts_per_channel_and_htmx_partial(client, workspace, make_m
     assert 'data-testid="total-messages">3<' in partial
 
 
-def test_switching_workspace_changes_the_dashboard(client, workspace, other_workspace, make_member, make_channel, actor):
+def test_switching_workspace_changes_the_dashboard(
+    client, workspace, other_workspace, make_member, make_channel, actor
+):
     from hearth.core.actions import add_member
 
     user = make_member(workspace, "owner", email="free@lance.test")

@@ -25,18 +25,26 @@ class Command(HearthCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="verb", required=True)
-        retrain = sub.add_parser("retrain", help="Refit the workspace's heads on the shipped data plus its decisions.")
+        retrain = sub.add_parser(
+            "retrain", help="Refit the workspace's heads on the shipped data plus its decisions."
+        )
         retrain.add_argument("--workspace", required=True, help="workspace slug")
         retrain.add_argument(
-            "--data", type=Path, default=None,
+            "--data",
+            type=Path,
+            default=None,
             help="folder of the labelled CSV files (default: $HEARTH_TRAINING_DATA or ../shared/data)",
         )
-        retrain.add_argument("--json", action="store_true", help="print the report as one JSON object (last line)")
+        retrain.add_argument(
+            "--json", action="store_true", help="print the report as one JSON object (last line)"
+        )
         thresholds = sub.add_parser("thresholds", help="Show or set the abuse and spam thresholds.")
         thresholds.add_argument("--workspace", required=True)
         thresholds.add_argument("--abuse", type=float, default=None)
         thresholds.add_argument("--spam", type=float, default=None)
-        decisions = sub.add_parser("decisions", help="Count the workspace's decisions per task and label.")
+        decisions = sub.add_parser(
+            "decisions", help="Count the workspace's decisions per task and label."
+        )
         decisions.add_argument("--workspace", required=True)
         decisions.add_argument("--json", action="store_true")
 
@@ -47,7 +55,9 @@ class Command(HearthCommand):
             os.environ.setdefault("OMP_NUM_THREADS", "2")
             quiet = options["json"]
             report = actions.retrain_workspace(
-                workspace, data_dir=options["data"] or default_data_dir(), by=Actor.cli(),
+                workspace,
+                data_dir=options["data"] or default_data_dir(),
+                by=Actor.cli(),
                 out=(lambda _line: None) if quiet else self.stdout.write,
             )
             if quiet:
@@ -58,11 +68,17 @@ class Command(HearthCommand):
                 self.stdout.write(self._table(report))
         elif verb == "thresholds":
             if options["abuse"] is not None or options["spam"] is not None:
-                row = actions.set_thresholds(workspace, abuse=options["abuse"], spam=options["spam"], by=Actor.cli())
-                self.stdout.write(f"Thresholds of {workspace.slug} set: abuse {row.abuse_threshold:g}, spam {row.spam_threshold:g}.")
+                row = actions.set_thresholds(
+                    workspace, abuse=options["abuse"], spam=options["spam"], by=Actor.cli()
+                )
+                self.stdout.write(
+                    f"Thresholds of {workspace.slug} set: abuse {row.abuse_threshold:g}, spam {row.spam_threshold:g}."
+                )
             else:
                 row = settings_for(workspace)
-                self.stdout.write(f"Thresholds of {workspace.slug}: abuse {row.abuse_threshold:g}, spam {row.spam_threshold:g}.")
+                self.stdout.write(
+                    f"Thresholds of {workspace.slug}: abuse {row.abuse_threshold:g}, spam {row.spam_threshold:g}."
+                )
         else:
             counts = decision_counts(workspace)
             if options["json"]:
@@ -70,8 +86,12 @@ class Command(HearthCommand):
                 return
             for task, labels in counts.items():
                 total = sum(n for label, n in labels.items() if label != "overturned")
-                detail = ", ".join(f"{label} {n}" for label, n in labels.items() if label != "overturned")
-                self.stdout.write(f"{task:<10} {total:>6}  ({detail or '-'}; overturned {labels['overturned']})")
+                detail = ", ".join(
+                    f"{label} {n}" for label, n in labels.items() if label != "overturned"
+                )
+                self.stdout.write(
+                    f"{task:<10} {total:>6}  ({detail or '-'}; overturned {labels['overturned']})"
+                )
 
     def _table(self, report: RetrainReport) -> str:
         from rich.console import Console
@@ -88,8 +108,16 @@ class Command(HearthCommand):
                     n = after.get(key.replace("_f1", "_n").replace("_fpr", "_n"), "")
                     fmt = "{:.2%}" if key.endswith("fpr") else "{:.3f}"
                     table.add_row(
-                        task, label, str(n), fmt.format(before[key]), fmt.format(after[key]),
-                        (f"{after[key] - before[key]:+.2%}" if key.endswith("fpr") else f"{after[key] - before[key]:+.3f}"),
+                        task,
+                        label,
+                        str(n),
+                        fmt.format(before[key]),
+                        fmt.format(after[key]),
+                        (
+                            f"{after[key] - before[key]:+.2%}"
+                            if key.endswith("fpr")
+                            else f"{after[key] - before[key]:+.3f}"
+                        ),
                     )
         console = Console(width=120)
         with console.capture() as cap:

@@ -23,8 +23,11 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             n = analyze_csv(
-                options["input"], options["text_column"], options["out"],
-                threshold_abuse=options["threshold_abuse"], threshold_spam=options["threshold_spam"],
+                options["input"],
+                options["text_column"],
+                options["out"],
+                threshold_abuse=options["threshold_abuse"],
+                threshold_spam=options["threshold_spam"],
             )
         except InputError as exc:
             raise CommandError(exc.message) from exc

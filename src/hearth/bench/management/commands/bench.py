@@ -17,23 +17,41 @@ class Command(HearthCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="scenario", required=True)
-        ingest = sub.add_parser("ingest", help="The full ingestion pipeline into SQLite (median of --runs).")
+        ingest = sub.add_parser(
+            "ingest", help="The full ingestion pipeline into SQLite (median of --runs)."
+        )
         ingest.add_argument("--messages", type=int, default=200_000)
         ingest.add_argument("--batch", type=int, default=1000)
         ingest.add_argument("--runs", type=int, default=3)
-        ingest.add_argument("--rules", type=int, default=0, help="moderation rules in the workspace (the target: 50 cost ≤ 20%%)")
+        ingest.add_argument(
+            "--rules",
+            type=int,
+            default=0,
+            help="moderation rules in the workspace (the target: 50 cost ≤ 20%%)",
+        )
         analyze = sub.add_parser("analyze", help="The analysis engine on one core (median of 3).")
         analyze.add_argument("--messages", type=int, default=100_000)
-        inbox = sub.add_parser("inbox", help="Inbox views and full-text search on a generated workspace (p95).")
+        inbox = sub.add_parser(
+            "inbox", help="Inbox views and full-text search on a generated workspace (p95)."
+        )
         inbox.add_argument("--messages", type=int, default=1_000_000)
-        inbox.add_argument("--repeat", type=int, default=20, help="renders of each view (and searches) measured")
+        inbox.add_argument(
+            "--repeat", type=int, default=20, help="renders of each view (and searches) measured"
+        )
         analyze.add_argument("--json", action="store_true")
         for scenario in (ingest, inbox):  # measured in child processes on a fresh data dir
             scenario.add_argument("--json", action="store_true")
-            scenario.add_argument("--child", action="store_true", help="(internal) one measured run")
-        crisis = sub.add_parser("crisis", help="The crisis detector on 8 simulated weeks, and matching cost (10 vs 500 queries).")
+            scenario.add_argument(
+                "--child", action="store_true", help="(internal) one measured run"
+            )
+        crisis = sub.add_parser(
+            "crisis",
+            help="The crisis detector on 8 simulated weeks, and matching cost (10 vs 500 queries).",
+        )
         crisis.add_argument("--seed", type=int, default=7)
-        crisis.add_argument("--seeds", type=int, default=1, help="repeat on this many seeds and average")
+        crisis.add_argument(
+            "--seeds", type=int, default=1, help="repeat on this many seeds and average"
+        )
         crisis.add_argument("--sensitivity", choices=("low", "normal", "high"), default="normal")
         crisis.add_argument("--json", action="store_true")
 
@@ -44,14 +62,29 @@ class Command(HearthCommand):
         from hearth.bench.ingest import child
 
         if options["child"]:
-            self.stdout.write(json.dumps(child(options["messages"], options["batch"], options["rules"])))
+            self.stdout.write(
+                json.dumps(child(options["messages"], options["batch"], options["rules"]))
+            )
             return
         console = Console(stderr=options["json"])
         runs = []
         for run in range(options["runs"]):
-            with console.status(f"Run {run + 1}/{options['runs']}: ingesting {options['messages']:,} messages…"):
-                runs.append(run_child(["ingest", "--messages", str(options["messages"]), "--batch", str(options["batch"]),
-                                       "--rules", str(options["rules"])]))
+            with console.status(
+                f"Run {run + 1}/{options['runs']}: ingesting {options['messages']:,} messages…"
+            ):
+                runs.append(
+                    run_child(
+                        [
+                            "ingest",
+                            "--messages",
+                            str(options["messages"]),
+                            "--batch",
+                            str(options["batch"]),
+                            "--rules",
+                            str(options["rules"]),
+                        ]
+                    )
+                )
         result = {
             "scenario": "ingest",
             "messages": options["messages"],
@@ -61,13 +94,27 @@ class Command(HearthCommand):
             "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
             "ceiling_rows_per_s": median_of(runs, "ceiling_rows_per_s"),
         }
-        result["ratio_to_ceiling"] = round(result["messages_per_s"] / result["ceiling_rows_per_s"], 4)
-        table = Table(title=f"hearth bench ingest — {options['messages']:,} messages, median of {len(runs)}")
+        result["ratio_to_ceiling"] = round(
+            result["messages_per_s"] / result["ceiling_rows_per_s"], 4
+        )
+        table = Table(
+            title=f"hearth bench ingest — {options['messages']:,} messages, median of {len(runs)}"
+        )
         for column in ("run", "messages/s", "peak RSS (MB)", "executemany rows/s"):
             table.add_column(column, justify="right")
         for i, r in enumerate(runs, 1):
-            table.add_row(str(i), f"{r['messages_per_s']:,.0f}", f"{r['peak_rss_mb']:,.0f}", f"{r['ceiling_rows_per_s']:,.0f}")
-        table.add_row("median", f"{result['messages_per_s']:,.0f}", f"{result['peak_rss_mb']:,.0f}", f"{result['ceiling_rows_per_s']:,.0f}")
+            table.add_row(
+                str(i),
+                f"{r['messages_per_s']:,.0f}",
+                f"{r['peak_rss_mb']:,.0f}",
+                f"{r['ceiling_rows_per_s']:,.0f}",
+            )
+        table.add_row(
+            "median",
+            f"{result['messages_per_s']:,.0f}",
+            f"{result['peak_rss_mb']:,.0f}",
+            f"{result['ceiling_rows_per_s']:,.0f}",
+        )
         console.print(table)
         console.print(f"Pipeline / raw executemany ceiling: {result['ratio_to_ceiling']:.1%}")
         if options["json"]:
@@ -96,16 +143,28 @@ class Command(HearthCommand):
 
         console = Console(stderr=options["json"])
         with console.status("Replaying 8 simulated weeks…"):
-            result = bench_crisis(seed=options["seed"], seeds=options["seeds"], sensitivity=options["sensitivity"])
-        table = Table(title=f"hearth bench crisis — {result['weeks']} weeks, seed {options['seed']}, {result['sensitivity']}")
+            result = bench_crisis(
+                seed=options["seed"], seeds=options["seeds"], sensitivity=options["sensitivity"]
+            )
+        table = Table(
+            title=f"hearth bench crisis — {result['weeks']} weeks, seed {options['seed']}, {result['sensitivity']}"
+        )
         for column in ("spike", "when", "detected", "delay", "first alarm"):
             table.add_column(column)
         for spike in result["spikes"]:
             delay = f"{spike['delay_s'] / 60:.0f} min" if spike["detected"] else "—"
-            table.add_row(spike["shape"], spike["at"], "yes" if spike["detected"] else "NO", delay, spike["alarm"] or "")
+            table.add_row(
+                spike["shape"],
+                spike["at"],
+                "yes" if spike["detected"] else "NO",
+                delay,
+                spike["alarm"] or "",
+            )
         console.print(table)
-        console.print(f"False alarms: {result['false_alarms']} ({result['false_alarms_per_week']} per week); "
-                      f"replay took {result['seconds']} s")
+        console.print(
+            f"False alarms: {result['false_alarms']} ({result['false_alarms_per_week']} per week); "
+            f"replay took {result['seconds']} s"
+        )
         m = result["matching"]
         console.print(
             f"Matching {m['messages']:,} messages: 10 queries {m['queries_10']['compiled_us_per_message']} µs/msg, "

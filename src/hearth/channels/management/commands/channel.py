@@ -27,7 +27,9 @@ class Command(HearthCommand):
         listing = sub.add_parser("list", help="List a workspace's channels.")
         listing.add_argument("--workspace", required=True)
         listing.add_argument("--json", action="store_true")
-        rotate = sub.add_parser("rotate-secret", help="Issue a new webhook secret (the old one stops working).")
+        rotate = sub.add_parser(
+            "rotate-secret", help="Issue a new webhook secret (the old one stops working)."
+        )
         rotate.add_argument("--workspace", required=True)
         rotate.add_argument("--channel", required=True)
 
@@ -36,10 +38,16 @@ class Command(HearthCommand):
         verb = options["verb"]
         if verb == "create":
             channel, secret = create_channel(
-                workspace, name=options["name"], kind=options["kind"], platform=options["platform"], by=Actor.cli(),
+                workspace,
+                name=options["name"],
+                kind=options["kind"],
+                platform=options["platform"],
+                by=Actor.cli(),
                 config={"url": options["url"]} if options["url"] else None,
             )
-            self.stdout.write(f"Created channel {channel.slug} ({channel.get_kind_display()}) in {workspace.slug}.")
+            self.stdout.write(
+                f"Created channel {channel.slug} ({channel.get_kind_display()}) in {workspace.slug}."
+            )
             if secret:
                 self._print_webhook(channel, secret)
         elif verb == "rotate-secret":
@@ -57,7 +65,11 @@ class Command(HearthCommand):
                     self.stdout.write(f"{row['slug']:<24} {row['kind']:<8} {row['name']}")
 
     def _print_webhook(self, channel: Channel, secret: str) -> None:
-        self.stdout.write(f"Webhook URL:    {reverse('webhook', args=[channel.webhook_key])} (on this server)")
+        self.stdout.write(
+            f"Webhook URL:    {reverse('webhook', args=[channel.webhook_key])} (on this server)"
+        )
         self.stdout.write(f"Webhook secret: {secret}")
-        self.stdout.write("Sign each request body with HMAC-SHA256 of this secret in the X-Hearth-Signature header "
-                          "(sha256=<hex>); see docs/import-format.md. The secret is shown only now.")
+        self.stdout.write(
+            "Sign each request body with HMAC-SHA256 of this secret in the X-Hearth-Signature header "
+            "(sha256=<hex>); see docs/import-format.md. The secret is shown only now."
+        )

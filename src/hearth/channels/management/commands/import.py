@@ -30,10 +30,18 @@ class Command(HearthCommand):
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("file", type=Path)
         parser.add_argument("--workspace", required=True)
-        parser.add_argument("--channel", required=True, help="The channel's slug or name, in that workspace.")
-        parser.add_argument("--format", choices=["jsonl", "csv"], default=None, help="Default: from the extension.")
-        parser.add_argument("--as", dest="as_user", default=None, help="Act as this teammate (checks their role).")
-        parser.add_argument("--json", action="store_true", help="Print the report as one JSON line.")
+        parser.add_argument(
+            "--channel", required=True, help="The channel's slug or name, in that workspace."
+        )
+        parser.add_argument(
+            "--format", choices=["jsonl", "csv"], default=None, help="Default: from the extension."
+        )
+        parser.add_argument(
+            "--as", dest="as_user", default=None, help="Act as this teammate (checks their role)."
+        )
+        parser.add_argument(
+            "--json", action="store_true", help="Print the report as one JSON line."
+        )
         parser.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -42,17 +50,29 @@ class Command(HearthCommand):
         channel = find_channel(workspace, options["channel"])
         path: Path = options["file"]
         stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
-        rejects = settings.HEARTH_DATA_DIR / "rejects" / f"{workspace.slug}-{channel.slug}-{path.stem}-{stamp}.jsonl"
+        rejects = (
+            settings.HEARTH_DATA_DIR
+            / "rejects"
+            / f"{workspace.slug}-{channel.slug}-{path.stem}-{stamp}.jsonl"
+        )
         show = not options["no_progress"] and not options["json"]
         size = path.stat().st_size if path.is_file() else 0
         with Progress(
-            "[progress.description]{task.description}", BarColumn(), DownloadColumn(), TransferSpeedColumn(),
-            TimeRemainingColumn(), disable=not show, transient=False,
+            "[progress.description]{task.description}",
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            TimeRemainingColumn(),
+            disable=not show,
+            transient=False,
         ) as progress:
             task = progress.add_task(f"Importing {path.name}", total=size)
             try:
                 report = import_file(
-                    channel, path, fmt=options["format"], rejects=rejects,
+                    channel,
+                    path,
+                    fmt=options["format"],
+                    rejects=rejects,
                     on_progress=lambda n: progress.advance(task, n),
                 )
             except ImportFileError as exc:
@@ -72,4 +92,6 @@ class Command(HearthCommand):
         if len(report.errors) > 20:
             self.stderr.write(f"  … and {len(report.errors) - 20} more.")
         if report.errors:
-            self.stderr.write(f"Every rejected line, with its error, is in {rejects}: fix them and import that file again.")
+            self.stderr.write(
+                f"Every rejected line, with its error, is in {rejects}: fix them and import that file again."
+            )

@@ -16,7 +16,9 @@ class Command(HearthCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--workspace", required=True)
-        parser.add_argument("--as", dest="as_user", default=None, help="Act as this teammate (checks their role).")
+        parser.add_argument(
+            "--as", dest="as_user", default=None, help="Act as this teammate (checks their role)."
+        )
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:

@@ -18,11 +18,15 @@ class Command(HearthCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="verb", required=True)
-        create = sub.add_parser("create", help="Create a user (or change their role) in a workspace.")
+        create = sub.add_parser(
+            "create", help="Create a user (or change their role) in a workspace."
+        )
         create.add_argument("email")
         create.add_argument("--workspace", required=True)
         create.add_argument("--role", required=True, help=", ".join(r.value for r in Role))
-        create.add_argument("--password", default=None, help="Without it the user cannot sign in yet.")
+        create.add_argument(
+            "--password", default=None, help="Without it the user cannot sign in yet."
+        )
         create.add_argument("--name", default="")
         token = sub.add_parser("token", help="Issue an API token for a user (printed once).")
         token.add_argument("email")
@@ -43,6 +47,8 @@ class Command(HearthCommand):
             return
         user = User.objects.filter(email=options["email"].strip().lower()).first()
         if user is None:
-            raise CommandError(f"There is no user '{options['email']}'. Create one with `hearth user create`.")
+            raise CommandError(
+                f"There is no user '{options['email']}'. Create one with `hearth user create`."
+            )
         _, raw = actions.create_api_token(user, name=options["name"], by=Actor.cli())
         self.stdout.write(raw)

@@ -13,7 +13,9 @@ from hearth.moderation.models import OPEN_STATUSES, ModerationEvent, QueueEntry,
 
 
 class Command(HearthCommand):
-    help = "Moderation: rules, the review queue, sanctions (and their expiry) and the moderation log."
+    help = (
+        "Moderation: rules, the review queue, sanctions (and their expiry) and the moderation log."
+    )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="area", required=True)
@@ -23,10 +25,17 @@ class Command(HearthCommand):
         rules.add_argument("--id", type=int, help="rule id (delete)")
         rules.add_argument("--name", default="")
         rules.add_argument("--words", default="", help="watched words, comma-separated")
-        rules.add_argument("--pattern", action="append", default=[], help="a regular expression (repeatable)")
+        rules.add_argument(
+            "--pattern", action="append", default=[], help="a regular expression (repeatable)"
+        )
         rules.add_argument("--min-abuse", type=float, default=None)
         rules.add_argument("--min-spam", type=float, default=None)
-        rules.add_argument("--action", action="append", default=[], help="queue | hide | reply | sanction | alert (repeatable)")
+        rules.add_argument(
+            "--action",
+            action="append",
+            default=[],
+            help="queue | hide | reply | sanction | alert (repeatable)",
+        )
         rules.add_argument("--article", default="")
         rules.add_argument("--reply-text", default="")
         queue = sub.add_parser("queue", help="List the review queue or act on an entry.")
@@ -36,7 +45,9 @@ class Command(HearthCommand):
         queue.add_argument("--reason", default="")
         queue.add_argument("--article", default="")
         queue.add_argument("--justification", default="")
-        sanctions = sub.add_parser("sanctions", help="List, apply, lift sanctions; expire the blocks whose time is up.")
+        sanctions = sub.add_parser(
+            "sanctions", help="List, apply, lift sanctions; expire the blocks whose time is up."
+        )
         sanctions.add_argument("verb", choices=("list", "add", "lift", "expire"))
         sanctions.add_argument("--workspace", default="")
         sanctions.add_argument("--id", type=int, help="sanction id (lift)")
@@ -65,38 +76,82 @@ class Command(HearthCommand):
     def _rules(self, o: dict[str, Any]) -> None:
         workspace = workspace_by_slug(o["workspace"])
         by = Actor.cli()
-        data = {"name": o["name"], "words": "\n".join(w.strip() for w in o["words"].split(",")), "patterns": "\n".join(o["pattern"]),
-                "min_abuse": o["min_abuse"], "min_spam": o["min_spam"], "actions": o["action"] or ["queue"], "article": o["article"],
-                "reply_text": o["reply_text"]}
+        data = {
+            "name": o["name"],
+            "words": "\n".join(w.strip() for w in o["words"].split(",")),
+            "patterns": "\n".join(o["pattern"]),
+            "min_abuse": o["min_abuse"],
+            "min_spam": o["min_spam"],
+            "actions": o["action"] or ["queue"],
+            "article": o["article"],
+            "reply_text": o["reply_text"],
+        }
         if o["verb"] == "add":
             rule = actions.save_rule(workspace, data, by=by)
             self.stdout.write(f"Rule {rule.pk} '{rule.name}' saved.")
         elif o["verb"] == "test":
             matched, scanned = actions.try_rule(workspace, data, by=by)
-            self._print([{"id": m.pk, "author": str(m.author), "text": m.text[:80]} for m in matched[:50]], o)
-            self.stdout.write(f"{len(matched)} of the last {scanned} messages would have been caught.")
+            self._print(
+                [{"id": m.pk, "author": str(m.author), "text": m.text[:80]} for m in matched[:50]],
+                o,
+            )
+            self.stdout.write(
+                f"{len(matched)} of the last {scanned} messages would have been caught."
+            )
         elif o["verb"] == "delete":
             rule = Rule.objects.filter(workspace=workspace, pk=o["id"]).first()
             if rule is None:
-                raise LookupError(f"There is no rule {o['id']} in '{workspace.slug}'. List them with `hearth moderation rules list`.")
+                raise LookupError(
+                    f"There is no rule {o['id']} in '{workspace.slug}'. List them with `hearth moderation rules list`."
+                )
             actions.delete_rule(rule, by=by)
             self.stdout.write(f"Rule {o['id']} deleted.")
         else:
-            self._print([{"id": r.pk, "position": r.position, "name": r.name, "actions": ",".join(r.actions), "enabled": r.enabled}
-                         for r in Rule.objects.filter(workspace=workspace)], o)
+            self._print(
+                [
+                    {
+                        "id": r.pk,
+                        "position": r.position,
+                        "name": r.name,
+                        "actions": ",".join(r.actions),
+                        "enabled": r.enabled,
+                    }
+                    for r in Rule.objects.filter(workspace=workspace)
+                ],
+                o,
+            )
 
     def _queue(self, o: dict[str, Any]) -> None:
         workspace = workspace_by_slug(o["workspace"])
         if o["verb"] == "list":
-            entries = QueueEntry.objects.filter(workspace=workspace, status__in=OPEN_STATUSES).select_related("message")
+            entries = QueueEntry.objects.filter(
+                workspace=workspace, status__in=OPEN_STATUSES
+            ).select_related("message")
             if o["reason"]:
                 entries = entries.filter(reason=o["reason"])
-            self._print([{"id": e.pk, "reason": e.reason, "status": e.status, "criticism": actions.is_criticism(e.message),
-                          "text": e.message.text[:80]} for e in entries[:200]], o)
+            self._print(
+                [
+                    {
+                        "id": e.pk,
+                        "reason": e.reason,
+                        "status": e.status,
+                        "criticism": actions.is_criticism(e.message),
+                        "text": e.message.text[:80],
+                    }
+                    for e in entries[:200]
+                ],
+                o,
+            )
             return
-        entry = QueueEntry.objects.select_related("message__author", "message__channel", "workspace").filter(workspace=workspace, pk=o["id"]).first()
+        entry = (
+            QueueEntry.objects.select_related("message__author", "message__channel", "workspace")
+            .filter(workspace=workspace, pk=o["id"])
+            .first()
+        )
         if entry is None:
-            raise LookupError(f"There is no queue entry {o['id']} in '{workspace.slug}'. List them with `hearth moderation queue list`.")
+            raise LookupError(
+                f"There is no queue entry {o['id']} in '{workspace.slug}'. List them with `hearth moderation queue list`."
+            )
         by = Actor.cli()
         if o["verb"] == "approve":
             actions.approve(entry, by=by)
@@ -118,21 +173,57 @@ class Command(HearthCommand):
             author = Author.objects.filter(workspace=workspace, pk=o["author"]).first()
             if author is None:
                 raise LookupError(f"There is no author {o['author']} in '{workspace.slug}'.")
-            sanction = actions.sanction_person(author, article=o["article"], reason=o["reason"], kind=o["kind"], by=by)
-            self.stdout.write(f"Sanction {sanction.pk}: {sanction.kind} (step {sanction.step}) for {author}.")
+            sanction = actions.sanction_person(
+                author, article=o["article"], reason=o["reason"], kind=o["kind"], by=by
+            )
+            self.stdout.write(
+                f"Sanction {sanction.pk}: {sanction.kind} (step {sanction.step}) for {author}."
+            )
         elif o["verb"] == "lift":
-            sanction = Sanction.objects.select_related("workspace", "author").filter(workspace=workspace, pk=o["id"]).first()
+            sanction = (
+                Sanction.objects.select_related("workspace", "author")
+                .filter(workspace=workspace, pk=o["id"])
+                .first()
+            )
             if sanction is None:
                 raise LookupError(f"There is no sanction {o['id']} in '{workspace.slug}'.")
             actions.lift_sanction(sanction, reason=o["reason"], by=by)
             self.stdout.write(f"Sanction {sanction.pk} lifted.")
         else:
-            self._print([{"id": s.pk, "author": str(s.author), "kind": s.kind, "step": s.step, "article": s.article, "status": s.status,
-                          "ends_at": s.ends_at} for s in Sanction.objects.filter(workspace=workspace).select_related("author")[:200]], o)
+            self._print(
+                [
+                    {
+                        "id": s.pk,
+                        "author": str(s.author),
+                        "kind": s.kind,
+                        "step": s.step,
+                        "article": s.article,
+                        "status": s.status,
+                        "ends_at": s.ends_at,
+                    }
+                    for s in Sanction.objects.filter(workspace=workspace).select_related("author")[
+                        :200
+                    ]
+                ],
+                o,
+            )
 
     def _log(self, o: dict[str, Any]) -> None:
         workspace = workspace_by_slug(o["workspace"])
-        events = ModerationEvent.objects.filter(workspace=workspace).select_related("author")[: o["limit"]]
-        self._print([{"at": e.at.isoformat(timespec="seconds"), "by": e.moderator_label, "action": e.action,
-                      "member": str(e.author) if e.author else "", "article": e.article,
-                      "criticism_removed": e.criticism_removed} for e in events], o)
+        events = ModerationEvent.objects.filter(workspace=workspace).select_related("author")[
+            : o["limit"]
+        ]
+        self._print(
+            [
+                {
+                    "at": e.at.isoformat(timespec="seconds"),
+                    "by": e.moderator_label,
+                    "action": e.action,
+                    "member": str(e.author) if e.author else "",
+                    "article": e.article,
+                    "criticism_removed": e.criticism_removed,
+                }
+                for e in events
+            ],
+            o,
+        )

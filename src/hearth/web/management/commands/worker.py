@@ -12,7 +12,11 @@ class Command(HearthCommand):
     help = "Run the background worker (Celery) with the periodic jobs of hearth.celery.PERIODIC."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("--no-beat", action="store_true", help="Run periodic jobs elsewhere (one beat per site).")
+        parser.add_argument(
+            "--no-beat",
+            action="store_true",
+            help="Run periodic jobs elsewhere (one beat per site).",
+        )
         parser.add_argument("--concurrency", type=int, default=2)
 
     def handle(self, *args: Any, **options: Any) -> None:
