@@ -14,6 +14,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from hearth.schedule import periodic
+
 BASE_DIR = Path(__file__).resolve().parent
 
 
@@ -210,6 +212,22 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 CELERY_BROKER_URL = env_str("HEARTH_BROKER_URL", "filesystem://")
 CELERY_BROKER_DIR = HEARTH_DATA_DIR / "broker"
 CELERY_TASK_ALWAYS_EAGER = env_bool("HEARTH_TASKS_EAGER", False)  # tests run tasks inline
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    # The embedded default: the queue is a folder under the data dir, so `make demo` needs no
+    # broker server. It is single-host; scale out with Redis or RabbitMQ.
+    (CELERY_BROKER_DIR / "queue").mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
+        "data_folder_out": str(CELERY_BROKER_DIR / "queue"),
+        "processed_folder": str(CELERY_BROKER_DIR / "processed"),
+        "control_folder": str(CELERY_BROKER_DIR / "control"),
+        "store_processed": False,
+        "polling_interval": 0.05,
+    }
+CELERY_TASK_IGNORE_RESULT = True  # jobs record their outcome in their own rows
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE_FILENAME = str(CELERY_BROKER_DIR / "beat-schedule")
 
 # Largest webhook body accepted, in bytes (a batch of a few thousand messages).
 HEARTH_WEBHOOK_MAX_BYTES = env_int("HEARTH_WEBHOOK_MAX_BYTES", 5 * 1024 * 1024)
@@ -218,6 +236,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = HEARTH_WEBHOOK_MAX_BYTES
 HEARTH_INGEST_BATCH = env_int("HEARTH_INGEST_BATCH", 1000)
 # Seconds between two batches of the demo's live trickle (0 turns it off).
 HEARTH_DEMO_TRICKLE_SECONDS = env_int("HEARTH_DEMO_TRICKLE_SECONDS", 5)
+CELERY_BEAT_SCHEDULE = periodic(trickle_seconds=HEARTH_DEMO_TRICKLE_SECONDS)
 
 # Outgoing e-mail (listening alerts). Without HEARTH_SMTP_HOST, e-mails are printed to the console.
 EMAIL_HOST = env_str("HEARTH_SMTP_HOST", "")  # SMTP server name; empty = console backend (demo)

@@ -10,12 +10,12 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 
 from hearth.channels.connectors import get_connector
 from hearth.channels.connectors.base import ConnectorError, ReauthRequired, RetryLater, Unsupported
 from hearth.channels.models import Channel, OutboxItem, OutboxStatus
+from hearth.core import jobs
 
 MAX_ATTEMPTS = 6
 
@@ -33,9 +33,7 @@ def enqueue(
         },
     )
     if created:
-        from hearth.channels.tasks import send_outbox_item
-
-        transaction.on_commit(lambda: send_outbox_item.delay(item.pk))
+        jobs.enqueue("hearth.channels.tasks.send_outbox_item", item.pk)
     return item
 
 

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from hearth.celery import app
+from celery import shared_task
 
 
-@app.task(name="hearth.channels.tasks.send_outbox_item")
+@shared_task(name="hearth.channels.tasks.send_outbox_item")
 def send_outbox_item(item_id: int) -> None:
     from hearth.channels import outbox
 
     outbox.send(item_id)
 
 
-@app.task(name="hearth.channels.tasks.send_due_outbox")
+@shared_task(name="hearth.channels.tasks.send_due_outbox")
 def send_due_outbox() -> int:
     from hearth.channels import outbox
 
@@ -22,7 +22,7 @@ def send_due_outbox() -> int:
     return len(ids)
 
 
-@app.task(name="hearth.channels.tasks.sync_channel")
+@shared_task(name="hearth.channels.tasks.sync_channel")
 def sync_channel(channel_id: int) -> int:
     from hearth.channels.sync import sync
 

@@ -35,7 +35,7 @@ from hearth.conversations.models import (
     ThreadStatus,
 )
 from hearth.conversations.priority import priority_of
-from hearth.core import audit
+from hearth.core import audit, jobs
 from hearth.core.actions import ActionError
 from hearth.core.actors import Actor
 from hearth.core.models import Membership, User, Workspace
@@ -192,10 +192,7 @@ def retry_outbox_item(item: OutboxItem, *, by: Actor) -> OutboxItem:
         target=item,
         data={"last_error": item.last_error[:200]},
     )
-    from hearth.channels.tasks import send_outbox_item
-
-    item_id = item.pk
-    transaction.on_commit(lambda: send_outbox_item.delay(item_id))
+    jobs.enqueue("hearth.channels.tasks.send_outbox_item", item.pk)
     return item
 
 

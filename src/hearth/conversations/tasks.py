@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from hearth.celery import app
+from celery import shared_task
 
 
-@app.task(name="hearth.conversations.tasks.refresh_priorities")
+@shared_task(name="hearth.conversations.tasks.refresh_priorities")
 def refresh_priorities() -> int:
     from hearth.conversations.priority import refresh_priorities as refresh
 

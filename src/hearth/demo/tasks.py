@@ -6,10 +6,10 @@ from collections import defaultdict
 from datetime import datetime
 from functools import cache
 
+from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from hearth.celery import app
 from hearth.channels.ingest import ingest_batch
 from hearth.channels.models import Channel, ChannelKind
 from hearth.demo.generator import LiveTrickle, generate_community
@@ -41,7 +41,7 @@ def trickle_once(workspace_id: int, *, max_items: int = 4) -> int:
     return created
 
 
-@app.task(name="hearth.demo.tasks.trickle")
+@shared_task(name="hearth.demo.tasks.trickle")
 def trickle() -> int:
     if settings.HEARTH_DEMO_TRICKLE_SECONDS <= 0:
         return 0

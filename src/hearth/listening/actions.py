@@ -10,7 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from hearth.core import audit
+from hearth.core import audit, jobs
 from hearth.core import secrets as vault
 from hearth.core.actions import ActionError
 from hearth.core.actors import Actor
@@ -409,9 +409,7 @@ def log_alert(
         [AlertDelivery(alert=alert, destination=d) for d in destinations]
     )
     if destinations:
-        from hearth.listening.tasks import deliver_alert
-
-        transaction.on_commit(lambda: deliver_alert.delay(alert.pk))
+        jobs.enqueue("hearth.listening.tasks.deliver_alert", alert.pk)
     return alert
 
 
@@ -426,8 +424,6 @@ def retry_delivery(delivery: AlertDelivery, *, by: Actor) -> AlertDelivery:
     audit.record(
         "listening.delivery.retry", by=by, workspace=delivery.alert.workspace, target=delivery
     )
-    from hearth.listening.tasks import deliver_alert
-
-    transaction.on_commit(lambda: deliver_alert.delay(delivery.alert_id))
+    jobs.enqueue("hearth.listening.tasks.deliver_alert", delivery.alert_id)
     delivery.refresh_from_db()
     return delivery

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from hearth.celery import app
+from celery import shared_task
 
 
-@app.task(name="hearth.listening.tasks.roll_up")
+@shared_task(name="hearth.listening.tasks.roll_up")
 def roll_up() -> dict[str, int]:
     from hearth.listening.rollups import roll_up as run
 
     return run()
 
 
-@app.task(name="hearth.listening.tasks.detect_all")
+@shared_task(name="hearth.listening.tasks.detect_all")
 def detect_all() -> int:
     """Run the crisis detector of every workspace that has an active query."""
     from hearth.listening.actions import detect
@@ -31,14 +31,14 @@ def detect_all() -> int:
     return opened
 
 
-@app.task(name="hearth.listening.tasks.deliver_alert")
+@shared_task(name="hearth.listening.tasks.deliver_alert")
 def deliver_alert(alert_id: int) -> dict[str, Any]:
     from hearth.listening.alerts import send_due
 
     return send_due(alert_id=alert_id)
 
 
-@app.task(name="hearth.listening.tasks.send_due_alerts")
+@shared_task(name="hearth.listening.tasks.send_due_alerts")
 def send_due_alerts() -> dict[str, Any]:
     from hearth.listening.alerts import send_due
 

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from hearth.channels.models import Channel
 from hearth.conversations.models import Author, Message
-from hearth.core import audit
+from hearth.core import audit, jobs
 from hearth.core.actions import ActionError
 from hearth.core.actors import Actor
 from hearth.core.bulk import build, insert_rows
@@ -605,10 +605,8 @@ def _alert_after_commit(alerting: dict[int, list[int]]) -> None:
 
     `robust`: a broker that cannot be reached is logged, never an ingestion failure.
     """
-    from hearth.moderation.tasks import alert_rules
-
     work = [(rule_id, ids[:MAX_BULK]) for rule_id, ids in alerting.items()]
-    transaction.on_commit(lambda: alert_rules.delay(work), robust=True)
+    jobs.enqueue("hearth.moderation.tasks.alert_rules", work)
 
 
 def _excerpt(text: str, limit: int = 140) -> str:

@@ -4,8 +4,9 @@ import time
 
 import pytest
 from celery.contrib.testing.worker import start_worker
+from django.conf import settings
 
-from hearth.celery import PERIODIC, app
+from hearth.celery import app
 from hearth.channels import outbox
 from hearth.channels.models import OutboxItem, OutboxStatus
 
@@ -14,7 +15,7 @@ def test_periodic_jobs_name_registered_tasks():
     import hearth.channels.tasks  # noqa: F401
     import hearth.demo.tasks  # noqa: F401
 
-    assert {entry["task"] for entry in PERIODIC.values()} <= set(app.tasks)
+    assert {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()} <= set(app.tasks)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -122,7 +122,8 @@ def test_several_alerting_rules_of_a_batch_share_one_job_and_a_failing_one_spare
     )
     queued = []
     monkeypatch.setattr(
-        "hearth.moderation.tasks.alert_rules.delay", lambda work: queued.append(work)
+        "hearth.moderation.tasks.alert_rules.apply_async",
+        lambda args, **options: queued.append(args[0]),
     )
     with django_capture_on_commit_callbacks(execute=True):
         ingest_batch(
@@ -154,7 +155,7 @@ def test_a_broken_alert_never_breaks_ingestion(
     def broker_down(*args, **kwargs):
         raise ConnectionError("broker unreachable")
 
-    monkeypatch.setattr("hearth.moderation.tasks.alert_rules.delay", broker_down)
+    monkeypatch.setattr("hearth.moderation.tasks.alert_rules.apply_async", broker_down)
     with django_capture_on_commit_callbacks(execute=True):
         result = ingest_batch(demo_channel, [item("s1", SPAM, author="a")])
     assert result is not None and QueueEntry.objects.get(message__external_id="s1").urgent

@@ -9,7 +9,7 @@ from hearth.web.serve import worker_command
 
 
 class Command(HearthCommand):
-    help = "Run the background worker (Celery) with the periodic jobs of hearth.celery.PERIODIC."
+    help = "Run the background worker (Celery) with the periodic jobs of hearth.schedule."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(

@@ -1,0 +1,43 @@
+"""Every periodic job of Hearth, in one place (read by the Celery beat through settings).
+
+Each entry names a task by its registered name; the task takes no model instance, re-reads what
+it needs and is safe to run twice or late.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+
+def periodic(*, trickle_seconds: int) -> dict[str, dict[str, Any]]:
+    return {
+        "demo-live-trickle": {
+            "task": "hearth.demo.tasks.trickle",
+            "schedule": timedelta(seconds=max(1, trickle_seconds)),
+        },
+        "outbox-retry-due": {
+            "task": "hearth.channels.tasks.send_due_outbox",
+            "schedule": timedelta(seconds=30),
+        },
+        "listening-detect": {
+            "task": "hearth.listening.tasks.detect_all",
+            "schedule": timedelta(seconds=60),
+        },
+        "listening-roll-up": {
+            "task": "hearth.listening.tasks.roll_up",
+            "schedule": timedelta(seconds=60),
+        },
+        "listening-alerts-retry-due": {
+            "task": "hearth.listening.tasks.send_due_alerts",
+            "schedule": timedelta(seconds=30),
+        },
+        "moderation-expire-sanctions": {
+            "task": "hearth.moderation.tasks.expire_sanctions",
+            "schedule": timedelta(minutes=5),
+        },
+        "inbox-priority-refresh": {
+            "task": "hearth.conversations.tasks.refresh_priorities",
+            "schedule": timedelta(minutes=5),
+        },
+    }
