@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "hearth.channels",
     "hearth.conversations",
     "hearth.analysis",
+    "hearth.pipeline",
     "hearth.moderation",
     "hearth.listening",
     "hearth.demo",
@@ -234,6 +235,14 @@ HEARTH_WEBHOOK_MAX_BYTES = env_int("HEARTH_WEBHOOK_MAX_BYTES", 5 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = HEARTH_WEBHOOK_MAX_BYTES
 # Messages per ingestion transaction: bigger is faster, smaller holds the write lock less long.
 HEARTH_INGEST_BATCH = env_int("HEARTH_INGEST_BATCH", 1000)
+# The pipeline's stages, in the order they run on each batch (see hearth/pipeline/stages.py):
+# moderation decides what a moderator must see, routing keeps each thread's inbox state, counting
+# keeps the dashboard and listening counters. Checked at start-up (system check hearth.E101).
+HEARTH_PIPELINE_STAGES = [
+    "hearth.moderation.stages.ModerationStage",
+    "hearth.pipeline.routing.RoutingStage",
+    "hearth.listening.stages.CountingStage",
+]
 # Seconds between two batches of the demo's live trickle (0 turns it off).
 HEARTH_DEMO_TRICKLE_SECONDS = env_int("HEARTH_DEMO_TRICKLE_SECONDS", 5)
 CELERY_BEAT_SCHEDULE = periodic(trickle_seconds=HEARTH_DEMO_TRICKLE_SECONDS)

@@ -1,8 +1,8 @@
 from django.urls import include, path
 
 from hearth.api.api import api
-from hearth.channels.views import webhook
 from hearth.moderation.urls import public_urlpatterns as public_moderation_urls
+from hearth.pipeline.webhooks import webhook
 
 urlpatterns = [
     path("", include("hearth.web.urls")),

@@ -9,13 +9,13 @@ import pytest
 from django.utils import timezone
 
 from hearth.channels.actions import create_channel
-from hearth.channels.ingest import ingest_batch
 from hearth.core.actions import add_member, create_workspace
 from hearth.core.actors import Actor
 from hearth.core.models import AuditEvent
 from hearth.listening.actions import create_query
 from hearth.listening.models import CrisisRoom
 from hearth.listening.tasks import detect_all, roll_up
+from hearth.pipeline.ingest import ingest_batch
 
 PASSWORD = "correct-horse-battery"
 

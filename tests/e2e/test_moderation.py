@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from hearth.channels.actions import create_channel
-from hearth.channels.ingest import ingest_batch
 from hearth.core.actions import add_member, create_workspace
 from hearth.core.actors import Actor
 from hearth.moderation.actions import save_rule
 from hearth.moderation.models import QueueEntry, Sanction
+from hearth.pipeline.ingest import ingest_batch
 
 PASSWORD = "correct-horse-battery"  # noqa: S105 - a test login
 

@@ -24,6 +24,6 @@ def send_due_outbox() -> int:
 
 @shared_task(name="hearth.channels.tasks.sync_channel")
 def sync_channel(channel_id: int) -> int:
-    from hearth.channels.sync import sync
+    from hearth.pipeline.sync import sync
 
     return sync(channel_id)

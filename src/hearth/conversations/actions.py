@@ -138,7 +138,7 @@ def record_sent_reply(item: OutboxItem) -> None:
     reply seen on the platform would. Idempotent: the external id is the platform's answer, so
     the platform echoing our reply back later does not duplicate it.
     """
-    from hearth.channels.ingest import ingest_batch
+    from hearth.pipeline.ingest import ingest_batch
 
     thread = (
         Thread.objects.select_related("channel", "workspace")

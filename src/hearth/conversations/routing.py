@@ -91,3 +91,42 @@ def route(
         thread.priority = priority_of(thread, now)
         changed.append(thread)
     return changed
+
+
+def reroute_edits(
+    threads: Mapping[int, Thread],
+    edits: list[tuple[Message, str, bool, bool]],
+    latest_member_message: Mapping[int, int],
+    author_messages: Mapping[int, int],
+) -> list[Thread]:
+    """Keep the threads' counts and inbox state right when messages are edited.
+
+    `edits` holds (message with its new analysis, sentiment before, abuse before, needs_review
+    before). The negative, abuse and flagged counts move with each message's new labels; when
+    the edited message is its thread's latest member message (`latest_member_message`: thread
+    key → message key), the thread's last sentiment and intent, unanswered question and
+    priority follow it, as they would have had the message arrived like this. The SLA clock is
+    left alone: an edit is not a new message. Returns the threads changed.
+    """
+    now = timezone.now()
+    changed: dict[int, Thread] = {}
+    for message, sentiment_before, abuse_before, review_before in edits:
+        thread = threads[message.thread_id]
+        thread.negative_count += (message.sentiment == "negative") - (
+            sentiment_before == "negative"
+        )
+        thread.abuse_count += int(message.is_abuse) - int(abuse_before)
+        thread.flagged_count += int(message.needs_review and not review_before)
+        if latest_member_message.get(thread.pk) == message.pk and not message.from_brand:
+            thread.last_sentiment = message.sentiment
+            thread.last_intent = message.intent
+            if thread.waiting_since is not None:
+                thread.unanswered_question = message.intent == "question"
+            thread.priority_base = base_points(
+                intent=message.intent,
+                sentiment=message.sentiment,
+                author_messages=author_messages.get(message.author_id, 0),
+            )
+        thread.priority = priority_of(thread, now)
+        changed[thread.pk] = thread
+    return list(changed.values())

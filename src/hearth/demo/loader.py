@@ -9,12 +9,12 @@ from datetime import datetime
 from django.db import transaction
 
 from hearth.channels.actions import create_channel
-from hearth.channels.ingest import ingest_batch
 from hearth.channels.models import Channel, ChannelKind
 from hearth.core.actions import add_member, create_workspace
 from hearth.core.actors import Actor
 from hearth.core.models import Workspace
 from hearth.demo.generator import generate_community
+from hearth.pipeline.ingest import ingest_batch
 
 DEMO_EMAIL = "demo@hearth.local"
 DEMO_PASSWORD = "hearth-demo"  # noqa: S105 - a demo login, printed by `make demo`; never used outside the demo

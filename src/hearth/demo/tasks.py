@@ -10,9 +10,9 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from hearth.channels.ingest import ingest_batch
 from hearth.channels.models import Channel, ChannelKind
 from hearth.demo.generator import LiveTrickle, generate_community
+from hearth.pipeline.ingest import ingest_batch
 
 
 @cache

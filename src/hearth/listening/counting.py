@@ -1,9 +1,10 @@
-"""The pipeline's counting hook: per-minute counters and listening mentions, once per batch.
+"""Counting for the pipeline's counting stage (stages.py): per-minute counters and listening mentions.
 
 `count` runs inside the ingestion transaction, after the batch's messages are inserted. It
 keeps the workspace-wide MinuteCount of the dashboard, matches the batch against every active
 saved query of the workspace with the compiled matcher, stores the mentions and increments the
-per-query minute buckets (marked dirty for the roll-up job).
+per-query minute buckets (marked dirty for the roll-up job). `recount_edits` moves edited
+messages to their new counters and mentions.
 """
 
 from __future__ import annotations
@@ -33,6 +34,82 @@ def count(channel: Channel, messages: list[Message]) -> None:
     _count_minutes(channel, messages)
     if messages:
         record_mentions(channel, messages, matcher_for(channel.workspace_id))
+
+
+def recount_edits(channel: Channel, edits: Sequence[tuple[Message, str]]) -> None:
+    """Move edited messages (with the sentiment they had before) to their new counters and mentions.
+
+    The minute counters move from the old sentiment to the new one; each saved query is matched
+    again against the new text: mentions it no longer matches are removed, new ones added, and a
+    mention whose sentiment changed moves bucket. The query buckets are adjusted by the
+    difference, so the roll-ups stay exact.
+    """
+    moved = [
+        (m, before) for m, before in edits if (m.sentiment or "neutral") != (before or "neutral")
+    ]
+    if moved:
+        _move_minutes(channel, moved)
+    matcher = matcher_for(channel.workspace_id)
+    messages = [m for m, _ in edits]
+    stored = {
+        (row.query_id, row.message_id): row
+        for row in Mention.objects.filter(message_id__in=[m.pk for m in messages])
+    }
+    if not matcher.trees and not stored:
+        return
+    buckets: dict[tuple[int, datetime], Counter[str]] = defaultdict(Counter)
+    fresh: list[Mention] = []
+    kept: set[tuple[int, int]] = set()
+    for message in messages:
+        sentiment = message.sentiment if message.sentiment in SENTIMENT_FIELDS else "neutral"
+        minute = message.created_at.replace(second=0, microsecond=0)
+        for query_id in matcher.match(doc_of(message, channel.slug)) if matcher.trees else ():
+            row = stored.get((query_id, message.pk))
+            if row is None:
+                fresh.append(
+                    Mention(
+                        workspace_id=channel.workspace_id,
+                        query_id=query_id,
+                        message_id=message.pk,
+                        channel_id=channel.pk,
+                        created_at=message.created_at,
+                        sentiment=sentiment,
+                    )
+                )
+                buckets[(query_id, minute)][sentiment] += 1
+                continue
+            kept.add((query_id, message.pk))
+            if row.sentiment != sentiment:
+                buckets[(query_id, minute)][row.sentiment] -= 1
+                buckets[(query_id, minute)][sentiment] += 1
+                Mention.objects.filter(pk=row.pk).update(sentiment=sentiment)
+    gone = [row for key, row in stored.items() if key not in kept]
+    for row in gone:
+        buckets[(row.query_id, row.created_at.replace(second=0, microsecond=0))][row.sentiment] -= 1
+    Mention.objects.filter(pk__in=[row.pk for row in gone]).delete()
+    Mention.objects.bulk_create(fresh, batch_size=500)
+    changed = {key: counts for key, counts in buckets.items() if any(counts.values())}
+    if changed:
+        add_to_minutes(channel, changed)
+
+
+def _move_minutes(channel: Channel, moved: list[tuple[Message, str]]) -> None:
+    table = MinuteCount._meta.db_table
+    adapt = bulk_adapter(MinuteCount, "minute")
+    with connection.cursor() as cursor:
+        # The old sentiment's row exists (the message was counted in it): a plain decrement.
+        cursor.executemany(
+            f"UPDATE {table} SET count = count - 1 WHERE channel_id = %s AND minute = %s AND sentiment = %s AND count > 0",  # noqa: S608
+            [
+                (
+                    channel.pk,
+                    adapt(m.created_at.replace(second=0, microsecond=0)),
+                    before or "neutral",
+                )
+                for m, before in moved
+            ],
+        )
+    _count_minutes(channel, [m for m, _ in moved])
 
 
 def _count_minutes(channel: Channel, messages: list[Message]) -> None:
@@ -138,6 +215,8 @@ def add_to_minutes(channel: Channel, buckets: dict[tuple[int, datetime], Counter
     to_create, to_update = [], []
     for (query_id, bucket), counts in buckets.items():
         row = existing.get((query_id, bucket))
+        if row is None and any(counts[s] < 0 for s in SENTIMENT_FIELDS):
+            continue  # a decrement of a bucket already pruned: nothing left to correct
         if row is None:
             to_create.append(
                 QueryMinute(

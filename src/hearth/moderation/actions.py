@@ -29,7 +29,6 @@ from hearth.conversations.models import Author, Message
 from hearth.core import audit, jobs
 from hearth.core.actions import ActionError
 from hearth.core.actors import Actor
-from hearth.core.bulk import build, insert_rows
 from hearth.core.models import Workspace
 from hearth.core.permissions import Perm
 from hearth.moderation import netiquette as netiquette_text
@@ -529,70 +528,6 @@ def _enforce(
         message=message,
     )
     return "todo"
-
-
-def record_flags(channel: Channel, messages: Sequence[Message]) -> int:
-    """After insert: queue entries, auto-hides and auto-replies decided by `hooks.apply_rules`."""
-    entries: list[QueueEntry] = []
-    system = Actor.system()
-    alerting: dict[int, list[int]] = {}  # rule id → ids of the messages it alerts about
-    for m in messages:
-        flags = getattr(m, "_moderation", None)
-        if not flags:
-            continue
-        reasons, hits = flags
-        actions = {a for hit in hits for a in hit.actions}
-        for hit in hits:
-            if RuleAction.ALERT in hit.actions and hit.rule_id is not None:
-                alerting.setdefault(hit.rule_id, []).append(m.pk)
-        article = next((h.article for h in hits if h.article), "")
-        if m.needs_review:
-            entries.append(
-                build(
-                    QueueEntry,
-                    workspace_id=m.workspace_id,
-                    message_id=m.pk,
-                    reasons=reasons,
-                    reason=reasons[0]["code"] if reasons else "rule",
-                    article=article,
-                    sanction_proposed=RuleAction.SANCTION in actions,
-                    urgent=RuleAction.ALERT in actions,
-                    status=QueueStatus.OPEN,
-                    created_at=m.created_at,
-                    decided_at=None,
-                    decided_by_id=None,
-                )
-            )
-        if RuleAction.HIDE in actions and not is_criticism(m):
-            rule = next(h for h in hits if RuleAction.HIDE in h.actions)
-            _hide(
-                m,
-                channel,
-                by=system,
-                article=rule.article,
-                justification=f"rule: {rule.name}",
-                criticism=False,
-                data={"rule_id": rule.rule_id, "automatic": True},
-            )
-        if RuleAction.REPLY in actions:
-            rule = next(h for h in hits if RuleAction.REPLY in h.actions)
-            _enforce(
-                channel,
-                "reply",
-                {
-                    "thread_id": m.thread_id,
-                    "text": rule.reply_text,
-                    "parent_external_id": m.external_id,
-                },
-                key=f"mod-reply:{m.pk}:{rule.rule_id}",
-                todo=f"Reply to message {m.external_id}: {rule.reply_text}",
-                message=m,
-            )
-    if entries:  # the messages were inserted by this very batch: no entry can exist yet
-        insert_rows(QueueEntry, entries)
-    if alerting:
-        _alert_after_commit(alerting)
-    return len(entries)
 
 
 # --- alerts (the rule action "alert", delivered by listening's alert destinations) -------------------

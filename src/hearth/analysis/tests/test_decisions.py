@@ -11,11 +11,11 @@ from django.core.management import CommandError, call_command
 from hearth.analysis.actions import record_decision, set_thresholds
 from hearth.analysis.models import LabelDecision, WorkspaceAnalysisSettings
 from hearth.analysis.workspace import analyze_for_workspace, clear_cache
-from hearth.channels.ingest import ingest_batch
 from hearth.conversations.models import Message
 from hearth.core.actions import ActionError, create_api_token
 from hearth.core.actors import Actor
 from hearth.core.models import AuditEvent
+from hearth.pipeline.ingest import ingest_batch
 
 
 @pytest.fixture(autouse=True)

@@ -19,10 +19,10 @@ from hearth.analysis import retrain as R
 from hearth.analysis.actions import record_decision, retrain_workspace, set_thresholds
 from hearth.analysis.models import LabelDecision, WorkspaceModel
 from hearth.analysis.workspace import analyze_for_workspace, clear_cache
-from hearth.channels.ingest import ingest_batch
 from hearth.conversations.models import Message
 from hearth.core.actors import Actor
 from hearth.core.models import AuditEvent
+from hearth.pipeline.ingest import ingest_batch
 
 NAMES = [
     "alex",

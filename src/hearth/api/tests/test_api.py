@@ -3,8 +3,8 @@ import re
 import pytest
 from conftest import item
 
-from hearth.channels.ingest import ingest_batch
 from hearth.core.actions import create_api_token
+from hearth.pipeline.ingest import ingest_batch
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from conftest import item
 
-from hearth.channels.ingest import ingest_batch
 from hearth.conversations.models import Thread
+from hearth.pipeline.ingest import ingest_batch
 
 
 @pytest.fixture

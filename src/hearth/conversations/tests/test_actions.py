@@ -11,7 +11,6 @@ from conftest import item
 from django.core import mail
 from django.core.exceptions import PermissionDenied
 
-from hearth.channels.ingest import ingest_batch
 from hearth.channels.models import OutboxItem, OutboxStatus
 from hearth.conversations import actions
 from hearth.conversations.models import Message, Note, ThreadStatus
@@ -19,6 +18,7 @@ from hearth.conversations.replies import find_reply, render
 from hearth.core.actions import ActionError
 from hearth.core.actors import Actor
 from hearth.core.models import AuditEvent
+from hearth.pipeline.ingest import ingest_batch
 
 
 def by(user):

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from conftest import item
 
-from hearth.channels.ingest import ingest_batch
 from hearth.conversations import actions
 from hearth.conversations.inbox import InboxFilters, inbox_queryset, view_counts, waiting_count
 from hearth.conversations.metrics import BusinessHours, response_times, thread_times
@@ -20,6 +19,7 @@ from hearth.conversations.priority import (
 )
 from hearth.conversations.search import search_messages
 from hearth.core.actors import Actor
+from hearth.pipeline.ingest import ingest_batch
 
 
 def _ids(qs):

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from conftest import item
 
-from hearth.channels.ingest import ingest_batch
 from hearth.conversations import actions
 from hearth.conversations.models import SavedReply
 from hearth.core.actions import ActionError, create_api_token
 from hearth.core.actors import Actor
 from hearth.core.models import AuditEvent
+from hearth.pipeline.ingest import ingest_batch
 
 
 @pytest.fixture

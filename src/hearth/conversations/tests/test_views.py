@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from conftest import item
 
-from hearth.channels.ingest import ingest_batch
 from hearth.channels.models import OutboxItem
+from hearth.pipeline.ingest import ingest_batch
 
 
 @pytest.fixture

@@ -4,10 +4,10 @@ import pytest
 from conftest import item
 from django.core.management import CommandError, call_command
 
-from hearth.channels.ingest import ingest_batch
 from hearth.channels.models import Channel
 from hearth.conversations.models import Message, Thread
 from hearth.core.actions import create_api_token
+from hearth.pipeline.ingest import ingest_batch
 
 
 @pytest.fixture

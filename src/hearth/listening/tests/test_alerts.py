@@ -9,7 +9,6 @@ from datetime import timedelta
 
 from django.core import mail
 
-from hearth.channels.ingest import ingest_batch
 from hearth.core.models import AuditEvent
 from hearth.listening.actions import (
     add_alert_destination,
@@ -22,6 +21,7 @@ from hearth.listening.actions import (
 from hearth.listening.alerts import MAX_ATTEMPTS, send_due
 from hearth.listening.models import Alert, AlertDelivery, CrisisRoom, DetectorState
 from hearth.listening.tests.conftest import at
+from hearth.pipeline.ingest import ingest_batch
 
 
 def _history_with_spike(channel, now):

@@ -6,11 +6,11 @@ from datetime import timedelta
 
 import pytest
 
-from hearth.channels.ingest import ingest_batch
 from hearth.core.actions import create_api_token
 from hearth.core.models import AuditEvent
 from hearth.listening.models import CrisisRoom, ListeningQuery
 from hearth.listening.tests.conftest import at
+from hearth.pipeline.ingest import ingest_batch
 
 
 @pytest.fixture

@@ -6,11 +6,11 @@ from datetime import timedelta
 
 from django.db.models import Sum
 
-from hearth.channels.ingest import ingest_batch
 from hearth.listening.actions import create_query, update_query
 from hearth.listening.models import Mention, MinuteCount, QueryDay, QueryHour, QueryMinute
 from hearth.listening.rollups import day_of, hour_of, roll_up, series
 from hearth.listening.tests.conftest import at
+from hearth.pipeline.ingest import ingest_batch
 
 
 def _sums(model, query):

@@ -14,10 +14,10 @@ from django.core.management import call_command
 from hearth.channels.connectors.base import FatalConnectorError, RetryLater
 from hearth.channels.connectors.rss import RssConnector, strip_html
 from hearth.channels.models import Channel
-from hearth.channels.sync import sync
 from hearth.conversations.models import Message
 from hearth.core.actions import ActionError
 from hearth.listening.models import Mention
+from hearth.pipeline.sync import sync
 
 FEEDS = Path(__file__).parent / "feeds"
 

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from hearth.channels.ingest import ingest_batch
 from hearth.core.models import AuditEvent
 from hearth.listening.models import CrisisRoom, ListeningQuery
 from hearth.listening.tests.conftest import at
+from hearth.pipeline.ingest import ingest_batch
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from conftest import item
 from django.core import mail
 from django.utils import timezone
 
-from hearth.channels.ingest import ingest_batch
 from hearth.core.actors import Actor
 from hearth.core.models import AuditEvent
 from hearth.listening.actions import add_alert_destination, update_settings
@@ -17,6 +16,7 @@ from hearth.listening.alerts import sign
 from hearth.listening.models import Alert, AlertDelivery
 from hearth.moderation import actions
 from hearth.moderation.models import QueueEntry
+from hearth.pipeline.ingest import ingest_batch
 
 SPAM = "Buy cheap followers now http://spam.example"
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from conftest import T0, item
 
-from hearth.channels.ingest import ingest_batch
 from hearth.channels.models import OutboxItem
 from hearth.conversations.models import Author, Message
 from hearth.core.models import AuditEvent
 from hearth.moderation import actions
 from hearth.moderation.models import AppealStatus, EnforcementTodo, ModerationEvent, SanctionStatus
+from hearth.pipeline.ingest import ingest_batch
 
 INSULT = "You are a stupid idiot, shut up"
 

@@ -7,7 +7,6 @@ import json
 import pytest
 from conftest import item
 
-from hearth.channels.ingest import ingest_batch
 from hearth.channels.models import OutboxItem
 from hearth.conversations.models import Message
 from hearth.core.actions import ActionError
@@ -15,6 +14,7 @@ from hearth.core.actors import Actor
 from hearth.moderation import actions
 from hearth.moderation import rules as engine
 from hearth.moderation.models import EnforcementTodo, HiddenMessage, QueueEntry
+from hearth.pipeline.ingest import ingest_batch
 
 INSULT = "You are a stupid idiot, shut up"
 CRITICISM = "This update is terrible, the app crashes every time and support never answers"

@@ -9,7 +9,6 @@ from conftest import T0, item
 from django.core.exceptions import PermissionDenied
 
 from hearth.analysis.models import LabelDecision
-from hearth.channels.ingest import ingest_batch
 from hearth.channels.models import OutboxItem
 from hearth.conversations.models import Author, Message
 from hearth.core.actions import ActionError
@@ -27,6 +26,7 @@ from hearth.moderation.models import (
     Sanction,
     SanctionStatus,
 )
+from hearth.pipeline.ingest import ingest_batch
 
 INSULT = "You are a stupid idiot, shut up"
 CRITICISM = "This update is terrible, the app crashes every time and support never answers"

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from conftest import item
 
-from hearth.channels.ingest import ingest_batch
 from hearth.conversations.models import Author
 from hearth.core.actions import create_api_token
 from hearth.core.actors import Actor
 from hearth.moderation import actions
 from hearth.moderation.models import HiddenMessage, QueueEntry, QueueStatus, Rule, Sanction
+from hearth.pipeline.ingest import ingest_batch
 
 INSULT = "You are a stupid idiot, shut up"
 CRITICISM = "This update is terrible, the app crashes every time and support never answers"

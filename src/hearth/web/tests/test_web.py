@@ -1,7 +1,7 @@
 from conftest import item
 
-from hearth.channels.ingest import ingest_batch
 from hearth.core.models import AuditEvent
+from hearth.pipeline.ingest import ingest_batch
 
 
 def test_login_and_logout_are_audited_with_the_address(client, workspace, make_member):

@@ -2,9 +2,9 @@ from datetime import timedelta
 
 from conftest import T0, item
 
-from hearth.channels.ingest import ingest_batch
 from hearth.conversations.models import Author, Message, Thread, ThreadStatus
 from hearth.listening.models import MinuteCount
+from hearth.pipeline.ingest import ingest_batch
 
 
 def test_batch_creates_authors_threads_and_messages(channel):

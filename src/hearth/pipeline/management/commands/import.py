@@ -17,11 +17,11 @@ from rich.progress import (
 )
 
 from hearth.channels.actions import find_channel
-from hearth.channels.importer import ImportFileError, import_file
 from hearth.core.access import workspace_by_slug
 from hearth.core.management.base import HearthCommand
 from hearth.core.management.operator import check_operator
 from hearth.core.permissions import Perm
+from hearth.pipeline.importer import ImportFileError, import_file
 
 
 class Command(HearthCommand):

@@ -4,8 +4,8 @@ import pytest
 from conftest import item
 
 from hearth.channels.actions import create_channel
-from hearth.channels.views import sign
 from hearth.conversations.models import Message
+from hearth.pipeline.webhooks import sign
 
 
 @pytest.fixture

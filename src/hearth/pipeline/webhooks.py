@@ -11,8 +11,8 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from hearth.channels.ingest import ingest_batch
 from hearth.channels.models import Channel, ChannelKind
+from hearth.pipeline.ingest import ingest_batch
 
 SIGNATURE_HEADER = "X-Hearth-Signature"
 

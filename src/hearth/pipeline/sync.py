@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from hearth.channels.connectors import get_connector
-from hearth.channels.ingest import ingest_batch
 from hearth.channels.models import Channel
+from hearth.pipeline.ingest import ingest_batch
 
 
 def sync(channel_id: int, *, max_rounds: int = 10) -> int:

@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hearth.channels.ingest import IngestReport, ItemError, ingest_batch
 from hearth.channels.models import Channel
+from hearth.pipeline.batch import IngestReport
+from hearth.pipeline.ingest import ingest_batch
+from hearth.pipeline.normalise import ItemError
 
 CSV_AUTHOR = {
     "author_external_id": "external_id",

@@ -1,0 +1,438 @@
+"""THE ingestion pipeline: every message enters Hearth through `ingest_batch`.
+
+normalise → idempotent upsert of authors, threads and messages (keyed by channel + external id)
+→ analysis (one vectorised call per batch) → the stages named in settings (moderation, routing,
+counting… see stages.py), with the connector's cursor saved in the same transaction as the rows
+it covers.
+
+Delivery is at-least-once: the same item may arrive twice (a retried webhook, an import re-run
+after a crash). A known external id is never inserted again; its metrics are refreshed, and when
+the platform reports an edit its text goes through the same analysis and the same stages as a
+new message (`on_edit`). A bad item is reported with its position and field, and never stops
+the good items of its batch.
+
+Each message is written once: analysis and the stages' `before_insert` work on the in-memory
+rows, then one insert; a thread is written once, after every stage has changed it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+
+from hearth.analysis.workspace import analyze_for_workspace
+from hearth.channels.models import Channel
+from hearth.conversations.models import Author, Message, Thread
+from hearth.conversations.search import indexed_in_bulk
+from hearth.core.bulk import (
+    allocate_pks,
+    build,
+    bulk_adapter,
+    in_values,
+    insert_rows,
+    update_rows,
+)
+from hearth.pipeline.batch import Batch, BatchAuthor, Before, Edit, IngestReport
+from hearth.pipeline.normalise import InvalidItem, Item, ItemError, normalise
+from hearth.pipeline.stages import active_stages
+
+METRIC_FIELDS = ("likes", "shares", "replies", "views")
+ANALYSIS_FIELDS = (
+    "lang",
+    "sentiment",
+    "sentiment_score",
+    "abuse_score",
+    "abuse_kind",
+    "intent",
+    "spam_score",
+    "is_abuse",
+    "is_spam",
+    "analysis_reason",
+)
+# What an edit rewrites: the text, what analysis and the stages derive from it, the metrics.
+EDITED_FIELDS = ("text", *ANALYSIS_FIELDS, "needs_review", *METRIC_FIELDS)
+
+
+def ingest_batch(
+    channel: Channel,
+    items: Sequence[Any],
+    *,
+    cursor: str | None = None,
+    positions: Sequence[int] | None = None,
+) -> IngestReport:
+    """Validate `items` and store the valid ones in one transaction, with `cursor` if given.
+
+    Returns what was created, updated, unchanged and rejected (with positions). Safe to call
+    again with the same items. Two concurrent calls for the same items cannot both insert: the
+    unique constraint stops the second, which is then retried and finds the rows.
+    """
+    report = IngestReport(received=len(items))
+    valid: dict[str, Item] = {}
+    for index, raw in enumerate(items):
+        position = positions[index] if positions is not None else index
+        try:
+            item = normalise(raw)
+        except InvalidItem as exc:
+            report.errors.append(ItemError(position, exc.field, exc.message))
+            continue
+        valid[item.external_id] = item  # a repeat inside one batch: the later copy wins
+    repeats = len(items) - len(report.errors) - len(valid)
+    ordered = sorted(valid.values(), key=lambda it: it.created_at)
+    for attempt in range(2):
+        report.created = report.updated = 0
+        report.unchanged = repeats
+        try:
+            with transaction.atomic():
+                _store(channel, ordered, cursor, report)
+            break
+        except IntegrityError:
+            if attempt:
+                raise
+    return report
+
+
+def _store(channel: Channel, items: list[Item], cursor: str | None, report: IngestReport) -> None:
+    batch = Batch(channel=channel, now=timezone.now())
+    stages = active_stages()
+    existing = {
+        m.external_id: m
+        for m in Message.objects.filter(
+            channel=channel, external_id__in=in_values([it.external_id for it in items])
+        ).only("id", "external_id", "text", "likes", "shares", "replies", "views")
+    }
+    new_items = [it for it in items if it.external_id not in existing]
+    if existing:
+        _update_existing(batch, items, existing, report)
+        if batch.edits:
+            for stage in stages:
+                stage.on_edit(batch)
+            update_rows(Message, batch.edited, EDITED_FIELDS)
+    if new_items:
+        _create(batch, new_items)
+        for stage in stages:
+            stage.before_insert(batch)
+        with indexed_in_bulk(batch.created):
+            insert_rows(Message, batch.created)
+        _adopt_orphans(channel, batch.created)
+        for stage in stages:
+            stage.after_insert(batch)
+        report.created += len(batch.created)
+    _write_threads(batch)
+    _save_cursor(channel, cursor, batch.now)
+
+
+def _update_existing(
+    batch: Batch, items: list[Item], existing: dict[str, Message], report: IngestReport
+) -> None:
+    """Refresh re-delivered messages: metrics always, text (and all that follows from it) on an edit.
+
+    Metrics-only changes are written here; edits are analysed like new messages and left in
+    `batch.edits` for the stages' `on_edit`, then written once by the caller.
+    """
+    refreshed: list[Message] = []
+    edited: dict[int, Item] = {}
+    for it in items:
+        message = existing.get(it.external_id)
+        if message is None:
+            continue
+        if message.text != it.text:
+            edited[message.pk] = it
+        elif (message.likes, message.shares, message.replies, message.views) != it.metrics:
+            message.likes, message.shares, message.replies, message.views = it.metrics
+            refreshed.append(message)
+        else:
+            report.unchanged += 1
+    update_rows(Message, refreshed, METRIC_FIELDS)
+    report.updated += len(refreshed) + len(edited)
+    if not edited:
+        return
+    # The edited rows whole (they are few), and their threads locked like those of new messages.
+    messages = list(Message.objects.filter(pk__in=list(edited)).order_by("created_at", "pk"))
+    for message in messages:
+        it = edited[message.pk]
+        batch.edits.append(Edit(message, Before.of(message)))
+        message.text = it.text
+        message.lang = it.lang
+        message.likes, message.shares, message.replies, message.views = it.metrics
+    _analyse(batch.channel, batch.edited)
+    for thread in Thread.objects.select_for_update().filter(
+        pk__in=sorted({m.thread_id for m in messages})
+    ):
+        batch.threads[thread.pk] = thread
+
+
+def _create(batch: Batch, items: list[Item]) -> None:
+    """Authors, threads and in-memory messages (keys allocated, analysed) of the batch's new items."""
+    channel = batch.channel
+    batch.authors = _upsert_authors(channel, items)
+    known_parents = _known_parents(channel, items)
+    roots = _upsert_threads(batch, items, known_parents)
+    brand_ids = set(channel.config.get("brand_author_ids", []))
+    by_root = {t.root_external_id: t for t in batch.threads.values() if t.channel_id == channel.pk}
+    messages = [
+        build(
+            Message,
+            workspace_id=channel.workspace_id,
+            channel_id=channel.pk,
+            thread_id=by_root[roots[it.external_id]].pk,
+            author_id=batch.authors[it.author_external_id].pk,
+            external_id=it.external_id,
+            kind=it.kind,
+            parent_external_id=it.parent_external_id,
+            text=it.text,
+            url=it.url,
+            created_at=it.created_at,
+            ingested_at=batch.now,
+            likes=it.metrics[0],
+            shares=it.metrics[1],
+            replies=it.metrics[2],
+            views=it.metrics[3],
+            lang=it.lang,
+            from_brand=it.author_external_id in brand_ids,
+            parent_id=known_parents[it.parent_external_id][0]
+            if it.parent_external_id in known_parents
+            else None,
+        )
+        for it in items
+    ]
+    allocate_pks(Message, messages)
+    _link_parents(messages)
+    _analyse(channel, messages)
+    batch.created = messages
+
+
+def _write_threads(batch: Batch) -> None:
+    """Write every thread the stages changed, once: stored ones updated, the batch's new ones inserted.
+
+    Stored threads were read with select_for_update in this transaction: plain writes are safe.
+    New threads are inserted only now, with their final state (foreign keys to them are checked
+    at commit), rather than inserted empty and then updated.
+    """
+    stored = [t for pk, t in batch.threads.items() if pk in batch.touched and not t._state.adding]
+    if stored and batch.thread_fields:
+        update_rows(Thread, stored, sorted(batch.thread_fields))
+    insert_rows(Thread, [t for t in batch.threads.values() if t._state.adding])
+
+
+def _analyse(channel: Channel, messages: list[Message]) -> None:
+    """Language, sentiment, abuse, intent and spam of `messages`, new or edited alike.
+
+    The workspace's active retrained model (or the shipped one) and its own thresholds. The
+    brand's own account is not moderated by its own tool: its scores are kept, never flags.
+    """
+    result, abuse_threshold, spam_threshold = analyze_for_workspace(
+        channel.workspace_id, [m.text for m in messages]
+    )
+    for (
+        m,
+        lang,
+        sentiment,
+        sentiment_score,
+        abuse_score,
+        abuse_kind,
+        intent,
+        spam_score,
+        reason,
+    ) in zip(
+        messages,
+        result.lang,
+        result.sentiment,
+        result.sentiment_score,
+        result.abuse_score,
+        result.abuse_kind,
+        result.intent,
+        result.spam_score,
+        result.reason,
+        strict=True,
+    ):
+        m.lang = m.lang or lang
+        m.sentiment = sentiment
+        m.sentiment_score = sentiment_score
+        m.abuse_score = abuse_score
+        m.abuse_kind = abuse_kind
+        m.intent = intent
+        m.spam_score = spam_score
+        m.is_abuse = not m.from_brand and abuse_score >= abuse_threshold
+        m.is_spam = not m.from_brand and spam_score >= spam_threshold
+        m.analysis_reason = reason[:255]
+
+
+def _upsert_authors(channel: Channel, items: list[Item]) -> dict[str, BatchAuthor]:
+    """Create the batch's new authors and count the batch's messages on every author.
+
+    An author already stored gets `message_count + n` and its first/last-seen times widened in
+    SQL: it is never read whole nor locked first, and two batches counting the same author both
+    count. (One INSERT … ON CONFLICT DO UPDATE … RETURNING was measured at twice the cost.)
+    """
+    seen: dict[str, list[Any]] = {}  # external id → [first item, messages, first seen, last seen]
+    for it in items:
+        entry = seen.get(it.author_external_id)
+        if entry is None:
+            seen[it.author_external_id] = [it, 1, it.created_at, it.created_at]
+        else:
+            entry[1] += 1
+            entry[2] = min(entry[2], it.created_at)
+            entry[3] = max(entry[3], it.created_at)
+    existing = Author.objects.filter(channel=channel, external_id__in=in_values(seen)).values_list(
+        "external_id", "pk", "message_count"
+    )
+    authors = {key: BatchAuthor(pk, count + seen[key][1]) for key, pk, count in existing}
+    if authors:
+        _add_to_authors(
+            sorted((authors[key].pk, seen[key]) for key in authors)
+        )  # key order: no deadlock
+    brand_ids = set(channel.config.get("brand_author_ids", []))
+    missing = [
+        build(
+            Author,
+            workspace_id=channel.workspace_id,
+            channel_id=channel.pk,
+            external_id=key,
+            handle=first.author_handle,
+            display_name=first.author_display_name,
+            is_brand=key in brand_ids,
+            first_seen_at=first_seen,
+            last_seen_at=last_seen,
+            message_count=count,
+        )
+        for key, (first, count, first_seen, last_seen) in seen.items()
+        if key not in authors
+    ]
+    if missing:
+        allocate_pks(Author, missing)
+        insert_rows(Author, missing)
+        authors.update({a.external_id: BatchAuthor(a.pk, a.message_count) for a in missing})
+    return authors
+
+
+def _add_to_authors(counted: list[tuple[int, list[Any]]]) -> None:
+    qn = connection.ops.quote_name
+    least, greatest = ("LEAST", "GREATEST") if connection.vendor == "postgresql" else ("min", "max")
+    adapt = bulk_adapter(Author, "last_seen_at")
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            # Identifiers come from the model's metadata; every value is a bound parameter.
+            f"UPDATE {qn(Author._meta.db_table)} SET message_count = message_count + %s,"  # noqa: S608
+            f" first_seen_at = {least}(first_seen_at, %s), last_seen_at = {greatest}(last_seen_at, %s)"
+            f" WHERE {qn(Author._meta.pk.column)} = %s",
+            [
+                (count, adapt(first_seen), adapt(last_seen), pk)
+                for pk, (_, count, first_seen, last_seen) in counted
+            ],
+        )
+
+
+def _known_parents(channel: Channel, items: list[Item]) -> dict[str, tuple[int, str]]:
+    """The parents already stored: {external id: (primary key, root key of its thread)}."""
+    parents = {it.parent_external_id for it in items if it.parent_external_id}
+    if not parents:
+        return {}
+    rows = Message.objects.filter(channel=channel, external_id__in=in_values(parents)).values_list(
+        "external_id", "pk", "thread__root_external_id"
+    )
+    return {external_id: (pk, root) for external_id, pk, root in rows}
+
+
+def _upsert_threads(
+    batch: Batch, items: list[Item], known_parents: dict[str, tuple[int, str]]
+) -> dict[str, str]:
+    """Find or create the thread of every item, into `batch.threads`; returns {external id: root key}.
+
+    Stored threads are locked (select_for_update); new ones get their keys but are inserted
+    only after the stages (see `_write_threads`).
+
+    The root key is the external id of the conversation's first message. A reply whose parent is
+    unknown (not yet delivered) opens a thread keyed by that parent's id: when the parent
+    arrives, it lands in the same thread and becomes its root.
+    """
+    roots: dict[str, str] = {}
+    for it in items:  # sorted by created_at, so a parent in the batch comes before its replies
+        parent = it.parent_external_id
+        if not parent:
+            roots[it.external_id] = it.external_id
+        else:
+            known = known_parents.get(parent)
+            roots[it.external_id] = roots.get(parent) or (known[1] if known else parent)
+    channel, authors = batch.channel, batch.authors
+    threads: dict[str, Thread] = {}
+    for t in Thread.objects.select_for_update().filter(
+        channel=channel, root_external_id__in=in_values(set(roots.values()))
+    ):
+        # A thread an edit of this batch already locked is the same object for every stage.
+        threads[t.root_external_id] = batch.threads.setdefault(t.pk, t)
+    by_id = {it.external_id: it for it in items}
+    first_of: dict[str, Item] = {}
+    for it in items:
+        first_of.setdefault(roots[it.external_id], it)
+    missing: list[Thread] = []
+    adopted: list[Thread] = []
+    for key, first in first_of.items():
+        root = by_id.get(key)  # the conversation's first message, when it is in this batch
+        if key not in threads:
+            missing.append(
+                build(
+                    Thread,
+                    workspace_id=channel.workspace_id,
+                    channel_id=channel.pk,
+                    root_external_id=key,
+                    author_id=authors[root.author_external_id].pk if root else None,
+                    subject=_subject((root or first).text),
+                    created_at=first.created_at,
+                    last_message_at=first.created_at,
+                )
+            )
+        elif root is not None and threads[key].author_id is None:
+            # The root arrived after some of its replies: it now names the thread.
+            thread = threads[key]
+            thread.author_id = authors[root.author_external_id].pk
+            thread.subject = _subject(root.text)
+            thread.created_at = min(thread.created_at, root.created_at)
+            adopted.append(thread)
+    if missing:
+        allocate_pks(Thread, missing)  # inserted after the stages, by _write_threads
+        batch.threads.update({t.pk: t for t in missing})
+    if adopted:
+        update_rows(Thread, adopted, ["author", "subject", "created_at"])
+    return roots
+
+
+def _subject(text: str) -> str:
+    line = " ".join(text.split())
+    return line[:117] + "…" if len(line) > 120 else line
+
+
+def _link_parents(messages: list[Message]) -> None:
+    """Point this batch's replies at a parent of the same batch (keys are allocated, not yet inserted).
+
+    Replies to a parent stored earlier already got its key (:func:`_known_parents`).
+    """
+    key_of = {m.external_id: m.id for m in messages}
+    for m in messages:
+        if m.parent_id is None and m.parent_external_id in key_of:
+            m.parent_id = key_of[m.parent_external_id]
+
+
+def _adopt_orphans(channel: Channel, messages: list[Message]) -> None:
+    """Point older replies that arrived before their parent at the parent that just arrived."""
+    parent_id = Message.objects.filter(
+        channel=channel, external_id=OuterRef("parent_external_id")
+    ).values("id")[:1]
+    Message.objects.filter(
+        channel=channel,
+        parent__isnull=True,
+        parent_external_id__in=in_values([m.external_id for m in messages]),
+    ).update(parent_id=Subquery(parent_id))
+
+
+def _save_cursor(channel: Channel, cursor: str | None, now: datetime) -> None:
+    fields = {"last_ingest_at": now}
+    if cursor is not None:
+        fields["cursor"] = cursor  # type: ignore[assignment]
+        channel.cursor = cursor
+    Channel.objects.filter(pk=channel.pk).update(**fields)
+    channel.last_ingest_at = now
