@@ -226,6 +226,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "polling_interval": 0.05,
     }
 CELERY_TASK_IGNORE_RESULT = True  # jobs record their outcome in their own rows
+# Seconds an outbox item may stay "sending" before another worker may take it over (a worker
+# that died mid-send): longer than any transport's timeout.
+HEARTH_OUTBOX_LEASE_SECONDS = env_int("HEARTH_OUTBOX_LEASE_SECONDS", 300)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(CELERY_BROKER_DIR / "beat-schedule")

@@ -59,32 +59,70 @@ class OutboxStatus(models.TextChoices):
     SENDING = "sending", _("sending")
     SENT = "sent", _("sent")
     FAILED = "failed", _("failed")
+    # The outcome is unknown (a timeout, a worker that died mid-send) and sending again could
+    # do it twice: a person checks the platform, then confirms or sends again.
+    UNCONFIRMED = "unconfirmed", _("unconfirmed")
 
 
 class OutboxItem(models.Model):
-    """Something Hearth must do on a platform (reply, hide, ban…): a durable row first.
+    """Something Hearth must do outside (reply, hide, ban, publish on a platform; an alert by
+    e-mail, webhook or Slack; a handoff): a durable row first, then sent by a worker.
 
     The idempotency key makes a double click or a retried request enqueue once; the conditional
-    claim (queued → sending) makes two workers send once.
+    claim (queued → sending, with a lease) makes two workers send once; the lease makes an item
+    whose worker died claimable again, or `unconfirmed` when sending again is not safe. See
+    hearth/channels/outbox.py for the states.
     """
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="outbox")
-    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="outbox")
-    action = models.CharField(max_length=24)  # reply | post | hide | unhide | ban | unban
+    # The platform channel of a platform action; none for an alert or a handoff.
+    channel = models.ForeignKey(
+        Channel, null=True, blank=True, on_delete=models.CASCADE, related_name="outbox"
+    )
+    transport = models.CharField(
+        max_length=16, default="platform"
+    )  # platform | email | webhook | slack
+    action = models.CharField(
+        max_length=24
+    )  # reply | post | hide | unhide | ban | unban | dm | alert | handoff
     payload = models.JSONField(default=dict)
+    # What the item is about, for the pages that show its state: ("message", 42), ("alert", 7)…
+    ref_type = models.CharField(max_length=16, blank=True)
+    ref_id = models.BigIntegerField(null=True, blank=True)
     idempotency_key = models.CharField(max_length=80, unique=True)
     status = models.CharField(
-        max_length=8, choices=OutboxStatus.choices, default=OutboxStatus.QUEUED
+        max_length=11, choices=OutboxStatus.choices, default=OutboxStatus.QUEUED
     )
+    # Sending again after an unknown outcome cannot do it twice (a hide, a ban, a send the
+    # far end de-duplicates by the idempotency key). Otherwise such an item becomes unconfirmed.
+    retry_safe = models.BooleanField(default=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    max_attempts = models.PositiveSmallIntegerField(default=6)
     next_attempt_at = models.DateTimeField(default=timezone.now)
+    lease_until = models.DateTimeField(
+        null=True, blank=True
+    )  # while sending: claimable again after
     last_error = models.TextField(blank=True)
     external_id = models.CharField(max_length=191, blank=True)  # what the platform answered
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbox_due")]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="outbox_due"),
+            models.Index(fields=["status", "lease_until"], name="outbox_lease"),
+            models.Index(fields=["ref_type", "ref_id"], name="outbox_ref"),
+            models.Index(fields=["workspace", "status", "-updated_at"], name="outbox_ws_status"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.action} on {self.channel} ({self.status})"
+        return f"{self.action} via {self.channel or self.transport} ({self.status})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in (OutboxStatus.QUEUED, OutboxStatus.SENDING)
+
+    @property
+    def needs_attention(self) -> bool:
+        return self.status in (OutboxStatus.FAILED, OutboxStatus.UNCONFIRMED)

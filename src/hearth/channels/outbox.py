@@ -1,100 +1,334 @@
-"""THE way out: everything Hearth does on a platform is a durable outbox row first.
+"""THE way out: every outbound effect of Hearth is a durable outbox row first, sent by a worker.
 
-enqueue() writes the row (idempotent on its key) and schedules the send after commit. The send
-job claims the row with a conditional UPDATE (queued → sending), so two workers never send the
-same action, and records the platform's answer, a retry with back-off, or a visible failure.
+Platform actions (reply, hide, ban, publish), alert deliveries (e-mail, webhook, Slack) and
+handoffs all go through here, so they share one set of states, one retry policy and one place
+where a person sees what did not go out:
+
+    queued ──claim──▶ sending ──▶ sent
+      ▲                 │ ├──▶ failed        (refused, unsupported, out of attempts, any bug)
+      └── retry later ──┘ └──▶ unconfirmed   (outcome unknown and not safe to send again)
+
+- `enqueue` writes the row (idempotent on its key) and starts the send after commit.
+- `send` claims the row with a conditional UPDATE (queued and due → sending, with a lease), so
+  two workers never send the same item. The transport's answer decides the next state:
+  `RetryLater` waits what the platform asked (Retry-After) or the back-off; `OutcomeUnknown`
+  (a timeout after the request left) sends again only a retry-safe item, otherwise the item
+  becomes `unconfirmed` and a person checks the platform; an unexpected exception marks the
+  item failed with its error — never stuck in `sending`.
+- A worker that dies mid-send leaves its item `sending`: once the lease expires, `sweep` makes
+  it claimable again if it is retry-safe, `unconfirmed` otherwise. Every state change after the
+  claim is conditional on the claim (status and attempt number), so a worker that lost its
+  lease cannot overwrite the outcome of the one that took over.
+- After a send, the handlers registered for the action run (`on_sent`): the app that cares
+  registers them (the pipeline records a sent reply in its thread); the outbox imports nobody.
+
+Transports are registered by name: "platform" (the channel's connector) lives here; notify
+registers "email", "webhook" and "slack".
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from hearth.channels.connectors import get_connector
-from hearth.channels.connectors.base import ConnectorError, ReauthRequired, RetryLater, Unsupported
+from hearth.channels.connectors.base import (
+    ConnectorError,
+    FatalConnectorError,
+    OutcomeUnknown,
+    ReauthRequired,
+    RetryLater,
+    SendResult,
+    Unsupported,
+)
 from hearth.channels.models import Channel, OutboxItem, OutboxStatus
 from hearth.core import jobs
 
+log = logging.getLogger(__name__)
+
 MAX_ATTEMPTS = 6
+MAX_ERROR = 1000
+SEND_TASK = "hearth.channels.tasks.send_outbox_item"
+
+Transport = Callable[[OutboxItem], SendResult]
+Handler = Callable[[OutboxItem], None]
+
+_transports: dict[str, Transport] = {}
+_on_sent: dict[str, list[Handler]] = defaultdict(list)
 
 
-def enqueue(
-    channel: Channel, action: str, payload: dict[str, Any], *, idempotency_key: str
-) -> OutboxItem:
-    item, created = OutboxItem.objects.get_or_create(
-        idempotency_key=idempotency_key,
-        defaults={
-            "workspace_id": channel.workspace_id,
-            "channel": channel,
-            "action": action,
-            "payload": payload,
-        },
-    )
-    if created:
-        jobs.enqueue("hearth.channels.tasks.send_outbox_item", item.pk)
-    return item
+def register_transport(name: str, transport: Transport) -> None:
+    """Make `transport` send the items whose `transport` is `name` (called from AppConfig.ready)."""
+    _transports[name] = transport
+
+
+def on_sent(action: str, handler: Handler) -> None:
+    """Run `handler(item)` after an item of `action` is sent (called from AppConfig.ready).
+
+    It runs in its own transaction after the item is marked sent; its failure is logged and
+    noted on the item, never turned into a second send.
+    """
+    if handler not in _on_sent[action]:
+        _on_sent[action].append(handler)
+
+
+def lease() -> timedelta:
+    """How long a claimed item may stay `sending` before another worker may take it over."""
+    return timedelta(seconds=settings.HEARTH_OUTBOX_LEASE_SECONDS)
 
 
 def backoff(attempts: int) -> timedelta:
+    """15 s, 30 s, 1 min, 2 min… capped at one hour."""
     return timedelta(seconds=min(3600, 15 * 2 ** max(0, attempts - 1)))
 
 
-def send(item_id: int) -> OutboxItem | None:
-    """Send one due outbox item; returns it, or None when another worker holds it or it is not due."""
-    now = timezone.now()
-    claimed = OutboxItem.objects.filter(
-        pk=item_id, status=OutboxStatus.QUEUED, next_attempt_at__lte=now
-    ).update(status=OutboxStatus.SENDING, updated_at=now)
-    if not claimed:
-        return None
-    item = OutboxItem.objects.select_related("channel").get(pk=item_id)
-    item.attempts += 1
-    try:
-        result = get_connector(item.channel).send(item.action, item.payload)
-    except RetryLater as exc:
-        _retry(item, str(exc), timedelta(seconds=exc.after_s))
-    except (Unsupported, ReauthRequired) as exc:
-        _fail(item, str(exc))
-    except ConnectorError as exc:
-        if item.attempts >= MAX_ATTEMPTS:
-            _fail(item, str(exc))
-        else:
-            _retry(item, str(exc), backoff(item.attempts))
-    else:
-        item.status = OutboxStatus.SENT
-        item.external_id = result.external_id
-        item.last_error = ""
-        item.updated_at = timezone.now()
-        item.save(update_fields=["status", "external_id", "last_error", "attempts", "updated_at"])
-        if (
-            item.action == "reply"
-        ):  # the brand's reply enters its thread, as if seen on the platform
-            from hearth.conversations.actions import record_sent_reply
+def enqueue(
+    channel: Channel | None,
+    action: str,
+    payload: dict[str, Any],
+    *,
+    idempotency_key: str,
+    workspace_id: int | None = None,
+    transport: str = "platform",
+    ref: tuple[str, int] | None = None,
+    retry_safe: bool | None = None,
+    max_attempts: int = MAX_ATTEMPTS,
+) -> OutboxItem:
+    """Write the item (once per idempotency key) and send it after commit.
 
-            record_sent_reply(item)
+    A platform action is retry-safe when the channel's connector says so for that action;
+    other transports say so themselves (`retry_safe`).
+    """
+    if channel is None and workspace_id is None:
+        raise ValueError("An outbox item needs a channel or a workspace.")
+    if retry_safe is None:
+        retry_safe = (
+            channel is not None
+            and transport == "platform"
+            and action in get_connector(channel).capabilities.retry_safe
+        )
+    item, created = OutboxItem.objects.get_or_create(
+        idempotency_key=idempotency_key[:80],
+        defaults={
+            "workspace_id": channel.workspace_id if channel is not None else workspace_id,
+            "channel": channel,
+            "transport": transport,
+            "action": action,
+            "payload": payload,
+            "ref_type": ref[0] if ref else "",
+            "ref_id": ref[1] if ref else None,
+            "retry_safe": retry_safe,
+            "max_attempts": max_attempts,
+        },
+    )
+    if created:
+        jobs.enqueue(SEND_TASK, item.pk)
     return item
 
 
-def _retry(item: OutboxItem, error: str, delay: timedelta) -> None:
-    item.status = OutboxStatus.QUEUED
-    item.last_error = error
-    item.next_attempt_at = timezone.now() + delay
-    item.updated_at = timezone.now()
-    item.save(update_fields=["status", "last_error", "next_attempt_at", "attempts", "updated_at"])
+def send(item_id: int, *, now: datetime | None = None) -> OutboxItem | None:
+    """Claim and send one due item; returns it, or None when it is not queued and due (another
+    worker has it, or it is waiting for its next attempt)."""
+    now = now or timezone.now()
+    claimed = OutboxItem.objects.filter(
+        pk=item_id, status=OutboxStatus.QUEUED, next_attempt_at__lte=now
+    ).update(
+        status=OutboxStatus.SENDING,
+        attempts=F("attempts") + 1,
+        lease_until=now + lease(),
+        updated_at=now,
+    )
+    if not claimed:
+        return None
+    item = OutboxItem.objects.select_related("channel").get(pk=item_id)
+    try:
+        result = _transport(item)(item)
+    except RetryLater as exc:
+        if item.attempts >= item.max_attempts:
+            _finish(item, OutboxStatus.FAILED, _attempts_exhausted(item, exc), now=now)
+        else:
+            _finish(
+                item, OutboxStatus.QUEUED, str(exc), delay=timedelta(seconds=exc.after_s), now=now
+            )
+    except OutcomeUnknown as exc:
+        if not item.retry_safe:
+            _finish(item, OutboxStatus.UNCONFIRMED, _unconfirmed(str(exc)), now=now)
+        elif item.attempts >= item.max_attempts:
+            _finish(item, OutboxStatus.FAILED, _attempts_exhausted(item, exc), now=now)
+        else:
+            _finish(item, OutboxStatus.QUEUED, str(exc), delay=backoff(item.attempts), now=now)
+    except (Unsupported, ReauthRequired, FatalConnectorError) as exc:
+        _finish(item, OutboxStatus.FAILED, str(exc), now=now)
+    except ConnectorError as exc:
+        if item.attempts >= item.max_attempts:
+            _finish(item, OutboxStatus.FAILED, _attempts_exhausted(item, exc), now=now)
+        else:
+            _finish(item, OutboxStatus.QUEUED, str(exc), delay=backoff(item.attempts), now=now)
+    except Exception as exc:  # noqa: BLE001 - a bug must leave a visible failure, never a stuck item
+        log.exception("Outbox item %s (%s) failed unexpectedly.", item.pk, item.action)
+        _finish(
+            item, OutboxStatus.FAILED, f"Unexpected error ({type(exc).__name__}): {exc}", now=now
+        )
+    else:
+        if _finish(item, OutboxStatus.SENT, "", external_id=result.external_id, now=now):
+            _after_sent(item)
+    return item
 
 
-def _fail(item: OutboxItem, error: str) -> None:
-    item.status = OutboxStatus.FAILED
-    item.last_error = error
-    item.updated_at = timezone.now()
-    item.save(update_fields=["status", "last_error", "attempts", "updated_at"])
+def _transport(item: OutboxItem) -> Transport:
+    transport = _transports.get(item.transport)
+    if transport is None:
+        raise FatalConnectorError(
+            f"No transport '{item.transport}' is installed to send this item."
+        )
+    return transport
 
 
-def due_ids(limit: int = 200) -> list[int]:
+def _send_to_platform(item: OutboxItem) -> SendResult:
+    if item.channel is None:
+        raise FatalConnectorError("This platform action has no channel to send it to.")
+    return get_connector(item.channel).send(
+        item.action, item.payload, idempotency_key=item.idempotency_key
+    )
+
+
+register_transport("platform", _send_to_platform)
+
+
+def _finish(
+    item: OutboxItem,
+    status: str,
+    error: str,
+    *,
+    delay: timedelta | None = None,
+    external_id: str = "",
+    now: datetime | None = None,
+) -> bool:
+    """Record the outcome of this worker's attempt, unless another worker has taken it over."""
+    now = max(now, timezone.now()) if now else timezone.now()
+    fields: dict[str, Any] = {
+        "status": status,
+        "last_error": error[:MAX_ERROR],
+        "lease_until": None,
+        "updated_at": now,
+    }
+    if status == OutboxStatus.QUEUED:
+        fields["next_attempt_at"] = now + (delay or timedelta(0))
+    if status == OutboxStatus.SENT:
+        fields["external_id"] = external_id[:191]
+        fields["sent_at"] = now
+    done = OutboxItem.objects.filter(
+        pk=item.pk, status=OutboxStatus.SENDING, attempts=item.attempts
+    ).update(**fields)
+    if not done:
+        log.warning("Outbox item %s was taken over while this worker sent it.", item.pk)
+        return False
+    for name, value in fields.items():
+        setattr(item, name, value)
+    return True
+
+
+def _after_sent(item: OutboxItem) -> None:
+    for handler in _on_sent.get(item.action, ()):
+        try:
+            with transaction.atomic():
+                handler(item)
+        except Exception as exc:  # noqa: BLE001 - the send happened; what follows must not undo it
+            log.exception("After sending outbox item %s, %s failed.", item.pk, handler.__name__)
+            note = f"Sent, but {handler.__name__} failed afterwards ({type(exc).__name__}: {exc})."
+            OutboxItem.objects.filter(pk=item.pk).update(last_error=note[:MAX_ERROR])
+            item.last_error = note
+
+
+def _attempts_exhausted(item: OutboxItem, exc: Exception) -> str:
+    return f"Gave up after {item.attempts} attempts: {exc}"
+
+
+def _unconfirmed(reason: str) -> str:
+    return (
+        f"{reason} It may or may not have gone out: check on the platform, then mark it as "
+        "sent or send it again."
+    )
+
+
+def sweep(*, now: datetime | None = None) -> dict[str, int]:
+    """Take back the items of workers that died: each `sending` item whose lease has expired
+    becomes claimable again when retry-safe, `unconfirmed` otherwise. Returns the counts."""
+    now = now or timezone.now()
+    expired = Q(status=OutboxStatus.SENDING, lease_until__lt=now)
+    requeued = OutboxItem.objects.filter(expired, retry_safe=True).update(
+        status=OutboxStatus.QUEUED,
+        next_attempt_at=now,
+        lease_until=None,
+        updated_at=now,
+        last_error="The worker stopped while sending; sent again.",
+    )
+    unconfirmed = OutboxItem.objects.filter(expired, retry_safe=False).update(
+        status=OutboxStatus.UNCONFIRMED,
+        lease_until=None,
+        updated_at=now,
+        last_error=_unconfirmed("The worker stopped while sending."),
+    )
+    return {"requeued": requeued, "unconfirmed": unconfirmed}
+
+
+def due_ids(limit: int = 200, *, now: datetime | None = None) -> list[int]:
     return list(
-        OutboxItem.objects.filter(status=OutboxStatus.QUEUED, next_attempt_at__lte=timezone.now())
+        OutboxItem.objects.filter(
+            status=OutboxStatus.QUEUED, next_attempt_at__lte=now or timezone.now()
+        )
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:limit]
     )
+
+
+def send_due(*, now: datetime | None = None) -> dict[str, int]:
+    """The periodic pass: sweep expired leases, then send what is due."""
+    outcome = sweep(now=now)
+    ids = due_ids(now=now)
+    outcome["sent"] = sum(1 for item_id in ids if (item := send(item_id)) and item.status == "sent")
+    outcome["due"] = len(ids)
+    return outcome
+
+
+def requeue(item: OutboxItem) -> bool:
+    """Put a failed or unconfirmed item back in the queue with fresh attempts; True if it was.
+
+    Conditional, like the claim: two clicks on "send again" queue it once.
+    """
+    now = timezone.now()
+    done = OutboxItem.objects.filter(
+        pk=item.pk, status__in=(OutboxStatus.FAILED, OutboxStatus.UNCONFIRMED)
+    ).update(status=OutboxStatus.QUEUED, attempts=0, next_attempt_at=now, updated_at=now)
+    if done:
+        jobs.enqueue(SEND_TASK, item.pk)
+        item.refresh_from_db()
+    return bool(done)
+
+
+def confirm_sent(item: OutboxItem, *, external_id: str = "") -> bool:
+    """A person checked the platform: the unconfirmed item did go out. True if it was unconfirmed.
+
+    With the platform's id, what follows a send (e.g. the reply shown in its thread) runs too.
+    """
+    now = timezone.now()
+    done = OutboxItem.objects.filter(pk=item.pk, status=OutboxStatus.UNCONFIRMED).update(
+        status=OutboxStatus.SENT,
+        external_id=external_id[:191],
+        sent_at=now,
+        updated_at=now,
+        last_error="",
+    )
+    if done:
+        item.refresh_from_db()
+        if external_id:
+            _after_sent(item)
+    return bool(done)

@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import shared_task
+
+from hearth.channels import outbox
 
 
 @shared_task(name="hearth.channels.tasks.send_outbox_item")
 def send_outbox_item(item_id: int) -> None:
-    from hearth.channels import outbox
-
     outbox.send(item_id)
 
 
 @shared_task(name="hearth.channels.tasks.send_due_outbox")
-def send_due_outbox() -> int:
-    from hearth.channels import outbox
-
-    ids = outbox.due_ids()
-    for item_id in ids:
-        outbox.send(item_id)
-    return len(ids)
-
-
-@shared_task(name="hearth.channels.tasks.sync_channel")
-def sync_channel(channel_id: int) -> int:
-    from hearth.pipeline.sync import sync
-
-    return sync(channel_id)
+def send_due_outbox() -> dict[str, Any]:
+    """Periodic: take back items of dead workers, then send everything due (retries included)."""
+    return outbox.send_due()

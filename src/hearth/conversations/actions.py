@@ -22,7 +22,8 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
-from hearth.channels.models import Channel, OutboxItem, OutboxStatus
+from hearth.channels import outbox
+from hearth.channels.models import Channel, OutboxItem
 from hearth.conversations.models import (
     InboxSettings,
     Message,
@@ -35,7 +36,7 @@ from hearth.conversations.models import (
     ThreadStatus,
 )
 from hearth.conversations.priority import priority_of
-from hearth.core import audit, jobs
+from hearth.core import audit
 from hearth.core.actions import ActionError
 from hearth.core.actors import Actor
 from hearth.core.models import Membership, User, Workspace
@@ -90,14 +91,12 @@ def reply_to_thread(
         raise ActionError(
             f"text is {len(text)} characters long; a reply can have at most {MAX_REPLY}."
         )
-    from hearth.channels.outbox import enqueue
-
     parent = _latest_member_message(thread)
     key = f"reply:{thread.pk}:{idempotency_key[:40] or uuid.uuid4().hex}"
     existing = OutboxItem.objects.filter(idempotency_key=key).first()
     if existing is not None:
         return existing
-    item = enqueue(
+    item = outbox.enqueue(
         thread.channel,
         "reply",
         {
@@ -107,6 +106,7 @@ def reply_to_thread(
             "user_id": by.user.pk if by.user else None,
         },
         idempotency_key=key,
+        ref=("thread", thread.pk),
     )
     Presence.objects.filter(thread=thread, user=by.user, mode=PresenceMode.REPLYING).update(
         mode=PresenceMode.VIEWING
@@ -131,68 +131,33 @@ def brand_author_id(channel: Channel) -> str:
     return "hearth-brand"
 
 
-def record_sent_reply(item: OutboxItem) -> None:
-    """Called by the outbox once a reply is sent: the reply enters its thread through the pipeline.
-
-    Going through `ingest_batch` stops the SLA clock and sets the first response exactly as a
-    reply seen on the platform would. Idempotent: the external id is the platform's answer, so
-    the platform echoing our reply back later does not duplicate it.
-    """
-    from hearth.pipeline.ingest import ingest_batch
-
-    thread = (
-        Thread.objects.select_related("channel", "workspace")
-        .filter(pk=item.payload.get("thread_id"))
-        .first()
-    )
-    if thread is None or not item.external_id:
-        return
-    channel = thread.channel
-    brand = thread.workspace.brand_name or thread.workspace.name
-    ingest_batch(
-        channel,
-        [
-            {
-                "external_id": item.external_id,
-                "kind": "reply",
-                "author": {
-                    "external_id": brand_author_id(channel),
-                    "handle": brand,
-                    "display_name": brand,
-                },
-                "text": item.payload.get("text", ""),
-                "created_at": item.updated_at.isoformat(),
-                "parent_external_id": item.payload.get("parent_external_id")
-                or thread.root_external_id,
-            }
-        ],
-    )
-    if item.payload.get("user_id"):
-        Thread.objects.filter(
-            pk=thread.pk, first_responder__isnull=True, first_response_at__isnull=False
-        ).update(first_responder_id=item.payload["user_id"])
-
-
 @transaction.atomic
 def retry_outbox_item(item: OutboxItem, *, by: Actor) -> OutboxItem:
-    """Put a failed outbox item back in the queue (attempts reset); it is sent after commit."""
+    """Send a failed or unconfirmed outbox item again (attempts reset), after commit.
+
+    For an unconfirmed item the person has checked the platform and found it did not go out.
+    """
     check_perm(by, item.workspace_id, Perm.REPLY)
-    now = timezone.now()
-    # Conditional, like the send claim: two clicks on "retry" re-queue once.
-    claimed = OutboxItem.objects.filter(pk=item.pk, status=OutboxStatus.FAILED).update(
-        status=OutboxStatus.QUEUED, attempts=0, next_attempt_at=now, updated_at=now
-    )
-    if not claimed:
+    before = item.status
+    if not outbox.requeue(item):
         raise ActionError("This outbox item has not failed, so there is nothing to retry.")
-    item.refresh_from_db()
     audit.record(
         "outbox.retry",
         by=by,
         workspace=item.workspace,
         target=item,
-        data={"last_error": item.last_error[:200]},
+        data={"from": before, "last_error": item.last_error[:200]},
     )
-    jobs.enqueue("hearth.channels.tasks.send_outbox_item", item.pk)
+    return item
+
+
+@transaction.atomic
+def confirm_outbox_item(item: OutboxItem, *, by: Actor) -> OutboxItem:
+    """Mark an unconfirmed item as sent: the person found it on the platform. Never sends it."""
+    check_perm(by, item.workspace_id, Perm.REPLY)
+    if not outbox.confirm_sent(item):
+        raise ActionError("This outbox item is not waiting for a confirmation.")
+    audit.record("outbox.confirm", by=by, workspace=item.workspace, target=item)
     return item
 
 

@@ -410,6 +410,13 @@ def retry(request: HttpRequest, slug: str, item_id: int) -> Any:
     return actions.retry_outbox_item(item, by=Actor.from_request(request, via="api"))
 
 
+@router.post("/workspaces/{slug}/outbox/{item_id}/confirm", response=OutboxOut)
+def confirm(request: HttpRequest, slug: str, item_id: int) -> Any:
+    """Mark an unconfirmed item as sent, after checking on the platform that it went out."""
+    item = access_outbox_item(access_workspace(request.user, slug, Perm.REPLY), item_id)  # type: ignore[arg-type]
+    return actions.confirm_outbox_item(item, by=Actor.from_request(request, via="api"))
+
+
 class SavedReplyOut(Schema):
     key: str  # pass it as `saved_reply` when replying
     id: int | None = (

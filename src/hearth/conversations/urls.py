@@ -15,6 +15,7 @@ urlpatterns = [
         name="inbox_saved_reply_delete",
     ),
     path("outbox/<int:item_id>/retry/", views.retry, name="inbox_retry"),
+    path("outbox/<int:item_id>/confirm/", views.confirm, name="inbox_confirm"),
     path("t/<int:thread_id>/", views.thread, name="inbox_thread"),
     path("t/<int:thread_id>/reply/", views.reply, name="inbox_reply"),
     path("t/<int:thread_id>/outbox/", views.outbox_status, name="inbox_outbox"),

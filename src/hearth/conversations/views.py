@@ -313,9 +313,19 @@ def saved_reply(request: HttpRequest, thread_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def retry(request: HttpRequest, item_id: int) -> HttpResponse:
+    return _outbox_action(request, item_id, actions.retry_outbox_item)
+
+
+@login_required
+@require_POST
+def confirm(request: HttpRequest, item_id: int) -> HttpResponse:
+    return _outbox_action(request, item_id, actions.confirm_outbox_item)
+
+
+def _outbox_action(request: HttpRequest, item_id: int, do: Any) -> HttpResponse:
     item = access_outbox_item(_membership(request), item_id)
     try:
-        actions.retry_outbox_item(item, by=Actor.from_request(request))
+        do(item, by=Actor.from_request(request))
     except ActionError as exc:
         messages.error(request, str(exc))
     return (

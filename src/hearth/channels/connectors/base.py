@@ -20,11 +20,17 @@ class ConnectorError(Exception):
 
 
 class RetryLater(ConnectorError):
-    """Rate limit or transient outage: try again after `after_s` seconds."""
+    """Rate limit or transient outage: try again after `after_s` seconds (a platform's
+    Retry-After, or the connector's own estimate)."""
 
     def __init__(self, message: str, *, after_s: float = 60.0) -> None:
         super().__init__(message)
         self.after_s = after_s
+
+
+class OutcomeUnknown(ConnectorError):
+    """The request may or may not have reached the platform (a timeout after sending, a
+    connection cut before the answer): sent again only when the action is retry-safe."""
 
 
 class ReauthRequired(ConnectorError):
@@ -47,6 +53,9 @@ class Capabilities:
     hide: bool = False
     ban: bool = False
     metrics: bool = False
+    # Actions that can be sent again after an unknown outcome without doing them twice: the
+    # platform de-duplicates them by the idempotency key, or doing them twice changes nothing.
+    retry_safe: frozenset[str] = frozenset({"hide", "unhide", "ban", "unban", "delete"})
 
 
 @dataclass
@@ -69,6 +78,8 @@ class Connector(Protocol):
 
     def fetch(self, cursor: str) -> FetchResult: ...
 
-    def send(self, action: str, payload: Mapping[str, Any]) -> SendResult: ...
+    def send(
+        self, action: str, payload: Mapping[str, Any], *, idempotency_key: str
+    ) -> SendResult: ...
 
     def metrics(self) -> dict[str, int]: ...

@@ -18,7 +18,7 @@ class PushConnector:
     def fetch(self, cursor: str) -> FetchResult:
         return FetchResult(items=[], cursor=cursor)
 
-    def send(self, action: str, payload: Mapping[str, Any]) -> SendResult:
+    def send(self, action: str, payload: Mapping[str, Any], *, idempotency_key: str) -> SendResult:
         raise Unsupported(
             f"Channel '{self.channel.name}' only receives messages: {action} must be done by hand on the platform."
         )

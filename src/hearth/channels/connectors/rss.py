@@ -187,7 +187,7 @@ class RssConnector:
         )
         return FetchResult(items=items, cursor=new_cursor)
 
-    def send(self, action: str, payload: Mapping[str, Any]) -> SendResult:
+    def send(self, action: str, payload: Mapping[str, Any], *, idempotency_key: str) -> SendResult:
         raise Unsupported(
             f"Channel '{self.channel.name}' is a news feed: Hearth cannot {action} there."
         )
