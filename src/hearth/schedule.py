@@ -10,8 +10,12 @@ from datetime import timedelta
 from typing import Any
 
 
-def periodic(*, trickle_seconds: int) -> dict[str, dict[str, Any]]:
+def periodic(*, trickle_seconds: int, sync_tick_seconds: int) -> dict[str, dict[str, Any]]:
     return {
+        "pipeline-sync-due": {
+            "task": "hearth.pipeline.tasks.sync_due",
+            "schedule": timedelta(seconds=max(1, sync_tick_seconds)),
+        },
         "demo-live-trickle": {
             "task": "hearth.demo.tasks.trickle",
             "schedule": timedelta(seconds=max(1, trickle_seconds)),

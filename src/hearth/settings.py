@@ -248,7 +248,11 @@ HEARTH_PIPELINE_STAGES = [
 ]
 # Seconds between two batches of the demo's live trickle (0 turns it off).
 HEARTH_DEMO_TRICKLE_SECONDS = env_int("HEARTH_DEMO_TRICKLE_SECONDS", 5)
-CELERY_BEAT_SCHEDULE = periodic(trickle_seconds=HEARTH_DEMO_TRICKLE_SECONDS)
+# Seconds between two looks for channels due for a sync (each channel has its own interval).
+HEARTH_SYNC_TICK_SECONDS = env_int("HEARTH_SYNC_TICK_SECONDS", 30)
+CELERY_BEAT_SCHEDULE = periodic(
+    trickle_seconds=HEARTH_DEMO_TRICKLE_SECONDS, sync_tick_seconds=HEARTH_SYNC_TICK_SECONDS
+)
 
 # Outgoing e-mail (listening alerts). Without HEARTH_SMTP_HOST, e-mails are printed to the console.
 EMAIL_HOST = env_str("HEARTH_SMTP_HOST", "")  # SMTP server name; empty = console backend (demo)

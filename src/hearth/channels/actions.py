@@ -25,8 +25,13 @@ def create_channel(
     slug: str = "",
     platform: str = "",
     config: dict[str, Any] | None = None,
+    sync_interval_s: int = 0,
 ) -> tuple[Channel, str]:
-    """Create a channel; returns it with its webhook secret (shown once; "" for other kinds)."""
+    """Create a channel; returns it with its webhook secret (shown once; "" for other kinds).
+
+    A channel Hearth polls is synced at once, then every `sync_interval_s` seconds (0: its
+    connector's default, at least a minute).
+    """
     if kind not in ChannelKind.values:
         raise ActionError(
             f"kind '{kind}' is not a channel kind: choose one of {', '.join(ChannelKind.values)}."
@@ -38,6 +43,10 @@ def create_channel(
     ):
         raise ActionError(
             "url is missing: an RSS/Atom channel needs the feed's address, e.g. https://example.org/feed.xml."
+        )
+    if not 0 <= sync_interval_s <= 7 * 24 * 3600 or 0 < sync_interval_s < 60:
+        raise ActionError(
+            "sync_interval_s must be 0 (the platform's default) or between 60 seconds and 7 days."
         )
     slug = slug or slugify(name).replace("_", "-").strip("-")[:50]
     check_slug(slug)
@@ -52,6 +61,7 @@ def create_channel(
         kind=kind,
         platform=platform,
         config=config or {},
+        sync_interval_s=sync_interval_s,
     )
     secret = ""
     if kind == ChannelKind.WEBHOOK:

@@ -22,12 +22,19 @@ class ChannelOut(Schema):
     platform: str
     created_at: datetime
     last_ingest_at: datetime | None
+    sync_interval_s: int  # 0: the connector's default (channels Hearth polls)
+    last_sync_at: datetime | None  # the last successful sync
+    next_sync_at: datetime | None
+    last_sync_error: str  # in plain words; empty once a sync succeeds
+    last_sync_error_at: datetime | None
 
 
 class ChannelIn(Schema):
     name: str
     kind: str
     platform: str = ""
+    url: str = ""  # the feed of an RSS/Atom channel
+    sync_interval_s: int = 0
 
 
 class ChannelCreated(ChannelOut):
@@ -49,6 +56,8 @@ def add_channel(request: HttpRequest, slug: str, data: ChannelIn) -> Status:
         name=data.name,
         kind=data.kind,
         platform=data.platform,
+        config={"url": data.url} if data.url else None,
+        sync_interval_s=data.sync_interval_s,
         by=Actor.from_request(request, via="api"),
     )
     out = ChannelOut.from_orm(channel).dict()

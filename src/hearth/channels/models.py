@@ -36,12 +36,22 @@ class Channel(models.Model):
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
     last_ingest_at = models.DateTimeField(null=True, blank=True)
+    # Polling (channels whose connector fetches): every `sync_interval_s` seconds (0: the
+    # connector's default), later after errors; the sync job claims a channel by moving
+    # `next_sync_at`, so two workers never sync the same channel at once.
+    sync_interval_s = models.PositiveIntegerField(default=0)
+    next_sync_at = models.DateTimeField(null=True, blank=True)
+    last_sync_at = models.DateTimeField(null=True, blank=True)  # the last sync that succeeded
+    last_sync_error = models.TextField(blank=True)  # in plain words; empty once a sync succeeds
+    last_sync_error_at = models.DateTimeField(null=True, blank=True)
+    sync_failures = models.PositiveSmallIntegerField(default=0)  # in a row
 
     class Meta:
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(fields=["workspace", "slug"], name="channel_slug_per_workspace")
         ]
+        indexes = [models.Index(fields=["is_active", "next_sync_at"], name="channel_sync_due")]
 
     def __str__(self) -> str:
         return self.name

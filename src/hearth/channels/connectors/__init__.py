@@ -1,20 +1,35 @@
+"""The connectors, by channel kind: one module (or package) per platform, loaded on first use."""
+
 from __future__ import annotations
+
+from functools import cache
+
+from django.utils.module_loading import import_string
 
 from hearth.channels.connectors.base import Connector
 from hearth.channels.models import Channel, ChannelKind
 
+CONNECTORS: dict[str, str] = {
+    ChannelKind.IMPORT: "hearth.channels.connectors.push.PushConnector",
+    ChannelKind.WEBHOOK: "hearth.channels.connectors.push.PushConnector",
+    ChannelKind.DEMO: "hearth.channels.connectors.demo.DemoConnector",
+    ChannelKind.RSS: "hearth.channels.connectors.rss.RssConnector",
+}
+
+
+@cache
+def connector_class(kind: str) -> type[Connector]:
+    path = CONNECTORS.get(kind)
+    if path is None:
+        raise LookupError(f"No connector for channel kind '{kind}'.")
+    cls: type[Connector] = import_string(path)
+    return cls
+
 
 def get_connector(channel: Channel) -> Connector:
-    if channel.kind in (ChannelKind.IMPORT, ChannelKind.WEBHOOK):
-        from hearth.channels.connectors.push import PushConnector
+    return connector_class(channel.kind)(channel)
 
-        return PushConnector(channel)
-    if channel.kind == ChannelKind.DEMO:
-        from hearth.channels.connectors.demo import DemoConnector
 
-        return DemoConnector(channel)
-    if channel.kind == ChannelKind.RSS:
-        from hearth.channels.connectors.rss import RssConnector
-
-        return RssConnector(channel)
-    raise LookupError(f"No connector for channel kind '{channel.kind}'.")
+def fetching_kinds() -> list[str]:
+    """The channel kinds whose connector pulls from the platform (and so is polled)."""
+    return [kind for kind in CONNECTORS if connector_class(kind).capabilities.fetch]

@@ -73,6 +73,7 @@ class SendResult:
 
 class Connector(Protocol):
     capabilities: Capabilities
+    poll_interval_s: int  # how often a fetching connector is polled by default (0: never)
 
     def __init__(self, channel: Channel) -> None: ...
 

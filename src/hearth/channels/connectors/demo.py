@@ -25,6 +25,7 @@ class DemoConnector:
         metrics=True,
         retry_safe=frozenset({"reply", "dm", "post", "hide", "unhide", "ban", "unban", "delete"}),
     )
+    poll_interval_s = 0  # the demo's trickle pushes
 
     def __init__(self, channel: Channel) -> None:
         self.channel = channel

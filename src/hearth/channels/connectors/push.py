@@ -11,6 +11,7 @@ from hearth.channels.models import Channel
 
 class PushConnector:
     capabilities = Capabilities(push=True)
+    poll_interval_s = 0
 
     def __init__(self, channel: Channel) -> None:
         self.channel = channel

@@ -121,6 +121,7 @@ def entry_to_item(
 
 class RssConnector:
     capabilities = Capabilities(fetch=True)
+    poll_interval_s = 15 * 60  # feeds rarely change faster; an unchanged feed costs a 304
 
     def __init__(self, channel: Channel) -> None:
         self.channel = channel

@@ -24,6 +24,12 @@ class Command(HearthCommand):
         create.add_argument("--kind", required=True, choices=ChannelKind.values)
         create.add_argument("--platform", default="")
         create.add_argument("--url", default="", help="feed address (required with --kind rss)")
+        create.add_argument(
+            "--interval",
+            type=int,
+            default=0,
+            help="seconds between two syncs of a polled channel (default: the platform's)",
+        )
         listing = sub.add_parser("list", help="List a workspace's channels.")
         listing.add_argument("--workspace", required=True)
         listing.add_argument("--json", action="store_true")
@@ -44,6 +50,7 @@ class Command(HearthCommand):
                 platform=options["platform"],
                 by=Actor.cli(),
                 config={"url": options["url"]} if options["url"] else None,
+                sync_interval_s=options["interval"],
             )
             self.stdout.write(
                 f"Created channel {channel.slug} ({channel.get_kind_display()}) in {workspace.slug}."
@@ -55,14 +62,28 @@ class Command(HearthCommand):
             self._print_webhook(channel, rotate_webhook_secret(channel, by=Actor.cli()))
         else:
             rows = [
-                {"slug": c.slug, "name": c.name, "kind": c.kind, "platform": c.platform}
+                {
+                    "slug": c.slug,
+                    "name": c.name,
+                    "kind": c.kind,
+                    "platform": c.platform,
+                    "last_sync_at": c.last_sync_at.isoformat() if c.last_sync_at else None,
+                    "next_sync_at": c.next_sync_at.isoformat() if c.next_sync_at else None,
+                    "last_sync_error": c.last_sync_error,
+                }
                 for c in Channel.objects.filter(workspace=workspace).order_by("slug")
             ]
             if options["json"]:
                 self.stdout.write(json.dumps(rows))
             else:
                 for row in rows:
-                    self.stdout.write(f"{row['slug']:<24} {row['kind']:<8} {row['name']}")
+                    synced = f"synced {row['last_sync_at'][:16]}" if row["last_sync_at"] else ""
+                    error = (
+                        f"  last error: {row['last_sync_error']}" if row["last_sync_error"] else ""
+                    )
+                    self.stdout.write(
+                        f"{row['slug']:<24} {row['kind']:<8} {row['name']:<30} {synced}{error}"
+                    )
 
     def _print_webhook(self, channel: Channel, secret: str) -> None:
         self.stdout.write(
