@@ -20,7 +20,7 @@ def child(messages: int, batch: int, rules: int = 0) -> dict[str, Any]:
     from hearth.channels.ingest import ingest_batch
     from hearth.core.actions import create_workspace
     from hearth.core.actors import Actor
-    from hearth.demo.generator import generate_messages
+    from hearth.demo.generator.stream import generate_messages
 
     call_command("migrate", verbosity=0)
     actor = Actor.system()

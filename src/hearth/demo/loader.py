@@ -14,7 +14,7 @@ from hearth.channels.models import Channel, ChannelKind
 from hearth.core.actions import add_member, create_workspace
 from hearth.core.actors import Actor
 from hearth.core.models import Workspace
-from hearth.demo.generator import generate_community
+from hearth.demo.generator.community import generate_community
 
 DEMO_EMAIL = "demo@hearth.local"
 DEMO_PASSWORD = "hearth-demo"  # noqa: S105 - a demo login, printed by `make demo`; never used outside the demo

@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from hearth.channels.ingest import ingest_batch
 from hearth.channels.models import Channel, ChannelKind
-from hearth.demo.generator import LiveTrickle, generate_community
+from hearth.demo.generator.community import generate_community
+from hearth.demo.generator.trickle import LiveTrickle
 
 
 @cache

@@ -8,15 +8,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from hearth.demo.generator import (
-    BRAND_AUTHOR_IDS,
-    NEGATIVE_CATEGORIES,
-    Community,
-    LiveTrickle,
-    activity_summary,
-    generate_community,
-    generate_messages,
-)
+from hearth.demo.generator.community import Community, generate_community
+from hearth.demo.generator.data import BRAND_AUTHOR_IDS, NEGATIVE_CATEGORIES
+from hearth.demo.generator.stream import generate_messages
+from hearth.demo.generator.summary import activity_summary
+from hearth.demo.generator.trickle import LiveTrickle
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
