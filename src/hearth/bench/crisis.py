@@ -216,7 +216,7 @@ def _fake_queries(n: int, rng: random.Random) -> list[str]:
 
 
 def bench_matching(messages: int = 5000) -> dict[str, Any]:
-    from hearth.demo.generator import generate_community
+    from hearth.demo.generator.community import generate_community
     from hearth.listening.matcher import CompiledMatcher, naive_match
     from hearth.listening.query import Doc, parse
 

@@ -67,7 +67,8 @@ def build(messages: int, *, now: datetime) -> dict[str, Any]:
     from hearth.conversations.priority import base_points, priority_of
     from hearth.core.actions import add_member, create_workspace
     from hearth.core.actors import Actor
-    from hearth.demo.generator import CHANNELS, generate_messages
+    from hearth.demo.generator.data import CHANNELS
+    from hearth.demo.generator.stream import generate_messages
 
     actor = Actor.system()
     workspace = create_workspace("bench", name="Bench", brand_name="Lumio", by=actor)

@@ -19,7 +19,7 @@ def child(messages: int, batch: int, rules: int = 0) -> dict[str, Any]:
     from hearth.channels.actions import create_channel
     from hearth.core.actions import create_workspace
     from hearth.core.actors import Actor
-    from hearth.demo.generator import generate_messages
+    from hearth.demo.generator.stream import generate_messages
     from hearth.pipeline.ingest import ingest_batch
 
     call_command("migrate", verbosity=0)

@@ -13,7 +13,7 @@ from hearth.channels.models import Channel, ChannelKind
 from hearth.core.actions import add_member, create_workspace
 from hearth.core.actors import Actor
 from hearth.core.models import Workspace
-from hearth.demo.generator import generate_community
+from hearth.demo.generator.community import generate_community
 from hearth.pipeline.ingest import ingest_batch
 
 DEMO_EMAIL = "demo@hearth.local"

@@ -11,7 +11,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from hearth.channels.models import Channel, ChannelKind
-from hearth.demo.generator import LiveTrickle, generate_community
+from hearth.demo.generator.community import generate_community
+from hearth.demo.generator.trickle import LiveTrickle
 from hearth.pipeline.ingest import ingest_batch
 
 

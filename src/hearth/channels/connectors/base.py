@@ -1,6 +1,6 @@
 """The protocol every platform connector implements.
 
-A connector turns a platform into batches of raw items for `channels.ingest.ingest_batch`, and
+A connector turns a platform into batches of raw items for `pipeline.ingest.ingest_batch`, and
 carries outbox actions back to the platform. Platform trouble becomes one of the typed errors
 below, which the sync and send jobs know how to handle.
 """

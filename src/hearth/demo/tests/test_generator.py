@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import statistics
 from collections import Counter
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
-from hearth.demo.generator import (
-    BRAND_AUTHOR_IDS,
-    NEGATIVE_CATEGORIES,
-    Community,
-    LiveTrickle,
-    activity_summary,
-    generate_community,
-    generate_messages,
-)
+from hearth.demo.generator.__main__ import main
+from hearth.demo.generator.community import Community, generate_community
+from hearth.demo.generator.data import BRAND_AUTHOR_IDS, NEGATIVE_CATEGORIES
+from hearth.demo.generator.stream import generate_messages
+from hearth.demo.generator.summary import activity_summary
+from hearth.demo.generator.trickle import LiveTrickle
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
@@ -242,3 +241,17 @@ def test_short_history_keeps_everything_in_the_past() -> None:
     small = generate_community(members=200, days=1, now=now)
     assert small.crisis_window is not None and small.crisis_window[1] <= now
     assert all(it["created_at"] <= now.isoformat() for _, it in small.all_items())
+
+
+def test_command_line_prints_the_summary_and_dumps_one_jsonl_per_channel(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["--summary", "--members", "300", "--days", "10", "--dump", str(tmp_path)]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    summary = json.loads(out[: out.rindex("}") + 1])
+    expected = generate_community(members=300, days=10, now=NOW)
+    assert summary["items"] == sum(len(items) for items in expected.items.values())
+    for slug, items in expected.items.items():
+        lines = (tmp_path / f"{slug}.jsonl").read_text(encoding="utf-8").splitlines()
+        assert [json.loads(line) for line in lines] == items
