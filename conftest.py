@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -118,13 +119,19 @@ class Receiver:
     def __init__(self) -> None:
         self.requests: list[tuple[str, dict[str, str], bytes]] = []
         self.status = 200
+        self.headers: dict[str, str] = {}  # sent with every answer, e.g. Retry-After
+        self.delay = 0.0  # seconds before answering (after recording the request)
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 receiver.requests.append((self.path, dict(self.headers), body))
+                if receiver.delay:
+                    time.sleep(receiver.delay)
                 self.send_response(receiver.status)
+                for name, value in receiver.headers.items():
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(b"ok")
 

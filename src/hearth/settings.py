@@ -87,6 +87,8 @@ SECRET_KEY = _secret_key()
 DEBUG = env_bool("HEARTH_DEBUG", False)  # never on in production: it leaks settings in error pages
 ALLOWED_HOSTS = env_list("HEARTH_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("HEARTH_CSRF_TRUSTED_ORIGINS", [])
+# The address people reach this Hearth at, for the links in e-mails, alerts and notices.
+HEARTH_PUBLIC_URL = env_str("HEARTH_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.auth",

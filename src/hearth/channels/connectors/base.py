@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -26,6 +28,22 @@ class RetryLater(ConnectorError):
     def __init__(self, message: str, *, after_s: float = 60.0) -> None:
         super().__init__(message)
         self.after_s = after_s
+
+
+def retry_after_seconds(value: str | None, default: float) -> float:
+    """A Retry-After header (seconds, or an HTTP date) as seconds from now; `default` if absent."""
+    if not value:
+        return default
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return default
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 class OutcomeUnknown(ConnectorError):

@@ -32,6 +32,7 @@ from hearth.channels.connectors.base import (
     FetchResult,
     RetryLater,
     SendResult,
+    retry_after_seconds,
     Unsupported,
 )
 from hearth.channels.models import Channel
@@ -150,10 +151,9 @@ class RssConnector:
         if response.status_code == 304:
             return FetchResult(items=[], cursor=cursor)
         if response.status_code in (429, 500, 502, 503, 504):
-            after = response.headers.get("Retry-After", "")
             raise RetryLater(
                 f"Feed {self.url} answered HTTP {response.status_code}.",
-                after_s=float(after) if after.isdigit() else 600,
+                after_s=retry_after_seconds(response.headers.get("Retry-After"), 600),
             )
         if response.status_code >= 400:
             raise FatalConnectorError(

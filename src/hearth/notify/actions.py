@@ -1,0 +1,331 @@
+"""Write paths of notifications: destinations, the quiet period, alerts and other deliveries.
+
+Every message that leaves goes through the outbox (`hearth.channels.outbox`): `raise_alert`
+queues one item per active destination, `deliver` one item for a single target (a handoff to
+customer service). Their payloads carry everything the transport sends, so what went out is
+what the team saw at the time.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from hearth.channels import outbox
+from hearth.channels.models import OutboxItem
+from hearth.core import audit
+from hearth.core import secrets as vault
+from hearth.core.actions import ActionError
+from hearth.core.actors import Actor
+from hearth.core.models import Workspace
+from hearth.notify.models import Alert, AlertSettings, Destination, DestinationKind
+
+MAX_QUIET_MINUTES = 7 * 24 * 60
+
+
+def alert_settings(workspace: Workspace | int) -> AlertSettings:
+    workspace_id = workspace if isinstance(workspace, int) else workspace.pk
+    found, _created = AlertSettings.objects.get_or_create(workspace_id=workspace_id)
+    return found
+
+
+@transaction.atomic
+def set_quiet_period(workspace: Workspace, minutes: int, *, by: Actor) -> AlertSettings:
+    """How long a repeat of the same alert is logged without being sent (0: every alert is sent)."""
+    if not 0 <= minutes <= MAX_QUIET_MINUTES:
+        raise ActionError(f"quiet_period_minutes must be between 0 and {MAX_QUIET_MINUTES}.")
+    found = alert_settings(workspace)
+    before = found.quiet_period_minutes
+    found.quiet_period_minutes = minutes
+    found.save(update_fields=["quiet_period_minutes"])
+    if before != minutes:
+        audit.record(
+            "notify.quiet_period", by=by, workspace=workspace, data={"from": before, "to": minutes}
+        )
+    return found
+
+
+def _clean_target(kind: str, target: str) -> str:
+    if kind not in DestinationKind.values:
+        raise ActionError(f"kind '{kind}' does not exist: choose email, webhook or slack.")
+    target = target.strip()
+    if kind == DestinationKind.EMAIL:
+        addresses = [a.strip() for a in target.split(",") if a.strip()]
+        if not addresses or any("@" not in a for a in addresses):
+            raise ActionError("target must be one or more e-mail addresses separated by commas.")
+        return ", ".join(addresses)
+    if not target.startswith(("http://", "https://")):
+        raise ActionError(
+            "target must be the URL of the webhook, starting with https:// (or http://)."
+        )
+    return target
+
+
+@transaction.atomic
+def add_destination(
+    workspace: Workspace, *, name: str, kind: str, target: str, by: Actor
+) -> tuple[Destination, str]:
+    """A new place to send alerts; returns it with the webhook signing secret (shown once; "" otherwise)."""
+    target = _clean_target(kind, target)
+    secret = secrets.token_urlsafe(32) if kind == DestinationKind.WEBHOOK else ""
+    destination = Destination.objects.create(
+        workspace=workspace,
+        name=name.strip()[:80] or kind,
+        kind=kind,
+        target=target,
+        secret_encrypted=vault.encrypt(secret) if secret else "",
+    )
+    audit.record(
+        "notify.destination.add",
+        by=by,
+        workspace=workspace,
+        target=destination,
+        data={"name": destination.name, "kind": kind},
+    )
+    return destination, secret
+
+
+@transaction.atomic
+def update_destination(
+    destination: Destination,
+    *,
+    by: Actor,
+    name: str | None = None,
+    target: str | None = None,
+    is_active: bool | None = None,
+) -> Destination:
+    """Rename, re-point, pause or resume a destination; omitted fields keep their value."""
+    changed = []
+    if name is not None and name.strip() and name.strip() != destination.name:
+        destination.name = name.strip()[:80]
+        changed.append("name")
+    if target is not None:
+        clean = _clean_target(destination.kind, target)
+        if clean != destination.target:
+            destination.target = clean
+            changed.append("target")
+    if is_active is not None and is_active != destination.is_active:
+        destination.is_active = is_active
+        changed.append("is_active")
+    if changed:
+        destination.save(update_fields=changed)
+        audit.record(
+            "notify.destination.update",
+            by=by,
+            workspace=destination.workspace,
+            target=destination,
+            data={"changed": changed, "is_active": destination.is_active},
+        )
+    return destination
+
+
+@transaction.atomic
+def delete_destination(destination: Destination, *, by: Actor) -> None:
+    """Remove a destination. Alerts already sent keep their delivery log."""
+    audit.record(
+        "notify.destination.delete",
+        by=by,
+        workspace=destination.workspace,
+        target=destination,
+        data={"name": destination.name, "kind": destination.kind},
+    )
+    destination.delete()
+
+
+@transaction.atomic
+def test_destination(destination: Destination, *, by: Actor) -> Alert:
+    """Send a test alert to this destination only (it shows in the alert log like any other)."""
+    now = timezone.now()
+    alert = Alert.objects.create(
+        workspace_id=destination.workspace_id,
+        source="notify",
+        subject=f"test:{destination.pk}",
+        kind="test",
+        title=f"Test alert to {destination.name}",
+        data={"text": "This is a test: if you read it, Hearth's alerts reach you here."},
+        fired_at=now,
+    )
+    _deliver_alert(alert, [destination])
+    audit.record("notify.destination.test", by=by, workspace=destination.workspace, target=destination)
+    return alert
+
+
+def raise_alert(
+    workspace_id: int,
+    *,
+    source: str,
+    kind: str,
+    subject: str,
+    title: str,
+    fired_at: datetime,
+    data: dict[str, Any] | None = None,
+    link: str = "",
+    live: bool = True,
+) -> Alert:
+    """Log an alert and deliver it to the workspace's active destinations.
+
+    A repeat of the same (subject, kind) within the workspace's quiet period, in data time, is
+    logged as suppressed and not sent; an alert of old data (`live=False`, a replayed history)
+    is logged only. Call inside the transaction that decided the alert: deliveries are outbox
+    items, sent after commit.
+    """
+    quiet = timedelta(minutes=alert_settings(workspace_id).quiet_period_minutes)
+    repeat = bool(quiet) and (
+        Alert.objects.filter(
+            workspace_id=workspace_id,
+            subject=subject,
+            kind=kind,
+            suppressed=False,
+            fired_at__gt=fired_at - quiet,
+            fired_at__lte=fired_at,
+        ).exists()
+    )
+    alert = Alert.objects.create(
+        workspace_id=workspace_id,
+        source=source,
+        subject=subject[:40],
+        kind=kind[:16],
+        title=title[:200],
+        data={**(data or {}), "live": live},
+        link=link[:200],
+        fired_at=fired_at,
+        suppressed=repeat,
+    )
+    if not repeat and live:
+        _deliver_alert(
+            alert, Destination.objects.filter(workspace_id=workspace_id, is_active=True)
+        )
+    return alert
+
+
+def text_of(alert: Alert) -> str:
+    when = timezone.localtime(alert.fired_at).strftime("%Y-%m-%d %H:%M")
+    data = alert.data
+    head = f"{alert.title} ({alert.workspace.name}) at {when}"
+    if "text" in data:  # an alert that brings its own text (e.g. moderation)
+        return f"{head}: {data['text']}"
+    return (
+        f"{head}: {data.get('observed_per_min', '?')} mentions/min against "
+        f"{data.get('expected_per_min', '?')} expected, "
+        f"{round(100 * float(data.get('negative_share', 0)))}% negative."
+    )
+
+
+def alert_body(alert: Alert) -> dict[str, Any]:
+    """The JSON a webhook destination receives (documented in docs/listening.md)."""
+    return {
+        "event": f"{alert.source}.alert",
+        "id": alert.pk,
+        "workspace": alert.workspace.slug,
+        "source": alert.source,
+        "subject": alert.subject,
+        "kind": alert.kind,
+        "title": alert.title,
+        "fired_at": alert.fired_at.isoformat(),
+        "link": absolute_url(alert.link) if alert.link else None,
+        "data": alert.data,
+    }
+
+
+def absolute_url(path: str) -> str:
+    return settings.HEARTH_PUBLIC_URL + path if path.startswith("/") else path
+
+
+def _deliver_alert(alert: Alert, destinations: Iterable[Destination]) -> list[OutboxItem]:
+    items = []
+    for destination in destinations:
+        if destination.kind == DestinationKind.EMAIL:
+            payload: dict[str, Any] = {
+                "to": [a.strip() for a in destination.target.split(",") if a.strip()],
+                "subject": f"[Hearth] {alert.title}",
+                "body": text_of(alert)
+                + (f"\n\n{absolute_url(alert.link)}" if alert.link else ""),
+            }
+        elif destination.kind == DestinationKind.WEBHOOK:
+            payload = {
+                "url": destination.target,
+                "event": f"{alert.source}.alert",
+                "body": alert_body(alert),
+                "secret_encrypted": destination.secret_encrypted,
+            }
+        else:
+            payload = {"url": destination.target, "text": f":rotating_light: {text_of(alert)}"}
+        payload["destination_id"] = destination.pk
+        payload["destination"] = destination.name
+        items.append(
+            outbox.enqueue(
+                None,
+                "alert",
+                payload,
+                idempotency_key=f"alert:{alert.pk}:{destination.pk}",
+                workspace_id=alert.workspace_id,
+                transport=destination.kind,
+                ref=("alert", alert.pk),
+                # A repeated alert is a nuisance, a lost one is not acceptable; webhook
+                # receivers de-duplicate on X-Hearth-Delivery.
+                retry_safe=True,
+            )
+        )
+    return items
+
+
+def deliver(
+    workspace_id: int,
+    *,
+    action: str,
+    key: str,
+    ref: tuple[str, int],
+    email: dict[str, Any] | None = None,
+    webhook: dict[str, Any] | None = None,
+) -> list[OutboxItem]:
+    """Queue one message that is not an alert (e.g. a handoff): by e-mail ({"to", "subject",
+    "body"}) and/or signed webhook ({"url", "event", "body", "secret"}). Sent after commit."""
+    items = []
+    if email is not None:
+        items.append(
+            outbox.enqueue(
+                None,
+                action,
+                {"to": list(email["to"]), "subject": email["subject"], "body": email["body"]},
+                idempotency_key=f"{key}:email",
+                workspace_id=workspace_id,
+                transport="email",
+                ref=ref,
+                retry_safe=True,
+            )
+        )
+    if webhook is not None:
+        secret = webhook.get("secret", "")
+        items.append(
+            outbox.enqueue(
+                None,
+                action,
+                {
+                    "url": webhook["url"],
+                    "event": webhook["event"],
+                    "body": webhook["body"],
+                    "secret_encrypted": vault.encrypt(secret) if secret else "",
+                },
+                idempotency_key=f"{key}:webhook",
+                workspace_id=workspace_id,
+                transport="webhook",
+                ref=ref,
+                retry_safe=True,
+            )
+        )
+    return items
+
+
+def deliveries_of(alerts: Iterable[Alert]) -> dict[int, list[OutboxItem]]:
+    """The outbox items of each alert (one query), for the alert log."""
+    by_alert: dict[int, list[OutboxItem]] = {}
+    ids = [a.pk for a in alerts]
+    for item in OutboxItem.objects.filter(ref_type="alert", ref_id__in=ids).order_by("pk"):
+        by_alert.setdefault(int(item.ref_id or 0), []).append(item)
+    return by_alert
