@@ -8,11 +8,11 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
-from hearth.api.pagination import page
 from hearth.core.access import access_workspace
 from hearth.core.actions import ActionError
 from hearth.core.actors import Actor
 from hearth.core.models import Membership
+from hearth.core.pagination import page
 from hearth.core.permissions import Perm
 from hearth.moderation import actions
 from hearth.moderation.access import (
