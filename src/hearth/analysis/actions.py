@@ -1,4 +1,8 @@
-"""Write paths of the analysis app: label decisions, thresholds, retraining."""
+"""Write paths of the analysis app: label decisions, thresholds, retraining.
+
+Text in, labels out: these take texts and plain ids, never a message (analysis imports no app
+above core); decisions on a message are recorded through `hearth.moderation.labels`.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +12,10 @@ from django.utils import timezone
 from hearth.analysis.models import (
     TASK_LABELS,
     LabelDecision,
-    Task,
     WorkspaceAnalysisSettings,
     check_threshold,
 )
 from hearth.analysis.retrain import RetrainReport, retrain_workspace
-from hearth.conversations.models import Message
 from hearth.core import audit
 from hearth.core.actions import ActionError
 from hearth.core.actors import Actor
@@ -21,7 +23,6 @@ from hearth.core.models import Workspace
 
 __all__ = [
     "RetrainReport",
-    "predicted_label",
     "record_decision",
     "retrain_workspace",
     "set_thresholds",
@@ -44,43 +45,27 @@ def check_label(task: str, label: str, *, field: str) -> str:
     return label
 
 
-def predicted_label(message: Message, task: str) -> str:
-    """The label the engine gave `message` for `task`, in the decision vocabulary."""
-    if task == Task.ABUSE:
-        return "abuse" if message.is_abuse else "not_abuse"
-    if task == Task.SPAM:
-        return "spam" if message.is_spam else "not_spam"
-    return str(message.sentiment if task == Task.SENTIMENT else message.intent)
-
-
 @transaction.atomic
 def record_decision(
-    message_or_text: Message | str,
+    text: str,
     *,
     workspace: Workspace,
     task: str,
     predicted: str | None,
     decided: str,
     by: Actor,
+    message_id: int | None = None,
 ) -> LabelDecision:
-    """Store a moderator's verdict on one label (confirm: decided == predicted; overturn otherwise).
+    """Store a moderator's verdict on one label of `text` (confirm: decided == predicted; overturn
+    otherwise).
 
-    `predicted` may be None for a message: the engine's stored label is used. The text is copied
-    so the decision outlives the message. A message of another workspace is refused.
-    Side effect: an audit entry.
+    `message_id` names the message the text was taken from, if any: a plain id, since analysis
+    knows no message model; the caller has checked that the message belongs to `workspace`
+    (`hearth.moderation.labels.record_decision` does, from a message). The text is copied so the
+    decision outlives the message. Side effect: an audit entry.
     """
     check_task(task)
     check_label(task, decided, field="decided")
-    message: Message | None = None
-    if isinstance(message_or_text, Message):
-        message = message_or_text
-        if message.workspace_id != workspace.pk:
-            raise ActionError("This message belongs to another workspace.")
-        text = message.text
-        if predicted is None:
-            predicted = predicted_label(message, task)
-    else:
-        text = message_or_text
     if not text or not text.strip():
         raise ActionError("text is empty: a decision needs the message's text to learn from.")
     if predicted is None:
@@ -91,7 +76,7 @@ def record_decision(
         check_label(task, predicted, field="predicted")
     decision = LabelDecision.objects.create(
         workspace=workspace,
-        message=message,
+        message_id=message_id,
         text=text[:MAX_TEXT],
         task=task,
         predicted=predicted,
@@ -107,7 +92,7 @@ def record_decision(
             "task": task,
             "predicted": predicted,
             "decided": decided,
-            "message": message.pk if message else None,
+            "message": message_id,
         },
     )
     return decision

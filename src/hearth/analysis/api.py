@@ -1,39 +1,24 @@
+"""Analysis API: thresholds and retrained models of a workspace.
+
+`POST …/analysis/decisions` (a label decision, on a message or a bare text) is served by
+moderation's router (`hearth.moderation.api`), which reads the message: analysis knows none.
+"""
+
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
-from ninja import Router, Schema, Status
+from ninja import Router, Schema
 
 from hearth.analysis import actions
-from hearth.analysis.models import LabelDecision, WorkspaceModel, settings_for
-from hearth.conversations.models import Message
+from hearth.analysis.models import WorkspaceModel, settings_for
 from hearth.core.access import access_workspace
-from hearth.core.actions import ActionError
 from hearth.core.actors import Actor
 from hearth.core.permissions import Perm
 
 router = Router(tags=["analysis"])
-
-
-class DecisionIn(Schema):
-    task: str
-    decided: str
-    message_id: int | None = None  # a message of this workspace; or give its text
-    text: str | None = None
-    predicted: str | None = None  # defaults to the engine's stored label of the message
-
-
-class DecisionOut(Schema):
-    id: int
-    message_id: int | None
-    task: str
-    predicted: str
-    decided: str
-    overturned: bool
-    created_at: datetime
 
 
 class SettingsOut(Schema):
@@ -60,28 +45,6 @@ class ModelOut(Schema):
     @staticmethod
     def resolve_created_by(obj: WorkspaceModel) -> str | None:
         return obj.created_by.email if obj.created_by else None
-
-
-@router.post("/workspaces/{slug}/analysis/decisions", response={201: DecisionOut})
-def post_decision(request: HttpRequest, slug: str, data: DecisionIn) -> Status:
-    """Confirm or overturn one label of the engine (moderators)."""
-    workspace = access_workspace(request.user, slug, Perm.MODERATE).workspace  # type: ignore[arg-type]
-    subject: Message | str
-    if data.message_id is not None:
-        subject = get_object_or_404(Message, pk=data.message_id, workspace=workspace)
-    elif data.text:
-        subject = data.text
-    else:
-        raise ActionError("Give message_id (a message of this workspace) or text.")
-    decision: LabelDecision = actions.record_decision(
-        subject,
-        workspace=workspace,
-        task=data.task,
-        predicted=data.predicted,
-        decided=data.decided,
-        by=Actor.from_request(request, via="api"),
-    )
-    return Status(201, decision)
 
 
 @router.get("/workspaces/{slug}/analysis/settings", response=SettingsOut)

@@ -36,7 +36,7 @@ TASK_LABELS: dict[str, tuple[str, ...]] = {
 
 
 class LabelDecision(models.Model):
-    """A moderator confirmed or overturned one label the engine gave a message.
+    """A moderator confirmed or overturned one label the engine gave a text (usually a message's).
 
     The text is copied: the decision keeps teaching the workspace's model after the message is
     deleted (or purged by a retention rule).
@@ -45,13 +45,9 @@ class LabelDecision(models.Model):
     workspace = models.ForeignKey(
         Workspace, on_delete=models.CASCADE, related_name="label_decisions"
     )
-    message = models.ForeignKey(
-        "conversations.Message",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="label_decisions",
-    )
+    # The message the text was taken from, as a plain id: analysis knows no message model. It
+    # may name a message deleted since (ids are never reused); the copied text is what counts.
+    message_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     text = models.TextField()
     task = models.CharField(max_length=16, choices=Task.choices)
     predicted = models.CharField(max_length=16, blank=True)

@@ -7,7 +7,6 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
 
-from hearth.api.pagination import envelope, page
 from hearth.conversations import actions
 from hearth.conversations.access import access_outbox_item, access_saved_reply, access_thread
 from hearth.conversations.inbox import VIEW_KEYS, InboxFilters, inbox_queryset, view_counts
@@ -20,6 +19,7 @@ from hearth.core.access import access_workspace
 from hearth.core.actions import ActionError
 from hearth.core.actors import Actor
 from hearth.core.models import User
+from hearth.core.pagination import envelope, page
 from hearth.core.permissions import Perm
 
 router = Router(tags=["conversations"])

@@ -9,9 +9,9 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 
-from hearth.api.pagination import envelope, page
 from hearth.core.access import access_workspace
 from hearth.core.actors import Actor
+from hearth.core.pagination import envelope, page
 from hearth.core.permissions import Perm
 from hearth.listening import actions, insights
 from hearth.listening.access import access_crisis_room, access_query

@@ -1,4 +1,8 @@
-"""Background jobs of listening: they take ids, re-read what they need and are safe to run twice."""
+"""Background jobs of listening: they take ids, re-read what they need and are safe to run twice.
+
+Actions start these by name (`hearth.core.jobs.enqueue`), never by importing this module, so
+tasks import actions and nothing imports tasks.
+"""
 
 from __future__ import annotations
 
@@ -6,20 +10,20 @@ from typing import Any
 
 from celery import shared_task
 
+from hearth.listening.actions import detect
+from hearth.listening.alerts import send_due
+from hearth.listening.models import ListeningQuery
+from hearth.listening.rollups import roll_up as run_roll_up
+
 
 @shared_task(name="hearth.listening.tasks.roll_up")
 def roll_up() -> dict[str, int]:
-    from hearth.listening.rollups import roll_up as run
-
-    return run()
+    return run_roll_up()
 
 
 @shared_task(name="hearth.listening.tasks.detect_all")
 def detect_all() -> int:
     """Run the crisis detector of every workspace that has an active query."""
-    from hearth.listening.actions import detect
-    from hearth.listening.models import ListeningQuery
-
     opened = 0
     workspace_ids = (
         ListeningQuery.objects.filter(is_active=True)
@@ -33,13 +37,9 @@ def detect_all() -> int:
 
 @shared_task(name="hearth.listening.tasks.deliver_alert")
 def deliver_alert(alert_id: int) -> dict[str, Any]:
-    from hearth.listening.alerts import send_due
-
     return send_due(alert_id=alert_id)
 
 
 @shared_task(name="hearth.listening.tasks.send_due_alerts")
 def send_due_alerts() -> dict[str, Any]:
-    from hearth.listening.alerts import send_due
-
     return send_due()

@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Model
 from django.http import Http404
 
-from hearth.conversations.models import Author
+from hearth.conversations.models import Author, Message
 from hearth.core.models import Membership
 from hearth.core.permissions import Perm
 from hearth.moderation.models import Appeal, EnforcementTodo, QueueEntry, Rule, Sanction
@@ -81,3 +81,7 @@ def access_todo(membership: Membership | None, pk: Any) -> EnforcementTodo:
 
 def access_author(membership: Membership | None, pk: Any) -> Author:
     return _access(Author, membership, pk, related=("channel",), what="member")
+
+
+def access_message(membership: Membership | None, pk: Any) -> Message:
+    return _access(Message, membership, pk, what="message")

@@ -879,7 +879,7 @@ def sanction_entry(
 
 def judge_label(entry: QueueEntry, *, confirm: bool, by: Actor) -> Any:
     """Confirm or overturn the analysis label that flagged the message (stored for retraining)."""
-    from hearth.analysis.actions import predicted_label, record_decision
+    from hearth.moderation.labels import predicted_label, record_decision
 
     check_moderate(by, entry.workspace_id)
     message = entry.message

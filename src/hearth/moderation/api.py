@@ -8,17 +8,20 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
-from hearth.api.pagination import page
+from hearth.analysis.actions import record_decision as record_text_decision
+from hearth.analysis.models import LabelDecision
 from hearth.core.access import access_workspace
 from hearth.core.actions import ActionError
 from hearth.core.actors import Actor
 from hearth.core.models import Membership
+from hearth.core.pagination import page
 from hearth.core.permissions import Perm
-from hearth.moderation import actions
+from hearth.moderation import actions, labels
 from hearth.moderation.access import (
     access_appeal,
     access_author,
     access_entry,
+    access_message,
     access_rule,
     access_sanction,
 )
@@ -148,6 +151,24 @@ class DecisionIn(Schema):
 
 class LiftIn(Schema):
     reason: str = ""
+
+
+class LabelDecisionIn(Schema):
+    task: str
+    decided: str
+    message_id: int | None = None  # a message of this workspace; or give its text
+    text: str | None = None
+    predicted: str | None = None  # defaults to the engine's stored label of the message
+
+
+class LabelDecisionOut(Schema):
+    id: int
+    message_id: int | None
+    task: str
+    predicted: str
+    decided: str
+    overturned: bool
+    created_at: datetime
 
 
 class EventOut(Schema):
@@ -324,6 +345,35 @@ def decide(request: HttpRequest, slug: str, appeal_id: int, body: DecisionIn) ->
         by=_by(request),
     )
     return {"status": appeal.status}
+
+
+@router.post(
+    "/workspaces/{slug}/analysis/decisions",
+    response={201: LabelDecisionOut},
+    tags=["analysis"],
+    # Its id from when analysis served it, so that generated clients keep their method name.
+    operation_id="hearth_analysis_api_post_decision",
+)
+def post_decision(request: HttpRequest, slug: str, body: LabelDecisionIn) -> Status:
+    """Confirm or overturn one label of the engine (moderators)."""
+    # Served here rather than by analysis's router because it reads the message: analysis
+    # stores decisions from plain values and knows no message model.
+    membership = _mod(request, slug)
+    verdict: dict[str, Any] = {
+        "workspace": membership.workspace,
+        "task": body.task,
+        "predicted": body.predicted,
+        "decided": body.decided,
+        "by": _by(request),
+    }
+    decision: LabelDecision
+    if body.message_id is not None:
+        decision = labels.record_decision(access_message(membership, body.message_id), **verdict)
+    elif body.text:
+        decision = record_text_decision(body.text, **verdict)
+    else:
+        raise ActionError("Give message_id (a message of this workspace) or text.")
+    return Status(201, decision)
 
 
 @router.get("/workspaces/{slug}/moderation/log", response=EventPage)

@@ -43,6 +43,6 @@ class Command(HearthCommand):
             self.style.SUCCESS(f"\n  Open {url}\n  Sign in as {DEMO_EMAIL} / {DEMO_PASSWORD}\n")
         )
         if options["serve"]:
-            from hearth.web.serve import serve_with_worker
+            from hearth.serve import serve_with_worker
 
             serve_with_worker(options["host"], options["port"])

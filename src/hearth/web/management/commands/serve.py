@@ -4,7 +4,7 @@ from argparse import ArgumentParser
 from typing import Any
 
 from hearth.core.management.base import HearthCommand
-from hearth.web.serve import serve, serve_with_worker
+from hearth.serve import serve, serve_with_worker
 
 
 class Command(HearthCommand):

@@ -5,7 +5,7 @@ from argparse import ArgumentParser
 from typing import Any
 
 from hearth.core.management.base import HearthCommand
-from hearth.web.serve import worker_command
+from hearth.serve import worker_command
 
 
 class Command(HearthCommand):

@@ -1,4 +1,9 @@
-"""Running Hearth: the WSGI server (waitress) and the Celery worker with its embedded beat."""
+"""Running Hearth: the WSGI server (waitress) and the Celery worker with its embedded beat.
+
+Part of the project shell, next to settings, urls, celery and cli: web's `serve` and `worker`
+commands and `demo --serve` start processes through it (web and demo share the top floor and
+must not import each other); apps below the top floor never import it.
+"""
 
 from __future__ import annotations
 
