@@ -17,7 +17,6 @@ from datetime import time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
@@ -36,6 +35,7 @@ from hearth.conversations.models import (
 )
 from hearth.conversations.priority import priority_of
 from hearth.core import audit, jobs
+from hearth.core.access import check_actor
 from hearth.core.actions import ActionError
 from hearth.core.actors import Actor
 from hearth.core.models import Membership, User, Workspace
@@ -47,23 +47,6 @@ MAX_BULK = 500
 HANDOFF_TAG = "handed-off"
 TAG_RE = re.compile(r"^[\w][\w\- ]{0,39}$", re.UNICODE)
 MENTION_RE = re.compile(r"@([\w.\-]+)", re.UNICODE)
-
-
-def check_perm(by: Actor, workspace: Workspace | int, perm: Perm) -> None:
-    """Raise PermissionDenied unless the actor's role in `workspace` grants `perm`.
-
-    The operator (CLI) and Hearth itself (system) act for the installation and are not members.
-    """
-    if by.user is None and by.via in ("cli", "system"):
-        return
-    workspace_id = workspace if isinstance(workspace, int) else workspace.pk
-    membership = (
-        Membership.objects.filter(user=by.user, workspace_id=workspace_id).first()
-        if by.user
-        else None
-    )
-    if membership is None or not membership.can(perm):
-        raise PermissionDenied
 
 
 def _latest_member_message(thread: Thread) -> Message | None:
@@ -82,7 +65,7 @@ def reply_to_thread(
     The reply answers the latest member message (or the root). The same `idempotency_key`
     (a form's hidden field, an API client's key) enqueues once, so a double click sends once.
     """
-    check_perm(by, thread.workspace_id, Perm.REPLY)
+    check_actor(by, thread.workspace_id, Perm.REPLY)
     text = (text or "").strip()
     if not text:
         raise ActionError("text is empty: write the reply before sending it.")
@@ -176,7 +159,7 @@ def record_sent_reply(item: OutboxItem) -> None:
 @transaction.atomic
 def retry_outbox_item(item: OutboxItem, *, by: Actor) -> OutboxItem:
     """Put a failed outbox item back in the queue (attempts reset); it is sent after commit."""
-    check_perm(by, item.workspace_id, Perm.REPLY)
+    check_actor(by, item.workspace_id, Perm.REPLY)
     now = timezone.now()
     # Conditional, like the send claim: two clicks on "retry" re-queue once.
     claimed = OutboxItem.objects.filter(pk=item.pk, status=OutboxStatus.FAILED).update(
@@ -211,7 +194,7 @@ def _member(workspace: Workspace, user: User) -> Membership:
 @transaction.atomic
 def assign_thread(thread: Thread, assignee: User | None, *, by: Actor) -> Thread:
     """Assign the thread to a teammate who can reply, or unassign it (assignee=None)."""
-    check_perm(by, thread.workspace_id, Perm.REPLY)
+    check_actor(by, thread.workspace_id, Perm.REPLY)
     if assignee is not None and not _member(thread.workspace, assignee).can(Perm.REPLY):
         raise ActionError(
             f"assignee {assignee.email} cannot reply in this workspace (role too limited): choose another teammate."
@@ -237,7 +220,7 @@ def set_thread_status(thread: Thread, status: str, *, by: Actor) -> Thread:
             f"status '{status}' does not exist: choose one of {', '.join(ThreadStatus.values)}."
         )
     needs = Perm.MODERATE if ThreadStatus.SPAM in (status, thread.status) else Perm.REPLY
-    check_perm(by, thread.workspace_id, needs)
+    check_actor(by, thread.workspace_id, needs)
     previous = thread.status
     thread.status = status
     if status == ThreadStatus.CLOSED:
@@ -272,7 +255,7 @@ def tag_thread(
     thread: Thread, *, add: Iterable[str] = (), remove: Iterable[str] = (), by: Actor
 ) -> list[str]:
     """Add and remove tags (created in the workspace on first use); returns the thread's tags."""
-    check_perm(by, thread.workspace_id, Perm.REPLY)
+    check_actor(by, thread.workspace_id, Perm.REPLY)
     added = [_clean_tag(n) for n in add if n.strip()]
     removed = [_clean_tag(n) for n in remove if n.strip()]
     for name in added:
@@ -308,7 +291,7 @@ def resolve_mentions(workspace: Workspace, text: str) -> list[User]:
 @transaction.atomic
 def add_note(thread: Thread, text: str, *, by: Actor) -> Note:
     """An internal note (never sent to the platform); @mentions of teammates are resolved and kept."""
-    check_perm(by, thread.workspace_id, Perm.REPLY)
+    check_actor(by, thread.workspace_id, Perm.REPLY)
     text = (text or "").strip()
     if not text:
         raise ActionError("text is empty: write the note before saving it.")
@@ -351,7 +334,7 @@ def bulk_update_threads(
         raise ActionError(
             f"{len(thread_ids)} threads are selected; a bulk action takes at most {MAX_BULK}."
         )
-    check_perm(by, workspace, Perm.REPLY)
+    check_actor(by, workspace, Perm.REPLY)
     threads = list(
         Thread.objects.filter(workspace=workspace, pk__in=thread_ids).select_related(
             "workspace", "assignee"
@@ -422,7 +405,7 @@ def hand_off_thread(thread: Thread, *, by: Actor, note: str = "") -> Thread:
     handed off (status pending, tag "handed-off") and audited, so a failed forward is visible
     and can be tried again.
     """
-    check_perm(by, thread.workspace_id, Perm.REPLY)
+    check_actor(by, thread.workspace_id, Perm.REPLY)
     settings = InboxSettings.objects.filter(workspace=thread.workspace).first()
     if settings is None or not (settings.handoff_email or settings.handoff_webhook):
         raise ActionError(
@@ -549,7 +532,7 @@ def _check_hours(hours: dict[str, Any]) -> dict[str, list[str]]:
 @transaction.atomic
 def update_inbox_settings(workspace: Workspace, *, by: Actor, **changes: Any) -> InboxSettings:
     """Change business hours (timezone, hours) and the handoff targets (handoff_email, handoff_webhook)."""
-    check_perm(by, workspace, Perm.MANAGE_CHANNELS)
+    check_actor(by, workspace, Perm.MANAGE_CHANNELS)
     settings, _ = InboxSettings.objects.get_or_create(workspace=workspace)
     if "timezone" in changes:
         try:
@@ -622,7 +605,7 @@ def _clean_saved_reply(
 def create_saved_reply(
     workspace: Workspace, *, title: str, lang: str, text: str, by: Actor
 ) -> SavedReply:
-    check_perm(by, workspace, Perm.REPLY)
+    check_actor(by, workspace, Perm.REPLY)
     title, text = _clean_saved_reply(workspace, title, lang, text)
     reply = SavedReply.objects.create(workspace=workspace, title=title, lang=lang, text=text)
     audit.record(
@@ -645,7 +628,7 @@ def update_saved_reply(
     text: str | None = None,
 ) -> SavedReply:
     """Change a saved reply's title, language or text; omitted fields keep their value."""
-    check_perm(by, reply.workspace_id, Perm.REPLY)
+    check_actor(by, reply.workspace_id, Perm.REPLY)
     before = {"title": reply.title, "lang": reply.lang, "text": reply.text}
     new_lang = reply.lang if lang is None else lang
     new_title, new_text = _clean_saved_reply(
@@ -670,7 +653,7 @@ def update_saved_reply(
 
 @transaction.atomic
 def delete_saved_reply(reply: SavedReply, *, by: Actor) -> None:
-    check_perm(by, reply.workspace_id, Perm.REPLY)
+    check_actor(by, reply.workspace_id, Perm.REPLY)
     audit.record(
         "saved_reply.delete",
         by=by,

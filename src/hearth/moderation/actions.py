@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from hearth.channels.models import Channel
 from hearth.conversations.models import Author, Message
 from hearth.core import audit, jobs
+from hearth.core.access import check_actor
 from hearth.core.actions import ActionError
 from hearth.core.actors import Actor
 from hearth.core.bulk import build, insert_rows
@@ -63,12 +64,6 @@ MAX_APPEAL = 5000
 MAX_BULK = 200
 TEST_LIMIT = 1000
 SANCTION_KINDS = tuple(SanctionKind.values)
-
-
-def check_moderate(by: Actor, workspace: Workspace | int) -> None:
-    from hearth.conversations.actions import check_perm
-
-    check_perm(by, workspace, Perm.MODERATE)
 
 
 def settings_for(workspace: Workspace | int) -> ModerationSettings:
@@ -161,7 +156,7 @@ def publish_netiquette(
     workspace: Workspace, *, body_fr: str, body_en: str, note: str = "", by: Actor
 ) -> NetiquetteVersion:
     """Publish a new version (the previous ones stay readable). Both languages must number the same articles."""
-    check_moderate(by, workspace)
+    check_actor(by, workspace, Perm.MODERATE)
     bodies = {"fr": (body_fr or "").strip(), "en": (body_en or "").strip()}
     articles: dict[str, dict[str, str]] = {}
     numbers: dict[str, list[str]] = {}
@@ -394,7 +389,7 @@ def save_rule(
     workspace: Workspace, data: dict[str, Any], *, by: Actor, rule: Rule | None = None
 ) -> Rule:
     """Create (rule=None) or update a rule after validation; the compiled cache is invalidated."""
-    check_moderate(by, workspace)
+    check_actor(by, workspace, Perm.MODERATE)
     if rule is not None and rule.workspace_id != workspace.pk:
         raise ActionError("This rule belongs to another workspace.")
     draft = clean_rule(workspace, data)
@@ -428,7 +423,7 @@ def save_rule(
 
 @transaction.atomic
 def delete_rule(rule: Rule, *, by: Actor) -> None:
-    check_moderate(by, rule.workspace_id)
+    check_actor(by, rule.workspace_id, Perm.MODERATE)
     audit.record(
         "moderation.rule.delete",
         by=by,
@@ -444,7 +439,7 @@ def delete_rule(rule: Rule, *, by: Actor) -> None:
 @transaction.atomic
 def move_rule(rule: Rule, *, up: bool, by: Actor) -> None:
     """Swap the rule with its neighbour (rules run in order; a `stop` rule hides later ones)."""
-    check_moderate(by, rule.workspace_id)
+    check_actor(by, rule.workspace_id, Perm.MODERATE)
     ordered = list(Rule.objects.filter(workspace_id=rule.workspace_id).order_by("position", "id"))
     index = next(i for i, r in enumerate(ordered) if r.pk == rule.pk)
     other = index - 1 if up else index + 1
@@ -464,7 +459,7 @@ def try_rule(
     workspace: Workspace, data: dict[str, Any], *, by: Actor, limit: int = TEST_LIMIT
 ) -> tuple[list[Message], int]:
     """Which of the last `limit` messages the (unsaved) rule would have caught: (matches, scanned)."""
-    check_moderate(by, workspace)
+    check_actor(by, workspace, Perm.MODERATE)
     draft = clean_rule(workspace, {**data, "actions": data.get("actions") or ["queue"]})
     compiled = engine.build([engine.compile_rule(draft)])
     recent = list(
@@ -719,7 +714,7 @@ def _close_entry(message: Message, status: str, *, by: Actor, now: datetime | No
 @transaction.atomic
 def approve(entry: QueueEntry, *, by: Actor, now: datetime | None = None) -> QueueEntry:
     """The message is fine: it leaves the queue and stays visible."""
-    check_moderate(by, entry.workspace_id)
+    check_actor(by, entry.workspace_id, Perm.MODERATE)
     _check_open(entry)
     _close_entry(entry.message, QueueStatus.APPROVED, by=by, now=now)
     _event(
@@ -739,7 +734,7 @@ def escalate(
     entry: QueueEntry, *, by: Actor, note: str = "", now: datetime | None = None
 ) -> QueueEntry:
     """Ask a senior moderator: the entry stays open, under the 'escalated' filter."""
-    check_moderate(by, entry.workspace_id)
+    check_actor(by, entry.workspace_id, Perm.MODERATE)
     _check_open(entry)
     QueueEntry.objects.filter(pk=entry.pk).update(status=QueueStatus.ESCALATED)
     _event(
@@ -814,7 +809,7 @@ def hide_message(
     with a written justification; the act is flagged in the audit log and counted as
     "criticism removed" (see `criticism_removed_count`).
     """
-    check_moderate(by, message.workspace_id)
+    check_actor(by, message.workspace_id, Perm.MODERATE)
     workspace = message.workspace
     article = check_article(workspace, article)
     justification = (justification or "").strip()
@@ -845,7 +840,7 @@ def hide_message(
 
 @transaction.atomic
 def unhide_message(message: Message, *, by: Actor, now: datetime | None = None) -> None:
-    check_moderate(by, message.workspace_id)
+    check_actor(by, message.workspace_id, Perm.MODERATE)
     hidden = HiddenMessage.objects.filter(message=message).first()
     if hidden is None:
         raise ActionError("This message is not hidden.")
@@ -872,7 +867,7 @@ def hide_entry(
     justification: str = "",
     now: datetime | None = None,
 ) -> QueueEntry:
-    check_moderate(by, entry.workspace_id)
+    check_actor(by, entry.workspace_id, Perm.MODERATE)
     _check_open(entry)
     hide_message(
         entry.message, by=by, article=article or entry.article, justification=justification, now=now
@@ -893,7 +888,7 @@ def reply_entry(
     """Answer the message (the criticism guard's preferred outcome); it leaves the queue, visible."""
     from hearth.conversations.actions import reply_to_thread
 
-    check_moderate(by, entry.workspace_id)
+    check_actor(by, entry.workspace_id, Perm.MODERATE)
     _check_open(entry)
     item = reply_to_thread(entry.message.thread, text, by=by, idempotency_key=idempotency_key)
     _close_entry(entry.message, QueueStatus.REPLIED, by=by, now=now)
@@ -920,7 +915,7 @@ def sanction_entry(
     justification: str = "",
     now: datetime | None = None,
 ) -> Sanction:
-    check_moderate(by, entry.workspace_id)
+    check_actor(by, entry.workspace_id, Perm.MODERATE)
     _check_open(entry)
     message = entry.message
     if hide:
@@ -946,7 +941,7 @@ def judge_label(entry: QueueEntry, *, confirm: bool, by: Actor) -> Any:
     """Confirm or overturn the analysis label that flagged the message (stored for retraining)."""
     from hearth.analysis.actions import predicted_label, record_decision
 
-    check_moderate(by, entry.workspace_id)
+    check_actor(by, entry.workspace_id, Perm.MODERATE)
     message = entry.message
     task = "abuse" if message.is_abuse or not message.is_spam else "spam"
     predicted = predicted_label(message, task)
@@ -982,7 +977,7 @@ def bulk(
 
     Bulk hiding refuses criticism without a justification, like hiding one message does.
     """
-    check_moderate(by, workspace)
+    check_actor(by, workspace, Perm.MODERATE)
     if verb not in BULK_VERBS:
         raise ActionError(
             f"verb '{verb}' cannot be applied in bulk: choose one of {', '.join(BULK_VERBS)}."
@@ -1026,7 +1021,7 @@ def link_identities(
     workspace: Workspace, authors: Sequence[Author], *, by: Actor, person_key: str = ""
 ) -> str:
     """Declare that `authors` are one person; returns the person key. Audited."""
-    check_moderate(by, workspace)
+    check_actor(by, workspace, Perm.MODERATE)
     if len(authors) < 2 and not person_key:
         raise ActionError("Choose at least two identities to link, or give the person key to join.")
     if any(a.workspace_id != workspace.pk for a in authors):
@@ -1049,7 +1044,7 @@ def link_identities(
 
 @transaction.atomic
 def unlink_identity(author: Author, *, by: Actor) -> None:
-    check_moderate(by, author.workspace_id)
+    check_actor(by, author.workspace_id, Perm.MODERATE)
     link = PersonLink.objects.filter(author=author).first()
     if link is None:
         raise ActionError("This identity is not linked to another one.")
@@ -1067,7 +1062,7 @@ def import_person_links(
     workspace: Workspace, links: Iterable[tuple[str, str, str]], *, by: Actor
 ) -> int:
     """Bulk-load (channel slug, author external id, person key) links, e.g. from the demo generator."""
-    check_moderate(by, workspace)
+    check_actor(by, workspace, Perm.MODERATE)
     wanted: dict[tuple[str, str], str] = {(slug, ext): key for slug, ext, key in links}
     if not wanted:
         return 0
@@ -1140,7 +1135,7 @@ def check_ladder(ladder: Any, window_days: Any) -> tuple[list[dict[str, Any]], i
 def configure_ladder(
     workspace: Workspace, ladder: Any, window_days: Any, *, by: Actor
 ) -> ModerationSettings:
-    check_moderate(by, workspace)
+    check_actor(by, workspace, Perm.MODERATE)
     steps, window = check_ladder(ladder, window_days)
     config = settings_for(workspace)
     config.ladder, config.window_days = steps, window
@@ -1295,7 +1290,7 @@ def sanction_person(
     platform cannot ban; a message to the member citing the article with an appeal link; the
     moderation log and audit entries.
     """
-    check_moderate(by, author.workspace_id)
+    check_actor(by, author.workspace_id, Perm.MODERATE)
     workspace = author.workspace
     now = now or timezone.now()
     article = check_article(workspace, article)
@@ -1420,7 +1415,7 @@ def _release(sanction: Sanction) -> list[str]:
 def lift_sanction(
     sanction: Sanction, *, by: Actor, reason: str = "", now: datetime | None = None
 ) -> Sanction:
-    check_moderate(by, sanction.workspace_id)
+    check_actor(by, sanction.workspace_id, Perm.MODERATE)
     now = now or timezone.now()
     if not Sanction.objects.filter(pk=sanction.pk, status=SanctionStatus.ACTIVE).update(
         status=SanctionStatus.LIFTED, closed_at=now
@@ -1529,7 +1524,7 @@ def decide_appeal(
     appeal: Appeal, *, overturn: bool, note: str = "", by: Actor, now: datetime | None = None
 ) -> Appeal:
     """Uphold or overturn a sanction on appeal. The reviewer must not be the moderator who sanctioned."""
-    check_moderate(by, appeal.workspace_id)
+    check_actor(by, appeal.workspace_id, Perm.MODERATE)
     now = now or timezone.now()
     sanction = appeal.sanction
     if by.user is not None and sanction.created_by_id == by.user.pk:
@@ -1585,7 +1580,7 @@ def decide_appeal(
 def complete_todo(
     todo: EnforcementTodo, *, by: Actor, now: datetime | None = None
 ) -> EnforcementTodo:
-    check_moderate(by, todo.workspace_id)
+    check_actor(by, todo.workspace_id, Perm.MODERATE)
     if not EnforcementTodo.objects.filter(pk=todo.pk, status=TodoStatus.OPEN).update(
         status=TodoStatus.DONE, done_at=now or timezone.now(), done_by=by.user
     ):
