@@ -66,7 +66,8 @@ TEST_LIMIT = 1000
 SANCTION_KINDS = tuple(SanctionKind.values)
 
 
-def settings_for(workspace: Workspace | int) -> ModerationSettings:
+def moderation_settings(workspace: Workspace | int) -> ModerationSettings:
+    """The workspace's moderation settings (ladder, rules cache key), created on first use."""
     workspace_id = workspace if isinstance(workspace, int) else workspace.pk
     found, _created = ModerationSettings.objects.get_or_create(workspace_id=workspace_id)
     return found
@@ -378,7 +379,7 @@ def clean_rule(workspace: Workspace, data: dict[str, Any]) -> RuleDraft:
 
 
 def _bump(workspace: Workspace) -> None:
-    settings_for(workspace)
+    moderation_settings(workspace)
     ModerationSettings.objects.filter(workspace=workspace).update(
         rules_version=F("rules_version") + 1, rules_token=uuid.uuid4().hex
     )
@@ -620,7 +621,7 @@ def raise_rule_alert(
     are rows of listening's alert log, sent by `hearth.listening.alerts.send_due` with retries.
     Returns the alert, or None when the rule or the messages no longer exist.
     """
-    from hearth.listening.actions import settings_for as listening_settings
+    from hearth.listening.actions import listening_settings
     from hearth.listening.models import Alert, AlertDelivery, AlertDestination
 
     # Locking the rule serialises two workers alerting for it: only one of them sends.
@@ -1088,7 +1089,7 @@ def next_step(
     workspace: Workspace, person_key: str, *, now: datetime
 ) -> tuple[int, dict[str, Any]]:
     """(step number, ladder step) for the person's next violation: earlier sanctions within the window count."""
-    config = settings_for(workspace)
+    config = moderation_settings(workspace)
     ladder = config.ladder or []
     since = now - timedelta(days=config.window_days)
     previous = (
@@ -1137,7 +1138,7 @@ def configure_ladder(
 ) -> ModerationSettings:
     check_actor(by, workspace, Perm.MODERATE)
     steps, window = check_ladder(ladder, window_days)
-    config = settings_for(workspace)
+    config = moderation_settings(workspace)
     config.ladder, config.window_days = steps, window
     config.save(update_fields=["ladder", "window_days"])
     audit.record(

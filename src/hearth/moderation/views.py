@@ -208,7 +208,7 @@ def rules(request: HttpRequest) -> HttpResponse:
         "moderation/rules/list.html",
         {
             "rules": Rule.objects.filter(workspace=membership.workspace),
-            "settings": actions.settings_for(membership.workspace),
+            "settings": actions.moderation_settings(membership.workspace),
         },
     )
 
@@ -458,7 +458,7 @@ def sanctions(request: HttpRequest) -> HttpResponse:
             "todos": EnforcementTodo.objects.filter(
                 workspace=workspace, status=TodoStatus.OPEN
             ).select_related("channel")[:200],
-            "settings": actions.settings_for(workspace),
+            "settings": actions.moderation_settings(workspace),
         },
     )
 
