@@ -71,7 +71,7 @@ def send(item_id: int) -> OutboxItem | None:
         if (
             item.action == "reply"
         ):  # the brand's reply enters its thread, as if seen on the platform
-            from hearth.conversations.actions import record_sent_reply
+            from hearth.conversations.actions.reply import record_sent_reply
 
             record_sent_reply(item)
     return item

@@ -887,7 +887,7 @@ def reply_entry(
     now: datetime | None = None,
 ) -> QueueEntry:
     """Answer the message (the criticism guard's preferred outcome); it leaves the queue, visible."""
-    from hearth.conversations.actions import reply_to_thread
+    from hearth.conversations.actions.reply import reply_to_thread
 
     check_actor(by, entry.workspace_id, Perm.MODERATE)
     _check_open(entry)
