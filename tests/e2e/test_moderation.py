@@ -10,7 +10,7 @@ from hearth.channels.actions import create_channel
 from hearth.channels.ingest import ingest_batch
 from hearth.core.actions import add_member, create_workspace
 from hearth.core.actors import Actor
-from hearth.moderation.actions import save_rule
+from hearth.moderation.actions.rules import save_rule
 from hearth.moderation.models import QueueEntry, Sanction
 
 PASSWORD = "correct-horse-battery"  # noqa: S105 - a test login

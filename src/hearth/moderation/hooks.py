@@ -58,6 +58,6 @@ def apply_rules(channel: Channel, messages: list[Message]) -> None:
 
 
 def apply_rules_after_insert(channel: Channel, messages: list[Message]) -> None:
-    from hearth.moderation.actions import record_flags
+    from hearth.moderation.actions.queue import record_flags
 
     record_flags(channel, messages)
