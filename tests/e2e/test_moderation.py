@@ -9,7 +9,7 @@ import pytest
 from hearth.channels.actions import create_channel
 from hearth.core.actions import add_member, create_workspace
 from hearth.core.actors import Actor
-from hearth.moderation.actions import save_rule
+from hearth.moderation.actions.rules import save_rule
 from hearth.moderation.models import QueueEntry, Sanction
 from hearth.pipeline.ingest import ingest_batch
 

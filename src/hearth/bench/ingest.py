@@ -33,7 +33,7 @@ def child(messages: int, batch: int, rules: int = 0) -> dict[str, Any]:
         for slug in stream
     }
     if rules:  # moderation rules, compiled once before the clock starts like a warm worker
-        from hearth.moderation.actions import save_rule
+        from hearth.moderation.actions.rules import save_rule
         from hearth.moderation.bench import realistic_rules
         from hearth.moderation.rules import rules_for
 

@@ -7,8 +7,19 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
 
-from hearth.conversations import actions
 from hearth.conversations.access import access_outbox_item, access_saved_reply, access_thread
+from hearth.conversations.actions import notes
+from hearth.conversations.actions import saved_replies as saved_reply_actions
+from hearth.conversations.actions.assign import assign_thread
+from hearth.conversations.actions.bulk import bulk_update_threads
+from hearth.conversations.actions.handoff import hand_off_thread
+from hearth.conversations.actions.reply import (
+    confirm_outbox_item,
+    reply_to_thread,
+    retry_outbox_item,
+)
+from hearth.conversations.actions.status import set_thread_status
+from hearth.conversations.actions.tags import tag_thread
 from hearth.conversations.inbox import VIEW_KEYS, InboxFilters, inbox_queryset, view_counts
 from hearth.conversations.models import Message, Thread
 from hearth.conversations.replies import Reply, saved_replies
@@ -330,7 +341,7 @@ def reply(request: HttpRequest, slug: str, thread_id: int, body: ReplyIn) -> Sta
         text = render_reply(chosen.text, thread=thread, agent=request.user)  # type: ignore[arg-type]
     return Status(
         201,
-        actions.reply_to_thread(
+        reply_to_thread(
             thread,
             text,
             by=Actor.from_request(request, via="api"),
@@ -351,13 +362,13 @@ def assign(request: HttpRequest, slug: str, thread_id: int, body: AssignIn) -> T
             raise ActionError(
                 f"assignee '{body.assignee}' is not a member of this workspace: use a teammate's e-mail."
             )
-    return actions.assign_thread(thread, assignee, by=Actor.from_request(request, via="api"))
+    return assign_thread(thread, assignee, by=Actor.from_request(request, via="api"))
 
 
 @router.post("/workspaces/{slug}/threads/{thread_id}/status", response=ThreadOut)
 def set_status(request: HttpRequest, slug: str, thread_id: int, body: StatusIn) -> Thread:
     thread = _thread_for(request, slug, thread_id, Perm.REPLY)
-    return actions.set_thread_status(thread, body.status, by=Actor.from_request(request, via="api"))
+    return set_thread_status(thread, body.status, by=Actor.from_request(request, via="api"))
 
 
 @router.get("/workspaces/{slug}/threads/{thread_id}/notes", response=list[NoteOut])
@@ -369,15 +380,13 @@ def list_notes(request: HttpRequest, slug: str, thread_id: int) -> Any:
 @router.post("/workspaces/{slug}/threads/{thread_id}/notes", response={201: NoteOut})
 def add_note(request: HttpRequest, slug: str, thread_id: int, body: NoteIn) -> Status:
     thread = _thread_for(request, slug, thread_id, Perm.REPLY)
-    return Status(
-        201, actions.add_note(thread, body.text, by=Actor.from_request(request, via="api"))
-    )
+    return Status(201, notes.add_note(thread, body.text, by=Actor.from_request(request, via="api")))
 
 
 @router.post("/workspaces/{slug}/threads/{thread_id}/tags", response=list[str])
 def tags(request: HttpRequest, slug: str, thread_id: int, body: TagsIn) -> list[str]:
     thread = _thread_for(request, slug, thread_id, Perm.REPLY)
-    return actions.tag_thread(
+    return tag_thread(
         thread, add=body.add, remove=body.remove, by=Actor.from_request(request, via="api")
     )
 
@@ -385,16 +394,14 @@ def tags(request: HttpRequest, slug: str, thread_id: int, body: TagsIn) -> list[
 @router.post("/workspaces/{slug}/threads/{thread_id}/handoff", response=ThreadOut)
 def handoff(request: HttpRequest, slug: str, thread_id: int, body: HandoffIn) -> Thread:
     thread = _thread_for(request, slug, thread_id, Perm.REPLY)
-    return actions.hand_off_thread(
-        thread, note=body.note, by=Actor.from_request(request, via="api")
-    )
+    return hand_off_thread(thread, note=body.note, by=Actor.from_request(request, via="api"))
 
 
 @router.post("/workspaces/{slug}/threads-bulk", response=dict[str, int])
 def bulk(request: HttpRequest, slug: str, body: BulkIn) -> dict[str, int]:
     """One action on many threads: assign (value = e-mail), unassign, status (value), tag / untag (value)."""
     membership = access_workspace(request.user, slug, Perm.REPLY)  # type: ignore[arg-type]
-    changed = actions.bulk_update_threads(
+    changed = bulk_update_threads(
         membership.workspace,
         body.ids,
         body.action,
@@ -407,14 +414,14 @@ def bulk(request: HttpRequest, slug: str, body: BulkIn) -> dict[str, int]:
 @router.post("/workspaces/{slug}/outbox/{item_id}/retry", response=OutboxOut)
 def retry(request: HttpRequest, slug: str, item_id: int) -> Any:
     item = access_outbox_item(access_workspace(request.user, slug, Perm.REPLY), item_id)  # type: ignore[arg-type]
-    return actions.retry_outbox_item(item, by=Actor.from_request(request, via="api"))
+    return retry_outbox_item(item, by=Actor.from_request(request, via="api"))
 
 
 @router.post("/workspaces/{slug}/outbox/{item_id}/confirm", response=OutboxOut)
 def confirm(request: HttpRequest, slug: str, item_id: int) -> Any:
     """Mark an unconfirmed item as sent, after checking on the platform that it went out."""
     item = access_outbox_item(access_workspace(request.user, slug, Perm.REPLY), item_id)  # type: ignore[arg-type]
-    return actions.confirm_outbox_item(item, by=Actor.from_request(request, via="api"))
+    return confirm_outbox_item(item, by=Actor.from_request(request, via="api"))
 
 
 class SavedReplyOut(Schema):
@@ -464,7 +471,7 @@ def list_saved_replies(request: HttpRequest, slug: str, lang: str | None = None)
 def create_saved_reply(request: HttpRequest, slug: str, body: SavedReplyIn) -> Status:
     """Create a saved reply (201); the text may use only {{author.name}}, {{author.handle}}, {{brand}}, {{agent.name}}."""
     membership = access_workspace(request.user, slug, Perm.REPLY)  # type: ignore[arg-type]
-    reply = actions.create_saved_reply(
+    reply = saved_reply_actions.create_saved_reply(
         membership.workspace,
         title=body.title,
         lang=body.lang,
@@ -480,7 +487,7 @@ def update_saved_reply(
 ) -> Any:
     """Change a saved reply's title, lang or text (omitted fields are kept)."""
     reply = access_saved_reply(access_workspace(request.user, slug, Perm.REPLY), reply_id)  # type: ignore[arg-type]
-    return actions.update_saved_reply(
+    return saved_reply_actions.update_saved_reply(
         reply,
         title=body.title,
         lang=body.lang,
@@ -492,7 +499,7 @@ def update_saved_reply(
 @router.delete("/workspaces/{slug}/saved-replies/{reply_id}", response={204: None})
 def delete_saved_reply(request: HttpRequest, slug: str, reply_id: int) -> Status:
     reply = access_saved_reply(access_workspace(request.user, slug, Perm.REPLY), reply_id)  # type: ignore[arg-type]
-    actions.delete_saved_reply(reply, by=Actor.from_request(request, via="api"))
+    saved_reply_actions.delete_saved_reply(reply, by=Actor.from_request(request, via="api"))
     return Status(204, None)
 
 

@@ -17,8 +17,25 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from hearth.channels.models import OutboxItem
-from hearth.conversations import actions
 from hearth.conversations.access import access_outbox_item, access_saved_reply, access_thread
+from hearth.conversations.actions.assign import assign_thread
+from hearth.conversations.actions.bulk import bulk_update_threads
+from hearth.conversations.actions.handoff import hand_off_thread
+from hearth.conversations.actions.notes import add_note
+from hearth.conversations.actions.presence import others_present, touch_presence
+from hearth.conversations.actions.reply import (
+    confirm_outbox_item,
+    reply_to_thread,
+    retry_outbox_item,
+)
+from hearth.conversations.actions.saved_replies import (
+    create_saved_reply,
+    delete_saved_reply,
+    update_saved_reply,
+)
+from hearth.conversations.actions.settings import update_inbox_settings
+from hearth.conversations.actions.status import set_thread_status
+from hearth.conversations.actions.tags import tag_thread
 from hearth.conversations.inbox import (
     SAVED_VIEWS,
     InboxFilters,
@@ -135,7 +152,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
     if op == "assign" and value == "me":
         value = request.user.email  # type: ignore[union-attr]
     try:
-        changed = actions.bulk_update_threads(
+        changed = bulk_update_threads(
             membership.workspace, ids, op, value, by=Actor.from_request(request)
         )
         messages.success(request, _("%(n)d conversations updated.") % {"n": changed})
@@ -208,7 +225,7 @@ def _thread_context(request: HttpRequest, membership: Membership, thread: Thread
         "reply_key": uuid.uuid4().hex,
         "can_reply": membership.can(Perm.REPLY),
         "can_moderate": membership.can(Perm.MODERATE),
-        "others": actions.others_present(thread, request.user),  # type: ignore[arg-type]
+        "others": others_present(thread, request.user),  # type: ignore[arg-type]
         "handoff_ready": bool(settings and (settings.handoff_email or settings.handoff_webhook)),
         "neighbours": _neighbours(request, membership, thread),
     }
@@ -239,7 +256,7 @@ def _outbox(thread: Thread) -> Any:
 def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
     membership = _membership(request)
     thread = access_thread(membership, thread_id)
-    actions.touch_presence(thread, request.user, "viewing")  # type: ignore[arg-type]
+    touch_presence(thread, request.user, "viewing")  # type: ignore[arg-type]
     return render(
         request, "conversations/thread/page.html", _thread_context(request, membership, thread)
     )
@@ -256,7 +273,7 @@ def reply(request: HttpRequest, thread_id: int) -> HttpResponse:
     thread = access_thread(membership, thread_id, Perm.REPLY)
     error = ""
     try:
-        actions.reply_to_thread(
+        reply_to_thread(
             thread,
             request.POST.get("text", ""),
             by=Actor.from_request(request),
@@ -313,13 +330,13 @@ def saved_reply(request: HttpRequest, thread_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def retry(request: HttpRequest, item_id: int) -> HttpResponse:
-    return _outbox_action(request, item_id, actions.retry_outbox_item)
+    return _outbox_action(request, item_id, retry_outbox_item)
 
 
 @login_required
 @require_POST
 def confirm(request: HttpRequest, item_id: int) -> HttpResponse:
-    return _outbox_action(request, item_id, actions.confirm_outbox_item)
+    return _outbox_action(request, item_id, confirm_outbox_item)
 
 
 def _outbox_action(request: HttpRequest, item_id: int, do: Any) -> HttpResponse:
@@ -362,7 +379,7 @@ def assign(request: HttpRequest, thread_id: int) -> HttpResponse:
         )
         if email and user is None:
             raise ActionError(_("This teammate is not a member of the workspace."))
-        actions.assign_thread(thread, user, by=by)
+        assign_thread(thread, user, by=by)
 
     return _act(request, thread_id, do, _("Assignment saved."))
 
@@ -373,7 +390,7 @@ def status(request: HttpRequest, thread_id: int) -> HttpResponse:
     return _act(
         request,
         thread_id,
-        lambda t, by: actions.set_thread_status(t, request.POST.get("status", ""), by=by),
+        lambda t, by: set_thread_status(t, request.POST.get("status", ""), by=by),
         _("Status changed."),
     )
 
@@ -384,7 +401,7 @@ def note(request: HttpRequest, thread_id: int) -> HttpResponse:
     return _act(
         request,
         thread_id,
-        lambda t, by: actions.add_note(t, request.POST.get("text", ""), by=by),
+        lambda t, by: add_note(t, request.POST.get("text", ""), by=by),
         _("Note added."),
     )
 
@@ -397,7 +414,7 @@ def tags(request: HttpRequest, thread_id: int) -> HttpResponse:
     return _act(
         request,
         thread_id,
-        lambda t, by: actions.tag_thread(t, add=add, remove=remove, by=by),
+        lambda t, by: tag_thread(t, add=add, remove=remove, by=by),
         _("Tags saved."),
     )
 
@@ -408,7 +425,7 @@ def handoff(request: HttpRequest, thread_id: int) -> HttpResponse:
     return _act(
         request,
         thread_id,
-        lambda t, by: actions.hand_off_thread(t, note=request.POST.get("note", ""), by=by),
+        lambda t, by: hand_off_thread(t, note=request.POST.get("note", ""), by=by),
         _("Handed off to customer service."),
     )
 
@@ -417,7 +434,7 @@ def handoff(request: HttpRequest, thread_id: int) -> HttpResponse:
 @require_POST
 def presence(request: HttpRequest, thread_id: int) -> HttpResponse:
     thread = access_thread(_membership(request), thread_id)
-    others = actions.touch_presence(thread, request.user, request.POST.get("mode", "viewing"))  # type: ignore[arg-type]
+    others = touch_presence(thread, request.user, request.POST.get("mode", "viewing"))  # type: ignore[arg-type]
     return render(request, "conversations/thread/_presence.html", {"others": others})
 
 
@@ -436,7 +453,7 @@ def settings_view(request: HttpRequest) -> HttpResponse:
             )
             return redirect("inbox_settings")
         try:
-            actions.update_inbox_settings(
+            update_inbox_settings(
                 membership.workspace,
                 by=Actor.from_request(request),
                 timezone=request.POST.get("timezone", ""),
@@ -495,7 +512,7 @@ def saved_replies_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = {k: request.POST.get(k, "") for k in ("title", "lang", "text")}
         try:
-            reply = actions.create_saved_reply(
+            reply = create_saved_reply(
                 membership.workspace,
                 title=form["title"],
                 lang=form["lang"],
@@ -524,7 +541,7 @@ def saved_reply_edit(request: HttpRequest, reply_id: int) -> HttpResponse:
     if request.method == "POST":
         form = {k: request.POST.get(k, "") for k in ("title", "lang", "text")}
         try:
-            actions.update_saved_reply(
+            update_saved_reply(
                 reply,
                 title=form["title"],
                 lang=form["lang"],
@@ -554,7 +571,7 @@ def saved_reply_delete(request: HttpRequest, reply_id: int) -> HttpResponse:
     membership = _replies_membership(request)
     reply = access_saved_reply(membership, reply_id)
     title = reply.title
-    actions.delete_saved_reply(reply, by=Actor.from_request(request))
+    delete_saved_reply(reply, by=Actor.from_request(request))
     messages.success(request, _("Saved reply “%(title)s” deleted.") % {"title": title})
     return redirect("inbox_saved_replies")
 

@@ -92,7 +92,8 @@ def load_demo(
                     on_progress(spec.name, done, total)
         _replay_listening(workspace, now=now)
         # Moderation: the starter netiquette, and the people behind several identities.
-        from hearth.moderation.actions import ensure_netiquette, import_person_links
+        from hearth.moderation.actions.identities import import_person_links
+        from hearth.moderation.actions.netiquette import ensure_netiquette
 
         ensure_netiquette(workspace)
         import_person_links(workspace, community.person_links, by=actor)

@@ -155,7 +155,8 @@ def delete_query(query: ListeningQuery, *, by: Actor) -> None:
     query.delete()
 
 
-def settings_for(workspace: Workspace) -> ListeningSettings:
+def listening_settings(workspace: Workspace) -> ListeningSettings:
+    """The workspace's listening settings, created with the defaults on first use."""
     settings, _ = ListeningSettings.objects.get_or_create(workspace=workspace)
     return settings
 
@@ -170,7 +171,7 @@ def update_settings(
         )
     if not 0 <= quiet_period_minutes <= 7 * 24 * 60:
         raise ActionError("quiet_period_minutes must be between 0 and 10080 (one week).")
-    settings = settings_for(workspace)
+    settings = listening_settings(workspace)
     settings.sensitivity, settings.quiet_period_minutes = sensitivity, quiet_period_minutes
     settings.save()
     audit.record(
@@ -276,7 +277,7 @@ def detect(workspace_id: int, *, now: datetime | None = None) -> list[CrisisRoom
     now = now or timezone.now()
     until = _floor_minute(now - DETECTION_LAG)
     workspace = Workspace.objects.get(pk=workspace_id)
-    sensitivity = settings_for(workspace).sensitivity
+    sensitivity = listening_settings(workspace).sensitivity
     touched: list[CrisisRoom] = []
     for query in ListeningQuery.objects.filter(workspace=workspace, is_active=True):
         with transaction.atomic():
@@ -376,7 +377,7 @@ def log_alert(
     De-duplication is on (workspace, query, kind) in data time, so a replayed history and the
     live stream obey the same rule. Deliveries are queued rows, sent after commit.
     """
-    quiet = timedelta(minutes=settings_for(query.workspace).quiet_period_minutes)
+    quiet = timedelta(minutes=listening_settings(query.workspace).quiet_period_minutes)
     repeat = (
         Alert.objects.filter(
             workspace_id=query.workspace_id,

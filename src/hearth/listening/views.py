@@ -389,7 +389,7 @@ def alerts(request: HttpRequest) -> HttpResponse:
         {
             "alerts": log,
             "destinations": AlertDestination.objects.filter(workspace=workspace),
-            "settings": actions.settings_for(workspace),
+            "settings": actions.listening_settings(workspace),
             "sensitivities": Sensitivity.choices,
             "kinds": DestinationKind.choices,
             "can_manage": can_manage,

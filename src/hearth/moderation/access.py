@@ -6,82 +6,55 @@ the dashboards but never the queue, the sanctions or the rules.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
-
-from django.core.exceptions import PermissionDenied
-from django.db.models import Model
 from django.http import Http404
 
 from hearth.conversations.models import Author, Message
+from hearth.core.access import access_scoped, require_perm
 from hearth.core.models import Membership
 from hearth.core.permissions import Perm
 from hearth.moderation.models import Appeal, EnforcementTodo, QueueEntry, Rule, Sanction
 
-M = TypeVar("M", bound=Model)
-
 
 def check_moderator(membership: Membership | None) -> Membership:
+    """The request's membership, if its role may moderate (404 without one, 403 for a role)."""
     if membership is None:
         raise Http404("No workspace.")
-    if not membership.can(Perm.MODERATE):
-        raise PermissionDenied
+    require_perm(membership, Perm.MODERATE)
     return membership
 
 
-def _access(
-    model: type[M],
-    membership: Membership | None,
-    pk: Any,
-    *,
-    related: tuple[str, ...] = (),
-    what: str,
-) -> M:
-    if membership is None:
-        raise Http404(f"No such {what}.")
-    try:
-        key = int(pk)
-    except (TypeError, ValueError):
-        raise Http404(f"No such {what}.") from None
-    found = (
-        model._default_manager.select_related("workspace", *related)
-        .filter(pk=key, workspace=membership.workspace)
-        .first()
-    )  # type: ignore[misc]
-    if found is None:
-        raise Http404(f"No such {what}.")
-    check_moderator(membership)
-    return found  # type: ignore[no-any-return]
-
-
-def access_entry(membership: Membership | None, pk: Any) -> QueueEntry:
-    return _access(
-        QueueEntry,
-        membership,
-        pk,
-        related=("message__author", "message__channel", "message__thread"),
-        what="queue entry",
+def access_entry(membership: Membership | None, pk: int | str) -> QueueEntry:
+    entries = QueueEntry.objects.select_related(
+        "workspace", "message__author", "message__channel", "message__thread"
     )
+    return access_scoped(entries, membership, pk, Perm.MODERATE, what="queue entry")
 
 
-def access_rule(membership: Membership | None, pk: Any) -> Rule:
-    return _access(Rule, membership, pk, what="rule")
+def access_rule(membership: Membership | None, pk: int | str) -> Rule:
+    rules = Rule.objects.select_related("workspace")
+    return access_scoped(rules, membership, pk, Perm.MODERATE, what="rule")
 
 
-def access_sanction(membership: Membership | None, pk: Any) -> Sanction:
-    return _access(Sanction, membership, pk, related=("author",), what="sanction")
+def access_sanction(membership: Membership | None, pk: int | str) -> Sanction:
+    sanctions = Sanction.objects.select_related("workspace", "author")
+    return access_scoped(sanctions, membership, pk, Perm.MODERATE, what="sanction")
 
 
-def access_appeal(membership: Membership | None, pk: Any) -> Appeal:
-    return _access(Appeal, membership, pk, related=("sanction__author",), what="appeal")
+def access_appeal(membership: Membership | None, pk: int | str) -> Appeal:
+    appeals = Appeal.objects.select_related("workspace", "sanction__author")
+    return access_scoped(appeals, membership, pk, Perm.MODERATE, what="appeal")
 
 
-def access_todo(membership: Membership | None, pk: Any) -> EnforcementTodo:
-    return _access(EnforcementTodo, membership, pk, what="to-do")
+def access_todo(membership: Membership | None, pk: int | str) -> EnforcementTodo:
+    todos = EnforcementTodo.objects.select_related("workspace")
+    return access_scoped(todos, membership, pk, Perm.MODERATE, what="to-do")
 
 
-def access_author(membership: Membership | None, pk: Any) -> Author:
-    return _access(Author, membership, pk, related=("channel",), what="member")
+def access_author(membership: Membership | None, pk: int | str) -> Author:
+    authors = Author.objects.select_related("workspace", "channel")
+    return access_scoped(authors, membership, pk, Perm.MODERATE, what="member")
 
 
-def access_message(membership: Membership | None, pk: Any) -> Message:
-    return _access(Message, membership, pk, what="message")
+def access_message(membership: Membership | None, pk: int | str) -> Message:
+    messages = Message.objects.select_related("workspace")
+    return access_scoped(messages, membership, pk, Perm.MODERATE, what="message")

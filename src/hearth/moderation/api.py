@@ -16,7 +16,7 @@ from hearth.core.actors import Actor
 from hearth.core.models import Membership
 from hearth.core.pagination import page
 from hearth.core.permissions import Perm
-from hearth.moderation import actions, labels
+from hearth.moderation import labels
 from hearth.moderation.access import (
     access_appeal,
     access_author,
@@ -25,6 +25,20 @@ from hearth.moderation.access import (
     access_rule,
     access_sanction,
 )
+from hearth.moderation.actions import rules
+from hearth.moderation.actions.appeals import decide_appeal
+from hearth.moderation.actions.hide import is_criticism
+from hearth.moderation.actions.queue import (
+    approve,
+    bulk_decide,
+    escalate,
+    hide_entry,
+    judge_label,
+    reply_entry,
+    sanction_entry,
+)
+from hearth.moderation.actions.reports import criticism_removed_count
+from hearth.moderation.actions.sanctions import lift_sanction, sanction_person
 from hearth.moderation.models import OPEN_STATUSES, ModerationEvent, QueueEntry, Rule, Sanction
 
 router = Router(tags=["moderation"])
@@ -93,7 +107,7 @@ class EntryOut(Schema):
 
     @staticmethod
     def resolve_criticism(obj: QueueEntry) -> bool:
-        return actions.is_criticism(obj.message)
+        return is_criticism(obj.message)
 
 
 class EntryPage(Schema):
@@ -204,14 +218,14 @@ def list_rules(request: HttpRequest, slug: str) -> Any:
 def create_rule(request: HttpRequest, slug: str, body: RuleIn) -> Status:
     """Create a rule; a bad regular expression is a 400 naming the field and line."""
     return Status(
-        201, actions.save_rule(_mod(request, slug).workspace, body.model_dump(), by=_by(request))
+        201, rules.save_rule(_mod(request, slug).workspace, body.model_dump(), by=_by(request))
     )
 
 
 @router.post("/workspaces/{slug}/moderation/rules/test", response=RuleTestOut)
 def try_rule(request: HttpRequest, slug: str, body: RuleIn) -> dict[str, Any]:
     """What the (unsaved) rule would have caught among the last 1,000 messages."""
-    matched, scanned = actions.try_rule(
+    matched, scanned = rules.try_rule(
         _mod(request, slug).workspace, body.model_dump(), by=_by(request)
     )
     return {"scanned": scanned, "matched": len(matched), "message_ids": [m.pk for m in matched]}
@@ -220,7 +234,7 @@ def try_rule(request: HttpRequest, slug: str, body: RuleIn) -> dict[str, Any]:
 @router.put("/workspaces/{slug}/moderation/rules/{rule_id}", response=RuleOut)
 def update_rule(request: HttpRequest, slug: str, rule_id: int, body: RuleIn) -> Rule:
     membership = _mod(request, slug)
-    return actions.save_rule(
+    return rules.save_rule(
         membership.workspace,
         body.model_dump(),
         rule=access_rule(membership, rule_id),
@@ -230,7 +244,7 @@ def update_rule(request: HttpRequest, slug: str, rule_id: int, body: RuleIn) -> 
 
 @router.delete("/workspaces/{slug}/moderation/rules/{rule_id}", response={204: None})
 def delete_rule(request: HttpRequest, slug: str, rule_id: int) -> Status:
-    actions.delete_rule(access_rule(_mod(request, slug), rule_id), by=_by(request))
+    rules.delete_rule(access_rule(_mod(request, slug), rule_id), by=_by(request))
     return Status(204, None)
 
 
@@ -263,15 +277,15 @@ def act_on_entry(request: HttpRequest, slug: str, entry_id: int, body: EntryActi
     entry = access_entry(_mod(request, slug), entry_id)
     by = _by(request)
     if body.verb == "approve":
-        actions.approve(entry, by=by)
+        approve(entry, by=by)
     elif body.verb == "hide":
-        actions.hide_entry(entry, article=body.article, justification=body.justification, by=by)
+        hide_entry(entry, article=body.article, justification=body.justification, by=by)
     elif body.verb == "escalate":
-        actions.escalate(entry, by=by)
+        escalate(entry, by=by)
     elif body.verb == "reply":
-        actions.reply_entry(entry, body.text, by=by, idempotency_key=body.idempotency_key)
+        reply_entry(entry, body.text, by=by, idempotency_key=body.idempotency_key)
     elif body.verb == "sanction":
-        actions.sanction_entry(
+        sanction_entry(
             entry,
             article=body.article,
             reason=body.reason,
@@ -280,7 +294,7 @@ def act_on_entry(request: HttpRequest, slug: str, entry_id: int, body: EntryActi
             by=by,
         )
     elif body.verb in ("confirm", "overturn"):
-        actions.judge_label(entry, confirm=body.verb == "confirm", by=by)
+        judge_label(entry, confirm=body.verb == "confirm", by=by)
     else:
         raise ActionError(
             f"verb '{body.verb}' is not one of approve, hide, escalate, reply, sanction, confirm, overturn."
@@ -291,7 +305,7 @@ def act_on_entry(request: HttpRequest, slug: str, entry_id: int, body: EntryActi
 
 @router.post("/workspaces/{slug}/moderation/queue/bulk", response=dict[str, int])
 def bulk(request: HttpRequest, slug: str, body: BulkIn) -> dict[str, int]:
-    changed = actions.bulk(
+    changed = bulk_decide(
         _mod(request, slug).workspace,
         body.ids,
         body.verb,
@@ -322,7 +336,7 @@ def create_sanction(request: HttpRequest, slug: str, body: SanctionIn) -> Status
     author = access_author(_mod(request, slug), body.author_id)
     return Status(
         201,
-        actions.sanction_person(
+        sanction_person(
             author, article=body.article, reason=body.reason, kind=body.kind, by=_by(request)
         ),
     )
@@ -330,7 +344,7 @@ def create_sanction(request: HttpRequest, slug: str, body: SanctionIn) -> Status
 
 @router.post("/workspaces/{slug}/moderation/sanctions/{sanction_id}/lift", response=SanctionOut)
 def lift(request: HttpRequest, slug: str, sanction_id: int, body: LiftIn) -> Sanction:
-    return actions.lift_sanction(
+    return lift_sanction(
         access_sanction(_mod(request, slug), sanction_id), reason=body.reason, by=_by(request)
     )
 
@@ -338,7 +352,7 @@ def lift(request: HttpRequest, slug: str, sanction_id: int, body: LiftIn) -> San
 @router.post("/workspaces/{slug}/moderation/appeals/{appeal_id}/decide", response=dict[str, str])
 def decide(request: HttpRequest, slug: str, appeal_id: int, body: DecisionIn) -> dict[str, str]:
     """Uphold or overturn; refused (400) for the moderator who applied the sanction."""
-    appeal = actions.decide_appeal(
+    appeal = decide_appeal(
         access_appeal(_mod(request, slug), appeal_id),
         overturn=body.overturn,
         note=body.note,
@@ -388,5 +402,5 @@ def moderation_log(
     return {
         "items": rows,
         "next_cursor": next_cursor,
-        "criticism_removed": actions.criticism_removed_count(workspace),
+        "criticism_removed": criticism_removed_count(workspace),
     }

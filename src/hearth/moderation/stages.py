@@ -23,7 +23,9 @@ from hearth.conversations.models import Message
 from hearth.core.actors import Actor
 from hearth.core.bulk import build, insert_rows
 from hearth.moderation import rules as engine
-from hearth.moderation.actions import _alert_after_commit, _enforce, _hide, is_criticism
+from hearth.moderation.actions.alerts import alert_after_commit
+from hearth.moderation.actions.enforce import enforce
+from hearth.moderation.actions.hide import apply_hide, is_criticism
 from hearth.moderation.models import QueueEntry, QueueStatus, RuleAction
 from hearth.pipeline.batch import Batch
 from hearth.pipeline.stages import Stage
@@ -130,7 +132,7 @@ def record_flags(
             queued.append((m, found))
         if RuleAction.HIDE in actions and not is_criticism(m):
             rule = next(h for h in found.hits if RuleAction.HIDE in h.actions)
-            _hide(
+            apply_hide(
                 m,
                 channel,
                 by=system,
@@ -141,7 +143,7 @@ def record_flags(
             )
         if RuleAction.REPLY in actions:
             rule = next(h for h in found.hits if RuleAction.REPLY in h.actions)
-            _enforce(
+            enforce(
                 channel,
                 "reply",
                 {
@@ -155,7 +157,7 @@ def record_flags(
             )
     count = _requeue_edited(queued) if edits else _queue(queued)
     if alerting:
-        _alert_after_commit(alerting)
+        alert_after_commit(alerting)
     return count
 
 

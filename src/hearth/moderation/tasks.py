@@ -12,7 +12,7 @@ log = logging.getLogger(__name__)
 @shared_task(name="hearth.moderation.tasks.expire_sanctions")
 def expire_sanctions() -> int:
     """End the temporary blocks whose time is up and unban the people on their platforms."""
-    from hearth.moderation.actions import expire_sanctions as expire
+    from hearth.moderation.actions.sanctions import expire_sanctions as expire
 
     return expire()
 
@@ -21,7 +21,7 @@ def expire_sanctions() -> int:
 def alert_rule(rule_id: int, message_ids: list[int]) -> dict[str, int]:
     """The rule action "alert": log the alert (de-duplicated) and send it to the workspace's destinations."""
     from hearth.listening.alerts import send_due
-    from hearth.moderation.actions import raise_rule_alert
+    from hearth.moderation.actions.alerts import raise_rule_alert
 
     alert = raise_rule_alert(rule_id, message_ids)
     if alert is None or alert.suppressed:

@@ -20,7 +20,6 @@ from hearth.conversations.models import Author, Message
 from hearth.core.actions import ActionError
 from hearth.core.actors import Actor
 from hearth.core.models import Membership, Workspace
-from hearth.moderation import actions
 from hearth.moderation.access import (
     access_appeal,
     access_author,
@@ -30,6 +29,25 @@ from hearth.moderation.access import (
     access_todo,
     check_moderator,
 )
+from hearth.moderation.actions.appeals import decide_appeal, submit_appeal
+from hearth.moderation.actions.enforce import complete_todo
+from hearth.moderation.actions.hide import is_criticism
+from hearth.moderation.actions.identities import identities, link_identities, unlink_identity
+from hearth.moderation.actions.links import sanction_from_token
+from hearth.moderation.actions.netiquette import ensure_netiquette, publish_netiquette
+from hearth.moderation.actions.queue import (
+    approve,
+    bulk_decide,
+    escalate,
+    hide_entry,
+    judge_label,
+    reply_entry,
+    sanction_entry,
+)
+from hearth.moderation.actions.reports import criticism_removed_count, moderator_stats
+from hearth.moderation.actions.rules import RULE_FIELDS, delete_rule, move_rule, save_rule, try_rule
+from hearth.moderation.actions.sanctions import active_sanctions, lift_sanction
+from hearth.moderation.actions.settings import moderation_settings
 from hearth.moderation.models import (
     OPEN_STATUSES,
     Appeal,
@@ -96,8 +114,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         entries = entries.filter(reason=reason)
     rows = list(entries[:PAGE_SIZE])
     for entry in rows:
-        entry.criticism = actions.is_criticism(entry.message)  # type: ignore[attr-defined]
-    version = actions.ensure_netiquette(workspace)
+        entry.criticism = is_criticism(entry.message)  # type: ignore[attr-defined]
+    version = ensure_netiquette(workspace)
     context = {
         "entries": rows,
         "reason": reason,
@@ -138,10 +156,10 @@ def entry_action(request: HttpRequest, entry_id: int, verb: str) -> HttpResponse
     post = request.POST
     try:
         if verb == "approve":
-            actions.approve(entry, by=by)
+            approve(entry, by=by)
             done = _("Approved: the message stays visible.")
         elif verb == "hide":
-            actions.hide_entry(
+            hide_entry(
                 entry,
                 by=by,
                 article=post.get("article", ""),
@@ -149,15 +167,13 @@ def entry_action(request: HttpRequest, entry_id: int, verb: str) -> HttpResponse
             )
             done = _("Message hidden.")
         elif verb == "escalate":
-            actions.escalate(entry, by=by, note=post.get("note", ""))
+            escalate(entry, by=by, note=post.get("note", ""))
             done = _("Escalated.")
         elif verb == "reply":
-            actions.reply_entry(
-                entry, post.get("text", ""), by=by, idempotency_key=post.get("key", "")
-            )
+            reply_entry(entry, post.get("text", ""), by=by, idempotency_key=post.get("key", ""))
             done = _("Reply queued.")
         elif verb == "sanction":
-            sanction = actions.sanction_entry(
+            sanction = sanction_entry(
                 entry,
                 by=by,
                 article=post.get("article", ""),
@@ -167,7 +183,7 @@ def entry_action(request: HttpRequest, entry_id: int, verb: str) -> HttpResponse
             )
             done = _("Sanction applied: %(kind)s.") % {"kind": sanction.get_kind_display()}
         elif verb in ("confirm", "overturn"):
-            actions.judge_label(entry, confirm=verb == "confirm", by=by)
+            judge_label(entry, confirm=verb == "confirm", by=by)
             done = _("Label decision recorded.")
         else:
             raise Http404("No such action.")
@@ -183,7 +199,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
     membership = _mod(request)
     ids = [int(i) for i in request.POST.getlist("entry") if i.isdigit()]
     try:
-        changed = actions.bulk(
+        changed = bulk_decide(
             membership.workspace,
             ids,
             request.POST.get("verb", ""),
@@ -208,7 +224,7 @@ def rules(request: HttpRequest) -> HttpResponse:
         "moderation/rules/list.html",
         {
             "rules": Rule.objects.filter(workspace=membership.workspace),
-            "settings": actions.settings_for(membership.workspace),
+            "settings": moderation_settings(membership.workspace),
         },
     )
 
@@ -238,9 +254,9 @@ def _rule_data(request: HttpRequest) -> dict[str, Any]:
 def _rule_context(
     workspace: Workspace, rule: Rule | None, data: dict[str, Any] | None, error: str = ""
 ) -> dict[str, Any]:
-    version = actions.ensure_netiquette(workspace)
+    version = ensure_netiquette(workspace)
     values = data or (
-        {f: getattr(rule, f) for f in actions.RULE_FIELDS if f != "position"}
+        {f: getattr(rule, f) for f in RULE_FIELDS if f != "position"}
         if rule
         else {"enabled": True, "actions": ["queue"], "abuse_kinds": [], "channels": []}
     )
@@ -265,7 +281,7 @@ def rule_edit(request: HttpRequest, rule_id: int | None = None) -> HttpResponse:
     if request.method == "POST":
         data = _rule_data(request)
         try:
-            actions.save_rule(membership.workspace, data, rule=rule, by=Actor.from_request(request))
+            save_rule(membership.workspace, data, rule=rule, by=Actor.from_request(request))
             messages.success(request, _("Rule saved."))
             return redirect("moderation_rules")
         except ActionError as exc:
@@ -289,7 +305,7 @@ def rule_test(request: HttpRequest) -> HttpResponse:
     matched: list[Message] = []
     scanned = 0
     try:
-        matched, scanned = actions.try_rule(
+        matched, scanned = try_rule(
             membership.workspace, _rule_data(request), by=Actor.from_request(request)
         )
     except ActionError as exc:
@@ -304,7 +320,7 @@ def rule_test(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def rule_delete(request: HttpRequest, rule_id: int) -> HttpResponse:
-    actions.delete_rule(access_rule(_mod(request), rule_id), by=Actor.from_request(request))
+    delete_rule(access_rule(_mod(request), rule_id), by=Actor.from_request(request))
     messages.success(request, _("Rule deleted."))
     return redirect("moderation_rules")
 
@@ -312,7 +328,7 @@ def rule_delete(request: HttpRequest, rule_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def rule_move(request: HttpRequest, rule_id: int) -> HttpResponse:
-    actions.move_rule(
+    move_rule(
         access_rule(_mod(request), rule_id),
         up=request.POST.get("direction") == "up",
         by=Actor.from_request(request),
@@ -327,11 +343,11 @@ def rule_move(request: HttpRequest, rule_id: int) -> HttpResponse:
 def netiquette_edit(request: HttpRequest) -> HttpResponse:
     membership = _mod(request)
     workspace = membership.workspace
-    current = actions.ensure_netiquette(workspace)
+    current = ensure_netiquette(workspace)
     error = ""
     if request.method == "POST":
         try:
-            version = actions.publish_netiquette(
+            version = publish_netiquette(
                 workspace,
                 body_fr=request.POST.get("body_fr", ""),
                 body_en=request.POST.get("body_en", ""),
@@ -380,7 +396,7 @@ def netiquette_public(request: HttpRequest, slug: str) -> HttpResponse:
         else (getattr(request, "LANGUAGE_CODE", "en")[:2])
     )
     lang = lang if lang in ("fr", "en") else "en"
-    version = actions.ensure_netiquette(workspace)
+    version = ensure_netiquette(workspace)
     if request.GET.get("v", "").isdigit():
         version = (
             NetiquetteVersion.objects.filter(
@@ -403,18 +419,18 @@ def netiquette_public(request: HttpRequest, slug: str) -> HttpResponse:
 def appeal_public(request: HttpRequest, token: str) -> HttpResponse:
     """The member's appeal form: the signed link sent with the sanction is the only credential."""
     try:
-        sanction = actions.sanction_from_token(token)
+        sanction = sanction_from_token(token)
     except LookupError:
         return render(request, "moderation/public/appeal.html", {"invalid": True}, status=404)
     error = ""
     submitted = None
     if request.method == "POST":
         try:
-            submitted = actions.submit_appeal(token, request.POST.get("text", ""))
+            submitted = submit_appeal(token, request.POST.get("text", ""))
         except ActionError as exc:
             error = str(exc)
     existing = Appeal.objects.filter(sanction=sanction).first()
-    version = actions.ensure_netiquette(sanction.workspace)
+    version = ensure_netiquette(sanction.workspace)
     return render(
         request,
         "moderation/public/appeal.html",
@@ -458,7 +474,7 @@ def sanctions(request: HttpRequest) -> HttpResponse:
             "todos": EnforcementTodo.objects.filter(
                 workspace=workspace, status=TodoStatus.OPEN
             ).select_related("channel")[:200],
-            "settings": actions.settings_for(workspace),
+            "settings": moderation_settings(workspace),
         },
     )
 
@@ -468,7 +484,7 @@ def sanctions(request: HttpRequest) -> HttpResponse:
 def sanction_lift(request: HttpRequest, sanction_id: int) -> HttpResponse:
     sanction = access_sanction(_mod(request), sanction_id)
     try:
-        actions.lift_sanction(
+        lift_sanction(
             sanction, by=Actor.from_request(request), reason=request.POST.get("reason", "")
         )
         messages.success(request, _("Sanction lifted."))
@@ -486,7 +502,7 @@ def sanction_lift(request: HttpRequest, sanction_id: int) -> HttpResponse:
 def appeal_decide(request: HttpRequest, appeal_id: int) -> HttpResponse:
     appeal = access_appeal(_mod(request), appeal_id)
     try:
-        actions.decide_appeal(
+        decide_appeal(
             appeal,
             overturn=request.POST.get("decision") == "overturn",
             note=request.POST.get("note", ""),
@@ -502,7 +518,7 @@ def appeal_decide(request: HttpRequest, appeal_id: int) -> HttpResponse:
 @require_POST
 def todo_done(request: HttpRequest, todo_id: int) -> HttpResponse:
     try:
-        actions.complete_todo(access_todo(_mod(request), todo_id), by=Actor.from_request(request))
+        complete_todo(access_todo(_mod(request), todo_id), by=Actor.from_request(request))
     except ActionError as exc:
         messages.error(request, str(exc))
     return redirect("moderation_sanctions")
@@ -566,8 +582,8 @@ def log(request: HttpRequest) -> HttpResponse:
             "events": events[:200],
             "action": action,
             "criticism": request.GET.get("criticism") == "1",
-            "stats": actions.moderator_stats(workspace),
-            "criticism_removed": actions.criticism_removed_count(workspace),
+            "stats": moderator_stats(workspace),
+            "criticism_removed": criticism_removed_count(workspace),
         },
     )
 
@@ -577,7 +593,7 @@ def person(request: HttpRequest, author_id: int) -> HttpResponse:
     """A member's moderation history, across all their linked identities."""
     membership = _mod(request)
     author = access_author(membership, author_id)
-    people = actions.identities(author)
+    people = identities(author)
     key = person_key_of(author)
     ids = [a.pk for a in people]
     return render(
@@ -596,7 +612,7 @@ def person(request: HttpRequest, author_id: int) -> HttpResponse:
             "hidden": HiddenMessage.objects.filter(
                 workspace=membership.workspace, message__author_id__in=ids
             ).select_related("message")[:100],
-            "active": actions.active_sanctions(membership.workspace, key),
+            "active": active_sanctions(membership.workspace, key),
         },
     )
 
@@ -609,7 +625,7 @@ def person_link(request: HttpRequest, author_id: int) -> HttpResponse:
     by = Actor.from_request(request)
     try:
         if request.POST.get("unlink"):
-            actions.unlink_identity(access_author(membership, request.POST["unlink"]), by=by)
+            unlink_identity(access_author(membership, request.POST["unlink"]), by=by)
         else:
             other = request.POST.get("other", "").strip().lstrip("@")
             found = (
@@ -627,7 +643,7 @@ def person_link(request: HttpRequest, author_id: int) -> HttpResponse:
                 raise ActionError(
                     f"other: no identity '{other}' in this workspace; give its handle or number."
                 )
-            actions.link_identities(membership.workspace, [author, found], by=by)
+            link_identities(membership.workspace, [author, found], by=by)
         messages.success(request, _("Identities updated."))
     except ActionError as exc:
         messages.error(request, str(exc))

@@ -152,7 +152,9 @@ def test_destination(destination: Destination, *, by: Actor) -> Alert:
         fired_at=now,
     )
     _deliver_alert(alert, [destination])
-    audit.record("notify.destination.test", by=by, workspace=destination.workspace, target=destination)
+    audit.record(
+        "notify.destination.test", by=by, workspace=destination.workspace, target=destination
+    )
     return alert
 
 
@@ -198,9 +200,7 @@ def raise_alert(
         suppressed=repeat,
     )
     if not repeat and live:
-        _deliver_alert(
-            alert, Destination.objects.filter(workspace_id=workspace_id, is_active=True)
-        )
+        _deliver_alert(alert, Destination.objects.filter(workspace_id=workspace_id, is_active=True))
     return alert
 
 
@@ -244,8 +244,7 @@ def _deliver_alert(alert: Alert, destinations: Iterable[Destination]) -> list[Ou
             payload: dict[str, Any] = {
                 "to": [a.strip() for a in destination.target.split(",") if a.strip()],
                 "subject": f"[Hearth] {alert.title}",
-                "body": text_of(alert)
-                + (f"\n\n{absolute_url(alert.link)}" if alert.link else ""),
+                "body": text_of(alert) + (f"\n\n{absolute_url(alert.link)}" if alert.link else ""),
             }
         elif destination.kind == DestinationKind.WEBHOOK:
             payload = {

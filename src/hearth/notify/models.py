@@ -67,7 +67,9 @@ class Alert(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["workspace", "subject", "kind", "-fired_at"], name="notify_alert_dedup"),
+            models.Index(
+                fields=["workspace", "subject", "kind", "-fired_at"], name="notify_alert_dedup"
+            ),
             models.Index(fields=["workspace", "-created_at"], name="notify_alert_log"),
         ]
 

@@ -62,12 +62,16 @@ def send_email(item: OutboxItem) -> SendResult:
         ) from None
     except smtplib.SMTPResponseException as exc:
         if 500 <= exc.smtp_code < 600:
-            raise FatalConnectorError(f"The mail server refused the message ({exc.smtp_code}).") from None
+            raise FatalConnectorError(
+                f"The mail server refused the message ({exc.smtp_code})."
+            ) from None
         raise ConnectorError(f"The mail server asked to try later ({exc.smtp_code}).") from None
     except TimeoutError:
         raise OutcomeUnknown("The mail server stopped answering during the send.") from None
     except (smtplib.SMTPException, OSError) as exc:
-        raise ConnectorError(f"The mail server could not be reached ({type(exc).__name__}).") from None
+        raise ConnectorError(
+            f"The mail server could not be reached ({type(exc).__name__})."
+        ) from None
     return SendResult()
 
 

@@ -9,7 +9,7 @@ echoing the reply back later does not duplicate it.
 from __future__ import annotations
 
 from hearth.channels.models import OutboxItem
-from hearth.conversations.actions import brand_author_id
+from hearth.conversations.actions.reply import brand_author_id
 from hearth.conversations.models import Thread
 from hearth.pipeline.ingest import ingest_batch
 

@@ -8,8 +8,8 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from hearth.analysis.models import LabelDecision
-from hearth.channels.ingest import ingest_batch
 from hearth.conversations.models import Message
+from hearth.pipeline.ingest import ingest_batch
 
 BEFORE = [("analysis", "0001_initial")]
 AFTER = [("analysis", "0002_labeldecision_message_id_plain")]

@@ -32,8 +32,8 @@ from hearth.channels.connectors.base import (
     FetchResult,
     RetryLater,
     SendResult,
-    retry_after_seconds,
     Unsupported,
+    retry_after_seconds,
 )
 from hearth.channels.models import Channel
 

@@ -12,7 +12,15 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied
 
 from hearth.channels.models import OutboxItem, OutboxStatus
-from hearth.conversations import actions
+from hearth.conversations.actions.assign import assign_thread
+from hearth.conversations.actions.bulk import bulk_update_threads
+from hearth.conversations.actions.handoff import hand_off_thread
+from hearth.conversations.actions.notes import add_note
+from hearth.conversations.actions.presence import others_present, touch_presence
+from hearth.conversations.actions.reply import reply_to_thread, retry_outbox_item
+from hearth.conversations.actions.settings import update_inbox_settings
+from hearth.conversations.actions.status import set_thread_status
+from hearth.conversations.actions.tags import tag_thread
 from hearth.conversations.models import Message, Note, ThreadStatus
 from hearth.conversations.replies import find_reply, render
 from hearth.core.actions import ActionError
@@ -31,7 +39,7 @@ def test_reply_is_queued_in_outbox_then_sent_and_shown_in_thread(
     thread = inbox["question"]
     assert thread.waiting_since is not None and thread.unanswered_question and thread.priority > 0
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        item_ = actions.reply_to_thread(
+        item_ = reply_to_thread(
             thread, "Hold the button 5 s.", by=by(team["moderator"]), idempotency_key="k1"
         )
     assert item_.status == OutboxStatus.QUEUED and item_.payload["parent_external_id"] == "q1"
@@ -53,10 +61,10 @@ def test_reply_is_queued_in_outbox_then_sent_and_shown_in_thread(
 
 def test_same_idempotency_key_enqueues_once(inbox, team, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        first = actions.reply_to_thread(
+        first = reply_to_thread(
             inbox["question"], "Hi", by=by(team["owner"]), idempotency_key="same"
         )
-        second = actions.reply_to_thread(
+        second = reply_to_thread(
             inbox["question"], "Hi", by=by(team["owner"]), idempotency_key="same"
         )
     assert first.pk == second.pk
@@ -68,35 +76,35 @@ def test_reply_on_import_channel_fails_visibly_and_retry_requeues(
     inbox, team, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        queued = actions.reply_to_thread(inbox["complaint"], "Sorry!", by=by(team["owner"]))
+        queued = reply_to_thread(inbox["complaint"], "Sorry!", by=by(team["owner"]))
     queued.refresh_from_db()
     assert queued.status == OutboxStatus.FAILED and queued.last_error
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        retried = actions.retry_outbox_item(queued, by=by(team["owner"]))
+        retried = retry_outbox_item(queued, by=by(team["owner"]))
     assert retried.status == OutboxStatus.QUEUED and retried.attempts == 0 and len(callbacks) == 1
     assert AuditEvent.objects.filter(action="outbox.retry").exists()
     with pytest.raises(ActionError):
-        actions.retry_outbox_item(retried, by=by(team["owner"]))  # not failed any more
+        retry_outbox_item(retried, by=by(team["owner"]))  # not failed any more
 
 
 def test_viewer_and_analyst_cannot_reply(inbox, team):
     for role in ("viewer", "analyst"):
         with pytest.raises(PermissionDenied):
-            actions.reply_to_thread(inbox["question"], "Hi", by=by(team[role]))
+            reply_to_thread(inbox["question"], "Hi", by=by(team[role]))
     assert not OutboxItem.objects.exists()
 
 
 def test_empty_reply_is_refused(inbox, team):
     with pytest.raises(ActionError, match="text is empty"):
-        actions.reply_to_thread(inbox["question"], "   ", by=by(team["owner"]))
+        reply_to_thread(inbox["question"], "   ", by=by(team["owner"]))
 
 
 def test_assign_and_unassign_are_audited(inbox, team):
     thread = inbox["question"]
-    actions.assign_thread(thread, team["moderator"], by=by(team["owner"]))
+    assign_thread(thread, team["moderator"], by=by(team["owner"]))
     thread.refresh_from_db()
     assert thread.assignee == team["moderator"]
-    actions.assign_thread(thread, None, by=by(team["owner"]))
+    assign_thread(thread, None, by=by(team["owner"]))
     thread.refresh_from_db()
     assert thread.assignee is None
     assert list(
@@ -110,15 +118,15 @@ def test_cannot_assign_to_someone_who_cannot_reply_or_an_outsider(
     inbox, team, other_workspace, make_member
 ):
     with pytest.raises(ActionError, match="role too limited"):
-        actions.assign_thread(inbox["question"], team["viewer"], by=by(team["owner"]))
+        assign_thread(inbox["question"], team["viewer"], by=by(team["owner"]))
     outsider = make_member(other_workspace, "owner")
     with pytest.raises(ActionError, match="not a member"):
-        actions.assign_thread(inbox["question"], outsider, by=by(team["owner"]))
+        assign_thread(inbox["question"], outsider, by=by(team["owner"]))
 
 
 def test_close_sets_resolution_and_member_reopens(inbox, team, demo_channel):
     thread = inbox["question"]
-    actions.set_thread_status(thread, "closed", by=by(team["moderator"]))
+    set_thread_status(thread, "closed", by=by(team["moderator"]))
     thread.refresh_from_db()
     assert (
         thread.status == ThreadStatus.CLOSED
@@ -134,17 +142,17 @@ def test_close_sets_resolution_and_member_reopens(inbox, team, demo_channel):
 
 def test_mark_spam_is_moderation(inbox, team):
     with pytest.raises(PermissionDenied):
-        actions.set_thread_status(inbox["praise"], "spam", by=by(team["analyst"]))
-    actions.set_thread_status(inbox["praise"], "spam", by=by(team["moderator"]))
+        set_thread_status(inbox["praise"], "spam", by=by(team["analyst"]))
+    set_thread_status(inbox["praise"], "spam", by=by(team["moderator"]))
     inbox["praise"].refresh_from_db()
     assert inbox["praise"].status == "spam"
     with pytest.raises(ActionError, match="does not exist"):
-        actions.set_thread_status(inbox["praise"], "archived", by=by(team["moderator"]))
+        set_thread_status(inbox["praise"], "archived", by=by(team["moderator"]))
 
 
 def test_note_mentions_resolve_to_workspace_members_only(inbox, team, other_workspace, make_member):
     make_member(other_workspace, "owner", email="eve@globex.test")
-    note = actions.add_note(
+    note = add_note(
         inbox["question"], "@camille can you check? cc @eve @nobody", by=by(team["owner"])
     )
     assert list(note.mentions.all()) == [team["moderator"]]
@@ -154,15 +162,13 @@ def test_note_mentions_resolve_to_workspace_members_only(inbox, team, other_work
 
 
 def test_tags_add_remove(inbox, team):
-    assert actions.tag_thread(inbox["question"], add=["Bug", "firmware"], by=by(team["owner"])) == [
+    assert tag_thread(inbox["question"], add=["Bug", "firmware"], by=by(team["owner"])) == [
         "bug",
         "firmware",
     ]
-    assert actions.tag_thread(inbox["question"], remove=["bug"], by=by(team["owner"])) == [
-        "firmware"
-    ]
+    assert tag_thread(inbox["question"], remove=["bug"], by=by(team["owner"])) == ["firmware"]
     with pytest.raises(ActionError):
-        actions.tag_thread(inbox["question"], add=["<script>"], by=by(team["owner"]))
+        tag_thread(inbox["question"], add=["<script>"], by=by(team["owner"]))
 
 
 def test_bulk_close_ignores_foreign_ids(inbox, team, other_workspace, make_channel):
@@ -171,7 +177,7 @@ def test_bulk_close_ignores_foreign_ids(inbox, team, other_workspace, make_chann
     foreign = foreign_channel.threads.get()
     ids = [inbox["question"].pk, inbox["praise"].pk, foreign.pk]
     assert (
-        actions.bulk_update_threads(
+        bulk_update_threads(
             inbox["question"].workspace, ids, "status", "closed", by=by(team["owner"])
         )
         == 2
@@ -181,7 +187,7 @@ def test_bulk_close_ignores_foreign_ids(inbox, team, other_workspace, make_chann
     assert AuditEvent.objects.filter(action="thread.status").count() == 2
     assert AuditEvent.objects.filter(action="thread.bulk").count() == 1
     with pytest.raises(PermissionDenied):
-        actions.bulk_update_threads(
+        bulk_update_threads(
             inbox["question"].workspace, ids, "status", "open", by=by(team["viewer"])
         )
 
@@ -196,13 +202,13 @@ def test_saved_reply_variables_are_substituted_not_templated(inbox, workspace):
 
 def test_handoff_needs_a_configured_target(inbox, team):
     with pytest.raises(ActionError, match="No customer-service address"):
-        actions.hand_off_thread(inbox["complaint"], by=by(team["owner"]))
+        hand_off_thread(inbox["complaint"], by=by(team["owner"]))
 
 
 def test_handoff_by_email(inbox, team, workspace, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    actions.update_inbox_settings(workspace, handoff_email="care@acme.test", by=by(team["owner"]))
-    actions.hand_off_thread(inbox["complaint"], note="Order 1234", by=by(team["moderator"]))
+    update_inbox_settings(workspace, handoff_email="care@acme.test", by=by(team["owner"]))
+    hand_off_thread(inbox["complaint"], note="Order 1234", by=by(team["moderator"]))
     assert mail.outbox[0].to == ["care@acme.test"]
     assert "delivery is a disaster" in mail.outbox[0].body and "Order 1234" in mail.outbox[0].body
     thread = inbox["complaint"]
@@ -238,36 +244,34 @@ def receiver():
 
 def test_handoff_by_webhook_to_a_real_local_server(inbox, team, workspace, receiver):
     url, received = receiver
-    actions.update_inbox_settings(workspace, handoff_webhook=url, by=by(team["owner"]))
-    actions.hand_off_thread(inbox["complaint"], by=by(team["moderator"]))
+    update_inbox_settings(workspace, handoff_webhook=url, by=by(team["owner"]))
+    hand_off_thread(inbox["complaint"], by=by(team["moderator"]))
     assert received[0]["thread"]["id"] == inbox["complaint"].pk
     assert received[0]["messages"][0]["text"].startswith("My order never arrived")
 
 
 def test_handoff_to_an_unreachable_webhook_leaves_the_thread_alone(inbox, team, workspace):
-    actions.update_inbox_settings(
+    update_inbox_settings(
         workspace, handoff_webhook="http://127.0.0.1:9/none", by=by(team["owner"])
     )
     with pytest.raises(ActionError, match="could not be reached"):
-        actions.hand_off_thread(inbox["complaint"], by=by(team["moderator"]))
+        hand_off_thread(inbox["complaint"], by=by(team["moderator"]))
     inbox["complaint"].refresh_from_db()
     assert inbox["complaint"].handed_off_at is None
 
 
 def test_settings_are_validated_and_need_a_manager(workspace, team):
     with pytest.raises(ActionError, match="timezone"):
-        actions.update_inbox_settings(workspace, timezone="Mars/Olympus", by=by(team["owner"]))
+        update_inbox_settings(workspace, timezone="Mars/Olympus", by=by(team["owner"]))
     with pytest.raises(ActionError, match="closing time"):
-        actions.update_inbox_settings(
-            workspace, hours={"0": ["18:00", "09:00"]}, by=by(team["owner"])
-        )
+        update_inbox_settings(workspace, hours={"0": ["18:00", "09:00"]}, by=by(team["owner"]))
     with pytest.raises(PermissionDenied):
-        actions.update_inbox_settings(workspace, timezone="UTC", by=by(team["moderator"]))
+        update_inbox_settings(workspace, timezone="UTC", by=by(team["moderator"]))
 
 
 def test_presence_shows_others_only(inbox, team):
     thread = inbox["question"]
-    actions.touch_presence(thread, team["moderator"], "replying")
-    others = actions.touch_presence(thread, team["owner"], "viewing")
+    touch_presence(thread, team["moderator"], "replying")
+    others = touch_presence(thread, team["owner"], "viewing")
     assert [(p.user, p.mode) for p in others] == [(team["moderator"], "replying")]
-    assert actions.others_present(thread, team["moderator"])[0].user == team["owner"]
+    assert others_present(thread, team["moderator"])[0].user == team["owner"]

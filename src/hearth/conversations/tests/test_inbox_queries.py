@@ -7,7 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from conftest import item
 
-from hearth.conversations import actions
+from hearth.conversations.actions.assign import assign_thread
+from hearth.conversations.actions.reply import reply_to_thread
+from hearth.conversations.actions.status import set_thread_status
 from hearth.conversations.inbox import InboxFilters, inbox_queryset, view_counts, waiting_count
 from hearth.conversations.metrics import BusinessHours, response_times, thread_times
 from hearth.conversations.models import Message, Thread
@@ -48,7 +50,7 @@ def test_filters_combine(inbox, workspace, team):
 
 def test_saved_views_and_counts(inbox, workspace, team):
     user = team["moderator"]
-    actions.assign_thread(inbox["praise"], user, by=Actor.system())
+    assign_thread(inbox["praise"], user, by=Actor.system())
     now = inbox["question"].last_message_at + timedelta(hours=1)
     assert _ids(inbox_queryset(workspace, user, InboxFilters(view="unanswered"), now=now)) == ["q1"]
     assert set(_ids(inbox_queryset(workspace, user, InboxFilters(view="negative"), now=now))) == {
@@ -63,7 +65,7 @@ def test_saved_views_and_counts(inbox, workspace, team):
         "mine": 1,
     }
     assert waiting_count(workspace) == 3
-    actions.set_thread_status(inbox["question"], "closed", by=Actor.system())
+    set_thread_status(inbox["question"], "closed", by=Actor.system())
     assert view_counts(workspace, user, now=now)["unanswered"] == 0
 
 
@@ -156,8 +158,8 @@ def test_response_times_per_channel_and_teammate(
 ):
     thread = inbox["question"]
     with django_capture_on_commit_callbacks(execute=True):
-        actions.reply_to_thread(thread, "Here is how.", by=Actor(user=team["moderator"], via="web"))
-    actions.set_thread_status(thread, "closed", by=Actor(user=team["owner"], via="web"))
+        reply_to_thread(thread, "Here is how.", by=Actor(user=team["moderator"], via="web"))
+    set_thread_status(thread, "closed", by=Actor(user=team["owner"], via="web"))
     thread.refresh_from_db()
     times = thread_times(thread, BusinessHours.of(workspace))
     assert (

@@ -5,7 +5,11 @@ from __future__ import annotations
 import pytest
 from conftest import item
 
-from hearth.conversations import actions
+from hearth.conversations.actions.saved_replies import (
+    create_saved_reply,
+    delete_saved_reply,
+    update_saved_reply,
+)
 from hearth.conversations.models import SavedReply
 from hearth.core.actions import ActionError, create_api_token
 from hearth.core.actors import Actor
@@ -29,7 +33,7 @@ def tokens(team, actor):
 
 @pytest.fixture
 def mine(workspace, actor):
-    return actions.create_saved_reply(
+    return create_saved_reply(
         workspace,
         title="Shipping delay",
         lang="en",
@@ -40,7 +44,7 @@ def mine(workspace, actor):
 
 @pytest.fixture
 def theirs(other_workspace, actor):
-    return actions.create_saved_reply(
+    return create_saved_reply(
         other_workspace, title="Globex secret", lang="fr", text="Bonjour {{author.name}}", by=actor
     )
 
@@ -59,20 +63,16 @@ def test_unknown_variable_is_refused_with_its_name(workspace, actor):
     with pytest.raises(
         ActionError, match=r"unknown variable \{\{author\.firstname\}\}.*\{\{author\.name\}\}"
     ):
-        actions.create_saved_reply(
+        create_saved_reply(
             workspace, title="Hi", lang="en", text="Hi {{author.firstname}}!", by=actor
         )
     with pytest.raises(ActionError, match=r"\{\{Brand\}\}"):
-        actions.create_saved_reply(
-            workspace, title="Hi", lang="en", text="From {{ Brand }}", by=actor
-        )
+        create_saved_reply(workspace, title="Hi", lang="en", text="From {{ Brand }}", by=actor)
     assert not SavedReply.objects.exists()
 
 
 def test_update_and_delete_are_audited(mine, actor):
-    actions.update_saved_reply(
-        mine, text="Hello {{author.name}} from {{brand}}.", lang="fr", by=actor
-    )
+    update_saved_reply(mine, text="Hello {{author.name}} from {{brand}}.", lang="fr", by=actor)
     mine.refresh_from_db()
     assert (mine.title, mine.lang, mine.text) == (
         "Shipping delay",
@@ -80,7 +80,7 @@ def test_update_and_delete_are_audited(mine, actor):
         "Hello {{author.name}} from {{brand}}.",
     )
     pk = mine.pk
-    actions.delete_saved_reply(mine, by=actor)
+    delete_saved_reply(mine, by=actor)
     assert not SavedReply.objects.filter(pk=pk).exists()
     events = list(
         AuditEvent.objects.filter(target_id=str(pk), action__startswith="saved_reply.")
@@ -96,18 +96,18 @@ def test_update_and_delete_are_audited(mine, actor):
 
 
 def test_update_refuses_a_duplicate_title(workspace, mine, actor):
-    other = actions.create_saved_reply(
+    other = create_saved_reply(
         workspace, title="Refund", lang="en", text="We refund you.", by=actor
     )
     with pytest.raises(ActionError, match="already exists"):
-        actions.update_saved_reply(other, title="Shipping delay", by=actor)
+        update_saved_reply(other, title="Shipping delay", by=actor)
 
 
 def test_viewer_cannot_manage_through_the_action(workspace, team, mine):
     from django.core.exceptions import PermissionDenied
 
     with pytest.raises(PermissionDenied):
-        actions.delete_saved_reply(mine, by=Actor(user=team["viewer"], via="web"))
+        delete_saved_reply(mine, by=Actor(user=team["viewer"], via="web"))
 
 
 # Page

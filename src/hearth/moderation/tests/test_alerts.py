@@ -14,7 +14,8 @@ from hearth.core.models import AuditEvent
 from hearth.listening.actions import add_alert_destination, update_settings
 from hearth.listening.alerts import sign
 from hearth.listening.models import Alert, AlertDelivery
-from hearth.moderation import actions
+from hearth.moderation.actions.alerts import raise_rule_alert
+from hearth.moderation.actions.rules import save_rule
 from hearth.moderation.models import QueueEntry
 from hearth.pipeline.ingest import ingest_batch
 
@@ -22,7 +23,7 @@ SPAM = "Buy cheap followers now http://spam.example"
 
 
 def spam_rule(workspace, **fields):
-    return actions.save_rule(
+    return save_rule(
         workspace,
         {
             "name": "Spam links",
@@ -91,7 +92,7 @@ def test_an_alert_rule_alerts_the_team_once_per_quiet_period(
     assert QueueEntry.objects.get(message__external_id="s3").urgent
 
     # Once the quiet period is over the rule alerts again.
-    later = actions.raise_rule_alert(
+    later = raise_rule_alert(
         rule.pk,
         [QueueEntry.objects.get(message__external_id="s3").message_id],
         now=timezone.now() + timedelta(minutes=61),
@@ -115,7 +116,7 @@ def test_several_alerting_rules_of_a_batch_share_one_job_and_a_failing_one_spare
     workspace, demo_channel, monkeypatch, django_capture_on_commit_callbacks
 ):
     links = spam_rule(workspace)
-    insults = actions.save_rule(
+    insults = save_rule(
         workspace,
         {"name": "Shouting", "patterns": "ALERT ME", "actions": ["queue", "alert"]},
         by=Actor.system(),
@@ -168,7 +169,7 @@ def test_rules_without_alert_and_other_workspaces_stay_quiet(
     add_alert_destination(
         other_workspace, name="Theirs", kind="email", target="them@globex.test", by=Actor.system()
     )
-    actions.save_rule(
+    save_rule(
         workspace,
         {"name": "Queue only", "min_spam": 0.8, "has_link": True, "actions": ["queue"]},
         by=Actor.system(),
@@ -184,7 +185,7 @@ def test_rules_without_alert_and_other_workspaces_stay_quiet(
     assert alert.workspace == other_workspace and mail.outbox[0].to == ["them@globex.test"]
     # A message id of another workspace is never reported by this workspace's rule.
     mine = QueueEntry.objects.get(message__external_id="s1").message_id
-    assert actions.raise_rule_alert(alert.data["rule_id"], [mine]) is None
+    assert raise_rule_alert(alert.data["rule_id"], [mine]) is None
 
 
 def test_the_alert_log_page_and_api_show_moderation_alerts(

@@ -8,7 +8,9 @@ from conftest import T0, item
 from hearth.channels.models import OutboxItem
 from hearth.conversations.models import Author, Message
 from hearth.core.models import AuditEvent
-from hearth.moderation import actions
+from hearth.moderation.actions.appeals import decide_appeal, submit_appeal
+from hearth.moderation.actions.links import appeal_token
+from hearth.moderation.actions.sanctions import member_lang, sanction_person
 from hearth.moderation.models import AppealStatus, EnforcementTodo, ModerationEvent, SanctionStatus
 from hearth.pipeline.ingest import ingest_batch
 
@@ -22,18 +24,18 @@ def troll(workspace, demo_channel):
 
 
 def appeal_of(sanction):
-    return actions.submit_appeal(
-        actions.appeal_token(sanction), "I was quoting someone else, please read the thread."
+    return submit_appeal(
+        appeal_token(sanction), "I was quoting someone else, please read the thread."
     )
 
 
 def test_an_overturned_block_is_lifted_and_the_member_told_in_the_thread(team, as_user, troll):
     message = Message.objects.get(external_id="t0")
-    sanction = actions.sanction_person(
+    sanction = sanction_person(
         troll, article="1", kind="block", message=message, by=as_user(team["moderator"]), now=T0
     )
     appeal = appeal_of(sanction)
-    actions.decide_appeal(
+    decide_appeal(
         appeal,
         overturn=True,
         note="Quoted text, not your words.",
@@ -62,11 +64,11 @@ def test_an_overturned_block_is_lifted_and_the_member_told_in_the_thread(team, a
 
 
 def test_an_upheld_sanction_stays_and_the_member_gets_a_direct_message(team, as_user, troll):
-    sanction = actions.sanction_person(
+    sanction = sanction_person(
         troll, article="1", kind="exclusion", by=as_user(team["moderator"]), now=T0
     )
     appeal = appeal_of(sanction)
-    actions.decide_appeal(
+    decide_appeal(
         appeal, overturn=False, note="The insult is yours.", by=as_user(team["moderator2"]), now=T0
     )
 
@@ -88,7 +90,7 @@ def test_overturning_a_warning_unbans_nobody_and_an_unreachable_member_leaves_a_
         channel, [item("f1", INSULT, author="forum_troll")]
     )  # the import channel cannot reply or ban
     author = Author.objects.get(external_id="forum_troll")
-    sanction = actions.sanction_person(
+    sanction = sanction_person(
         author,
         article="1",
         kind="warning",
@@ -97,9 +99,7 @@ def test_overturning_a_warning_unbans_nobody_and_an_unreachable_member_leaves_a_
         now=T0,
     )
     appeal = appeal_of(sanction)
-    actions.decide_appeal(
-        appeal, overturn=True, note="Misread.", by=as_user(team["moderator2"]), now=T0
-    )
+    decide_appeal(appeal, overturn=True, note="Misread.", by=as_user(team["moderator2"]), now=T0)
     sanction.refresh_from_db()
     assert sanction.status == SanctionStatus.OVERTURNED
     assert not OutboxItem.objects.filter(action__in=["unban", "ban"]).exists()
@@ -110,7 +110,7 @@ def test_overturning_a_warning_unbans_nobody_and_an_unreachable_member_leaves_a_
 def test_the_member_language_follows_the_message(troll, demo_channel):
     message = Message.objects.get(external_id="t0")
     message.lang = "fr"
-    assert actions._member_lang(troll, message) == "fr"
+    assert member_lang(troll, message) == "fr"
     message.lang = "en"
-    assert actions._member_lang(troll, message) == "en"
-    assert actions._member_lang(troll, None) == "en"
+    assert member_lang(troll, message) == "en"
+    assert member_lang(troll, None) == "en"

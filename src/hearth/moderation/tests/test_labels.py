@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from conftest import item
 
-from hearth.channels.ingest import ingest_batch
 from hearth.conversations.models import Message
 from hearth.core.actions import ActionError
 from hearth.core.actors import Actor
 from hearth.core.models import AuditEvent
 from hearth.moderation.labels import record_decision
+from hearth.pipeline.ingest import ingest_batch
 
 
 @pytest.fixture

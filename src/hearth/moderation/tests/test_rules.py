@@ -11,8 +11,8 @@ from hearth.channels.models import OutboxItem
 from hearth.conversations.models import Message
 from hearth.core.actions import ActionError
 from hearth.core.actors import Actor
-from hearth.moderation import actions
 from hearth.moderation import rules as engine
+from hearth.moderation.actions.rules import delete_rule, save_rule, try_rule
 from hearth.moderation.models import EnforcementTodo, HiddenMessage, QueueEntry
 from hearth.pipeline.ingest import ingest_batch
 
@@ -22,7 +22,7 @@ SPAM = "Buy cheap followers now http://spam.example"
 
 
 def rule(workspace, **fields):
-    return actions.save_rule(
+    return save_rule(
         workspace,
         {"name": fields.pop("name", "Rule"), "actions": fields.pop("actions", ["queue"]), **fields},
         by=Actor.system(),
@@ -91,7 +91,7 @@ def test_a_rule_that_matches_nothing_changes_nothing(workspace, channel):
     assert not QueueEntry.objects.exists()
     assert not HiddenMessage.objects.exists()
     assert not Message.objects.filter(needs_review=True).exists()
-    matched, scanned = actions.try_rule(
+    matched, scanned = try_rule(
         workspace, {"name": "Never", "words": "xylophone-quantum"}, by=Actor.system()
     )
     assert matched == [] and scanned == 2
@@ -101,7 +101,7 @@ def test_rule_without_condition_or_action_is_refused(workspace):
     with pytest.raises(ActionError, match="no condition"):
         rule(workspace, name="Empty")
     with pytest.raises(ActionError, match="actions is empty"):
-        actions.save_rule(workspace, {"name": "x", "words": "a", "actions": []}, by=Actor.system())
+        save_rule(workspace, {"name": "x", "words": "a", "actions": []}, by=Actor.system())
     with pytest.raises(ActionError, match="article '42' is not an article"):
         rule(workspace, name="x", words="a", article="42")
 
@@ -119,7 +119,7 @@ def test_try_rule_shows_what_it_would_have_caught_before_saving(workspace, chann
             for i in range(12)
         ],
     )
-    matched, scanned = actions.try_rule(
+    matched, scanned = try_rule(
         workspace, {"name": "Pricing", "words": "pricing"}, by=Actor.system()
     )
     assert scanned == 12
@@ -176,7 +176,7 @@ def test_stop_rule_hides_later_rules_and_the_cache_follows_changes(workspace, ch
     rule(workspace, name="Second", words="lamp")
     ingest_batch(channel, [item("a", "my lamp")])
     assert [r["label"] for r in QueueEntry.objects.get().reasons] == ["First"]
-    actions.delete_rule(first, by=Actor.system())
+    delete_rule(first, by=Actor.system())
     ingest_batch(channel, [item("b", "my lamp again", author="u9")])
     assert [r["label"] for r in QueueEntry.objects.get(message__external_id="b").reasons] == [
         "Second"

@@ -14,7 +14,18 @@ from hearth.conversations.models import Author, Message
 from hearth.core.actions import ActionError
 from hearth.core.actors import Actor
 from hearth.core.models import AuditEvent
-from hearth.moderation import actions
+from hearth.moderation.actions.appeals import decide_appeal, submit_appeal
+from hearth.moderation.actions.hide import hide_message, is_criticism
+from hearth.moderation.actions.identities import link_identities
+from hearth.moderation.actions.links import appeal_token
+from hearth.moderation.actions.netiquette import (
+    check_article,
+    ensure_netiquette,
+    publish_netiquette,
+)
+from hearth.moderation.actions.queue import approve, bulk_decide, judge_label, sanction_entry
+from hearth.moderation.actions.reports import criticism_removed_count
+from hearth.moderation.actions.sanctions import configure_ladder, expire_sanctions, sanction_person
 from hearth.moderation.models import (
     Appeal,
     AppealStatus,
@@ -50,13 +61,13 @@ def message(external_id: str) -> Message:
 def test_ladder_escalates_then_expires_over_simulated_time(team, as_user, troll):
     mod = as_user(team["moderator"])
     day = T0 + timedelta(days=1)
-    first = actions.sanction_person(troll, article="1", message=message("t0"), by=mod, now=day)
+    first = sanction_person(troll, article="1", message=message("t0"), by=mod, now=day)
     assert (first.kind, first.step, first.ends_at) == ("warning", 1, None)
     notice = OutboxItem.objects.get(idempotency_key=f"mod-notice:{first.pk}")
     assert "article 1" in notice.payload["text"] and "/appeal/" in notice.payload["text"]
     assert not OutboxItem.objects.filter(action="ban").exists()  # a warning bans nobody
 
-    second = actions.sanction_person(
+    second = sanction_person(
         troll, article="1", message=message("t1"), by=mod, now=day + timedelta(days=30)
     )
     assert (second.kind, second.step) == ("block", 2)
@@ -69,8 +80,8 @@ def test_ladder_escalates_then_expires_over_simulated_time(team, as_user, troll)
     assert second.is_active(day + timedelta(days=31))
 
     # Six days later the block still holds; on day 7 the periodic job lifts it and unbans.
-    assert actions.expire_sanctions(now=day + timedelta(days=36)) == 0
-    assert actions.expire_sanctions(now=day + timedelta(days=37, minutes=1)) == 1
+    assert expire_sanctions(now=day + timedelta(days=36)) == 0
+    assert expire_sanctions(now=day + timedelta(days=37, minutes=1)) == 1
     second.refresh_from_db()
     assert second.status == SanctionStatus.EXPIRED and not second.is_active(
         day + timedelta(days=38)
@@ -78,9 +89,9 @@ def test_ladder_escalates_then_expires_over_simulated_time(team, as_user, troll)
     assert (
         OutboxItem.objects.filter(action="unban", payload__author_external_id="troll").count() == 1
     )
-    assert actions.expire_sanctions(now=day + timedelta(days=40)) == 0  # safe to run twice
+    assert expire_sanctions(now=day + timedelta(days=40)) == 0  # safe to run twice
 
-    third = actions.sanction_person(
+    third = sanction_person(
         troll, article="1", message=message("t2"), by=mod, now=day + timedelta(days=60)
     )
     assert (third.kind, third.step, third.ends_at) == ("exclusion", 3, None)
@@ -90,20 +101,18 @@ def test_ladder_escalates_then_expires_over_simulated_time(team, as_user, troll)
 
 def test_violations_older_than_the_window_do_not_count(team, as_user, troll):
     mod = as_user(team["moderator"])
-    actions.sanction_person(troll, article="1", by=mod, now=T0)
-    later = actions.sanction_person(troll, article="1", by=mod, now=T0 + timedelta(days=91))
+    sanction_person(troll, article="1", by=mod, now=T0)
+    later = sanction_person(troll, article="1", by=mod, now=T0 + timedelta(days=91))
     assert later.kind == "warning" and later.step == 1
 
 
 def test_ladder_is_configurable_per_workspace(workspace, team, as_user, troll):
     mod = as_user(team["moderator"])
-    actions.configure_ladder(
-        workspace, [{"kind": "block", "days": 1}, {"kind": "exclusion"}], 30, by=mod
-    )
-    first = actions.sanction_person(troll, article="2", by=mod, now=T0)
+    configure_ladder(workspace, [{"kind": "block", "days": 1}, {"kind": "exclusion"}], 30, by=mod)
+    first = sanction_person(troll, article="2", by=mod, now=T0)
     assert first.kind == "block" and first.ends_at == T0 + timedelta(days=1)
     with pytest.raises(ActionError, match="a temporary block needs a number of days"):
-        actions.configure_ladder(workspace, [{"kind": "block"}], 30, by=mod)
+        configure_ladder(workspace, [{"kind": "block"}], 30, by=mod)
 
 
 def test_sanction_applies_to_every_linked_identity(
@@ -116,42 +125,36 @@ def test_sanction_applies_to_every_linked_identity(
     mod = as_user(team["moderator"])
     x = Author.objects.get(external_id="troll_on_x")
     forum = Author.objects.get(external_id="troll_forum")
-    key = actions.link_identities(workspace, [troll, x, forum], by=mod)
+    key = link_identities(workspace, [troll, x, forum], by=mod)
     assert AuditEvent.objects.filter(action="moderation.person.link").exists()
     # Two earlier warnings on another identity count for the same person.
-    actions.sanction_person(x, article="1", by=mod, now=T0)
-    sanction = actions.sanction_person(
-        troll, article="1", kind="block", by=mod, now=T0 + timedelta(days=1)
-    )
+    sanction_person(x, article="1", by=mod, now=T0)
+    sanction = sanction_person(troll, article="1", kind="block", by=mod, now=T0 + timedelta(days=1))
     assert sanction.person_key == key
     bans = OutboxItem.objects.filter(action="ban", payload__sanction_id=sanction.pk)
     assert sorted(b.payload["author_external_id"] for b in bans) == ["troll", "troll_on_x"]
     todo = EnforcementTodo.objects.get(sanction=sanction, action="ban")
     assert "troll_forum" in todo.description and todo.channel == channel
     # The person's next violation, from yet another identity, climbs the same ladder.
-    third = actions.sanction_person(forum, article="1", by=mod, now=T0 + timedelta(days=20))
+    third = sanction_person(forum, article="1", by=mod, now=T0 + timedelta(days=20))
     assert third.step == 3 and third.kind == "exclusion"
 
 
 def test_appeal_is_reviewed_by_another_moderator(team, as_user, troll):
-    sanction = actions.sanction_person(
+    sanction = sanction_person(
         troll, article="1", kind="block", by=as_user(team["moderator"]), now=T0
     )
-    token = actions.appeal_token(sanction)
+    token = appeal_token(sanction)
     with pytest.raises(ActionError, match="too short"):
-        actions.submit_appeal(token, "no")
-    appeal = actions.submit_appeal(
-        token, "I was quoting someone else, please look at the whole thread."
-    )
+        submit_appeal(token, "no")
+    appeal = submit_appeal(token, "I was quoting someone else, please look at the whole thread.")
     with pytest.raises(ActionError, match="already waiting"):
-        actions.submit_appeal(token, "Again, I was quoting someone else in that thread.")
+        submit_appeal(token, "Again, I was quoting someone else in that thread.")
     with pytest.raises(ActionError, match="another moderator must review"):
-        actions.decide_appeal(
-            appeal, overturn=True, note="ok", by=as_user(team["moderator"]), now=T0
-        )
+        decide_appeal(appeal, overturn=True, note="ok", by=as_user(team["moderator"]), now=T0)
     appeal.refresh_from_db()
     assert appeal.status == AppealStatus.PENDING
-    actions.decide_appeal(
+    decide_appeal(
         appeal,
         overturn=True,
         note="Quoted text, not the member's words.",
@@ -165,7 +168,7 @@ def test_appeal_is_reviewed_by_another_moderator(team, as_user, troll):
     assert OutboxItem.objects.filter(action="unban", payload__sanction_id=sanction.pk).exists()
     # An overturned sanction does not count on the ladder.
     assert (
-        actions.sanction_person(
+        sanction_person(
             troll, article="1", by=as_user(team["moderator"]), now=T0 + timedelta(days=1)
         ).step
         == 1
@@ -173,11 +176,9 @@ def test_appeal_is_reviewed_by_another_moderator(team, as_user, troll):
 
 
 def test_a_forged_appeal_link_is_refused(troll, team, as_user):
-    sanction = actions.sanction_person(troll, article="1", by=as_user(team["moderator"]), now=T0)
+    sanction = sanction_person(troll, article="1", by=as_user(team["moderator"]), now=T0)
     with pytest.raises(LookupError):
-        actions.submit_appeal(
-            actions.appeal_token(sanction) + "x", "Please reconsider this decision."
-        )
+        submit_appeal(appeal_token(sanction) + "x", "Please reconsider this decision.")
     assert not Appeal.objects.exists()
 
 
@@ -185,11 +186,11 @@ def test_criticism_guard(workspace, demo_channel, team, as_user):
     ingest_batch(demo_channel, [item("c", CRITICISM), item("a", INSULT, author="u2")])
     mod = as_user(team["moderator"])
     criticism = message("c")
-    assert actions.is_criticism(criticism)
+    assert is_criticism(criticism)
     with pytest.raises(ActionError, match="justification is required"):
-        actions.hide_message(criticism, article="3", by=mod)
+        hide_message(criticism, article="3", by=mod)
     assert not HiddenMessage.objects.exists()
-    actions.hide_message(
+    hide_message(
         criticism,
         article="3",
         justification="Posted in the wrong thread, asked twice to move it.",
@@ -200,8 +201,8 @@ def test_criticism_guard(workspace, demo_channel, team, as_user):
     audit = AuditEvent.objects.get(action="moderation.hide")
     assert audit.data["criticism_removed"] is True
     # Hiding abuse needs no justification and is not counted as criticism removed.
-    actions.hide_message(message("a"), article="1", by=mod)
-    assert actions.criticism_removed_count(workspace) == 1
+    hide_message(message("a"), article="1", by=mod)
+    assert criticism_removed_count(workspace) == 1
     assert OutboxItem.objects.filter(action="hide").count() == 2
 
 
@@ -216,30 +217,30 @@ def test_queue_actions_and_label_decisions(workspace, demo_channel, team, as_use
     )
     mod = as_user(team["moderator"])
     entry_a, entry_b, entry_d = QueueEntry.objects.order_by("message__external_id")
-    actions.judge_label(entry_a, confirm=True, by=mod)
-    actions.judge_label(entry_b, confirm=False, by=mod)
+    judge_label(entry_a, confirm=True, by=mod)
+    judge_label(entry_b, confirm=False, by=mod)
     external_ids = dict(Message.objects.values_list("pk", "external_id"))
     decisions = {
         external_ids[d.message_id]: (d.predicted, d.decided) for d in LabelDecision.objects.all()
     }
     assert decisions == {"a": ("abuse", "abuse"), "b": ("abuse", "not_abuse")}
-    actions.approve(entry_b, by=mod)
+    approve(entry_b, by=mod)
     entry_b.refresh_from_db()
     assert entry_b.status == QueueStatus.APPROVED and not message("b").needs_review
     with pytest.raises(ActionError, match="already been dealt with"):
-        actions.approve(entry_b, by=mod)
-    sanction = actions.sanction_entry(entry_a, article="1", by=mod)
+        approve(entry_b, by=mod)
+    sanction = sanction_entry(entry_a, article="1", by=mod)
     entry_a.refresh_from_db()
     assert entry_a.status == QueueStatus.SANCTIONED and sanction.message.external_id == "a"
-    assert actions.bulk(workspace, [entry_d.pk, entry_b.pk], "escalate", by=mod) == 1
+    assert bulk_decide(workspace, [entry_d.pk, entry_b.pk], "escalate", by=mod) == 1
 
 
 def test_analyst_and_viewer_cannot_moderate(team, as_user, troll):
     for role in ("analyst", "viewer"):
         with pytest.raises(PermissionDenied):
-            actions.sanction_person(troll, article="1", by=as_user(team[role]))
+            sanction_person(troll, article="1", by=as_user(team[role]))
         with pytest.raises(PermissionDenied):
-            actions.hide_message(message("t0"), article="1", by=as_user(team[role]))
+            hide_message(message("t0"), article="1", by=as_user(team[role]))
     assert not Sanction.objects.exists()
 
 
@@ -248,21 +249,21 @@ def test_a_moderator_of_another_workspace_cannot_act_here(
 ):
     stranger = make_user(other_workspace, "owner")
     with pytest.raises(PermissionDenied):
-        actions.sanction_person(troll, article="1", by=as_user(stranger))
+        sanction_person(troll, article="1", by=as_user(stranger))
 
 
 def test_netiquette_is_versioned_and_bilingual(workspace, team, as_user):
-    first = actions.ensure_netiquette(workspace)
+    first = ensure_netiquette(workspace)
     assert first.number == 1 and first.article_title("1", "fr") == "Respecter les personnes"
     assert 'id="article-1"' in first.html_en
     with pytest.raises(ActionError, match="must number the same articles"):
-        actions.publish_netiquette(
+        publish_netiquette(
             workspace,
             body_fr="## 1. Un\n## 2. Deux",
             body_en="## 1. One",
             by=as_user(team["moderator"]),
         )
-    second = actions.publish_netiquette(
+    second = publish_netiquette(
         workspace,
         body_fr="## 1. Un <script>x()</script>",
         body_en="## 1. One",
@@ -272,10 +273,10 @@ def test_netiquette_is_versioned_and_bilingual(workspace, team, as_user):
     with pytest.raises(
         ActionError, match="article '2' is not an article of the netiquette \\(version 2\\)"
     ):
-        actions.check_article(workspace, "2")
+        check_article(workspace, "2")
 
 
 def test_system_actor_and_cli_hide_do_not_bypass_the_guard(demo_channel):
     ingest_batch(demo_channel, [item("c", CRITICISM)])
     with pytest.raises(ActionError, match="justification is required"):
-        actions.hide_message(message("c"), article="5", by=Actor.cli())
+        hide_message(message("c"), article="5", by=Actor.cli())

@@ -8,7 +8,10 @@ from conftest import item
 from hearth.conversations.models import Author
 from hearth.core.actions import create_api_token
 from hearth.core.actors import Actor
-from hearth.moderation import actions
+from hearth.moderation.actions.links import appeal_token
+from hearth.moderation.actions.queue import approve, sanction_entry
+from hearth.moderation.actions.rules import save_rule
+from hearth.moderation.actions.sanctions import sanction_person
 from hearth.moderation.models import HiddenMessage, QueueEntry, QueueStatus, Rule, Sanction
 from hearth.pipeline.ingest import ingest_batch
 
@@ -22,7 +25,7 @@ def flagged(workspace, demo_channel):
         demo_channel, [item("a", INSULT, author="troll"), item("c", CRITICISM, author="unhappy")]
     )
     # The criticism is queued by a rule, so that the guard shows in the queue.
-    actions.save_rule(
+    save_rule(
         workspace,
         {"name": "Terrible", "words": "terrible", "actions": ["queue"]},
         by=Actor.system(),
@@ -35,11 +38,11 @@ def flagged(workspace, demo_channel):
 def foreign(other_workspace, make_channel, make_user):
     channel = make_channel(other_workspace, kind="demo")
     ingest_batch(channel, [item("z", INSULT, author="other-troll")])
-    rule = actions.save_rule(
+    rule = save_rule(
         other_workspace, {"name": "Theirs", "words": "x", "actions": ["queue"]}, by=Actor.system()
     )
     author = Author.objects.get(external_id="other-troll")
-    sanction = actions.sanction_person(author, article="1", by=Actor.system())
+    sanction = sanction_person(author, article="1", by=Actor.system())
     return {
         "entry": QueueEntry.objects.get(workspace=other_workspace),
         "rule": rule,
@@ -130,10 +133,10 @@ def test_public_netiquette_and_appeal_need_no_login(client, workspace, team, fla
     assert 'id="article-1"' in page.content.decode()
     assert "Respect people" in client.get(f"/n/{workspace.slug}/?lang=en").content.decode()
     assert client.get("/n/no-such-community/").status_code == 404
-    sanction = actions.sanction_entry(
+    sanction = sanction_entry(
         flagged["a"], article="1", by=Actor(user=team["moderator"], via="web")
     )
-    token = actions.appeal_token(sanction)
+    token = appeal_token(sanction)
     assert client.get(f"/appeal/{token}/").status_code == 200
     sent = client.post(
         f"/appeal/{token}/", {"text": "I apologise, but this was a quote from the film."}
@@ -164,7 +167,7 @@ def test_another_workspace_is_404_in_the_ui(client, team, flagged, foreign):
 
 def test_log_csv_export(client, team, flagged):
     login(client, team["moderator"])
-    actions.approve(flagged["a"], by=Actor(user=team["moderator"], via="web"))
+    approve(flagged["a"], by=Actor(user=team["moderator"], via="web"))
     response = client.get("/moderation/log/?format=csv")
     lines = response.content.decode().splitlines()
     assert response["Content-Type"].startswith("text/csv")

@@ -9,7 +9,7 @@ from hearth.conversations.models import Message, Thread
 from hearth.core.actors import Actor
 from hearth.listening.actions import create_query
 from hearth.listening.models import Mention, MinuteCount, QueryHour, QueryMinute
-from hearth.moderation.actions import approve
+from hearth.moderation.actions.queue import approve
 from hearth.moderation.models import QueueEntry, QueueStatus
 from hearth.pipeline.ingest import ingest_batch
 

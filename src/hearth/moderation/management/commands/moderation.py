@@ -8,7 +8,10 @@ from hearth.conversations.models import Author
 from hearth.core.access import workspace_by_slug
 from hearth.core.actors import Actor
 from hearth.core.management.base import HearthCommand
-from hearth.moderation import actions
+from hearth.moderation.actions.hide import is_criticism
+from hearth.moderation.actions.queue import approve, escalate, hide_entry
+from hearth.moderation.actions.rules import delete_rule, save_rule, try_rule
+from hearth.moderation.actions.sanctions import expire_sanctions, lift_sanction, sanction_person
 from hearth.moderation.models import OPEN_STATUSES, ModerationEvent, QueueEntry, Rule, Sanction
 
 
@@ -87,10 +90,10 @@ class Command(HearthCommand):
             "reply_text": o["reply_text"],
         }
         if o["verb"] == "add":
-            rule = actions.save_rule(workspace, data, by=by)
+            rule = save_rule(workspace, data, by=by)
             self.stdout.write(f"Rule {rule.pk} '{rule.name}' saved.")
         elif o["verb"] == "test":
-            matched, scanned = actions.try_rule(workspace, data, by=by)
+            matched, scanned = try_rule(workspace, data, by=by)
             self._print(
                 [{"id": m.pk, "author": str(m.author), "text": m.text[:80]} for m in matched[:50]],
                 o,
@@ -104,7 +107,7 @@ class Command(HearthCommand):
                 raise LookupError(
                     f"There is no rule {o['id']} in '{workspace.slug}'. List them with `hearth moderation rules list`."
                 )
-            actions.delete_rule(rule, by=by)
+            delete_rule(rule, by=by)
             self.stdout.write(f"Rule {o['id']} deleted.")
         else:
             self._print(
@@ -135,7 +138,7 @@ class Command(HearthCommand):
                         "id": e.pk,
                         "reason": e.reason,
                         "status": e.status,
-                        "criticism": actions.is_criticism(e.message),
+                        "criticism": is_criticism(e.message),
                         "text": e.message.text[:80],
                     }
                     for e in entries[:200]
@@ -154,16 +157,16 @@ class Command(HearthCommand):
             )
         by = Actor.cli()
         if o["verb"] == "approve":
-            actions.approve(entry, by=by)
+            approve(entry, by=by)
         elif o["verb"] == "escalate":
-            actions.escalate(entry, by=by)
+            escalate(entry, by=by)
         else:
-            actions.hide_entry(entry, article=o["article"], justification=o["justification"], by=by)
+            hide_entry(entry, article=o["article"], justification=o["justification"], by=by)
         self.stdout.write(f"Queue entry {entry.pk}: {o['verb']} done.")
 
     def _sanctions(self, o: dict[str, Any]) -> None:
         if o["verb"] == "expire":
-            self.stdout.write(f"{actions.expire_sanctions()} temporary block(s) expired.")
+            self.stdout.write(f"{expire_sanctions()} temporary block(s) expired.")
             return
         if not o["workspace"]:
             raise LookupError("--workspace is required for this verb.")
@@ -173,7 +176,7 @@ class Command(HearthCommand):
             author = Author.objects.filter(workspace=workspace, pk=o["author"]).first()
             if author is None:
                 raise LookupError(f"There is no author {o['author']} in '{workspace.slug}'.")
-            sanction = actions.sanction_person(
+            sanction = sanction_person(
                 author, article=o["article"], reason=o["reason"], kind=o["kind"], by=by
             )
             self.stdout.write(
@@ -187,7 +190,7 @@ class Command(HearthCommand):
             )
             if sanction is None:
                 raise LookupError(f"There is no sanction {o['id']} in '{workspace.slug}'.")
-            actions.lift_sanction(sanction, reason=o["reason"], by=by)
+            lift_sanction(sanction, reason=o["reason"], by=by)
             self.stdout.write(f"Sanction {sanction.pk} lifted.")
         else:
             self._print(
