@@ -34,8 +34,11 @@ test-fast: install
 models: install
 	$(BIN)/python -m hearth.analysis.train --data ../shared/data --out src/hearth/analysis/weights
 
+# Style (ruff), formatting (ruff format), the import contract (.importlinter) and types (mypy).
 lint: install
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests conftest.py
+	$(BIN)/ruff format --check src tests conftest.py
+	$(BIN)/lint-imports
 
 # Re-pins every dependency after a change to pyproject.toml, from a fresh venv so that nothing
 # installed by hand in .venv leaks into the lock.

@@ -20,6 +20,7 @@ def periodic(*, trickle_seconds: int, sync_tick_seconds: int) -> dict[str, dict[
             "task": "hearth.demo.tasks.trickle",
             "schedule": timedelta(seconds=max(1, trickle_seconds)),
         },
+        # Every way out (platform actions, alerts, handoffs): dead workers' items, retries.
         "outbox-retry-due": {
             "task": "hearth.channels.tasks.send_due_outbox",
             "schedule": timedelta(seconds=30),
@@ -31,10 +32,6 @@ def periodic(*, trickle_seconds: int, sync_tick_seconds: int) -> dict[str, dict[
         "listening-roll-up": {
             "task": "hearth.listening.tasks.roll_up",
             "schedule": timedelta(seconds=60),
-        },
-        "listening-alerts-retry-due": {
-            "task": "hearth.listening.tasks.send_due_alerts",
-            "schedule": timedelta(seconds=30),
         },
         "moderation-expire-sanctions": {
             "task": "hearth.moderation.tasks.expire_sanctions",

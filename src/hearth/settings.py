@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "ninja",  # serves Swagger UI from its own wheel; without it /api/v1/docs would load a CDN
     "hearth.core",
     "hearth.channels",
+    "hearth.notify",
     "hearth.conversations",
     "hearth.analysis",
     "hearth.pipeline",

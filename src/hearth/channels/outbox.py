@@ -294,7 +294,9 @@ def send_due(*, now: datetime | None = None) -> dict[str, int]:
     """The periodic pass: sweep expired leases, then send what is due."""
     outcome = sweep(now=now)
     ids = due_ids(now=now)
-    outcome["sent"] = sum(1 for item_id in ids if (item := send(item_id)) and item.status == "sent")
+    outcome["sent"] = sum(
+        1 for item_id in ids if (item := send(item_id, now=now)) and item.status == "sent"
+    )
     outcome["due"] = len(ids)
     return outcome
 

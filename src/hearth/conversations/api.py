@@ -3,10 +3,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.db.models import Q
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
 
+from hearth.channels.models import OutboxItem
 from hearth.conversations.access import access_outbox_item, access_saved_reply, access_thread
 from hearth.conversations.actions import notes
 from hearth.conversations.actions import saved_replies as saved_reply_actions
@@ -281,10 +283,11 @@ def get_thread(request: HttpRequest, slug: str, thread_id: int) -> Thread:
 
 
 def thread_outbox(thread: Thread) -> Any:
-    from hearth.channels.models import OutboxItem
-
+    """What Hearth sent or is sending about the thread: replies (also a rule's) and handoffs."""
     return OutboxItem.objects.filter(
-        workspace=thread.workspace, channel=thread.channel, payload__thread_id=thread.pk
+        Q(ref_type="thread", ref_id=thread.pk)
+        | Q(channel=thread.channel, payload__thread_id=thread.pk),
+        workspace=thread.workspace,
     ).order_by("created_at")
 
 
@@ -319,6 +322,7 @@ class BulkIn(Schema):
 
 class HandoffIn(Schema):
     note: str = ""
+    idempotency_key: str = ""  # the same key forwards once
 
 
 def _thread_for(request: HttpRequest, slug: str, thread_id: int, perm: Perm) -> Thread:
@@ -393,8 +397,15 @@ def tags(request: HttpRequest, slug: str, thread_id: int, body: TagsIn) -> list[
 
 @router.post("/workspaces/{slug}/threads/{thread_id}/handoff", response=ThreadOut)
 def handoff(request: HttpRequest, slug: str, thread_id: int, body: HandoffIn) -> Thread:
+    """Forward the thread to customer service; the deliveries are in the thread's `outbox`."""
     thread = _thread_for(request, slug, thread_id, Perm.REPLY)
-    return hand_off_thread(thread, note=body.note, by=Actor.from_request(request, via="api"))
+    hand_off_thread(
+        thread,
+        note=body.note,
+        idempotency_key=body.idempotency_key,
+        by=Actor.from_request(request, via="api"),
+    )
+    return thread
 
 
 @router.post("/workspaces/{slug}/threads-bulk", response=dict[str, int])

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hearth.channels.models import Channel
+from hearth.core import secrets as vault
 from hearth.core.models import Workspace
 
 
@@ -314,9 +315,15 @@ class InboxSettings(models.Model):
     hours = models.JSONField(default=default_hours)
     handoff_email = models.EmailField(blank=True)
     handoff_webhook = models.URLField(max_length=500, blank=True)
+    # Signs the handoff webhook's body (X-Hearth-Signature), so customer service can trust it.
+    handoff_secret_encrypted = models.TextField(blank=True)
 
     def __str__(self) -> str:
         return f"inbox settings of {self.workspace}"
+
+    @property
+    def handoff_secret(self) -> str:
+        return vault.decrypt(self.handoff_secret_encrypted) if self.handoff_secret_encrypted else ""
 
 
 class PresenceMode(models.TextChoices):

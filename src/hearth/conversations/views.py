@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -247,8 +248,11 @@ def _neighbours(
 
 
 def _outbox(thread: Thread) -> Any:
+    """What Hearth sent or is sending about the thread: replies (also a rule's) and handoffs."""
     return OutboxItem.objects.filter(
-        workspace=thread.workspace, channel=thread.channel, payload__thread_id=thread.pk
+        Q(ref_type="thread", ref_id=thread.pk)
+        | Q(channel=thread.channel, payload__thread_id=thread.pk),
+        workspace=thread.workspace,
     ).order_by("created_at")
 
 
@@ -426,7 +430,7 @@ def handoff(request: HttpRequest, thread_id: int) -> HttpResponse:
         request,
         thread_id,
         lambda t, by: hand_off_thread(t, note=request.POST.get("note", ""), by=by),
-        _("Handed off to customer service."),
+        _("Handed off to customer service: the delivery's progress shows below the conversation."),
     )
 
 

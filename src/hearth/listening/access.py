@@ -5,7 +5,7 @@ from __future__ import annotations
 from hearth.core.access import access_scoped
 from hearth.core.models import Membership
 from hearth.core.permissions import Perm
-from hearth.listening.models import AlertDelivery, CrisisRoom, ListeningQuery
+from hearth.listening.models import CrisisRoom, ListeningQuery
 
 
 def access_query(
@@ -18,17 +18,3 @@ def access_crisis_room(
     membership: Membership | None, room_id: int | str, perm: Perm = Perm.VIEW
 ) -> CrisisRoom:
     return access_scoped(CrisisRoom, membership, room_id, perm, what="crisis room")
-
-
-def access_delivery(
-    membership: Membership | None, delivery_id: int | str, perm: Perm = Perm.MANAGE_CHANNELS
-) -> AlertDelivery:
-    """A delivery of one of the workspace's alerts (deliveries are scoped through their alert)."""
-    return access_scoped(
-        AlertDelivery,
-        membership,
-        delivery_id,
-        perm,
-        what="delivery",
-        workspace_field="alert__workspace",
-    )

@@ -1,29 +1,26 @@
-"""Write paths of listening: saved queries, settings, alert destinations, crisis rooms, detection."""
+"""Write paths of listening: saved queries, settings, crisis rooms, detection and its alerts.
+
+Alerts go out through notify (its destinations, its quiet period, the outbox).
+"""
 
 from __future__ import annotations
 
-import secrets
 from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from hearth.core import audit, jobs
-from hearth.core import secrets as vault
+from hearth.core import audit
 from hearth.core.actions import ActionError
 from hearth.core.actors import Actor
 from hearth.core.models import Workspace
 from hearth.listening.detector import Alarm, Detector
 from hearth.listening.models import (
-    Alert,
-    AlertDelivery,
-    AlertDestination,
     CrisisRoom,
     CrisisStatus,
-    DeliveryStatus,
-    DestinationKind,
     DetectorState,
     ListeningQuery,
     ListeningSettings,
@@ -32,6 +29,8 @@ from hearth.listening.models import (
     Sensitivity,
 )
 from hearth.listening.query import QuerySyntaxError, parse
+from hearth.notify.actions import raise_alert, set_quiet_period
+from hearth.notify.models import Alert
 
 CHECKLIST = (
     ("acknowledge", "Acknowledge publicly that we have seen the problem"),
@@ -165,14 +164,14 @@ def listening_settings(workspace: Workspace) -> ListeningSettings:
 def update_settings(
     workspace: Workspace, *, sensitivity: str, quiet_period_minutes: int, by: Actor
 ) -> ListeningSettings:
+    """The detector's sensitivity, and the quiet period of the workspace's alerts (notify's)."""
     if sensitivity not in Sensitivity.values:
         raise ActionError(
             f"sensitivity '{sensitivity}' does not exist: choose low, normal or high."
         )
-    if not 0 <= quiet_period_minutes <= 7 * 24 * 60:
-        raise ActionError("quiet_period_minutes must be between 0 and 10080 (one week).")
+    set_quiet_period(workspace, quiet_period_minutes, by=by)
     settings = listening_settings(workspace)
-    settings.sensitivity, settings.quiet_period_minutes = sensitivity, quiet_period_minutes
+    settings.sensitivity = sensitivity
     settings.save()
     audit.record(
         "listening.settings",
@@ -182,41 +181,6 @@ def update_settings(
         data={"sensitivity": sensitivity, "quiet_period_minutes": quiet_period_minutes},
     )
     return settings
-
-
-@transaction.atomic
-def add_alert_destination(
-    workspace: Workspace, *, name: str, kind: str, target: str, by: Actor
-) -> tuple[AlertDestination, str]:
-    """A new place to send alerts; returns it with the webhook signing secret (shown once; "" otherwise)."""
-    if kind not in DestinationKind.values:
-        raise ActionError(f"kind '{kind}' does not exist: choose email, webhook or slack.")
-    target = target.strip()
-    if kind == DestinationKind.EMAIL:
-        addresses = [a.strip() for a in target.split(",") if a.strip()]
-        if not addresses or any("@" not in a for a in addresses):
-            raise ActionError("target must be one or more e-mail addresses separated by commas.")
-        target = ", ".join(addresses)
-    elif not target.startswith(("http://", "https://")):
-        raise ActionError(
-            "target must be the URL of the webhook, starting with https:// (or http://)."
-        )
-    secret = secrets.token_urlsafe(32) if kind == DestinationKind.WEBHOOK else ""
-    destination = AlertDestination.objects.create(
-        workspace=workspace,
-        name=name.strip() or kind,
-        kind=kind,
-        target=target,
-        secret_encrypted=vault.encrypt(secret) if secret else "",
-    )
-    audit.record(
-        "listening.destination.add",
-        by=by,
-        workspace=workspace,
-        target=destination,
-        data={"name": destination.name, "kind": kind},
-    )
-    return destination, secret
 
 
 @transaction.atomic
@@ -363,6 +327,9 @@ def raise_alarm(query: ListeningQuery, alarm: Alarm, *, now: datetime) -> Crisis
     return room
 
 
+ALERT_LABELS = {"volume": "Mention volume spike", "negative_share": "Negative share spike"}
+
+
 def log_alert(
     query: ListeningQuery,
     room: CrisisRoom | None,
@@ -372,59 +339,23 @@ def log_alert(
     live: bool,
     data: dict[str, Any],
 ) -> Alert:
-    """Log an alert; deliver it unless it repeats one of the same (query, kind) within the quiet period.
-
-    De-duplication is on (workspace, query, kind) in data time, so a replayed history and the
-    live stream obey the same rule. Deliveries are queued rows, sent after commit.
-    """
-    quiet = timedelta(minutes=listening_settings(query.workspace).quiet_period_minutes)
-    repeat = (
-        Alert.objects.filter(
-            workspace_id=query.workspace_id,
-            query=query,
-            kind=kind,
-            suppressed=False,
-            fired_at__gt=fired_at - quiet,
-            fired_at__lte=fired_at,
-        ).exists()
-        if quiet
-        else False
-    )
-    label = {"volume": "Mention volume spike", "negative_share": "Negative share spike"}.get(
-        kind, kind
-    )
-    alert = Alert.objects.create(
-        workspace_id=query.workspace_id,
-        query=query,
-        crisis_room=room,
+    """Log an alert about the query; notify delivers it unless it repeats one of the same
+    (query, kind) within the quiet period, in data time, so a replayed history and the live
+    stream obey the same rule."""
+    label = ALERT_LABELS.get(kind, kind)
+    return raise_alert(
+        query.workspace_id,
+        source="listening",
         kind=kind,
-        fired_at=fired_at,
+        subject=f"query:{query.pk}",
         title=f"{label} on “{query.name}”",
-        suppressed=repeat,
-        data={**data, "live": live},
+        fired_at=fired_at,
+        live=live,
+        link=reverse("listening:crisis", args=[room.pk]) if room is not None else "",
+        data={
+            **data,
+            "query": query.name,
+            "query_id": query.pk,
+            "crisis_room_id": room.pk if room else None,
+        },
     )
-    if repeat or not live:
-        return alert
-    destinations = AlertDestination.objects.filter(workspace_id=query.workspace_id, is_active=True)
-    AlertDelivery.objects.bulk_create(
-        [AlertDelivery(alert=alert, destination=d) for d in destinations]
-    )
-    if destinations:
-        jobs.enqueue("hearth.listening.tasks.deliver_alert", alert.pk)
-    return alert
-
-
-@transaction.atomic
-def retry_delivery(delivery: AlertDelivery, *, by: Actor) -> AlertDelivery:
-    """Put a failed delivery back in the queue now (the operator fixed the destination)."""
-    if delivery.status != DeliveryStatus.FAILED:
-        raise ActionError("Only a failed delivery can be retried.")
-    AlertDelivery.objects.filter(pk=delivery.pk).update(
-        status=DeliveryStatus.QUEUED, next_attempt_at=timezone.now(), attempts=0
-    )
-    audit.record(
-        "listening.delivery.retry", by=by, workspace=delivery.alert.workspace, target=delivery
-    )
-    jobs.enqueue("hearth.listening.tasks.deliver_alert", delivery.alert_id)
-    delivery.refresh_from_db()
-    return delivery

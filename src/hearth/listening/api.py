@@ -15,8 +15,10 @@ from hearth.core.pagination import envelope, page
 from hearth.core.permissions import Perm
 from hearth.listening import actions, insights
 from hearth.listening.access import access_crisis_room, access_query
-from hearth.listening.models import Alert, CrisisRoom, ListeningQuery, Mention
+from hearth.listening.models import CrisisRoom, ListeningQuery, Mention
 from hearth.listening.query import QuerySyntaxError, parse
+from hearth.notify.actions import deliveries_of
+from hearth.notify.models import Alert
 
 router = Router(tags=["listening"])
 
@@ -92,7 +94,7 @@ class DeliveryOut(Schema):
     id: int
     destination: str
     kind: str
-    status: str
+    status: str  # queued | sending | sent | failed | unconfirmed
     attempts: int
     last_error: str
     next_attempt_at: datetime
@@ -100,20 +102,22 @@ class DeliveryOut(Schema):
 
     @staticmethod
     def resolve_destination(obj: Any) -> str:
-        return obj.destination.name
+        return str(obj.payload.get("destination", ""))
 
     @staticmethod
     def resolve_kind(obj: Any) -> str:
-        return obj.destination.kind
+        return str(obj.transport)
 
 
 class AlertOut(Schema):
     id: int
     source: str
+    subject: str  # what it is about: "query:12", "rule:3"
     query_id: int | None
     crisis_room_id: int | None
     kind: str
     title: str
+    link: str
     fired_at: datetime
     created_at: datetime
     suppressed: bool
@@ -121,8 +125,16 @@ class AlertOut(Schema):
     deliveries: list[DeliveryOut]
 
     @staticmethod
+    def resolve_query_id(obj: Alert) -> int | None:
+        return obj.data.get("query_id")
+
+    @staticmethod
+    def resolve_crisis_room_id(obj: Alert) -> int | None:
+        return obj.data.get("crisis_room_id")
+
+    @staticmethod
     def resolve_deliveries(obj: Alert) -> list[Any]:
-        return list(obj.deliveries.all())
+        return obj.delivery_list  # type: ignore[attr-defined, no-any-return]
 
 
 class AlertPage(Schema):
@@ -245,10 +257,11 @@ def list_alerts(
     request: HttpRequest, slug: str, cursor: str | None = None, limit: int = 50
 ) -> dict[str, Any]:
     membership = _workspace(request, slug)
-    qs = Alert.objects.filter(workspace=membership.workspace).prefetch_related(
-        "deliveries__destination"
-    )
+    qs = Alert.objects.filter(workspace=membership.workspace)
     rows, next_cursor = page(qs, field="created_at", cursor=cursor, limit=limit)
+    deliveries = deliveries_of(rows)
+    for alert in rows:
+        alert.delivery_list = deliveries.get(alert.pk, [])
     return envelope(rows, next_cursor)
 
 

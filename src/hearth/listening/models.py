@@ -7,7 +7,6 @@ from django.utils.translation import gettext_lazy as _
 
 from hearth.channels.models import Channel
 from hearth.conversations.models import Message
-from hearth.core import secrets as vault
 from hearth.core.models import Workspace
 
 
@@ -57,7 +56,6 @@ class ListeningSettings(models.Model):
     sensitivity = models.CharField(
         max_length=8, choices=Sensitivity.choices, default=Sensitivity.NORMAL
     )
-    quiet_period_minutes = models.PositiveIntegerField(default=60)
 
     def __str__(self) -> str:
         return f"{self.workspace}: {self.sensitivity}"
@@ -219,95 +217,3 @@ class CrisisRoom(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status != CrisisStatus.RESOLVED
-
-
-class DestinationKind(models.TextChoices):
-    EMAIL = "email", _("E-mail")
-    WEBHOOK = "webhook", _("Webhook (signed JSON)")
-    SLACK = "slack", _("Slack-compatible incoming webhook")
-
-
-class AlertDestination(models.Model):
-    workspace = models.ForeignKey(
-        Workspace, on_delete=models.CASCADE, related_name="alert_destinations"
-    )
-    name = models.CharField(max_length=80)
-    kind = models.CharField(max_length=8, choices=DestinationKind.choices)
-    target = models.CharField(max_length=500)  # e-mail addresses (comma-separated) or URL
-    secret_encrypted = models.TextField(blank=True)  # HMAC key of signed webhooks
-    is_active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.kind})"
-
-    @property
-    def secret(self) -> str:
-        return vault.decrypt(self.secret_encrypted) if self.secret_encrypted else ""
-
-
-class Alert(models.Model):
-    """One alarm of the detector, delivered or suppressed (duplicate inside the quiet period).
-
-    Other apps raise alerts through the same destinations: `source` names the app ("listening",
-    "moderation"); their alerts have no query and carry their text in `data["text"]`.
-    """
-
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="alerts")
-    source = models.CharField(max_length=16, default="listening")
-    query = models.ForeignKey(
-        ListeningQuery, null=True, blank=True, on_delete=models.CASCADE, related_name="alerts"
-    )
-    crisis_room = models.ForeignKey(
-        CrisisRoom, null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts"
-    )
-    kind = models.CharField(
-        max_length=16
-    )  # volume | negative_share (listening); rule:<id> (moderation)
-    title = models.CharField(max_length=200)
-    data = models.JSONField(default=dict, blank=True)
-    fired_at = (
-        models.DateTimeField()
-    )  # the minute of data that raised it (quiet periods count in data time)
-    suppressed = models.BooleanField(
-        default=False
-    )  # a repeat inside the quiet period: logged, not sent
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [
-            models.Index(fields=["workspace", "query", "kind", "-fired_at"], name="alert_dedup")
-        ]
-
-    def __str__(self) -> str:
-        return self.title
-
-
-class DeliveryStatus(models.TextChoices):
-    QUEUED = "queued", _("queued")
-    SENDING = "sending", _("sending")
-    SENT = "sent", _("sent")
-    FAILED = "failed", _("failed")
-
-
-class AlertDelivery(models.Model):
-    """An alert on its way to one destination: retried with back-off, failures kept visible."""
-
-    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="deliveries")
-    destination = models.ForeignKey(
-        AlertDestination, on_delete=models.CASCADE, related_name="deliveries"
-    )
-    status = models.CharField(
-        max_length=8, choices=DeliveryStatus.choices, default=DeliveryStatus.QUEUED
-    )
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
-    last_error = models.TextField(blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["status", "next_attempt_at"], name="alert_delivery_due")]
-
-    def __str__(self) -> str:
-        return f"{self.alert_id} → {self.destination_id} ({self.status})"

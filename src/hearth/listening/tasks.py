@@ -6,12 +6,9 @@ tasks import actions and nothing imports tasks.
 
 from __future__ import annotations
 
-from typing import Any
-
 from celery import shared_task
 
 from hearth.listening.actions import detect
-from hearth.listening.alerts import send_due
 from hearth.listening.models import ListeningQuery
 from hearth.listening.rollups import roll_up as run_roll_up
 
@@ -33,13 +30,3 @@ def detect_all() -> int:
     for workspace_id in list(workspace_ids):
         opened += len(detect(workspace_id))
     return opened
-
-
-@shared_task(name="hearth.listening.tasks.deliver_alert")
-def deliver_alert(alert_id: int) -> dict[str, Any]:
-    return send_due(alert_id=alert_id)
-
-
-@shared_task(name="hearth.listening.tasks.send_due_alerts")
-def send_due_alerts() -> dict[str, Any]:
-    return send_due()

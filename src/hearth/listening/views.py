@@ -23,20 +23,20 @@ from hearth.core.actors import Actor
 from hearth.core.models import Membership
 from hearth.core.permissions import Perm
 from hearth.listening import actions, insights
-from hearth.listening.access import access_crisis_room, access_delivery, access_query
+from hearth.listening.access import access_crisis_room, access_query
 from hearth.listening.counting import doc_of
 from hearth.listening.models import (
-    Alert,
-    AlertDestination,
     CrisisRoom,
     CrisisStatus,
-    DestinationKind,
     ListeningQuery,
     Mention,
     QueryCategory,
     Sensitivity,
 )
 from hearth.listening.query import QuerySyntaxError, evaluate, parse
+from hearth.notify import actions as notify
+from hearth.notify.access import access_delivery, access_destination
+from hearth.notify.models import Alert, Destination, DestinationKind
 
 PREVIEW_SCAN = 3000
 PREVIEW_SHOW = 15
@@ -356,8 +356,9 @@ def alerts(request: HttpRequest) -> HttpResponse:
         if not can_manage:
             raise PermissionDenied
         by = Actor.from_request(request)
+        form = request.POST.get("form")
         try:
-            if request.POST.get("form") == "settings":
+            if form == "settings":
                 actions.update_settings(
                     workspace,
                     sensitivity=request.POST.get("sensitivity", ""),
@@ -365,8 +366,21 @@ def alerts(request: HttpRequest) -> HttpResponse:
                     by=by,
                 )
                 flash.success(request, _("Detection settings saved."))
+            elif form in ("pause", "resume", "delete", "test"):
+                destination = access_destination(membership, request.POST.get("destination", ""))
+                if form == "delete":
+                    notify.delete_destination(destination, by=by)
+                    flash.success(request, _("Destination deleted."))
+                elif form == "test":
+                    notify.test_destination(destination, by=by)
+                    flash.success(
+                        request, _("Test alert queued: see its delivery in the log below.")
+                    )
+                else:
+                    notify.update_destination(destination, is_active=form == "resume", by=by)
+                    flash.success(request, _("Destination updated."))
             else:
-                _destination, secret = actions.add_alert_destination(
+                _destination, secret = notify.add_destination(
                     workspace,
                     name=request.POST.get("name", ""),
                     kind=request.POST.get("kind", ""),
@@ -378,18 +392,18 @@ def alerts(request: HttpRequest) -> HttpResponse:
             flash.error(request, str(exc))
         if not secret:
             return redirect("listening:alerts")
-    log = (
-        Alert.objects.filter(workspace=workspace)
-        .select_related("query")
-        .prefetch_related("deliveries__destination")[:100]
-    )
+    log = list(Alert.objects.filter(workspace=workspace)[:100])
+    deliveries = notify.deliveries_of(log)
+    for alert in log:
+        alert.delivery_list = deliveries.get(alert.pk, [])  # type: ignore[attr-defined]
     return render(
         request,
         "listening/alerts.html",
         {
             "alerts": log,
-            "destinations": AlertDestination.objects.filter(workspace=workspace),
+            "destinations": Destination.objects.filter(workspace=workspace),
             "settings": actions.listening_settings(workspace),
+            "quiet_period_minutes": notify.alert_settings(workspace).quiet_period_minutes,
             "sensitivities": Sensitivity.choices,
             "kinds": DestinationKind.choices,
             "can_manage": can_manage,
@@ -403,7 +417,7 @@ def alerts(request: HttpRequest) -> HttpResponse:
 def delivery_retry(request: HttpRequest, delivery_id: int) -> HttpResponse:
     delivery = access_delivery(_membership(request), delivery_id)
     try:
-        actions.retry_delivery(delivery, by=Actor.from_request(request))
+        notify.retry_delivery(delivery, by=Actor.from_request(request))
     except ActionError as exc:
         flash.error(request, str(exc))
     return redirect("listening:alerts")

@@ -21,9 +21,11 @@ from hearth.channels import outbox
 from hearth.channels.models import OutboxItem
 from hearth.core import audit
 from hearth.core import secrets as vault
+from hearth.core.access import check_actor
 from hearth.core.actions import ActionError
 from hearth.core.actors import Actor
 from hearth.core.models import Workspace
+from hearth.core.permissions import Perm
 from hearth.notify.models import Alert, AlertSettings, Destination, DestinationKind
 
 MAX_QUIET_MINUTES = 7 * 24 * 60
@@ -37,7 +39,11 @@ def alert_settings(workspace: Workspace | int) -> AlertSettings:
 
 @transaction.atomic
 def set_quiet_period(workspace: Workspace, minutes: int, *, by: Actor) -> AlertSettings:
-    """How long a repeat of the same alert is logged without being sent (0: every alert is sent)."""
+    """How long a repeat of the same alert is logged without being sent (0: every alert is sent).
+
+    Preconditions: the actor may MANAGE_CHANNELS. Side effect: an audit entry if it changed.
+    """
+    check_actor(by, workspace, Perm.MANAGE_CHANNELS)
     if not 0 <= minutes <= MAX_QUIET_MINUTES:
         raise ActionError(f"quiet_period_minutes must be between 0 and {MAX_QUIET_MINUTES}.")
     found = alert_settings(workspace)
@@ -71,7 +77,11 @@ def _clean_target(kind: str, target: str) -> str:
 def add_destination(
     workspace: Workspace, *, name: str, kind: str, target: str, by: Actor
 ) -> tuple[Destination, str]:
-    """A new place to send alerts; returns it with the webhook signing secret (shown once; "" otherwise)."""
+    """A new place to send alerts; returns it with the webhook signing secret (shown once; "" otherwise).
+
+    Preconditions: the actor may MANAGE_CHANNELS; the target fits the kind. Side effect: an audit entry.
+    """
+    check_actor(by, workspace, Perm.MANAGE_CHANNELS)
     target = _clean_target(kind, target)
     secret = secrets.token_urlsafe(32) if kind == DestinationKind.WEBHOOK else ""
     destination = Destination.objects.create(
@@ -101,6 +111,7 @@ def update_destination(
     is_active: bool | None = None,
 ) -> Destination:
     """Rename, re-point, pause or resume a destination; omitted fields keep their value."""
+    check_actor(by, destination.workspace_id, Perm.MANAGE_CHANNELS)
     changed = []
     if name is not None and name.strip() and name.strip() != destination.name:
         destination.name = name.strip()[:80]
@@ -128,6 +139,7 @@ def update_destination(
 @transaction.atomic
 def delete_destination(destination: Destination, *, by: Actor) -> None:
     """Remove a destination. Alerts already sent keep their delivery log."""
+    check_actor(by, destination.workspace_id, Perm.MANAGE_CHANNELS)
     audit.record(
         "notify.destination.delete",
         by=by,
@@ -141,6 +153,7 @@ def delete_destination(destination: Destination, *, by: Actor) -> None:
 @transaction.atomic
 def test_destination(destination: Destination, *, by: Actor) -> Alert:
     """Send a test alert to this destination only (it shows in the alert log like any other)."""
+    check_actor(by, destination.workspace_id, Perm.MANAGE_CHANNELS)
     now = timezone.now()
     alert = Alert.objects.create(
         workspace_id=destination.workspace_id,
@@ -158,6 +171,36 @@ def test_destination(destination: Destination, *, by: Actor) -> Alert:
     return alert
 
 
+def recent_alert(
+    workspace_id: int, *, subject: str, kind: str, fired_at: datetime, lock: bool = False
+) -> Alert | None:
+    """The last alert sent about (subject, kind) within the quiet period before `fired_at`."""
+    quiet = timedelta(minutes=alert_settings(workspace_id).quiet_period_minutes)
+    if not quiet:
+        return None
+    alerts = Alert.objects.select_for_update() if lock else Alert.objects.all()
+    return (
+        alerts.filter(
+            workspace_id=workspace_id,
+            subject=subject,
+            kind=kind,
+            suppressed=False,
+            fired_at__gt=fired_at - quiet,
+            fired_at__lte=fired_at,
+        )
+        .order_by("-fired_at")
+        .first()
+    )
+
+
+def count_repeats(alert: Alert, repeats: int) -> None:
+    """Count on an alert already sent the occurrences that its quiet period kept quiet."""
+    data = dict(alert.data)
+    data["repeats"] = int(data.get("repeats", 0)) + repeats
+    Alert.objects.filter(pk=alert.pk).update(data=data)
+    alert.data = data
+
+
 def raise_alert(
     workspace_id: int,
     *,
@@ -172,22 +215,12 @@ def raise_alert(
 ) -> Alert:
     """Log an alert and deliver it to the workspace's active destinations.
 
-    A repeat of the same (subject, kind) within the workspace's quiet period, in data time, is
-    logged as suppressed and not sent; an alert of old data (`live=False`, a replayed history)
-    is logged only. Call inside the transaction that decided the alert: deliveries are outbox
-    items, sent after commit.
+    Raised by Hearth itself (no permission check). A repeat of the same (subject, kind) within
+    the workspace's quiet period, in data time, is logged as suppressed and not sent; an alert
+    of old data (`live=False`, a replayed history) is logged only. Call inside the transaction
+    that decided the alert: deliveries are outbox items, sent after commit.
     """
-    quiet = timedelta(minutes=alert_settings(workspace_id).quiet_period_minutes)
-    repeat = bool(quiet) and (
-        Alert.objects.filter(
-            workspace_id=workspace_id,
-            subject=subject,
-            kind=kind,
-            suppressed=False,
-            fired_at__gt=fired_at - quiet,
-            fired_at__lte=fired_at,
-        ).exists()
-    )
+    repeat = recent_alert(workspace_id, subject=subject, kind=kind, fired_at=fired_at) is not None
     alert = Alert.objects.create(
         workspace_id=workspace_id,
         source=source,
@@ -319,6 +352,20 @@ def deliver(
             )
         )
     return items
+
+
+@transaction.atomic
+def retry_delivery(item: OutboxItem, *, by: Actor) -> OutboxItem:
+    """Send a failed (or unconfirmed) delivery of an alert again, after commit.
+
+    Preconditions: the actor may MANAGE_CHANNELS (they fixed the destination); the delivery
+    failed. Side effects: the item is queued again with fresh attempts, an audit entry.
+    """
+    check_actor(by, item.workspace_id, Perm.MANAGE_CHANNELS)
+    if not outbox.requeue(item):
+        raise ActionError("Only a failed delivery can be retried.")
+    audit.record("notify.delivery.retry", by=by, workspace=item.workspace, target=item)
+    return item
 
 
 def deliveries_of(alerts: Iterable[Alert]) -> dict[int, list[OutboxItem]]:

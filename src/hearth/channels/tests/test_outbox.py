@@ -128,20 +128,26 @@ def test_an_unexpected_exception_fails_the_item_with_its_error_never_leaving_it_
 
 
 def test_an_unknown_outcome_is_sent_again_only_when_safe(workspace, script):
-    script(OutcomeUnknown("Timed out after sending."), "done")
+    transport = script(
+        OutcomeUnknown("Timed out after sending."),
+        OutcomeUnknown("Timed out after sending."),
+        "done",
+    )
     safe = enqueue(workspace, "safe", retry_safe=True)
-    outbox.send(safe.pk)
-    safe.refresh_from_db()
-    assert safe.status == "queued"
-
-    transport = script(OutcomeUnknown("Timed out after sending."))
     unsafe = enqueue(workspace, "unsafe", retry_safe=False, action="post")
+    outbox.send(safe.pk)
     outbox.send(unsafe.pk)
+    safe.refresh_from_db()
     unsafe.refresh_from_db()
+    assert safe.status == "queued"
     assert unsafe.status == "unconfirmed" and "check on the platform" in unsafe.last_error
+
     assert outbox.send(unsafe.pk, now=later(3600)) is None
-    assert outbox.send_due(now=later(3600))["due"] == 1, "only the safe one is due"
-    assert len(transport.calls) == 1, "the unconfirmed publish is never sent blindly"
+    outcome = outbox.send_due(now=later(3600))
+    assert (outcome["due"], outcome["sent"]) == (1, 1), "only the safe one is due, and it went"
+    sent_ids = [item_id for item_id, _, _ in transport.calls]
+    assert sent_ids.count(unsafe.pk) == 1, "the unconfirmed publish is never sent blindly"
+    assert sent_ids.count(safe.pk) == 2
 
 
 def test_an_expired_lease_is_taken_back_or_left_for_a_person(workspace, script, settings):

@@ -1,22 +1,21 @@
-"""Handoff: forward a thread to customer service by e-mail and/or webhook."""
+"""Handoff: forward a thread to customer service by e-mail and/or signed webhook, through the outbox."""
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
+import uuid
 from typing import Any
 
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from hearth.channels.models import OutboxItem
 from hearth.conversations.models import InboxSettings, Tag, Thread, ThreadStatus
 from hearth.core import audit
 from hearth.core.access import check_actor
 from hearth.core.actions import ActionError
 from hearth.core.actors import Actor
 from hearth.core.permissions import Perm
+from hearth.notify.actions import deliver
 
 HANDOFF_TAG = "handed-off"
 
@@ -50,14 +49,19 @@ def handoff_payload(thread: Thread, note: str) -> dict[str, Any]:
     }
 
 
-def hand_off_thread(thread: Thread, *, by: Actor, note: str = "") -> Thread:
-    """Forward the thread to customer service (e-mail and/or webhook of the inbox settings).
+@transaction.atomic
+def hand_off_thread(
+    thread: Thread, *, by: Actor, note: str = "", idempotency_key: str = ""
+) -> list[OutboxItem]:
+    """Forward the thread to customer service (the e-mail and/or webhook of the inbox settings).
 
     Preconditions: the actor may REPLY in the thread's workspace; the inbox settings name a
-    handoff e-mail or webhook (ActionError otherwise, as for a webhook that fails).
-    Side effects: the forward happens first, outside the transaction (a POST to the webhook,
-    an e-mail); only if it succeeds is the thread marked handed off (status pending, tag
-    "handed-off") and audited, so a failed forward is visible and can be tried again.
+    handoff e-mail or webhook (ActionError otherwise).
+    Side effects: the thread is marked handed off (status pending, tag "handed-off"), an audit
+    entry, and one outbox item per target, sent after commit and retried like every way out;
+    the webhook's body is signed with the workspace's handoff secret. The thread page shows
+    each delivery's state, and a failed one can be sent again. The same `idempotency_key`
+    forwards once. Returns the deliveries.
     """
     check_actor(by, thread.workspace_id, Perm.REPLY)
     settings = InboxSettings.objects.filter(workspace=thread.workspace).first()
@@ -66,55 +70,45 @@ def hand_off_thread(thread: Thread, *, by: Actor, note: str = "") -> Thread:
             "No customer-service address is configured: set a handoff e-mail or webhook in the inbox settings."
         )
     payload = handoff_payload(thread, note)
-    sent_to = []
-    if settings.handoff_webhook:
-        _post_webhook(settings.handoff_webhook, payload)
-        sent_to.append(settings.handoff_webhook)
+    email = webhook = None
     if settings.handoff_email:
         lines = [f"{m['created_at']}  {m['author']}: {m['text']}" for m in payload["messages"]]
-        send_mail(
-            subject=f"[Hearth] {thread.workspace.name}: {thread.subject or thread.root_external_id}"[
-                :200
-            ],
-            message=(note + "\n\n" if note else "") + "\n".join(lines),
-            from_email=None,
-            recipient_list=[settings.handoff_email],
-        )
-        sent_to.append(settings.handoff_email)
-    with transaction.atomic():
-        thread.handed_off_at = timezone.now()
-        thread.status = ThreadStatus.PENDING
-        thread.save(update_fields=["handed_off_at", "status"])
-        tag, _ = Tag.objects.get_or_create(workspace=thread.workspace, name=HANDOFF_TAG)
-        thread.tags.add(tag)
-        audit.record(
-            "thread.handoff",
-            by=by,
-            workspace=thread.workspace,
-            target=thread,
-            data={"to": sent_to, "note": note[:500]},
-        )
-    return thread
-
-
-def _post_webhook(url: str, payload: dict[str, Any]) -> None:
-    if not url.startswith(("http://", "https://")):
-        raise ActionError(
-            f"handoff webhook '{url}' is not an http(s) URL: fix it in the inbox settings."
-        )
-    request = urllib.request.Request(  # noqa: S310 - scheme checked above
-        url,
-        data=json.dumps(payload).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
+        subject = f"[Hearth] {thread.workspace.name}: {thread.subject or thread.root_external_id}"
+        email = {
+            "to": [settings.handoff_email],
+            "subject": subject[:200],
+            "body": (note + "\n\n" if note else "") + "\n".join(lines),
+        }
+    if settings.handoff_webhook:
+        webhook = {
+            "url": settings.handoff_webhook,
+            "event": "thread.handoff",
+            "body": payload,
+            "secret": settings.handoff_secret,
+        }
+    key = f"handoff:{thread.pk}:{idempotency_key[:40] or uuid.uuid4().hex}"
+    deliveries = deliver(
+        thread.workspace_id,
+        action="handoff",
+        key=key,
+        ref=("thread", thread.pk),
+        email=email,
+        webhook=webhook,
     )
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-            if response.status >= 300:
-                raise ActionError(
-                    f"The handoff webhook answered {response.status}; the thread was not handed off."
-                )
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        raise ActionError(
-            f"The handoff webhook could not be reached ({exc}); the thread was not handed off."
-        ) from None
+    thread.handed_off_at = timezone.now()
+    thread.status = ThreadStatus.PENDING
+    thread.save(update_fields=["handed_off_at", "status"])
+    tag, _ = Tag.objects.get_or_create(workspace=thread.workspace, name=HANDOFF_TAG)
+    thread.tags.add(tag)
+    audit.record(
+        "thread.handoff",
+        by=by,
+        workspace=thread.workspace,
+        target=thread,
+        data={
+            "to": [t for t in (settings.handoff_webhook, settings.handoff_email) if t],
+            "note": note[:500],
+            "deliveries": [d.pk for d in deliveries],
+        },
+    )
+    return deliveries

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -10,6 +11,7 @@ from django.db import transaction
 
 from hearth.conversations.models import InboxSettings
 from hearth.core import audit
+from hearth.core import secrets as vault
 from hearth.core.access import check_actor
 from hearth.core.actions import ActionError
 from hearth.core.actors import Actor
@@ -49,8 +51,8 @@ def update_inbox_settings(workspace: Workspace, *, by: Actor, **changes: Any) ->
     Preconditions: the actor may MANAGE_CHANNELS in `workspace`; a known time zone, hours as
     {"0".."6": ["HH:MM", "HH:MM"]} with closing after opening, an e-mail address, an http(s)
     webhook (ActionError otherwise, naming the field). Only the given fields change.
-    Side effects: the settings row (created on first use), an audit entry that says whether a
-    webhook is set but never records its URL.
+    Side effects: the settings row (created on first use), a signing secret for the first
+    webhook, an audit entry that says whether a webhook is set but never records its URL.
     """
     check_actor(by, workspace, Perm.MANAGE_CHANNELS)
     settings, _ = InboxSettings.objects.get_or_create(workspace=workspace)
@@ -76,6 +78,9 @@ def update_inbox_settings(workspace: Workspace, *, by: Actor, **changes: Any) ->
         if url and not url.startswith(("http://", "https://")):
             raise ActionError(f"handoff webhook '{url}' must start with http:// or https://.")
         settings.handoff_webhook = url
+        if url and not settings.handoff_secret_encrypted:
+            # The key customer service checks X-Hearth-Signature with (shown in the settings).
+            settings.handoff_secret_encrypted = vault.encrypt(secrets.token_urlsafe(32))
     settings.save()
     audit.record(
         "inbox.settings",

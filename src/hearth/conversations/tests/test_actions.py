@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from conftest import item
 from django.core import mail
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 
 from hearth.channels.models import OutboxItem, OutboxStatus
+from hearth.channels.outbox import send_due
 from hearth.conversations.actions.assign import assign_thread
 from hearth.conversations.actions.bulk import bulk_update_threads
 from hearth.conversations.actions.handoff import hand_off_thread
@@ -21,11 +21,12 @@ from hearth.conversations.actions.reply import reply_to_thread, retry_outbox_ite
 from hearth.conversations.actions.settings import update_inbox_settings
 from hearth.conversations.actions.status import set_thread_status
 from hearth.conversations.actions.tags import tag_thread
-from hearth.conversations.models import Message, Note, ThreadStatus
+from hearth.conversations.models import InboxSettings, Message, Note, ThreadStatus
 from hearth.conversations.replies import find_reply, render
 from hearth.core.actions import ActionError
 from hearth.core.actors import Actor
 from hearth.core.models import AuditEvent
+from hearth.notify.transports import sign
 from hearth.pipeline.ingest import ingest_batch
 
 
@@ -205,12 +206,24 @@ def test_handoff_needs_a_configured_target(inbox, team):
         hand_off_thread(inbox["complaint"], by=by(team["owner"]))
 
 
-def test_handoff_by_email(inbox, team, workspace, settings):
+def test_handoff_by_email_goes_out_after_commit(
+    inbox, team, workspace, settings, django_capture_on_commit_callbacks
+):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     update_inbox_settings(workspace, handoff_email="care@acme.test", by=by(team["owner"]))
-    hand_off_thread(inbox["complaint"], note="Order 1234", by=by(team["moderator"]))
+    with django_capture_on_commit_callbacks(execute=True):
+        (delivery,) = hand_off_thread(
+            inbox["complaint"], note="Order 1234", by=by(team["moderator"])
+        )
+        assert not mail.outbox, "nothing leaves inside the request's transaction"
     assert mail.outbox[0].to == ["care@acme.test"]
     assert "delivery is a disaster" in mail.outbox[0].body and "Order 1234" in mail.outbox[0].body
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.action, delivery.ref_id) == (
+        "sent",
+        "handoff",
+        inbox["complaint"].pk,
+    )
     thread = inbox["complaint"]
     thread.refresh_from_db()
     assert thread.handed_off_at and thread.status == "pending"
@@ -218,46 +231,42 @@ def test_handoff_by_email(inbox, team, workspace, settings):
     assert AuditEvent.objects.filter(action="thread.handoff").exists()
 
 
-class _Receiver(BaseHTTPRequestHandler):
-    received: list[dict] = []
-
-    def do_POST(self) -> None:  # noqa: N802
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        _Receiver.received.append(json.loads(body))
-        self.send_response(204)
-        self.end_headers()
-
-    def log_message(self, *args) -> None:
-        pass
-
-
-@pytest.fixture
-def receiver():
-    server = HTTPServer(("127.0.0.1", 0), _Receiver)
-    _Receiver.received = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/care", _Receiver.received
-    server.shutdown()
-    server.server_close()
-
-
-def test_handoff_by_webhook_to_a_real_local_server(inbox, team, workspace, receiver):
-    url, received = receiver
-    update_inbox_settings(workspace, handoff_webhook=url, by=by(team["owner"]))
-    hand_off_thread(inbox["complaint"], by=by(team["moderator"]))
-    assert received[0]["thread"]["id"] == inbox["complaint"].pk
-    assert received[0]["messages"][0]["text"].startswith("My order never arrived")
-
-
-def test_handoff_to_an_unreachable_webhook_leaves_the_thread_alone(inbox, team, workspace):
-    update_inbox_settings(
-        workspace, handoff_webhook="http://127.0.0.1:9/none", by=by(team["owner"])
-    )
-    with pytest.raises(ActionError, match="could not be reached"):
+def test_handoff_by_webhook_is_signed_and_sent_to_a_real_local_server(
+    inbox, team, workspace, receiver, django_capture_on_commit_callbacks
+):
+    update_inbox_settings(workspace, handoff_webhook=receiver.url + "/care", by=by(team["owner"]))
+    secret = InboxSettings.objects.get(workspace=workspace).handoff_secret
+    with django_capture_on_commit_callbacks(execute=True):
         hand_off_thread(inbox["complaint"], by=by(team["moderator"]))
-    inbox["complaint"].refresh_from_db()
-    assert inbox["complaint"].handed_off_at is None
+    path, headers, body = receiver.requests[0]
+    assert path == "/care" and headers["X-Hearth-Event"] == "thread.handoff"
+    assert headers["X-Hearth-Signature"] == sign(secret, body) and len(secret) > 30
+    received = json.loads(body)
+    assert received["thread"]["id"] == inbox["complaint"].pk
+    assert received["messages"][0]["text"].startswith("My order never arrived")
+
+
+def test_a_handoff_whose_webhook_is_down_is_retried_and_shown(
+    inbox, team, workspace, receiver, django_capture_on_commit_callbacks
+):
+    receiver.status = 503
+    update_inbox_settings(workspace, handoff_webhook=receiver.url + "/care", by=by(team["owner"]))
+    with django_capture_on_commit_callbacks(execute=True):
+        (delivery,) = hand_off_thread(
+            inbox["complaint"], by=by(team["moderator"]), idempotency_key="click-1"
+        )
+    delivery.refresh_from_db()
+    assert delivery.status == "queued" and "HTTP 503" in delivery.last_error
+    assert delivery.next_attempt_at > timezone.now(), "retried later, with back-off"
+    again = hand_off_thread(inbox["complaint"], by=by(team["moderator"]), idempotency_key="click-1")
+    assert [d.pk for d in again] == [delivery.pk], "a double click forwards once"
+    receiver.status = 200
+    with django_capture_on_commit_callbacks(execute=True):
+        send_due(now=delivery.next_attempt_at)
+    delivery.refresh_from_db()
+    assert delivery.status == "sent" and len(receiver.requests) == 2
+    ids = {headers["X-Hearth-Delivery"] for _, headers, _ in receiver.requests}
+    assert len(ids) == 1, "the receiver can tell the retry is the same delivery"
 
 
 def test_settings_are_validated_and_need_a_manager(workspace, team):

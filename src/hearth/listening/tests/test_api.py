@@ -196,9 +196,10 @@ def test_mentions_are_cursor_paginated_and_trends_count_them(client, tokens, cha
 
 
 def test_alert_log_lists_deliveries(client, tokens, workspace, queries, now, actor):
-    from hearth.listening.actions import add_alert_destination, log_alert
+    from hearth.listening.actions import log_alert
+    from hearth.notify.actions import add_destination
 
-    add_alert_destination(workspace, name="Ops", kind="email", target="ops@acme.test", by=actor)
+    add_destination(workspace, name="Ops", kind="email", target="ops@acme.test", by=actor)
     log_alert(
         queries["brand"], None, "volume", fired_at=now, live=True, data={"observed_per_min": 9}
     )

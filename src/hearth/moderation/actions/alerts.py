@@ -1,9 +1,9 @@
-"""The rule action "alert": the team is told, through listening's alert destinations."""
+"""The rule action "alert": the team is told, through notify's destinations."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -15,17 +15,17 @@ from hearth.core import audit, jobs
 from hearth.core.actors import Actor
 from hearth.moderation.actions.links import public_url
 from hearth.moderation.models import Rule, RuleAction
+from hearth.notify.actions import count_repeats, raise_alert, recent_alert
 
 ALERT_SOURCE = "moderation"
+ALERT_KIND = "rule"
 # At most this many of a batch's messages are attached to one rule's alert.
 ALERT_MAX_MESSAGES = 200
 
 
 def alert_after_commit(alerting: dict[int, list[int]]) -> None:
-    """One task for the batch's alerting rules, queued once the batch is committed.
-
-    `robust`: a broker that cannot be reached is logged, never an ingestion failure.
-    """
+    """One task for the batch's alerting rules, queued once the batch is committed (a broker
+    that cannot be reached is logged, never an ingestion failure)."""
     work = [(rule_id, ids[:ALERT_MAX_MESSAGES]) for rule_id, ids in alerting.items()]
     jobs.enqueue("hearth.moderation.tasks.alert_rules", work)
 
@@ -39,19 +39,16 @@ def _excerpt(text: str, limit: int = 140) -> str:
 def raise_rule_alert(
     rule_id: int, message_ids: Sequence[int], *, now: datetime | None = None
 ) -> Any:
-    """Alert the team that `rule_id` caught `message_ids`, through the workspace's alert destinations.
+    """Alert the team that `rule_id` caught `message_ids`, through the workspace's destinations.
 
-    One alert per rule per quiet period (the listening setting): a repeat is not sent; its
-    messages are counted on the alert already sent. Deliveries (e-mail, signed webhook, Slack)
-    are rows of listening's alert log, sent by `hearth.listening.alerts.send_due` with retries.
-    Acts as Hearth itself (no permission check): the task that calls it takes ids.
-    Side effects: the alert and one delivery row per active destination, or the repeat count
-    of the alert already sent; an audit entry for a new alert.
+    One alert per rule per quiet period (notify's setting): a repeat is not sent; its messages
+    are counted on the alert already sent. Deliveries (e-mail, signed webhook, Slack) are outbox
+    items, sent after commit with retries. Acts as Hearth itself (no permission check): the task
+    that calls it takes ids.
+    Side effects: the alert and its deliveries, or the repeat count of the alert already sent;
+    an audit entry for a new alert.
     Returns the alert, or None when the rule or the messages no longer exist.
     """
-    from hearth.listening.actions import listening_settings
-    from hearth.listening.models import Alert, AlertDelivery, AlertDestination
-
     # Locking the rule serialises two workers alerting for it: only one of them sends.
     rule = Rule.objects.select_for_update().select_related("workspace").filter(pk=rule_id).first()
     if rule is None or RuleAction.ALERT not in (rule.actions or []):
@@ -65,43 +62,29 @@ def raise_rule_alert(
         return None
     workspace = rule.workspace
     now = now or timezone.now()
-    kind = f"rule:{rule.pk}"
-    quiet = timedelta(minutes=listening_settings(workspace).quiet_period_minutes)
-    if quiet:
-        previous = (
-            Alert.objects.select_for_update()
-            .filter(
-                workspace=workspace,
-                source=ALERT_SOURCE,
-                kind=kind,
-                suppressed=False,
-                fired_at__gt=now - quiet,
-                fired_at__lte=now,
-            )
-            .order_by("-fired_at")
-            .first()
-        )
-        if previous is not None:
-            data = dict(previous.data)
-            data["repeats"] = int(data.get("repeats", 0)) + len(messages)
-            Alert.objects.filter(pk=previous.pk).update(data=data)
-            return previous
+    subject = f"rule:{rule.pk}"
+    previous = recent_alert(workspace.pk, subject=subject, kind=ALERT_KIND, fired_at=now, lock=True)
+    if previous is not None:
+        count_repeats(previous, len(messages))
+        return previous
     first = messages[0]
     author = first.author.handle or first.author.display_name or first.author.external_id
     count = len(messages)
-    queue = public_url(reverse("moderation_queue"))
+    queue_path = reverse("moderation_queue")
     text = (
         f"{count} message{'s' if count > 1 else ''} caught by the rule “{rule.name}”"
         + (f" (article {rule.article})" if rule.article else "")
-        + f"; first by {author} on {first.channel.name}: “{_excerpt(first.text)}”. Review queue: {queue}"
+        + f"; first by {author} on {first.channel.name}: “{_excerpt(first.text)}”. "
+        + f"Review queue: {public_url(queue_path)}"
     )
-    alert = Alert.objects.create(
-        workspace=workspace,
+    alert = raise_alert(
+        workspace.pk,
         source=ALERT_SOURCE,
-        query=None,
-        kind=kind,
+        kind=ALERT_KIND,
+        subject=subject,
+        title=f"Moderation rule “{rule.name}”",
         fired_at=now,
-        title=f"Moderation rule “{rule.name}”"[:200],
+        link=queue_path,
         data={
             "text": text,
             "rule_id": rule.pk,
@@ -110,19 +93,14 @@ def raise_rule_alert(
             "count": count,
             "messages": [m.pk for m in messages],
             "first_message_url": first.url or "",
-            "queue_url": queue,
-            "live": True,
+            "queue_url": public_url(queue_path),
         },
-    )
-    destinations = list(AlertDestination.objects.filter(workspace=workspace, is_active=True))
-    AlertDelivery.objects.bulk_create(
-        [AlertDelivery(alert=alert, destination=d) for d in destinations]
     )
     audit.record(
         "moderation.alert",
         by=Actor.system(),
         workspace=workspace,
         target=rule,
-        data={"alert": alert.pk, "messages": count, "destinations": len(destinations)},
+        data={"alert": alert.pk, "messages": count},
     )
     return alert

@@ -1,4 +1,4 @@
-"""The rule action "alert": sent after the batch commits, through listening's destinations, de-duplicated."""
+"""The rule action "alert": sent after the batch commits, through notify's destinations, de-duplicated."""
 
 from __future__ import annotations
 
@@ -9,14 +9,16 @@ from conftest import item
 from django.core import mail
 from django.utils import timezone
 
+from hearth.channels.models import OutboxItem
 from hearth.core.actors import Actor
 from hearth.core.models import AuditEvent
-from hearth.listening.actions import add_alert_destination, update_settings
-from hearth.listening.alerts import sign
-from hearth.listening.models import Alert, AlertDelivery
+from hearth.listening.actions import update_settings
 from hearth.moderation.actions.alerts import raise_rule_alert
 from hearth.moderation.actions.rules import save_rule
 from hearth.moderation.models import QueueEntry
+from hearth.notify.actions import add_destination
+from hearth.notify.models import Alert
+from hearth.notify.transports import sign
 from hearth.pipeline.ingest import ingest_batch
 
 SPAM = "Buy cheap followers now http://spam.example"
@@ -40,13 +42,11 @@ def test_an_alert_rule_alerts_the_team_once_per_quiet_period(
     workspace, demo_channel, receiver, django_capture_on_commit_callbacks
 ):
     owner = Actor.system()
-    add_alert_destination(workspace, name="Mods", kind="email", target="mods@acme.test", by=owner)
-    _, secret = add_alert_destination(
+    add_destination(workspace, name="Mods", kind="email", target="mods@acme.test", by=owner)
+    _, secret = add_destination(
         workspace, name="Hook", kind="webhook", target=receiver.url + "/hook", by=owner
     )
-    add_alert_destination(
-        workspace, name="Chat", kind="slack", target=receiver.url + "/slack", by=owner
-    )
+    add_destination(workspace, name="Chat", kind="slack", target=receiver.url + "/slack", by=owner)
     rule = spam_rule(workspace)
 
     # Nothing leaves before the batch's transaction commits.
@@ -55,19 +55,22 @@ def test_an_alert_rule_alerts_the_team_once_per_quiet_period(
             demo_channel, [item("s1", SPAM, author="a"), item("s2", SPAM + " !", author="b")]
         )
     assert not Alert.objects.exists() and not mail.outbox
-    for callback in pending:
-        callback()
+    with django_capture_on_commit_callbacks(execute=True):  # the job, then the sends it queues
+        for callback in pending:
+            callback()
 
     alert = Alert.objects.get()  # one alert for the batch, not one per message
-    assert (alert.source, alert.query, alert.kind, alert.suppressed) == (
+    assert (alert.source, alert.subject, alert.kind, alert.suppressed) == (
         "moderation",
-        None,
         f"rule:{rule.pk}",
+        "rule",
         False,
     )
     assert alert.data["count"] == 2 and alert.data["rule_id"] == rule.pk
     assert QueueEntry.objects.get(message__external_id="s1").urgent
-    assert set(AlertDelivery.objects.values_list("status", flat=True)) == {"sent"}
+    assert set(OutboxItem.objects.filter(ref_type="alert").values_list("status", flat=True)) == {
+        "sent"
+    }
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["mods@acme.test"]
     assert "Spam links" in mail.outbox[0].subject and "2 messages caught" in mail.outbox[0].body
     hook = next(r for r in receiver.requests if r[0] == "/hook")
@@ -76,8 +79,9 @@ def test_an_alert_rule_alerts_the_team_once_per_quiet_period(
     body = json.loads(hook[2])
     assert (
         body["event"] == "moderation.alert"
-        and body["query"] is None
+        and body["subject"] == f"rule:{rule.pk}"
         and body["data"]["rule"] == "Spam links"
+        and body["link"].endswith("/moderation/")
     )
     slack = next(r for r in receiver.requests if r[0] == "/slack")
     assert "Spam links" in json.loads(slack[2])["text"]
@@ -109,7 +113,7 @@ def test_quiet_period_zero_alerts_every_batch_and_no_destination_only_logs(
         ingest_batch(demo_channel, [item("s1", SPAM, author="a")])
         ingest_batch(demo_channel, [item("s2", SPAM + " !", author="b")])
     assert Alert.objects.filter(source="moderation").count() == 2
-    assert not AlertDelivery.objects.exists() and not mail.outbox
+    assert not OutboxItem.objects.filter(ref_type="alert").exists() and not mail.outbox
 
 
 def test_several_alerting_rules_of_a_batch_share_one_job_and_a_failing_one_spares_the_others(
@@ -145,7 +149,7 @@ def test_several_alerting_rules_of_a_batch_share_one_job_and_a_failing_one_spare
 
     monkeypatch.setattr(tasks.alert_rule, "run", first_fails)
     tasks.alert_rules(sorted(queued[0]))  # the job, run as the worker would
-    assert list(Alert.objects.values_list("kind", flat=True)) == [f"rule:{insults.pk}"]
+    assert list(Alert.objects.values_list("subject", flat=True)) == [f"rule:{insults.pk}"]
 
 
 def test_a_broken_alert_never_breaks_ingestion(
@@ -166,7 +170,7 @@ def test_a_broken_alert_never_breaks_ingestion(
 def test_rules_without_alert_and_other_workspaces_stay_quiet(
     workspace, other_workspace, demo_channel, make_channel, django_capture_on_commit_callbacks
 ):
-    add_alert_destination(
+    add_destination(
         other_workspace, name="Theirs", kind="email", target="them@globex.test", by=Actor.system()
     )
     save_rule(
