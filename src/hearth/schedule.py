@@ -10,7 +10,9 @@ from datetime import timedelta
 from typing import Any
 
 
-def periodic(*, trickle_seconds: int, sync_tick_seconds: int) -> dict[str, dict[str, Any]]:
+def periodic(
+    *, trickle_seconds: int, sync_tick_seconds: int, outbox_sweep_seconds: int
+) -> dict[str, dict[str, Any]]:
     return {
         "pipeline-sync-due": {
             "task": "hearth.pipeline.tasks.sync_due",
@@ -23,7 +25,7 @@ def periodic(*, trickle_seconds: int, sync_tick_seconds: int) -> dict[str, dict[
         # Every way out (platform actions, alerts, handoffs): dead workers' items, retries.
         "outbox-retry-due": {
             "task": "hearth.channels.tasks.send_due_outbox",
-            "schedule": timedelta(seconds=30),
+            "schedule": timedelta(seconds=max(1, outbox_sweep_seconds)),
         },
         "listening-detect": {
             "task": "hearth.listening.tasks.detect_all",

@@ -253,8 +253,12 @@ HEARTH_PIPELINE_STAGES = [
 HEARTH_DEMO_TRICKLE_SECONDS = env_int("HEARTH_DEMO_TRICKLE_SECONDS", 5)
 # Seconds between two looks for channels due for a sync (each channel has its own interval).
 HEARTH_SYNC_TICK_SECONDS = env_int("HEARTH_SYNC_TICK_SECONDS", 30)
+# Seconds between two passes over the outbox: items of workers that died, retries that are due.
+HEARTH_OUTBOX_SWEEP_SECONDS = env_int("HEARTH_OUTBOX_SWEEP_SECONDS", 30)
 CELERY_BEAT_SCHEDULE = periodic(
-    trickle_seconds=HEARTH_DEMO_TRICKLE_SECONDS, sync_tick_seconds=HEARTH_SYNC_TICK_SECONDS
+    trickle_seconds=HEARTH_DEMO_TRICKLE_SECONDS,
+    sync_tick_seconds=HEARTH_SYNC_TICK_SECONDS,
+    outbox_sweep_seconds=HEARTH_OUTBOX_SWEEP_SECONDS,
 )
 
 # Outgoing e-mail (listening alerts). Without HEARTH_SMTP_HOST, e-mails are printed to the console.

@@ -372,7 +372,7 @@ def alerts(request: HttpRequest) -> HttpResponse:
                     notify.delete_destination(destination, by=by)
                     flash.success(request, _("Destination deleted."))
                 elif form == "test":
-                    notify.test_destination(destination, by=by)
+                    notify.send_test_alert(destination, by=by)
                     flash.success(
                         request, _("Test alert queued: see its delivery in the log below.")
                     )

@@ -151,7 +151,7 @@ def delete_destination(destination: Destination, *, by: Actor) -> None:
 
 
 @transaction.atomic
-def test_destination(destination: Destination, *, by: Actor) -> Alert:
+def send_test_alert(destination: Destination, *, by: Actor) -> Alert:
     """Send a test alert to this destination only (it shows in the alert log like any other)."""
     check_actor(by, destination.workspace_id, Perm.MANAGE_CHANNELS)
     now = timezone.now()
