@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hearth.analysis.engine import DEFAULT_ABUSE_THRESHOLD, DEFAULT_SPAM_THRESHOLD, INTENTS
 from hearth.analysis.model import SENTIMENTS
+from hearth.core.actions import ActionError
 from hearth.core.models import Workspace
 
 
@@ -113,7 +114,6 @@ class WorkspaceModel(models.Model):
 
 
 def check_threshold(value: float, field: str) -> float:
-    from hearth.core.actions import ActionError
 
     try:
         number = float(value)

@@ -26,6 +26,7 @@ from hearth.analysis import features as F
 from hearth.analysis import lexicons as L
 from hearth.analysis import model as M
 from hearth.analysis import vectorize as V
+from hearth.analysis.engine import abuse_rules
 from hearth.analysis.lang_samples import SAMPLES
 from hearth.analysis.lexicons import en as en_lex
 from hearth.analysis.lexicons import fr as fr_lex
@@ -210,8 +211,6 @@ def calibrate_abuse(
     the macro-F1 operating point instead of the training prior). Returns (offset, CV metrics).
     """
     from sklearn.model_selection import StratifiedKFold
-
-    from hearth.analysis.engine import abuse_rules
 
     oof = np.zeros(y.shape[0], dtype=np.float64)
     strata = y * 2 + labelled.astype(np.int64)

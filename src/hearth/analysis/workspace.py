@@ -20,6 +20,7 @@ from hearth.analysis.engine import (
     Engine,
     get_engine,
 )
+from hearth.analysis.models import WorkspaceAnalysisSettings, WorkspaceModel
 
 log = logging.getLogger(__name__)
 MAX_ENGINES = 8
@@ -42,7 +43,6 @@ def workspace_config(workspace_id: int) -> tuple[int, str, float, float, str]:
     """(active model version or 0, its weights path or "", abuse threshold, spam threshold,
     the active model's creation time: part of the cache key, so a restored database never
     serves weights cached for another row)."""
-    from hearth.analysis.models import WorkspaceAnalysisSettings, WorkspaceModel
 
     active = (
         WorkspaceModel.objects.filter(workspace_id=workspace_id, is_active=True)

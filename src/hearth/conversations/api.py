@@ -23,10 +23,12 @@ from hearth.conversations.actions.reply import (
 from hearth.conversations.actions.status import set_thread_status
 from hearth.conversations.actions.tags import tag_thread
 from hearth.conversations.inbox import VIEW_KEYS, InboxFilters, inbox_queryset, view_counts
+from hearth.conversations.metrics import GROUPS
+from hearth.conversations.metrics import response_times as compute
 from hearth.conversations.models import Message, Thread
 from hearth.conversations.replies import Reply, saved_replies
 from hearth.conversations.replies import render as render_reply
-from hearth.conversations.search import search_messages
+from hearth.conversations.search import matching_thread_ids, search_messages
 from hearth.conversations.stats import workspace_stats
 from hearth.core.access import access_workspace
 from hearth.core.actions import ActionError
@@ -192,8 +194,6 @@ def list_threads(request: HttpRequest, slug: str, filters: Query[ThreadFilters])
     if filters.tag:
         qs = qs.filter(tags__workspace=workspace, tags__name=filters.tag.lower())
     if filters.q:
-        from hearth.conversations.search import matching_thread_ids
-
         qs = qs.filter(pk__in=matching_thread_ids(workspace, filters.q))
     rows, next_cursor = page(
         qs, field="last_message_at", cursor=filters.cursor, limit=filters.limit
@@ -528,8 +528,6 @@ def search(request: HttpRequest, slug: str, q: str, limit: int = 50) -> Any:
 @router.get("/workspaces/{slug}/response-times")
 def response_times(request: HttpRequest, slug: str, by: str = "workspace") -> Any:
     """First-response and resolution times (24/7 and business hours), by workspace, channel or teammate."""
-    from hearth.conversations.metrics import GROUPS
-    from hearth.conversations.metrics import response_times as compute
 
     workspace = access_workspace(request.user, slug, Perm.VIEW_ANALYTICS).workspace  # type: ignore[arg-type]
     if by not in GROUPS:

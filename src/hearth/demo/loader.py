@@ -14,6 +14,10 @@ from hearth.core.actions import add_member, create_workspace
 from hearth.core.actors import Actor
 from hearth.core.models import Workspace
 from hearth.demo.generator.community import generate_community
+from hearth.listening.actions import create_query, detect
+from hearth.listening.rollups import roll_up
+from hearth.moderation.actions.identities import import_person_links
+from hearth.moderation.actions.netiquette import ensure_netiquette
 from hearth.pipeline.ingest import ingest_batch
 
 DEMO_EMAIL = "demo@hearth.local"
@@ -92,8 +96,6 @@ def load_demo(
                     on_progress(spec.name, done, total)
         _replay_listening(workspace, now=now)
         # Moderation: the starter netiquette, and the people behind several identities.
-        from hearth.moderation.actions.identities import import_person_links
-        from hearth.moderation.actions.netiquette import ensure_netiquette
 
         ensure_netiquette(workspace)
         import_person_links(workspace, community.person_links, by=actor)
@@ -103,7 +105,6 @@ def load_demo(
 
 def _create_listening_queries(workspace: Workspace, brand: object, *, by: Actor) -> None:
     """The brand, each product and each competitor as saved listening queries."""
-    from hearth.listening.actions import create_query
 
     def term(name: str) -> str:
         return f'"{name}"' if " " in name else name
@@ -144,8 +145,6 @@ def _create_listening_queries(workspace: Workspace, brand: object, *, by: Actor)
 
 def _replay_listening(workspace: Workspace, *, now: datetime) -> None:
     """Roll up the loaded history and run the crisis detector over it, so the spike has its room."""
-    from hearth.listening.actions import detect
-    from hearth.listening.rollups import roll_up
 
     roll_up(now=now)
     detect(workspace.pk, now=now)

@@ -24,6 +24,7 @@ from hearth.core.bulk import bulk_adapter
 from hearth.listening.matcher import CompiledMatcher
 from hearth.listening.models import ListeningQuery, Mention, MinuteCount, QueryMinute
 from hearth.listening.query import Doc, QuerySyntaxError, parse
+from hearth.listening.rollups import MINUTE_RETENTION, add_directly
 
 SENTIMENT_FIELDS = ("positive", "neutral", "negative")
 _cache: dict[int, tuple[tuple[object, ...], CompiledMatcher]] = {}
@@ -195,7 +196,6 @@ def record_mentions(channel: Channel, messages: Sequence[Message], matcher: Comp
 
 
 def add_to_minutes(channel: Channel, buckets: dict[tuple[int, datetime], Counter[str]]) -> None:
-    from hearth.listening.rollups import MINUTE_RETENTION, add_directly
 
     horizon = timezone.now() - MINUTE_RETENTION + timedelta(hours=1)
     old = {key: counts for key, counts in buckets.items() if key[1] < horizon}

@@ -14,7 +14,7 @@ from django.utils import timezone
 from hearth.conversations.models import Message
 from hearth.core.models import Workspace
 from hearth.listening.models import CrisisRoom, ListeningQuery, Mention, QueryCategory
-from hearth.listening.query import fold
+from hearth.listening.query import fold, highlight_terms, parse
 from hearth.listening.rollups import RANGES, SENTIMENTS, series
 
 __all__ = ["RANGES", "crisis_summary", "trending", "trends"]
@@ -222,7 +222,6 @@ def crisis_summary(room: CrisisRoom, *, now: datetime | None = None) -> dict[str
         .annotate(n=Count("id"), negative=Count("id", filter=Q(sentiment="negative")))
         .order_by("-n")[:10]
     )
-    from hearth.listening.query import highlight_terms, parse
 
     try:
         own = highlight_terms(parse(room.query.expression))

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from hearth.conversations.models import Message
 from hearth.core.actions import ActionError
 from hearth.core.actors import Actor
-from hearth.core.models import Membership
+from hearth.core.models import AuditEvent, Membership
 from hearth.core.permissions import Perm
 from hearth.listening import actions, insights
 from hearth.listening.access import access_crisis_room, access_query
@@ -279,7 +279,6 @@ def crisis_room(request: HttpRequest, room_id: int) -> HttpResponse:
     room = access_crisis_room(membership, room_id)
     summary = insights.crisis_summary(room)
     checklist = [(key, _(label), bool(room.checklist.get(key))) for key, label in actions.CHECKLIST]
-    from hearth.core.models import AuditEvent
 
     history = AuditEvent.objects.filter(
         workspace=membership.workspace, target_type="listening.crisisroom", target_id=str(room.pk)

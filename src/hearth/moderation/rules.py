@@ -27,8 +27,10 @@ from typing import Any
 
 import numpy as np
 
+from hearth.conversations.models import Author, Message
 from hearth.core.actions import ActionError
 from hearth.core.bulk import in_values
+from hearth.moderation.models import ModerationSettings, Rule
 from hearth.moderation.prefilter import Prefilter, alternation
 
 SEP = "\n\x00\n"
@@ -190,7 +192,6 @@ _lock = threading.Lock()
 
 def rules_for(workspace_id: int) -> CompiledRules:
     """The workspace's enabled rules, compiled; recompiled only when `rules_token` changed."""
-    from hearth.moderation.models import ModerationSettings, Rule
 
     row = (
         ModerationSettings.objects.filter(workspace_id=workspace_id)
@@ -379,8 +380,6 @@ def context_for(
     """The author facts new-member and rate conditions need: a first-seen loader (queried only
     for the messages still in question) and recent times (one count, then times of busy authors)."""
     from django.db.models import Count
-
-    from hearth.conversations.models import Author, Message
 
     author_ids = {m.author_id for m in messages}
     first_seen: Callable[[set[int]], dict[int, datetime]] | None = None

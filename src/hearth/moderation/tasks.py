@@ -6,13 +6,15 @@ import logging
 
 from celery import shared_task
 
+from hearth.moderation.actions.alerts import raise_rule_alert
+from hearth.moderation.actions.sanctions import expire_sanctions as expire
+
 log = logging.getLogger(__name__)
 
 
 @shared_task(name="hearth.moderation.tasks.expire_sanctions")
 def expire_sanctions() -> int:
     """End the temporary blocks whose time is up and unban the people on their platforms."""
-    from hearth.moderation.actions.sanctions import expire_sanctions as expire
 
     return expire()
 
@@ -23,7 +25,6 @@ def alert_rule(rule_id: int, message_ids: list[int]) -> int | None:
 
     Returns the alert's id, or None when the rule or its messages are gone.
     """
-    from hearth.moderation.actions.alerts import raise_rule_alert
 
     alert = raise_rule_alert(rule_id, message_ids)
     return alert.pk if alert is not None else None

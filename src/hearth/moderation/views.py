@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from hearth.analysis.engine import ABUSE_KINDS
 from hearth.channels.models import Channel
-from hearth.conversations.models import Author, Message
+from hearth.conversations.models import Author, Message, SavedReply
 from hearth.core.actions import ActionError
 from hearth.core.actors import Actor
 from hearth.core.models import Membership, Workspace
@@ -80,16 +80,10 @@ def _mod(request: HttpRequest) -> Membership:
 
 def _suggestions(workspace: Workspace) -> list[dict[str, str]]:
     """Saved replies to suggest instead of hiding criticism (the inbox's, or a default text)."""
-    try:
-        from hearth.conversations.models import SavedReply
-    except ImportError:  # pragma: no cover - the inbox app always ships it
-        SavedReply = None  # noqa: N806
-    found = []
-    if SavedReply is not None:
-        found = [
-            {"title": r.title, "lang": r.lang, "text": r.text}
-            for r in SavedReply.objects.filter(workspace=workspace)[:20]
-        ]
+    found = [
+        {"title": r.title, "lang": r.lang, "text": r.text}
+        for r in SavedReply.objects.filter(workspace=workspace)[:20]
+    ]
     return found or [
         {"title": _("Acknowledge the criticism"), "lang": lang, "text": text}
         for lang, text in DEFAULT_SUGGESTION.items()

@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
+from hearth.channels.models import Channel
 from hearth.conversations.models import Message, Thread, ThreadStatus
 from hearth.conversations.stats import workspace_stats
 from hearth.core.models import Workspace
@@ -65,7 +66,6 @@ def dashboard_data(workspace: Workspace) -> dict[str, Any]:
 
 
 def _channel_ids(workspace: Workspace) -> list[int]:
-    from hearth.channels.models import Channel
 
     return list(
         Channel.objects.filter(workspace=workspace).order_by("name").values_list("pk", flat=True)

@@ -6,6 +6,7 @@ from django.db import transaction
 
 from hearth.conversations.actions.reply import MAX_REPLY
 from hearth.conversations.models import SavedReply
+from hearth.conversations.replies import VARIABLES, unknown_variables
 from hearth.core import audit
 from hearth.core.access import check_actor
 from hearth.core.actions import ActionError
@@ -17,7 +18,6 @@ from hearth.core.permissions import Perm
 def _clean_saved_reply(
     workspace: Workspace, title: str, lang: str, text: str, *, exclude: int | None = None
 ) -> tuple[str, str]:
-    from hearth.conversations.replies import VARIABLES, unknown_variables
 
     title, text = title.strip(), text.strip()
     if lang not in ("fr", "en"):

@@ -12,7 +12,9 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from hearth.channels.connectors import get_connector
 from hearth.channels.models import Channel
+from hearth.channels.outbox import enqueue
 from hearth.conversations.models import Message
 from hearth.core import audit
 from hearth.core.access import check_actor
@@ -23,7 +25,6 @@ from hearth.moderation.models import EnforcementTodo, Sanction, TodoStatus
 
 
 def _capable(channel: Channel, action: str) -> bool:
-    from hearth.channels.connectors import get_connector
 
     capabilities = get_connector(channel).capabilities
     need = {
@@ -53,7 +54,6 @@ def enforce(
     the calling verb has checked. The outbox item (idempotent on `key`) is sent after commit;
     the to-do describes the act in `todo`, for a moderator to carry out by hand.
     """
-    from hearth.channels.outbox import enqueue
 
     if _capable(channel, action):
         enqueue(channel, action, payload, idempotency_key=key[:80])

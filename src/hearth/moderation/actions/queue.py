@@ -23,6 +23,7 @@ from hearth.moderation.actions.entries import check_open, close_entry
 from hearth.moderation.actions.events import record_event
 from hearth.moderation.actions.hide import hide_message
 from hearth.moderation.actions.sanctions import sanction_person
+from hearth.moderation.labels import predicted_label, record_decision
 from hearth.moderation.models import OPEN_STATUSES, QueueEntry, QueueStatus, Sanction
 
 MAX_BULK = 200
@@ -171,7 +172,6 @@ def judge_label(entry: QueueEntry, *, confirm: bool, by: Actor) -> Any:
     Side effects: a label decision (see `hearth.moderation.labels.record_decision`), a log
     entry. The entry itself does not change.
     """
-    from hearth.moderation.labels import predicted_label, record_decision
 
     check_actor(by, entry.workspace_id, Perm.MODERATE)
     message = entry.message

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from hearth.analysis.engine import ABUSE_KINDS
 from hearth.channels.models import Channel
 from hearth.conversations.models import Message
 from hearth.core import audit
@@ -103,7 +104,6 @@ def check_count(value: Any, field: str) -> int | None:
 
 def clean_rule(workspace: Workspace, data: dict[str, Any]) -> RuleDraft:
     """Validate a rule's fields; ActionError names the field (and the line of a bad pattern)."""
-    from hearth.analysis.engine import ABUSE_KINDS
 
     draft = RuleDraft(**{k: v for k, v in data.items() if k in RULE_FIELDS or k == "pk"})
     draft.name = (draft.name or "").strip()
