@@ -7,13 +7,19 @@ export HEARTH_DATA_DIR ?= $(CURDIR)/var
 
 .PHONY: install demo test test-fast serve models lint lock clean
 
-install: $(STAMP) node_modules/.installed
+MO := $(patsubst %.po,%.mo,$(wildcard src/hearth/locale/*/LC_MESSAGES/django.po))
+
+install: $(STAMP) node_modules/.installed $(MO)
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
 	@touch $@
+
+# The compiled catalogues are built, never committed (a .po merges; a .mo does not).
+src/hearth/locale/%/LC_MESSAGES/django.mo: src/hearth/locale/%/LC_MESSAGES/django.po $(STAMP)
+	$(BIN)/pybabel -q compile -i $< -o $@ -l $* -D django
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error

@@ -37,5 +37,5 @@ def test_compiled_catalogue_matches_the_po_file():
             else msgid
         )
         assert key in catalogue, (
-            f"{msgid!r} is in django.po but not in django.mo: run `hearth compilemessages`"
+            f"{msgid!r} is in django.po but not in django.mo: run `make install` (it compiles the catalogues)"
         )
