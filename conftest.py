@@ -150,3 +150,13 @@ def receiver() -> Any:
     yield r
     r.server.shutdown()
     r.server.server_close()
+
+
+@pytest.fixture
+def fake_platform() -> Any:
+    """A local stand-in for a platform's HTTP API (hearth.channels.testing.FakePlatform)."""
+    from hearth.channels.testing import FakePlatform
+
+    fake = FakePlatform()
+    yield fake
+    fake.close()

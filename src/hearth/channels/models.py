@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import json
 import secrets
+from typing import Any
 
 from django.db import models
 from django.utils import timezone
@@ -15,6 +17,24 @@ class ChannelKind(models.TextChoices):
     WEBHOOK = "webhook", _("HTTP webhook")
     DEMO = "demo", _("Demo platform (simulated)")
     RSS = "rss", _("RSS/Atom feed")
+    # Open platforms (their connectors are tested against real local servers or documented fixtures).
+    MASTODON = "mastodon", _("Mastodon (and compatible Fediverse servers)")
+    MATRIX = "matrix", _("Matrix")
+    EMAIL = "email", _("E-mail mailbox (IMAP/SMTP)")
+    BLUESKY = "bluesky", _("Bluesky")
+    DISCOURSE = "discourse", _("Discourse forum")
+    REDDIT = "reddit", _("Reddit")
+    TELEGRAM = "telegram", _("Telegram")
+    DISCORD = "discord", _("Discord")
+    # Commercial platforms (connected through their OAuth consent screens).
+    FACEBOOK = "facebook", _("Facebook Page")
+    INSTAGRAM = "instagram", _("Instagram")
+    WHATSAPP = "whatsapp", _("WhatsApp Business")
+    X = "x", _("X")
+    LINKEDIN = "linkedin", _("LinkedIn Page")
+    YOUTUBE = "youtube", _("YouTube")
+    TIKTOK = "tiktok", _("TikTok")
+    PINTEREST = "pinterest", _("Pinterest")
 
 
 class Channel(models.Model):
@@ -32,6 +52,9 @@ class Channel(models.Model):
     webhook_key = models.CharField(max_length=43, unique=True, default=secrets.token_urlsafe)
     webhook_secret_encrypted = models.TextField(blank=True)
     config = models.JSONField(default=dict, blank=True)
+    # Tokens, passwords, app secrets: one JSON object, encrypted (see `credentials`). A refresh
+    # that fails never overwrites it.
+    credentials_encrypted = models.TextField(blank=True)
     cursor = models.TextField(blank=True)  # the connector's position, saved with the rows it covers
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -62,6 +85,17 @@ class Channel(models.Model):
 
     def set_webhook_secret(self, secret: str) -> None:
         self.webhook_secret_encrypted = vault.encrypt(secret)
+
+    @property
+    def credentials(self) -> dict[str, Any]:
+        """The channel's secrets, decrypted ({} when it has none)."""
+        if not self.credentials_encrypted:
+            return {}
+        value = json.loads(vault.decrypt(self.credentials_encrypted))
+        return value if isinstance(value, dict) else {}
+
+    def set_credentials(self, credentials: dict[str, Any]) -> None:
+        self.credentials_encrypted = vault.encrypt(json.dumps(credentials)) if credentials else ""
 
 
 class OutboxStatus(models.TextChoices):

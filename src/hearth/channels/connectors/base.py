@@ -63,37 +63,134 @@ class FatalConnectorError(ConnectorError):
     """Anything else the connector cannot recover from by retrying."""
 
 
+# The actions an outbox item may carry to a platform, and the capability each needs.
+ACTION_CAPABILITY = {
+    "reply": "reply",
+    "dm": "dm",
+    "hide": "hide",
+    "unhide": "hide",
+    "delete": "delete",
+    "ban": "ban",
+    "unban": "ban",
+    "mute": "ban",
+    "kick": "ban",
+    "report": "report",
+    "post": "publish",
+}
+
+
 @dataclass(frozen=True)
 class Capabilities:
-    fetch: bool = False  # Hearth pulls new items itself
+    """What Hearth can do on a platform (shown as a matrix; the UI never offers the rest)."""
+
+    fetch: bool = False  # Hearth pulls new items itself (polled)
     push: bool = False  # the platform pushes items (webhook, file import)
+    stream: bool = False  # the worker holds a live connection (gateway, streaming API, IDLE)
     reply: bool = False
+    dm: bool = False  # a private message to a member (sanction notices, permission requests)
     hide: bool = False
-    ban: bool = False
+    delete: bool = False
+    ban: bool = False  # ban, block, mute or kick, whichever the platform has
+    report: bool = False  # to the platform's own moderators
+    publish: bool = False
     metrics: bool = False
     # Actions that can be sent again after an unknown outcome without doing them twice: the
     # platform de-duplicates them by the idempotency key, or doing them twice changes nothing.
     retry_safe: frozenset[str] = frozenset({"hide", "unhide", "ban", "unban", "delete"})
+
+    @property
+    def read(self) -> bool:
+        return self.fetch or self.push or self.stream
+
+    def allows(self, action: str) -> bool:
+        need = ACTION_CAPABILITY.get(action)
+        return bool(need and getattr(self, need, False))
+
+    def matrix(self) -> list[tuple[str, bool]]:
+        """(capability, available) in the order the Channels page shows them."""
+        return [
+            (name, self.read if name == "read" else bool(getattr(self, name)))
+            for name in (
+                "read",
+                "reply",
+                "dm",
+                "hide",
+                "delete",
+                "ban",
+                "report",
+                "publish",
+                "metrics",
+            )
+        ]
+
+
+@dataclass(frozen=True)
+class ConfigField:
+    """One field of a channel's guided form (and of its API/CLI configuration).
+
+    A `secret` field is stored encrypted in the channel's credentials and never shown back; the
+    others go to `channel.config`.
+    """
+
+    name: str
+    label: str  # a lazy translation
+    kind: str = "text"  # text | url | secret | choice | list | bool | number
+    required: bool = False
+    help: str = ""  # a lazy translation: where to find the value on the platform
+    choices: tuple[tuple[str, str], ...] = ()
+    default: Any = None
+
+    @property
+    def secret(self) -> bool:
+        return self.kind == "secret"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """The connected account: the brand itself on this platform (its messages are the brand's)."""
+
+    external_id: str
+    handle: str = ""
+    display_name: str = ""
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of "test connection": what was tried, whether it worked, in plain words."""
+
+    capability: str
+    ok: bool
+    message: str
 
 
 @dataclass
 class FetchResult:
     items: Sequence[Mapping[str, Any]]
     cursor: str  # saved with the rows, in the same transaction
-    more: bool = False
+    more: bool = False  # a burst larger than one page: fetch again from `cursor` at once
 
 
 @dataclass
 class SendResult:
-    external_id: str = ""
+    external_id: str = ""  # the platform's id of what was created (a reply, a post)
+    url: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
 
 class Connector(Protocol):
+    kind: str  # the channel kind it serves
+    label: str  # the platform's name, as people know it
+    docs: str  # its page under docs/channels/
+    config_fields: tuple[ConfigField, ...]
     capabilities: Capabilities
     poll_interval_s: int  # how often a fetching connector is polled by default (0: never)
 
     def __init__(self, channel: Channel) -> None: ...
+
+    def identity(self) -> Identity: ...
+
+    def test_connection(self) -> list[Check]: ...
 
     def fetch(self, cursor: str) -> FetchResult: ...
 
@@ -102,3 +199,57 @@ class Connector(Protocol):
     ) -> SendResult: ...
 
     def metrics(self) -> dict[str, int]: ...
+
+
+class BaseConnector:
+    """Defaults for a connector: it reads nothing, sends nothing and says so in plain words.
+
+    A platform connector subclasses it and overrides what the platform allows; `send`
+    dispatches an action to a method named after it (`send_reply`, `send_hide`…).
+    Credentials (tokens, passwords) are `channel.credentials`, decrypted; settings are
+    `channel.config`; `base_url` comes from the configuration, so tests point a connector at a
+    local server.
+    """
+
+    kind = ""
+    label = ""
+    docs = ""
+    config_fields: tuple[ConfigField, ...] = ()
+    capabilities = Capabilities()
+    poll_interval_s = 0
+
+    def __init__(self, channel: Channel) -> None:
+        self.channel = channel
+
+    def identity(self) -> Identity:
+        raise Unsupported(f"{self.label or 'This channel'} has no account to connect to.")
+
+    def test_connection(self) -> list[Check]:
+        """By default: the identity can be read (so the credentials work)."""
+        try:
+            me = self.identity()
+        except Unsupported as exc:
+            return [Check("read", True, str(exc))]
+        except ConnectorError as exc:
+            return [Check("read", False, str(exc))]
+        return [
+            Check("read", True, f"Connected as {me.handle or me.display_name or me.external_id}.")
+        ]
+
+    def fetch(self, cursor: str) -> FetchResult:
+        return FetchResult(items=[], cursor=cursor)
+
+    def send(self, action: str, payload: Mapping[str, Any], *, idempotency_key: str) -> SendResult:
+        if not self.capabilities.allows(action):
+            raise Unsupported(
+                f"{self.label or self.channel.name} does not allow Hearth to {action}: "
+                "do it by hand on the platform."
+            )
+        method = getattr(self, f"send_{action}", None)
+        if method is None:
+            raise Unsupported(f"{self.label} cannot {action} yet.")
+        result: SendResult = method(payload, idempotency_key=idempotency_key)
+        return result
+
+    def metrics(self) -> dict[str, int]:
+        return {}

@@ -12,26 +12,27 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
-from hearth.channels.connectors.base import Capabilities, FetchResult, SendResult
-from hearth.channels.models import Channel
+from hearth.channels.connectors.base import BaseConnector, Capabilities, Identity, SendResult
 
 
-class DemoConnector:
+class DemoConnector(BaseConnector):
+    label = "Demo"
+    docs = "demo.md"
     capabilities = Capabilities(
         push=True,
         reply=True,
+        dm=True,
         hide=True,
+        delete=True,
         ban=True,
+        publish=True,
         metrics=True,
         retry_safe=frozenset({"reply", "dm", "post", "hide", "unhide", "ban", "unban", "delete"}),
     )
-    poll_interval_s = 0  # the demo's trickle pushes
 
-    def __init__(self, channel: Channel) -> None:
-        self.channel = channel
-
-    def fetch(self, cursor: str) -> FetchResult:
-        return FetchResult(items=[], cursor=cursor)
+    def identity(self) -> Identity:
+        ids = self.channel.config.get("brand_author_ids") or ["hearth-brand"]
+        return Identity(external_id=str(ids[0]), display_name=self.channel.name)
 
     def send(self, action: str, payload: Mapping[str, Any], *, idempotency_key: str) -> SendResult:
         digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:12]

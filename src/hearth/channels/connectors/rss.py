@@ -25,14 +25,15 @@ import feedparser
 import requests
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
 
 from hearth.channels.connectors.base import (
+    BaseConnector,
     Capabilities,
+    ConfigField,
     FatalConnectorError,
     FetchResult,
     RetryLater,
-    SendResult,
-    Unsupported,
     retry_after_seconds,
 )
 from hearth.channels.models import Channel
@@ -120,12 +121,23 @@ def entry_to_item(
     }
 
 
-class RssConnector:
+class RssConnector(BaseConnector):
+    label = "RSS / Atom"
+    docs = "listening.md#rssatom-sources"
+    config_fields = (
+        ConfigField(
+            "url",
+            _("Feed address"),
+            kind="url",
+            required=True,
+            help=_("The RSS or Atom feed's URL, e.g. https://example.org/feed.xml."),
+        ),
+    )
     capabilities = Capabilities(fetch=True)
     poll_interval_s = 15 * 60  # feeds rarely change faster; an unchanged feed costs a 304
 
     def __init__(self, channel: Channel) -> None:
-        self.channel = channel
+        super().__init__(channel)
         self.url = (channel.config or {}).get("url", "")
 
     def fetch(self, cursor: str) -> FetchResult:
@@ -187,11 +199,3 @@ class RssConnector:
             }
         )
         return FetchResult(items=items, cursor=new_cursor)
-
-    def send(self, action: str, payload: Mapping[str, Any], *, idempotency_key: str) -> SendResult:
-        raise Unsupported(
-            f"Channel '{self.channel.name}' is a news feed: Hearth cannot {action} there."
-        )
-
-    def metrics(self) -> dict[str, int]:
-        return {}

@@ -25,17 +25,7 @@ from hearth.moderation.models import EnforcementTodo, Sanction, TodoStatus
 
 
 def _capable(channel: Channel, action: str) -> bool:
-
-    capabilities = get_connector(channel).capabilities
-    need = {
-        "hide": "hide",
-        "unhide": "hide",
-        "ban": "ban",
-        "unban": "ban",
-        "reply": "reply",
-        "dm": "reply",
-    }[action]
-    return bool(getattr(capabilities, need, False))
+    return get_connector(channel).capabilities.allows(action)
 
 
 def enforce(
