@@ -7,7 +7,8 @@ below, which the sync and send jobs know how to handle.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -194,6 +195,8 @@ class Connector(Protocol):
 
     def fetch(self, cursor: str) -> FetchResult: ...
 
+    def listen(self, cursor: str, stop: threading.Event) -> Iterator[FetchResult]: ...
+
     def send(
         self, action: str, payload: Mapping[str, Any], *, idempotency_key: str
     ) -> SendResult: ...
@@ -238,6 +241,14 @@ class BaseConnector:
 
     def fetch(self, cursor: str) -> FetchResult:
         return FetchResult(items=[], cursor=cursor)
+
+    def listen(self, cursor: str, stop: threading.Event) -> Iterator[FetchResult]:
+        """For `capabilities.stream`: hold the platform's live connection (streaming API,
+        gateway, IMAP IDLE, long-poll) and yield each batch as it arrives, with the cursor that
+        covers it, until `stop` is set; raise a typed error when the connection cannot go on
+        (the stream runner records it and reconnects with back-off)."""
+        raise Unsupported(f"{self.label or 'This channel'} has no live connection: it is polled.")
+        yield  # pragma: no cover - makes this a generator
 
     def send(self, action: str, payload: Mapping[str, Any], *, idempotency_key: str) -> SendResult:
         if not self.capabilities.allows(action):
