@@ -45,6 +45,7 @@ lint: install
 	$(BIN)/ruff check src tests conftest.py
 	$(BIN)/ruff format --check src tests conftest.py
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 # Re-pins every dependency after a change to pyproject.toml, from a fresh venv so that nothing
 # installed by hand in .venv leaks into the lock.

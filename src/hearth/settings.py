@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -153,6 +154,7 @@ TEMPLATES = [
 ]
 
 _database_url = env_str("HEARTH_DATABASE_URL", "")
+DATABASES: dict[str, Any]  # dj-database-url's TypedDict says NAME is a str; SQLite's is a Path
 if _database_url:
     DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
 else:

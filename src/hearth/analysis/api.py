@@ -49,14 +49,14 @@ class ModelOut(Schema):
 
 @router.get("/workspaces/{slug}/analysis/settings", response=SettingsOut)
 def get_settings(request: HttpRequest, slug: str) -> Any:
-    workspace = access_workspace(request.user, slug).workspace  # type: ignore[arg-type]
+    workspace = access_workspace(request.user, slug).workspace
     return settings_for(workspace)
 
 
 @router.put("/workspaces/{slug}/analysis/settings", response=SettingsOut)
 def put_settings(request: HttpRequest, slug: str, data: SettingsIn) -> Any:
     """Change the abuse and spam thresholds (owners)."""
-    workspace = access_workspace(request.user, slug, Perm.MANAGE_WORKSPACE).workspace  # type: ignore[arg-type]
+    workspace = access_workspace(request.user, slug, Perm.MANAGE_WORKSPACE).workspace
     return actions.set_thresholds(
         workspace,
         abuse=data.abuse_threshold,
@@ -68,7 +68,7 @@ def put_settings(request: HttpRequest, slug: str, data: SettingsIn) -> Any:
 @router.get("/workspaces/{slug}/analysis/models", response=list[ModelOut])
 def list_models(request: HttpRequest, slug: str) -> list[WorkspaceModel]:
     """The workspace's retrained models, newest first, with their before/after metrics."""
-    workspace = access_workspace(request.user, slug).workspace  # type: ignore[arg-type]
+    workspace = access_workspace(request.user, slug).workspace
     return list(
         WorkspaceModel.objects.filter(workspace=workspace)
         .select_related("created_by")

@@ -9,6 +9,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypedDict
 
 import numpy as np
 import numpy.typing as npt
@@ -42,6 +43,19 @@ SERVICE_FAILURE_SCORE = -0.3
 _CAT = {name: j for j, (name, _) in enumerate(L.CATEGORIES)}
 
 
+class AnalysisRow(TypedDict):
+    """The labels of one text (BatchAnalysis.row)."""
+
+    lang: str
+    sentiment: str
+    sentiment_score: float
+    abuse_score: float
+    abuse_kind: str
+    intent: str
+    spam_score: float
+    reason: str
+
+
 @dataclass
 class BatchAnalysis:
     lang: list[str] = field(default_factory=list)
@@ -56,7 +70,7 @@ class BatchAnalysis:
     def __len__(self) -> int:
         return len(self.lang)
 
-    def row(self, i: int) -> dict[str, object]:
+    def row(self, i: int) -> AnalysisRow:
         return {
             "lang": self.lang[i],
             "sentiment": self.sentiment[i],
@@ -90,7 +104,7 @@ def _softmax(s: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
 
 def _sigmoid(s: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     # Clipped: a very long text can push a logit past float32's exp range (the result is 0 or 1 anyway).
-    out: npt.NDArray[np.float32] = 1.0 / (1.0 + np.exp(-np.clip(s, -80.0, 80.0)))
+    out: npt.NDArray[np.float32] = 1.0 / (1.0 + np.exp(-np.clip(s, -80.0, 80.0)))  # type: ignore[assignment]  # float32 at run time (NEP 50); numpy's stubs say float64
     return out
 
 
@@ -158,7 +172,7 @@ class Engine:
     def language(self, batch: V.Batch, scores: npt.NDArray[np.float32]) -> npt.NDArray[np.int64]:
         a, b = M.HEADS["lang"]
         p = _softmax(scores[:, a:b])
-        lang = p.argmax(axis=1).astype(np.int64)
+        lang: npt.NDArray[np.int64] = p.argmax(axis=1).astype(np.int64)
         # URL/mention placeholders are not letters of the message.
         letters = batch.prep.n_letters - 5 * (batch.prep.n_urls + batch.prep.n_mentions)
         unsure = (p.max(axis=1) < 0.5) & (letters < 20)

@@ -32,8 +32,8 @@ def scores(y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[str]) 
     cm = np.zeros(
         (len(labels), len(labels) + 1), dtype=np.int64
     )  # last column: predicted outside labels
-    for t, p in zip(y_true, y_pred, strict=True):
-        cm[idx[t], idx.get(p, len(labels))] += 1
+    for t, guess in zip(y_true, y_pred, strict=True):
+        cm[idx[t], idx.get(guess, len(labels))] += 1
     ps, rs, fs = [], [], []
     for i in range(len(labels)):
         tp = cm[i, i]
@@ -200,21 +200,21 @@ def run_eval(
             criticism["ours"] += sum(res.abuse_score[i] >= DEFAULT_ABUSE_THRESHOLD for i in neg)
             if baselines:
                 criticism["reference"] += sum(_profanity_flags(crit_texts))
-    for lang, (t, o, r) in sorted(abuse_pool.items()):
+    for lang, (truth, predicted, reference) in sorted(abuse_pool.items()):
         add(
             "abuse",
             f"all {lang}",
-            scores(t, o, ["toxic", "not_toxic"]),
-            scores(t, r, ["toxic", "not_toxic"]) if baselines else None,
+            scores(truth, predicted, ["toxic", "not_toxic"]),
+            scores(truth, reference, ["toxic", "not_toxic"]) if baselines else None,
             "alt-profanity-check",
         )
-    for lang, (t, o, r) in sorted(sentiment_pool.items()):
+    for lang, (truth, predicted, reference) in sorted(sentiment_pool.items()):
         labs = ["negative", "neutral", "positive"]
         add(
             "sentiment",
             f"all {lang}",
-            scores(t, o, labs),
-            scores(t, r, labs) if baselines else None,
+            scores(truth, predicted, labs),
+            scores(truth, reference, labs) if baselines else None,
             "VADER" if lang == "en" else "vader-fr",
         )
     langs = sorted(set(lang_true))

@@ -215,7 +215,7 @@ class _EvalSet:
 
 
 def _eval_set(data_dir: Path, decisions: dict[str, _Split]) -> _EvalSet:
-    shipped = {
+    shipped: dict[str, list[tuple[str, str]]] = {
         Task.ABUSE: [
             (t, _SHIPPED_LABEL[lb])
             for t, lb in _rows(data_dir, ABUSE_POSITIVE_FILES, "test")
@@ -248,7 +248,7 @@ def measure(
     engine = engine_for_weights(
         weights, abuse_threshold=abuse_threshold, spam_threshold=spam_threshold
     )
-    parts: list[tuple[str, str, list[tuple[str, str]]]] = []
+    parts: list[tuple[Task, str, list[tuple[str, str]]]] = []
     for task in EVALUATED:
         parts.append((task, "decisions", ev.decisions[task].test))
         if task in ev.shipped:
@@ -340,7 +340,7 @@ def _check_data_dir(data_dir: Path | None) -> Path:
 
 
 def _check_files(data_dir: Path, tasks: Sequence[str]) -> None:
-    needed = {
+    needed: dict[str, tuple[str, ...]] = {
         Task.ABUSE: ABUSE_POSITIVE_FILES,
         Task.SPAM: SPAM_FILES,
         Task.SENTIMENT: SENTIMENT_FILES,

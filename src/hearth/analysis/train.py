@@ -140,11 +140,12 @@ def django_strings(lang: str) -> list[str]:
 
 
 def featurize_all(texts: Sequence[str], valence: V.Valence, chunk: int = 4096) -> sp.csr_matrix:
-    blocks = []
+    blocks: list[sp.csr_matrix] = []
     for i in range(0, len(texts), chunk):
         b = V.featurize(list(texts[i : i + chunk]), valence)
         blocks.append(sp.hstack([b.sparse, sp.csr_matrix(b.dense)], format="csr"))
-    return sp.vstack(blocks, format="csr")
+    out: sp.csr_matrix = sp.vstack(blocks, format="csr")
+    return out
 
 
 def _fit(
@@ -174,7 +175,8 @@ def featurize_with_counts(
 ) -> tuple[sp.csr_matrix, npt.NDArray[np.int32]]:
     """:func:`featurize_all` plus the lexicon category counts of every row (for the abuse rules)."""
     lex = L.load()
-    blocks, counts = [], []
+    blocks: list[sp.csr_matrix] = []
+    counts: list[npt.NDArray[np.int32]] = []
     for i in range(0, len(texts), chunk):
         b = V.featurize(list(texts[i : i + chunk]), valence, lex)
         blocks.append(sp.hstack([b.sparse, sp.csr_matrix(b.dense)], format="csr"))

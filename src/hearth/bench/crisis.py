@@ -114,7 +114,8 @@ def run_detector(total: np.ndarray, negative: np.ndarray, sensitivity: str = "no
 
 
 def score(alarms: list[Any]) -> dict[str, Any]:
-    spikes, used = [], set()
+    spikes: list[dict[str, Any]] = []
+    used: set[int] = set()
     for spike in SPIKES:
         end = spike.onset_min + spike.duration_min + 120
         hits = [a for a in alarms if spike.onset_min <= a.at < end]

@@ -44,13 +44,13 @@ class ChannelCreated(ChannelOut):
 
 @router.get("/workspaces/{slug}/channels", response=list[ChannelOut])
 def list_channels(request: HttpRequest, slug: str) -> list[Channel]:
-    membership = access_workspace(request.user, slug)  # type: ignore[arg-type]
+    membership = access_workspace(request.user, slug)
     return list(Channel.objects.filter(workspace=membership.workspace).order_by("name"))
 
 
 @router.post("/workspaces/{slug}/channels", response={201: ChannelCreated})
 def add_channel(request: HttpRequest, slug: str, data: ChannelIn) -> Status:
-    membership = access_workspace(request.user, slug, Perm.MANAGE_CHANNELS)  # type: ignore[arg-type]
+    membership = access_workspace(request.user, slug, Perm.MANAGE_CHANNELS)
     channel, secret = create_channel(
         membership.workspace,
         name=data.name,

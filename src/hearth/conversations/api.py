@@ -33,6 +33,7 @@ from hearth.conversations.stats import workspace_stats
 from hearth.core.access import access_workspace
 from hearth.core.actions import ActionError
 from hearth.core.actors import Actor
+from hearth.core.http import AuthenticatedRequest
 from hearth.core.models import User
 from hearth.core.pagination import envelope, page
 from hearth.core.permissions import Perm
@@ -158,7 +159,7 @@ class MessageFilters(Schema):
 
 @router.get("/workspaces/{slug}/threads", response=ThreadPage)
 def list_threads(request: HttpRequest, slug: str, filters: Query[ThreadFilters]) -> dict[str, Any]:
-    workspace = access_workspace(request.user, slug).workspace  # type: ignore[arg-type]
+    workspace = access_workspace(request.user, slug).workspace
     qs = (
         Thread.objects.filter(workspace=workspace)
         .select_related("channel", "author", "assignee")
@@ -208,19 +209,21 @@ class InboxOut(Schema):
 
 
 @router.get("/workspaces/{slug}/inbox", response=InboxOut)
-def inbox(request: HttpRequest, slug: str, view: str = "inbox", limit: int = 50) -> dict[str, Any]:
+def inbox(
+    request: AuthenticatedRequest, slug: str, view: str = "inbox", limit: int = 50
+) -> dict[str, Any]:
     """A saved view (inbox, unanswered, negative, mine), highest priority first, with the counts of every view.
 
     Accepts the same filters as the web inbox (channel, status, assignee, lang, sentiment, intent,
     abuse, unanswered, since, until, q, tag) as query parameters.
     """
-    membership = access_workspace(request.user, slug)  # type: ignore[arg-type]
+    membership = access_workspace(request.user, slug)
     if view not in VIEW_KEYS:
         raise ActionError(f"view '{view}' does not exist: choose one of {', '.join(VIEW_KEYS)}.")
     if not 1 <= limit <= 200:
         raise ActionError("limit must be between 1 and 200.")
     filters = InboxFilters.from_query(request.GET)
-    user = request.user  # type: ignore[assignment]
+    user = request.user
     qs = (
         inbox_queryset(membership.workspace, user, filters)
         .select_related("channel", "author", "assignee")
@@ -265,20 +268,20 @@ class ThreadDetailOut(ThreadOut):
 
     @staticmethod
     def resolve_notes(obj: Thread) -> list[Any]:
-        return obj.notes_list  # type: ignore[attr-defined, no-any-return]
+        return obj.notes_list
 
     @staticmethod
     def resolve_outbox(obj: Thread) -> list[Any]:
-        return obj.outbox_list  # type: ignore[attr-defined, no-any-return]
+        return obj.outbox_list
 
 
 @router.get("/workspaces/{slug}/threads/{thread_id}", response=ThreadDetailOut)
 def get_thread(request: HttpRequest, slug: str, thread_id: int) -> Thread:
     """One thread with its internal notes and the outbox items (replies) sent from Hearth."""
-    membership = access_workspace(request.user, slug)  # type: ignore[arg-type]
+    membership = access_workspace(request.user, slug)
     thread = access_thread(membership, thread_id)
-    thread.notes_list = list(thread.notes.select_related("author").prefetch_related("mentions"))  # type: ignore[attr-defined]
-    thread.outbox_list = list(thread_outbox(thread))  # type: ignore[attr-defined]
+    thread.notes_list = list(thread.notes.select_related("author").prefetch_related("mentions"))
+    thread.outbox_list = list(thread_outbox(thread))
     return thread
 
 
@@ -326,11 +329,11 @@ class HandoffIn(Schema):
 
 
 def _thread_for(request: HttpRequest, slug: str, thread_id: int, perm: Perm) -> Thread:
-    return access_thread(access_workspace(request.user, slug, perm), thread_id, perm)  # type: ignore[arg-type]
+    return access_thread(access_workspace(request.user, slug, perm), thread_id, perm)
 
 
 @router.post("/workspaces/{slug}/threads/{thread_id}/reply", response={201: OutboxOut})
-def reply(request: HttpRequest, slug: str, thread_id: int, body: ReplyIn) -> Status:
+def reply(request: AuthenticatedRequest, slug: str, thread_id: int, body: ReplyIn) -> Status:
     """Queue a reply in the outbox (201); pass `saved_reply` (a key from /saved-replies) instead of text to use one."""
     thread = _thread_for(request, slug, thread_id, Perm.REPLY)
     text = body.text
@@ -342,7 +345,7 @@ def reply(request: HttpRequest, slug: str, thread_id: int, body: ReplyIn) -> Sta
             raise ActionError(
                 f"saved_reply '{body.saved_reply}' does not exist: list them at /saved-replies."
             )
-        text = render_reply(chosen.text, thread=thread, agent=request.user)  # type: ignore[arg-type]
+        text = render_reply(chosen.text, thread=thread, agent=request.user)
     return Status(
         201,
         reply_to_thread(
@@ -411,7 +414,7 @@ def handoff(request: HttpRequest, slug: str, thread_id: int, body: HandoffIn) ->
 @router.post("/workspaces/{slug}/threads-bulk", response=dict[str, int])
 def bulk(request: HttpRequest, slug: str, body: BulkIn) -> dict[str, int]:
     """One action on many threads: assign (value = e-mail), unassign, status (value), tag / untag (value)."""
-    membership = access_workspace(request.user, slug, Perm.REPLY)  # type: ignore[arg-type]
+    membership = access_workspace(request.user, slug, Perm.REPLY)
     changed = bulk_update_threads(
         membership.workspace,
         body.ids,
@@ -424,14 +427,14 @@ def bulk(request: HttpRequest, slug: str, body: BulkIn) -> dict[str, int]:
 
 @router.post("/workspaces/{slug}/outbox/{item_id}/retry", response=OutboxOut)
 def retry(request: HttpRequest, slug: str, item_id: int) -> Any:
-    item = access_outbox_item(access_workspace(request.user, slug, Perm.REPLY), item_id)  # type: ignore[arg-type]
+    item = access_outbox_item(access_workspace(request.user, slug, Perm.REPLY), item_id)
     return retry_outbox_item(item, by=Actor.from_request(request, via="api"))
 
 
 @router.post("/workspaces/{slug}/outbox/{item_id}/confirm", response=OutboxOut)
 def confirm(request: HttpRequest, slug: str, item_id: int) -> Any:
     """Mark an unconfirmed item as sent, after checking on the platform that it went out."""
-    item = access_outbox_item(access_workspace(request.user, slug, Perm.REPLY), item_id)  # type: ignore[arg-type]
+    item = access_outbox_item(access_workspace(request.user, slug, Perm.REPLY), item_id)
     return confirm_outbox_item(item, by=Actor.from_request(request, via="api"))
 
 
@@ -475,13 +478,13 @@ class SavedReplyPatch(Schema):
 @router.get("/workspaces/{slug}/saved-replies", response=list[SavedReplyOut])
 def list_saved_replies(request: HttpRequest, slug: str, lang: str | None = None) -> Any:
     """The workspace's own saved replies, then the built-in ones; `lang` (fr or en) keeps one language."""
-    return saved_replies(access_workspace(request.user, slug).workspace, lang)  # type: ignore[arg-type]
+    return saved_replies(access_workspace(request.user, slug).workspace, lang)
 
 
 @router.post("/workspaces/{slug}/saved-replies", response={201: SavedReplyOut})
 def create_saved_reply(request: HttpRequest, slug: str, body: SavedReplyIn) -> Status:
     """Create a saved reply (201); the text may use only {{author.name}}, {{author.handle}}, {{brand}}, {{agent.name}}."""
-    membership = access_workspace(request.user, slug, Perm.REPLY)  # type: ignore[arg-type]
+    membership = access_workspace(request.user, slug, Perm.REPLY)
     reply = saved_reply_actions.create_saved_reply(
         membership.workspace,
         title=body.title,
@@ -497,7 +500,7 @@ def update_saved_reply(
     request: HttpRequest, slug: str, reply_id: int, body: SavedReplyPatch
 ) -> Any:
     """Change a saved reply's title, lang or text (omitted fields are kept)."""
-    reply = access_saved_reply(access_workspace(request.user, slug, Perm.REPLY), reply_id)  # type: ignore[arg-type]
+    reply = access_saved_reply(access_workspace(request.user, slug, Perm.REPLY), reply_id)
     return saved_reply_actions.update_saved_reply(
         reply,
         title=body.title,
@@ -509,7 +512,7 @@ def update_saved_reply(
 
 @router.delete("/workspaces/{slug}/saved-replies/{reply_id}", response={204: None})
 def delete_saved_reply(request: HttpRequest, slug: str, reply_id: int) -> Status:
-    reply = access_saved_reply(access_workspace(request.user, slug, Perm.REPLY), reply_id)  # type: ignore[arg-type]
+    reply = access_saved_reply(access_workspace(request.user, slug, Perm.REPLY), reply_id)
     saved_reply_actions.delete_saved_reply(reply, by=Actor.from_request(request, via="api"))
     return Status(204, None)
 
@@ -517,7 +520,7 @@ def delete_saved_reply(request: HttpRequest, slug: str, reply_id: int) -> Status
 @router.get("/workspaces/{slug}/search", response=list[MessageOut])
 def search(request: HttpRequest, slug: str, q: str, limit: int = 50) -> Any:
     """Full-text search of message text (every word must match; the last one as a prefix), newest first."""
-    workspace = access_workspace(request.user, slug).workspace  # type: ignore[arg-type]
+    workspace = access_workspace(request.user, slug).workspace
     return list(
         search_messages(workspace, q, limit=max(1, min(limit, 200))).select_related(
             "channel", "author"
@@ -529,7 +532,7 @@ def search(request: HttpRequest, slug: str, q: str, limit: int = 50) -> Any:
 def response_times(request: HttpRequest, slug: str, by: str = "workspace") -> Any:
     """First-response and resolution times (24/7 and business hours), by workspace, channel or teammate."""
 
-    workspace = access_workspace(request.user, slug, Perm.VIEW_ANALYTICS).workspace  # type: ignore[arg-type]
+    workspace = access_workspace(request.user, slug, Perm.VIEW_ANALYTICS).workspace
     if by not in GROUPS:
         raise ActionError(f"by '{by}' is not a grouping: choose one of {', '.join(GROUPS)}.")
     return compute(workspace, by=by)
@@ -539,7 +542,7 @@ def response_times(request: HttpRequest, slug: str, by: str = "workspace") -> An
 def list_messages(
     request: HttpRequest, slug: str, filters: Query[MessageFilters]
 ) -> dict[str, Any]:
-    workspace = access_workspace(request.user, slug).workspace  # type: ignore[arg-type]
+    workspace = access_workspace(request.user, slug).workspace
     qs = Message.objects.filter(workspace=workspace).select_related("channel", "author")
     exact = {
         "channel__slug": filters.channel,
@@ -562,7 +565,7 @@ def list_messages(
 
 @router.get("/workspaces/{slug}/messages/{message_id}", response=MessageOut)
 def get_message(request: HttpRequest, slug: str, message_id: int) -> Message:
-    workspace = access_workspace(request.user, slug).workspace  # type: ignore[arg-type]
+    workspace = access_workspace(request.user, slug).workspace
     return get_object_or_404(
         Message.objects.select_related("channel", "author"), pk=message_id, workspace=workspace
     )
@@ -570,4 +573,4 @@ def get_message(request: HttpRequest, slug: str, message_id: int) -> Message:
 
 @router.get("/workspaces/{slug}/stats")
 def stats(request: HttpRequest, slug: str) -> dict[str, Any]:
-    return workspace_stats(access_workspace(request.user, slug).workspace)  # type: ignore[arg-type]
+    return workspace_stats(access_workspace(request.user, slug).workspace)

@@ -149,7 +149,8 @@ def capped_counts(querysets: dict[str, QuerySet[Any]], cap: int = COUNT_CAP) -> 
     """
     if not querysets:
         return {}
-    parts, params = [], []
+    parts: list[str] = []
+    params: list[Any] = []
     for i, qs in enumerate(querysets.values()):
         sql, sub_params = qs.order_by().values("pk")[:cap].query.sql_with_params()
         parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS c{i})")  # noqa: S608 - SQL compiled by the ORM, values as params

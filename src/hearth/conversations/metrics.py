@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -155,7 +156,7 @@ def response_times(
     ]
 
 
-def _key(by: str, row: dict[str, Any], *, resolution: bool) -> str:
+def _key(by: str, row: Mapping[str, Any], *, resolution: bool) -> str:
     if by == "channel":
         return row["channel__slug"]
     if by == "teammate":

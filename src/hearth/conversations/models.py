@@ -5,7 +5,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from hearth.channels.models import Channel
+from hearth.channels.models import Channel, OutboxItem
 from hearth.core import secrets as vault
 from hearth.core.models import Workspace
 
@@ -107,7 +107,8 @@ class Thread(models.Model):
     # stored so that sorting by priority is an index scan; refreshed by routing and a periodic job.
     priority_base = models.PositiveSmallIntegerField(default=0)
     priority = models.PositiveSmallIntegerField(default=0)
-    tags = models.ManyToManyField("Tag", blank=True, related_name="threads")
+    # "app_label.Model": django-stubs cannot resolve a bare "Tag" (typeddjango/django-stubs#1802).
+    tags = models.ManyToManyField("conversations.Tag", blank=True, related_name="threads")
     first_responder = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -116,6 +117,10 @@ class Thread(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     handed_off_at = models.DateTimeField(null=True, blank=True)
+
+    # Not columns: set by the API's thread detail (api.get_thread) for its response.
+    notes_list: list[Note]
+    outbox_list: list[OutboxItem]
 
     class Meta:
         constraints = [

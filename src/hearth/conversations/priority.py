@@ -91,7 +91,7 @@ def refresh_priorities(
                 waiting_since__lte=now - at_least, waiting_since__gt=now - at_least - window
             )
         waiting = waiting.filter(crossed)
-    small = PositiveSmallIntegerField()
+    small: PositiveSmallIntegerField[int, int] = PositiveSmallIntegerField()
     whens = [
         When(
             waiting_since__lte=now - at_least,

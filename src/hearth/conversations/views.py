@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -63,6 +63,7 @@ from hearth.conversations.replies import (
 from hearth.conversations.replies import render as render_reply
 from hearth.core.actions import ActionError
 from hearth.core.actors import Actor
+from hearth.core.http import AuthenticatedRequest
 from hearth.core.models import Membership, User
 from hearth.core.permissions import Perm
 
@@ -71,11 +72,11 @@ SENTIMENTS = ("negative", "neutral", "positive")
 INTENTS = ("question", "complaint", "suggestion", "praise", "spam", "other")
 
 
-def _membership(request: HttpRequest) -> Membership:
-    membership = request.membership  # type: ignore[attr-defined]
+def _membership(request: AuthenticatedRequest) -> Membership:
+    membership = request.membership
     if membership is None:
         raise PermissionDenied
-    return membership  # type: ignore[no-any-return]
+    return membership
 
 
 def _teammates(membership: Membership) -> list[User]:
@@ -89,7 +90,7 @@ def _teammates(membership: Membership) -> list[User]:
 
 
 @login_required
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: AuthenticatedRequest) -> HttpResponse:
     membership = _membership(request)
     workspace = membership.workspace
     filters = InboxFilters.from_query(request.GET)
@@ -101,11 +102,11 @@ def inbox(request: HttpRequest) -> HttpResponse:
         inbox_queryset(workspace, request.user, filters)
         .select_related("channel", "author", "assignee")
         .prefetch_related("tags")
-    )  # type: ignore[arg-type]
+    )
     start = (page_number - 1) * PAGE_SIZE
     rows = list(qs[start : start + PAGE_SIZE + 1])
     # The sidebar counts ride along with every list, so polling keeps them live (one query for all).
-    counts = sidebar_counts(workspace, request.user)  # type: ignore[arg-type]
+    counts = sidebar_counts(workspace, request.user)
     context: dict[str, Any] = {
         "threads": rows[:PAGE_SIZE],
         "has_more": len(rows) > PAGE_SIZE,
@@ -120,7 +121,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "can_reply": membership.can(Perm.REPLY),
         "can_moderate": membership.can(Perm.MODERATE),
     }
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return render(request, "conversations/inbox/_list.html", context | {"views_oob": True})
     context.update(
         {
@@ -143,7 +144,7 @@ def _urlencode(query: dict[str, str]) -> str:
 
 @login_required
 @require_POST
-def bulk(request: HttpRequest) -> HttpResponse:
+def bulk(request: AuthenticatedRequest) -> HttpResponse:
     membership = _membership(request)
     if not membership.can(Perm.REPLY):
         raise PermissionDenied
@@ -151,7 +152,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
     op = request.POST.get("action", "")
     value = request.POST.get("value", "")
     if op == "assign" and value == "me":
-        value = request.user.email  # type: ignore[union-attr]
+        value = request.user.email
     try:
         changed = bulk_update_threads(
             membership.workspace, ids, op, value, by=Actor.from_request(request)
@@ -162,7 +163,9 @@ def bulk(request: HttpRequest) -> HttpResponse:
     return redirect(request.POST.get("next") or reverse("inbox"))
 
 
-def _thread_context(request: HttpRequest, membership: Membership, thread: Thread) -> dict[str, Any]:
+def _thread_context(
+    request: AuthenticatedRequest, membership: Membership, thread: Thread
+) -> dict[str, Any]:
     conversation = list(thread.messages.select_related("author").order_by("created_at", "pk")[:200])
     parent_post = (
         conversation[0]
@@ -226,21 +229,21 @@ def _thread_context(request: HttpRequest, membership: Membership, thread: Thread
         "reply_key": uuid.uuid4().hex,
         "can_reply": membership.can(Perm.REPLY),
         "can_moderate": membership.can(Perm.MODERATE),
-        "others": others_present(thread, request.user),  # type: ignore[arg-type]
+        "others": others_present(thread, request.user),
         "handoff_ready": bool(settings and (settings.handoff_email or settings.handoff_webhook)),
         "neighbours": _neighbours(request, membership, thread),
     }
 
 
 def _neighbours(
-    request: HttpRequest, membership: Membership, thread: Thread
+    request: AuthenticatedRequest, membership: Membership, thread: Thread
 ) -> dict[str, int | None]:
     """Previous and next thread of the default inbox, for j/k in the conversation view."""
     ids = list(
         inbox_queryset(membership.workspace, request.user, InboxFilters()).values_list(
             "pk", flat=True
         )[:200]
-    )  # type: ignore[arg-type]
+    )
     if thread.pk not in ids:
         return {"prev": None, "next": ids[0] if ids else None}
     i = ids.index(thread.pk)
@@ -257,10 +260,10 @@ def _outbox(thread: Thread) -> Any:
 
 
 @login_required
-def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
+def thread(request: AuthenticatedRequest, thread_id: int) -> HttpResponse:
     membership = _membership(request)
     thread = access_thread(membership, thread_id)
-    touch_presence(thread, request.user, "viewing")  # type: ignore[arg-type]
+    touch_presence(thread, request.user, "viewing")
     return render(
         request, "conversations/thread/page.html", _thread_context(request, membership, thread)
     )
@@ -272,7 +275,7 @@ def _back(thread: Thread) -> HttpResponse:
 
 @login_required
 @require_POST
-def reply(request: HttpRequest, thread_id: int) -> HttpResponse:
+def reply(request: AuthenticatedRequest, thread_id: int) -> HttpResponse:
     membership = _membership(request)
     thread = access_thread(membership, thread_id, Perm.REPLY)
     error = ""
@@ -285,7 +288,7 @@ def reply(request: HttpRequest, thread_id: int) -> HttpResponse:
         )
     except ActionError as exc:
         error = str(exc)
-    if not request.htmx:  # type: ignore[attr-defined]
+    if not request.htmx:
         if error:
             messages.error(request, error)
         return _back(thread)
@@ -305,7 +308,7 @@ def reply(request: HttpRequest, thread_id: int) -> HttpResponse:
 
 
 @login_required
-def outbox_status(request: HttpRequest, thread_id: int) -> HttpResponse:
+def outbox_status(request: AuthenticatedRequest, thread_id: int) -> HttpResponse:
     thread = access_thread(_membership(request), thread_id)
     return render(
         request,
@@ -319,7 +322,7 @@ def outbox_status(request: HttpRequest, thread_id: int) -> HttpResponse:
 
 
 @login_required
-def saved_reply(request: HttpRequest, thread_id: int) -> HttpResponse:
+def saved_reply(request: AuthenticatedRequest, thread_id: int) -> HttpResponse:
     """The chosen saved reply, with its variables filled for this thread (plain text)."""
     thread = access_thread(_membership(request), thread_id, Perm.REPLY)
     chosen = find_reply(thread.workspace, request.GET.get("key", ""))
@@ -328,22 +331,22 @@ def saved_reply(request: HttpRequest, thread_id: int) -> HttpResponse:
     return HttpResponse(
         render_reply(chosen.text, thread=thread, agent=request.user),
         content_type="text/plain; charset=utf-8",
-    )  # type: ignore[arg-type]
+    )
 
 
 @login_required
 @require_POST
-def retry(request: HttpRequest, item_id: int) -> HttpResponse:
+def retry(request: AuthenticatedRequest, item_id: int) -> HttpResponse:
     return _outbox_action(request, item_id, retry_outbox_item)
 
 
 @login_required
 @require_POST
-def confirm(request: HttpRequest, item_id: int) -> HttpResponse:
+def confirm(request: AuthenticatedRequest, item_id: int) -> HttpResponse:
     return _outbox_action(request, item_id, confirm_outbox_item)
 
 
-def _outbox_action(request: HttpRequest, item_id: int, do: Any) -> HttpResponse:
+def _outbox_action(request: AuthenticatedRequest, item_id: int, do: Any) -> HttpResponse:
     item = access_outbox_item(_membership(request), item_id)
     try:
         do(item, by=Actor.from_request(request))
@@ -356,7 +359,7 @@ def _outbox_action(request: HttpRequest, item_id: int, do: Any) -> HttpResponse:
     )
 
 
-def _act(request: HttpRequest, thread_id: int, do: Any, done: str) -> HttpResponse:
+def _act(request: AuthenticatedRequest, thread_id: int, do: Any, done: str) -> HttpResponse:
     membership = _membership(request)
     thread = access_thread(membership, thread_id, Perm.REPLY)
     try:
@@ -371,11 +374,11 @@ def _act(request: HttpRequest, thread_id: int, do: Any, done: str) -> HttpRespon
 
 @login_required
 @require_POST
-def assign(request: HttpRequest, thread_id: int) -> HttpResponse:
+def assign(request: AuthenticatedRequest, thread_id: int) -> HttpResponse:
     def do(thread: Thread, by: Actor) -> None:
         email = request.POST.get("assignee", "")
         if email == "me":
-            email = request.user.email  # type: ignore[union-attr]
+            email = request.user.email
         user = (
             User.objects.filter(email=email, memberships__workspace=thread.workspace).first()
             if email
@@ -390,7 +393,7 @@ def assign(request: HttpRequest, thread_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def status(request: HttpRequest, thread_id: int) -> HttpResponse:
+def status(request: AuthenticatedRequest, thread_id: int) -> HttpResponse:
     return _act(
         request,
         thread_id,
@@ -401,7 +404,7 @@ def status(request: HttpRequest, thread_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def note(request: HttpRequest, thread_id: int) -> HttpResponse:
+def note(request: AuthenticatedRequest, thread_id: int) -> HttpResponse:
     return _act(
         request,
         thread_id,
@@ -412,7 +415,7 @@ def note(request: HttpRequest, thread_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def tags(request: HttpRequest, thread_id: int) -> HttpResponse:
+def tags(request: AuthenticatedRequest, thread_id: int) -> HttpResponse:
     add = [t for t in request.POST.get("add", "").split(",") if t.strip()]
     remove = request.POST.getlist("remove")
     return _act(
@@ -425,7 +428,7 @@ def tags(request: HttpRequest, thread_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def handoff(request: HttpRequest, thread_id: int) -> HttpResponse:
+def handoff(request: AuthenticatedRequest, thread_id: int) -> HttpResponse:
     return _act(
         request,
         thread_id,
@@ -436,14 +439,14 @@ def handoff(request: HttpRequest, thread_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def presence(request: HttpRequest, thread_id: int) -> HttpResponse:
+def presence(request: AuthenticatedRequest, thread_id: int) -> HttpResponse:
     thread = access_thread(_membership(request), thread_id)
-    others = touch_presence(thread, request.user, request.POST.get("mode", "viewing"))  # type: ignore[arg-type]
+    others = touch_presence(thread, request.user, request.POST.get("mode", "viewing"))
     return render(request, "conversations/thread/_presence.html", {"others": others})
 
 
 @login_required
-def settings_view(request: HttpRequest) -> HttpResponse:
+def settings_view(request: AuthenticatedRequest) -> HttpResponse:
     membership = _membership(request)
     if not membership.can(Perm.MANAGE_CHANNELS):
         raise PermissionDenied
@@ -480,7 +483,7 @@ def _braced(names: list[str]) -> list[str]:
     return ["{{" + name + "}}" for name in names]
 
 
-def _replies_membership(request: HttpRequest) -> Membership:
+def _replies_membership(request: AuthenticatedRequest) -> Membership:
     membership = _membership(request)
     if not membership.can(Perm.REPLY):
         raise PermissionDenied
@@ -505,7 +508,7 @@ def _replies_context(
 
 
 @login_required
-def saved_replies_page(request: HttpRequest) -> HttpResponse:
+def saved_replies_page(request: AuthenticatedRequest) -> HttpResponse:
     """List the workspace's saved replies and create one (REPLY, like the actions)."""
     membership = _replies_membership(request)
     form = {
@@ -538,7 +541,7 @@ def saved_replies_page(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def saved_reply_edit(request: HttpRequest, reply_id: int) -> HttpResponse:
+def saved_reply_edit(request: AuthenticatedRequest, reply_id: int) -> HttpResponse:
     membership = _replies_membership(request)
     reply = access_saved_reply(membership, reply_id)
     form = {"title": reply.title, "lang": reply.lang, "text": reply.text}
@@ -571,7 +574,7 @@ def saved_reply_edit(request: HttpRequest, reply_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def saved_reply_delete(request: HttpRequest, reply_id: int) -> HttpResponse:
+def saved_reply_delete(request: AuthenticatedRequest, reply_id: int) -> HttpResponse:
     membership = _replies_membership(request)
     reply = access_saved_reply(membership, reply_id)
     title = reply.title
@@ -582,7 +585,7 @@ def saved_reply_delete(request: HttpRequest, reply_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def saved_reply_preview(request: HttpRequest) -> HttpResponse:
+def saved_reply_preview(request: AuthenticatedRequest) -> HttpResponse:
     """The live preview (htmx): the text rendered for a sample member, and any unknown variable."""
     membership = _replies_membership(request)
     text = request.POST.get("text", "")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import Http404
@@ -31,7 +32,7 @@ def memberships(user: User) -> QuerySet[Membership]:
     )
 
 
-def access_workspace(user: User, slug: str, perm: Perm = Perm.VIEW) -> Membership:
+def access_workspace(user: User | AnonymousUser, slug: str, perm: Perm = Perm.VIEW) -> Membership:
     """The user's membership in the workspace `slug`, checked against `perm`."""
     if not user.is_authenticated:
         raise PermissionDenied

@@ -22,7 +22,7 @@ class Actor:
     def from_request(cls, request: HttpRequest, *, via: str = "web") -> Actor:
         user = request.user if request.user.is_authenticated else None
         return cls(
-            user=user,  # type: ignore[arg-type]
+            user=user,
             via=via,
             ip=request.META.get("REMOTE_ADDR"),
             user_agent=request.META.get("HTTP_USER_AGENT", "")[:255],

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from django.http import HttpRequest
 from ninja import Router, Schema
 
 from hearth.core.access import memberships
+from hearth.core.http import AuthenticatedRequest
 
 router = Router(tags=["workspaces"])
 
@@ -15,8 +15,8 @@ class WorkspaceOut(Schema):
 
 
 @router.get("/workspaces", response=list[WorkspaceOut], summary="Workspaces you belong to")
-def list_workspaces(request: HttpRequest) -> list[dict[str, str]]:
+def list_workspaces(request: AuthenticatedRequest) -> list[dict[str, str]]:
     return [
         {"slug": m.workspace.slug, "name": m.workspace.name, "role": m.role}
-        for m in memberships(request.user)  # type: ignore[arg-type]
+        for m in memberships(request.user)
     ]

@@ -14,7 +14,7 @@ from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from operator import attrgetter
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.db import connection, models
 from django.db.models.base import ModelState
@@ -48,19 +48,25 @@ def _adapter(field: models.Field[Any, Any]) -> Adapter:
     return None
 
 
+def _column_field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
+    # Callers name concrete columns only: never a reverse relation or a generic foreign key.
+    return cast("models.Field[Any, Any]", model._meta.get_field(name))
+
+
 def bulk_adapter(model: type[models.Model], name: str) -> Callable[[Any], Any]:
     """How one field's value is sent to the database by these helpers (identity where no adapting is needed)."""
-    return _adapter(model._meta.get_field(name)) or (lambda value: value)  # type: ignore[arg-type]
+    return _adapter(_column_field(model, name)) or (lambda value: value)
 
 
 class _Columns:
     """How to read a model's columns off instances: one C-level attrgetter, then adapters."""
 
     def __init__(self, model: type[models.Model], names: Sequence[str]) -> None:
-        fields = [model._meta.get_field(name) for name in names]
-        self.columns = [f.column for f in fields]  # type: ignore[union-attr]
-        self.get = attrgetter(*[f.attname for f in fields])  # type: ignore[union-attr]
-        self.adapters = [(i, a) for i, a in enumerate(_adapter(f) for f in fields) if a is not None]  # type: ignore[arg-type]
+        fields = [_column_field(model, name) for name in names]
+        self.columns = [f.column for f in fields]
+        # One name gives the bare value, several a tuple (see row()).
+        self.get: Callable[[models.Model], Any] = attrgetter(*[f.attname for f in fields])
+        self.adapters = [(i, a) for i, a in enumerate(_adapter(f) for f in fields) if a is not None]
         self.last: list[tuple[Any, Any]] = [(None, None)] * len(fields)
 
     def row(self, obj: models.Model) -> list[Any]:

@@ -27,7 +27,7 @@ def send(task_name: str, *args: Any, countdown: float | None = None) -> None:
     if task_name not in current_app.tasks:
         # Outside the worker, the apps' tasks modules are imported on first use.
         current_app.loader.import_default_modules()
-    current_app.tasks[task_name].apply_async(args, countdown=countdown)
+    current_app.tasks[task_name].apply_async(args, countdown=countdown)  # type: ignore[arg-type]  # stub says float; None, Celery's default, means now
 
 
 def enqueue(task_name: str, *args: Any, countdown: float | None = None) -> None:

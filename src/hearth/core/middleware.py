@@ -5,6 +5,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 
 from hearth.core.access import memberships
+from hearth.core.http import HearthRequest
 
 SESSION_KEY = "hearth_workspace"
 
@@ -20,16 +21,16 @@ class WorkspaceMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.membership = None  # type: ignore[attr-defined]
-        request.workspace = None  # type: ignore[attr-defined]
+    def __call__(self, request: HearthRequest) -> HttpResponse:
+        request.membership = None
+        request.workspace = None
         if request.user.is_authenticated:
-            mine = list(memberships(request.user))  # type: ignore[arg-type]
+            mine = list(memberships(request.user))
             chosen = request.session.get(SESSION_KEY)
             current = next(
                 (m for m in mine if m.workspace.slug == chosen), mine[0] if mine else None
             )
-            request.memberships = mine  # type: ignore[attr-defined]
-            request.membership = current  # type: ignore[attr-defined]
-            request.workspace = current.workspace if current else None  # type: ignore[attr-defined]
+            request.memberships = mine
+            request.membership = current
+            request.workspace = current.workspace if current else None
         return self.get_response(request)

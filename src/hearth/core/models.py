@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
@@ -32,12 +33,12 @@ class UserManager(BaseUserManager["User"]):
 class User(AbstractUser):
     """A teammate. Signs in with an e-mail address; belongs to workspaces through Membership."""
 
-    username = None  # type: ignore[assignment]
+    username = None  # type: ignore[assignment]  # signs in with an e-mail: the column is dropped
     email = models.EmailField(_("e-mail address"), unique=True)
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
-    objects = UserManager()  # type: ignore[misc]
+    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]  # e-mail manager, not the username one
 
     def __str__(self) -> str:
         return self.get_full_name() or self.email

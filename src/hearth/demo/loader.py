@@ -14,6 +14,7 @@ from hearth.core.actions import add_member, create_workspace
 from hearth.core.actors import Actor
 from hearth.core.models import Workspace
 from hearth.demo.generator.community import generate_community
+from hearth.demo.generator.data import Brand
 from hearth.listening.actions import create_query, detect
 from hearth.listening.rollups import roll_up
 from hearth.moderation.actions.identities import import_person_links
@@ -103,13 +104,13 @@ def load_demo(
     return loaded
 
 
-def _create_listening_queries(workspace: Workspace, brand: object, *, by: Actor) -> None:
+def _create_listening_queries(workspace: Workspace, brand: Brand, *, by: Actor) -> None:
     """The brand, each product and each competitor as saved listening queries."""
 
     def term(name: str) -> str:
         return f'"{name}"' if " " in name else name
 
-    name = brand.name  # type: ignore[attr-defined]
+    name = brand.name
     tag = name.lower().replace(" ", "")
     create_query(
         workspace,
@@ -117,8 +118,8 @@ def _create_listening_queries(workspace: Workspace, brand: object, *, by: Actor)
         category="brand",
         by=by,
         expression=f"{term(name)} OR #{tag} OR @{tag}home OR {term(brand.app_name)}",
-    )  # type: ignore[attr-defined]
-    for product in brand.products:  # type: ignore[attr-defined]
+    )
+    for product in brand.products:
         create_query(
             workspace,
             name=product,
@@ -126,7 +127,7 @@ def _create_listening_queries(workspace: Workspace, brand: object, *, by: Actor)
             by=by,
             expression=f"{term(product)} OR #{product.lower().replace(' ', '')}",
         )
-    for competitor in brand.competitors:  # type: ignore[attr-defined]
+    for competitor in brand.competitors:
         create_query(
             workspace,
             name=competitor,
@@ -140,7 +141,7 @@ def _create_listening_queries(workspace: Workspace, brand: object, *, by: Actor)
         category="topic",
         by=by,
         expression=f'firmware OR "mise a jour" OR update OR "{brand.crisis_firmware}"',
-    )  # type: ignore[attr-defined]
+    )
 
 
 def _replay_listening(workspace: Workspace, *, now: datetime) -> None:

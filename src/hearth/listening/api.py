@@ -134,7 +134,7 @@ class AlertOut(Schema):
 
     @staticmethod
     def resolve_deliveries(obj: Alert) -> list[Any]:
-        return obj.delivery_list  # type: ignore[attr-defined, no-any-return]
+        return obj.delivery_list
 
 
 class AlertPage(Schema):
@@ -167,7 +167,7 @@ class StatusIn(Schema):
 
 
 def _workspace(request: HttpRequest, slug: str, perm: Perm = Perm.VIEW) -> Any:
-    return access_workspace(request.user, slug, perm)  # type: ignore[arg-type]
+    return access_workspace(request.user, slug, perm)
 
 
 @router.get("/workspaces/{slug}/listening/queries", response=list[QueryOut])

@@ -63,7 +63,7 @@ def rising_terms(
     for text in texts_baseline:
         base.update(_terms(text))
     exclude = exclude or set()
-    rows = []
+    rows: list[dict[str, Any]] = []
     for term, n in recent.items():
         if n < 3 or term.lstrip("#") in exclude:
             continue
@@ -134,7 +134,7 @@ def trends(
         )
     )
     buckets, data = series([q.pk for q in queries], start=now - span, end=now)
-    per_query = []
+    per_query: list[dict[str, Any]] = []
     for q in queries:
         counts = data[q.pk]
         total = [sum(counts[s][i] for s in SENTIMENTS) for i in range(len(buckets))]

@@ -79,6 +79,8 @@ class ListeningQuery(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
+    last_24h: int  # not a column: the home page's count of mentions in the last 24 hours
+
     class Meta:
         ordering = ["category", "name"]
         constraints = [

@@ -340,7 +340,8 @@ class Doc:
     def of(cls, text: str, *, lang: str = "", channel: str = "", sentiment: str = "") -> Doc:
         folded = fold(text)
         words = tuple(_WORD_RE.findall(folded))
-        tags, handles = set(), set()
+        tags: set[str] = set()
+        handles: set[str] = set()
         for sigil, name in _MENTION_RE.findall(folded):
             (tags if sigil == "#" else handles).add(name)
         return cls(

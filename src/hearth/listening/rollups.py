@@ -19,10 +19,9 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import transaction
-from django.db.models import Model
 from django.utils import timezone
 
 from hearth.listening.models import QueryDay, QueryHour, QueryMinute
@@ -30,6 +29,8 @@ from hearth.listening.models import QueryDay, QueryHour, QueryMinute
 SENTIMENTS = ("positive", "neutral", "negative")
 MINUTE_RETENTION = timedelta(days=35)
 ROLLUP_CHUNK = 20_000
+
+Rollup = TypeVar("Rollup", QueryHour, QueryDay)
 
 
 def hour_of(moment: datetime) -> datetime:
@@ -75,7 +76,7 @@ def roll_up(*, now: datetime | None = None) -> dict[str, int]:
 
 def _recompute(
     source: type[QueryMinute | QueryHour],
-    target: type[QueryHour | QueryDay],
+    target: type[Rollup],
     keys: set[tuple[int, int, datetime]],
     bucket_of: Any,
     end_of: Any,
@@ -102,7 +103,7 @@ def _recompute(
 
 
 def _write_absolute(
-    target: type[QueryHour | QueryDay],
+    target: type[Rollup],
     workspace_id: int | None,
     sums: dict[tuple[int, int, datetime], Counter[str]],
 ) -> int:
@@ -115,7 +116,8 @@ def _write_absolute(
             query_id=query_id, bucket__in={k[2] for k in sums}, channel_id__in={k[1] for k in sums}
         )
     }
-    create, update = [], []
+    create: list[Rollup] = []
+    update: list[Rollup] = []
     for (q, channel_id, bucket), counts in sums.items():
         row = existing.get((channel_id, bucket))
         values = {s: counts[s] for s in SENTIMENTS}
@@ -202,7 +204,9 @@ def series(
         def slot(moment: datetime) -> datetime:
             return epoch + ((moment - epoch) // step) * step
 
-        sources: list[tuple[type[Model], datetime, datetime]] = [(QueryMinute, epoch, end)]
+        sources: list[tuple[type[QueryMinute | QueryHour | QueryDay], datetime, datetime]] = [
+            (QueryMinute, epoch, end)
+        ]
     elif resolution == "hour":
         first = hour_of(start)
         buckets = [
@@ -233,9 +237,7 @@ def series(
             continue
         rows = model.objects.filter(
             query_id__in=query_ids, bucket__gte=lo, bucket__lt=hi
-        ).values_list(  # type: ignore[attr-defined]
-            "query_id", "bucket", *SENTIMENTS
-        )
+        ).values_list("query_id", "bucket", *SENTIMENTS)
         for query_id, bucket, *counts in rows.iterator(chunk_size=5000):
             i = index.get(slot(bucket))
             if i is None:

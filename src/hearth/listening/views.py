@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import csv
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from hearth.conversations.models import Message
 from hearth.core.actions import ActionError
 from hearth.core.actors import Actor
+from hearth.core.http import AuthenticatedRequest
 from hearth.core.models import AuditEvent, Membership
 from hearth.core.permissions import Perm
 from hearth.listening import actions, insights
@@ -42,8 +43,17 @@ PREVIEW_SCAN = 3000
 PREVIEW_SHOW = 15
 
 
-def _membership(request: HttpRequest, perm: Perm = Perm.VIEW) -> Membership:
-    membership = request.membership  # type: ignore[attr-defined]
+class _QueryForm(TypedDict):
+    """The query editor's fields: the keyword arguments of create_query / update_query."""
+
+    name: str
+    expression: str
+    category: str
+    is_active: bool
+
+
+def _membership(request: AuthenticatedRequest, perm: Perm = Perm.VIEW) -> Membership:
+    membership = request.membership
     if membership is None:
         raise Http404("No workspace.")
     if not membership.can(perm):
@@ -51,8 +61,8 @@ def _membership(request: HttpRequest, perm: Perm = Perm.VIEW) -> Membership:
     return membership
 
 
-def _htmx_redirect(request: HttpRequest, url: str) -> HttpResponse:
-    if request.htmx:  # type: ignore[attr-defined]
+def _htmx_redirect(request: AuthenticatedRequest, url: str) -> HttpResponse:
+    if request.htmx:
         response = HttpResponse(status=204)
         response["HX-Redirect"] = url
         return response
@@ -60,7 +70,7 @@ def _htmx_redirect(request: HttpRequest, url: str) -> HttpResponse:
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedRequest) -> HttpResponse:
     membership = _membership(request)
     workspace = membership.workspace
     queries = list(ListeningQuery.objects.filter(workspace=workspace))
@@ -71,7 +81,7 @@ def home(request: HttpRequest) -> HttpResponse:
         .annotate(n=Count("id"))
     )
     for q in queries:
-        q.last_24h = counts.get(q.pk, 0)  # type: ignore[attr-defined]
+        q.last_24h = counts.get(q.pk, 0)
     rooms = CrisisRoom.objects.filter(workspace=workspace).select_related("query")[:20]
     return render(
         request,
@@ -115,11 +125,11 @@ def _preview(workspace: Any, expression: str) -> dict[str, Any]:
 
 
 @login_required
-def query_edit(request: HttpRequest, query_id: int | None = None) -> HttpResponse:
+def query_edit(request: AuthenticatedRequest, query_id: int | None = None) -> HttpResponse:
     membership = _membership(request)
     query = access_query(membership, query_id) if query_id is not None else None
     can_manage = membership.can(Perm.MANAGE_CHANNELS)
-    values = {
+    values: _QueryForm = {
         "name": query.name if query else "",
         "expression": query.expression if query else "",
         "category": query.category if query else "brand",
@@ -177,7 +187,7 @@ def query_edit(request: HttpRequest, query_id: int | None = None) -> HttpRespons
 
 @login_required
 @require_POST
-def query_preview(request: HttpRequest) -> HttpResponse:
+def query_preview(request: AuthenticatedRequest) -> HttpResponse:
     membership = _membership(request)
     return render(
         request,
@@ -188,7 +198,7 @@ def query_preview(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def query_delete(request: HttpRequest, query_id: int) -> HttpResponse:
+def query_delete(request: AuthenticatedRequest, query_id: int) -> HttpResponse:
     membership = _membership(request)
     query = access_query(membership, query_id, Perm.MANAGE_CHANNELS)
     actions.delete_query(query, by=Actor.from_request(request))
@@ -196,18 +206,18 @@ def query_delete(request: HttpRequest, query_id: int) -> HttpResponse:
     return _htmx_redirect(request, reverse("listening:home"))
 
 
-def _range(request: HttpRequest) -> str:
+def _range(request: AuthenticatedRequest) -> str:
     value = request.GET.get("range", "7d")
     return value if value in insights.RANGES else "7d"
 
 
-def _query_filter(request: HttpRequest, membership: Membership) -> list[int] | None:
+def _query_filter(request: AuthenticatedRequest, membership: Membership) -> list[int] | None:
     raw = request.GET.get("query")
     return [access_query(membership, raw).pk] if raw else None
 
 
 @login_required
-def trends(request: HttpRequest) -> HttpResponse:
+def trends(request: AuthenticatedRequest) -> HttpResponse:
     membership = _membership(request)
     range_key = _range(request)
     ids = _query_filter(request, membership)
@@ -237,12 +247,12 @@ def trends(request: HttpRequest) -> HttpResponse:
         "selected": ids[0] if ids else None,
         "can_export": membership.can(Perm.VIEW_ANALYTICS),
     }
-    template = "listening/_trends_body.html" if request.htmx else "listening/trends.html"  # type: ignore[attr-defined]
+    template = "listening/_trends_body.html" if request.htmx else "listening/trends.html"
     return render(request, template, context)
 
 
 @login_required
-def trends_csv(request: HttpRequest) -> HttpResponse:
+def trends_csv(request: AuthenticatedRequest) -> HttpResponse:
     membership = _membership(request, Perm.VIEW_ANALYTICS)
     range_key = _range(request)
     data = insights.trends(
@@ -274,7 +284,7 @@ def trends_csv(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def crisis_room(request: HttpRequest, room_id: int) -> HttpResponse:
+def crisis_room(request: AuthenticatedRequest, room_id: int) -> HttpResponse:
     membership = _membership(request)
     room = access_crisis_room(membership, room_id)
     summary = insights.crisis_summary(room)
@@ -310,7 +320,7 @@ def crisis_room(request: HttpRequest, room_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def crisis_status(request: HttpRequest, room_id: int) -> HttpResponse:
+def crisis_status(request: AuthenticatedRequest, room_id: int) -> HttpResponse:
     membership = _membership(request)
     room = access_crisis_room(membership, room_id, Perm.REPLY)
     try:
@@ -324,7 +334,7 @@ def crisis_status(request: HttpRequest, room_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def crisis_checklist(request: HttpRequest, room_id: int) -> HttpResponse:
+def crisis_checklist(request: AuthenticatedRequest, room_id: int) -> HttpResponse:
     membership = _membership(request)
     room = access_crisis_room(membership, room_id, Perm.REPLY)
     key = request.POST.get("item", "")
@@ -346,7 +356,7 @@ def crisis_checklist(request: HttpRequest, room_id: int) -> HttpResponse:
 
 
 @login_required
-def alerts(request: HttpRequest) -> HttpResponse:
+def alerts(request: AuthenticatedRequest) -> HttpResponse:
     membership = _membership(request)
     workspace = membership.workspace
     can_manage = membership.can(Perm.MANAGE_CHANNELS)
@@ -394,7 +404,7 @@ def alerts(request: HttpRequest) -> HttpResponse:
     log = list(Alert.objects.filter(workspace=workspace)[:100])
     deliveries = notify.deliveries_of(log)
     for alert in log:
-        alert.delivery_list = deliveries.get(alert.pk, [])  # type: ignore[attr-defined]
+        alert.delivery_list = deliveries.get(alert.pk, [])
     return render(
         request,
         "listening/alerts.html",
@@ -413,7 +423,7 @@ def alerts(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def delivery_retry(request: HttpRequest, delivery_id: int) -> HttpResponse:
+def delivery_retry(request: AuthenticatedRequest, delivery_id: int) -> HttpResponse:
     delivery = access_delivery(_membership(request), delivery_id)
     try:
         notify.retry_delivery(delivery, by=Actor.from_request(request))

@@ -45,7 +45,7 @@ router = Router(tags=["moderation"])
 
 
 def _mod(request: HttpRequest, slug: str) -> Membership:
-    return access_workspace(request.user, slug, Perm.MODERATE)  # type: ignore[arg-type]
+    return access_workspace(request.user, slug, Perm.MODERATE)
 
 
 def _by(request: HttpRequest) -> Actor:

@@ -165,6 +165,8 @@ class QueueEntry(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
+    criticism: bool  # not a column: the queue page's "criticism, not abuse" hint
+
     class Meta:
         ordering = ["-urgent", "created_at", "id"]
         indexes = [

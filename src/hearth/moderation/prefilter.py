@@ -11,17 +11,18 @@ Patterns RE2 cannot express even loosely (back-references, conditionals) stay on
 
 from __future__ import annotations
 
-import _sre
+import _sre  # type: ignore[import-not-found]  # CPython's regex engine: no stub
 import functools
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from re import (  # the parser of Python's own `re`, so translation follows its syntax exactly
+from re import (  # type: ignore[attr-defined]  # private modules of `re`, without stubs
+    # the parser of Python's own `re`, so translation follows its syntax exactly
     _casefix,
     _parser,
 )
-from re import _constants as c
+from re import _constants as c  # type: ignore[attr-defined]  # private, without a stub
 from typing import Any
 
 import re2

@@ -217,7 +217,7 @@ def rules_for(workspace_id: int) -> CompiledRules:
 
 
 def _scan(
-    pattern: re.Pattern[str], texts: list[str], joined: str, starts: list[int]
+    pattern: re.Pattern[str] | Prefilter, texts: list[str], joined: str, starts: list[int]
 ) -> dict[int, list[str]]:
     """{message index: matched strings} for `pattern` over the batch, scanning the joined text once."""
     found: dict[int, list[str]] = defaultdict(list)
@@ -339,12 +339,12 @@ def evaluate(
                 else:
                     pattern_candidates[:] = True
             mask &= pattern_candidates
-            for i in np.flatnonzero(mask):
+            for i in np.flatnonzero(mask).tolist():
                 if rule.pattern.search(texts[i]) is None:
                     mask[i] = False
         if rule.new_member_days is not None and mask.any():
             # Last, on the few messages still in question: it may cost a query.
-            candidates = np.flatnonzero(mask)
+            candidates = np.flatnonzero(mask).tolist()
             seen = _first_seen(first_seen, {messages[i].author_id for i in candidates}, seen_cache)
             window = timedelta(days=rule.new_member_days)
             for i in candidates:
@@ -355,7 +355,7 @@ def evaluate(
             if not mask.any():
                 continue
         hit = rule.hit()
-        for i in np.flatnonzero(mask):
+        for i in np.flatnonzero(mask).tolist():
             result[i].append(hit)
         if rule.stop:
             alive &= ~mask

@@ -53,10 +53,10 @@ class ModerationStage(Stage):
     name = "moderation"
 
     def before_insert(self, batch: Batch) -> None:
-        batch.state(self.name, dict).update(flag(batch.channel, batch.created))
+        batch.state(self.name, dict[int, Flags]).update(flag(batch.channel, batch.created))
 
     def after_insert(self, batch: Batch) -> None:
-        record_flags(batch.channel, batch.created, batch.state(self.name, dict))
+        record_flags(batch.channel, batch.created, batch.state(self.name, dict[int, Flags]))
 
     def on_edit(self, batch: Batch) -> None:
         edited = batch.edited

@@ -19,6 +19,7 @@ from hearth.channels.models import Channel
 from hearth.conversations.models import Author, Message, SavedReply
 from hearth.core.actions import ActionError
 from hearth.core.actors import Actor
+from hearth.core.http import AuthenticatedRequest
 from hearth.core.models import Membership, Workspace
 from hearth.moderation.access import (
     access_appeal,
@@ -74,8 +75,8 @@ DEFAULT_SUGGESTION = {
 }
 
 
-def _mod(request: HttpRequest) -> Membership:
-    return check_moderator(request.membership)  # type: ignore[attr-defined]
+def _mod(request: AuthenticatedRequest) -> Membership:
+    return check_moderator(request.membership)
 
 
 def _suggestions(workspace: Workspace) -> list[dict[str, str]]:
@@ -91,7 +92,7 @@ def _suggestions(workspace: Workspace) -> list[dict[str, str]]:
 
 
 @login_required
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: AuthenticatedRequest) -> HttpResponse:
     membership = _mod(request)
     workspace = membership.workspace
     reason = request.GET.get("reason", "")
@@ -108,7 +109,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         entries = entries.filter(reason=reason)
     rows = list(entries[:PAGE_SIZE])
     for entry in rows:
-        entry.criticism = is_criticism(entry.message)  # type: ignore[attr-defined]
+        entry.criticism = is_criticism(entry.message)
     version = ensure_netiquette(workspace)
     context = {
         "entries": rows,
@@ -131,11 +132,11 @@ def queue(request: HttpRequest) -> HttpResponse:
         "suggestions": _suggestions(workspace),
         "reply_key": uuid.uuid4().hex,
     }
-    template = "moderation/queue/_entries.html" if request.htmx else "moderation/queue/page.html"  # type: ignore[attr-defined]
+    template = "moderation/queue/_entries.html" if request.htmx else "moderation/queue/page.html"
     return render(request, template, context)
 
 
-def _back_to_queue(request: HttpRequest) -> HttpResponse:
+def _back_to_queue(request: AuthenticatedRequest) -> HttpResponse:
     target = request.POST.get("next", "")
     if target.startswith("/moderation/"):
         return redirect(target)
@@ -144,7 +145,7 @@ def _back_to_queue(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def entry_action(request: HttpRequest, entry_id: int, verb: str) -> HttpResponse:
+def entry_action(request: AuthenticatedRequest, entry_id: int, verb: str) -> HttpResponse:
     entry = access_entry(_mod(request), entry_id)
     by = Actor.from_request(request)
     post = request.POST
@@ -189,7 +190,7 @@ def entry_action(request: HttpRequest, entry_id: int, verb: str) -> HttpResponse
 
 @login_required
 @require_POST
-def bulk(request: HttpRequest) -> HttpResponse:
+def bulk(request: AuthenticatedRequest) -> HttpResponse:
     membership = _mod(request)
     ids = [int(i) for i in request.POST.getlist("entry") if i.isdigit()]
     try:
@@ -211,7 +212,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def rules(request: HttpRequest) -> HttpResponse:
+def rules(request: AuthenticatedRequest) -> HttpResponse:
     membership = _mod(request)
     return render(
         request,
@@ -223,7 +224,7 @@ def rules(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _rule_data(request: HttpRequest) -> dict[str, Any]:
+def _rule_data(request: AuthenticatedRequest) -> dict[str, Any]:
     post = request.POST
     has_link = {"yes": True, "no": False}.get(post.get("has_link", ""))
     return {
@@ -269,7 +270,7 @@ def _rule_context(
 
 
 @login_required
-def rule_edit(request: HttpRequest, rule_id: int | None = None) -> HttpResponse:
+def rule_edit(request: AuthenticatedRequest, rule_id: int | None = None) -> HttpResponse:
     membership = _mod(request)
     rule = access_rule(membership, rule_id) if rule_id is not None else None
     if request.method == "POST":
@@ -292,7 +293,7 @@ def rule_edit(request: HttpRequest, rule_id: int | None = None) -> HttpResponse:
 
 @login_required
 @require_POST
-def rule_test(request: HttpRequest) -> HttpResponse:
+def rule_test(request: AuthenticatedRequest) -> HttpResponse:
     """The rule editor's "test this rule" box: matches among the last 1,000 messages, before saving."""
     membership = _mod(request)
     error = ""
@@ -313,7 +314,7 @@ def rule_test(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def rule_delete(request: HttpRequest, rule_id: int) -> HttpResponse:
+def rule_delete(request: AuthenticatedRequest, rule_id: int) -> HttpResponse:
     delete_rule(access_rule(_mod(request), rule_id), by=Actor.from_request(request))
     messages.success(request, _("Rule deleted."))
     return redirect("moderation_rules")
@@ -321,7 +322,7 @@ def rule_delete(request: HttpRequest, rule_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def rule_move(request: HttpRequest, rule_id: int) -> HttpResponse:
+def rule_move(request: AuthenticatedRequest, rule_id: int) -> HttpResponse:
     move_rule(
         access_rule(_mod(request), rule_id),
         up=request.POST.get("direction") == "up",
@@ -334,7 +335,7 @@ def rule_move(request: HttpRequest, rule_id: int) -> HttpResponse:
 
 
 @login_required
-def netiquette_edit(request: HttpRequest) -> HttpResponse:
+def netiquette_edit(request: AuthenticatedRequest) -> HttpResponse:
     membership = _mod(request)
     workspace = membership.workspace
     current = ensure_netiquette(workspace)
@@ -447,7 +448,7 @@ def appeal_public(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @login_required
-def sanctions(request: HttpRequest) -> HttpResponse:
+def sanctions(request: AuthenticatedRequest) -> HttpResponse:
     membership = _mod(request)
     workspace = membership.workspace
     return render(
@@ -475,7 +476,7 @@ def sanctions(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def sanction_lift(request: HttpRequest, sanction_id: int) -> HttpResponse:
+def sanction_lift(request: AuthenticatedRequest, sanction_id: int) -> HttpResponse:
     sanction = access_sanction(_mod(request), sanction_id)
     try:
         lift_sanction(
@@ -484,16 +485,13 @@ def sanction_lift(request: HttpRequest, sanction_id: int) -> HttpResponse:
         messages.success(request, _("Sanction lifted."))
     except ActionError as exc:
         messages.error(request, str(exc))
-    return redirect(
-        request.POST.get("next")
-        if str(request.POST.get("next", "")).startswith("/moderation/")
-        else "moderation_sanctions"
-    )
+    next_url = request.POST.get("next", "")
+    return redirect(next_url if next_url.startswith("/moderation/") else "moderation_sanctions")
 
 
 @login_required
 @require_POST
-def appeal_decide(request: HttpRequest, appeal_id: int) -> HttpResponse:
+def appeal_decide(request: AuthenticatedRequest, appeal_id: int) -> HttpResponse:
     appeal = access_appeal(_mod(request), appeal_id)
     try:
         decide_appeal(
@@ -510,7 +508,7 @@ def appeal_decide(request: HttpRequest, appeal_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def todo_done(request: HttpRequest, todo_id: int) -> HttpResponse:
+def todo_done(request: AuthenticatedRequest, todo_id: int) -> HttpResponse:
     try:
         complete_todo(access_todo(_mod(request), todo_id), by=Actor.from_request(request))
     except ActionError as exc:
@@ -549,7 +547,7 @@ def _log_rows(events: Any) -> Any:
 
 
 @login_required
-def log(request: HttpRequest) -> HttpResponse:
+def log(request: AuthenticatedRequest) -> HttpResponse:
     membership = _mod(request)
     workspace = membership.workspace
     events = ModerationEvent.objects.filter(workspace=workspace).select_related(
@@ -583,7 +581,7 @@ def log(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def person(request: HttpRequest, author_id: int) -> HttpResponse:
+def person(request: AuthenticatedRequest, author_id: int) -> HttpResponse:
     """A member's moderation history, across all their linked identities."""
     membership = _mod(request)
     author = access_author(membership, author_id)
@@ -613,7 +611,7 @@ def person(request: HttpRequest, author_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def person_link(request: HttpRequest, author_id: int) -> HttpResponse:
+def person_link(request: AuthenticatedRequest, author_id: int) -> HttpResponse:
     membership = _mod(request)
     author = access_author(membership, author_id)
     by = Actor.from_request(request)

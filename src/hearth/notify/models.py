@@ -7,12 +7,17 @@ destination's kind, ref = ("alert", id)), sent, retried and shown like every way
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hearth.core import secrets as vault
 from hearth.core.models import Workspace
+
+if TYPE_CHECKING:
+    from hearth.channels.models import OutboxItem
 
 
 class DestinationKind(models.TextChoices):
@@ -63,6 +68,9 @@ class Alert(models.Model):
     fired_at = models.DateTimeField()
     suppressed = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
+
+    # Not a column: the alert's outbox items, set from deliveries_of() for the alert log.
+    delivery_list: list[OutboxItem]
 
     class Meta:
         ordering = ["-created_at", "-id"]

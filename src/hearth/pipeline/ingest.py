@@ -430,9 +430,9 @@ def _adopt_orphans(channel: Channel, messages: list[Message]) -> None:
 
 
 def _save_cursor(channel: Channel, cursor: str | None, now: datetime) -> None:
-    fields = {"last_ingest_at": now}
+    fields: dict[str, datetime | str] = {"last_ingest_at": now}
     if cursor is not None:
-        fields["cursor"] = cursor  # type: ignore[assignment]
+        fields["cursor"] = cursor
         channel.cursor = cursor
     Channel.objects.filter(pk=channel.pk).update(**fields)
     channel.last_ingest_at = now

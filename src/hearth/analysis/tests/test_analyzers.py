@@ -10,17 +10,18 @@ from hearth.analysis.engine import (
     DEFAULT_ABUSE_THRESHOLD,
     DEFAULT_SPAM_THRESHOLD,
     SERVICE_FAILURE_SCORE,
+    AnalysisRow,
     get_engine,
 )
 from hearth.analysis.vectorize import featurize
 
 
-def one(text: str) -> dict[str, object]:
+def one(text: str) -> AnalysisRow:
     return analyze_batch([text]).row(0)
 
 
 def is_abuse(text: str) -> bool:
-    return float(one(text)["abuse_score"]) >= DEFAULT_ABUSE_THRESHOLD  # type: ignore[arg-type]
+    return float(one(text)["abuse_score"]) >= DEFAULT_ABUSE_THRESHOLD
 
 
 def test_batch_analysis_has_one_row_per_text() -> None:
@@ -90,14 +91,14 @@ def test_sentiment_scores_are_bounded() -> None:
 
 def test_insult_in_english_is_abuse() -> None:
     row = one("you are all idiots")
-    assert float(row["abuse_score"]) >= DEFAULT_ABUSE_THRESHOLD  # type: ignore[arg-type]
+    assert float(row["abuse_score"]) >= DEFAULT_ABUSE_THRESHOLD
     assert row["abuse_kind"] == "insult"
     assert "idiots" in str(row["reason"])
 
 
 def test_insult_in_french_is_abuse() -> None:
     row = one("T'es qu'un gros connard")
-    assert float(row["abuse_score"]) >= DEFAULT_ABUSE_THRESHOLD  # type: ignore[arg-type]
+    assert float(row["abuse_score"]) >= DEFAULT_ABUSE_THRESHOLD
     assert row["abuse_kind"] == "insult"
 
 
@@ -110,7 +111,7 @@ def test_obfuscated_insult_is_abuse() -> None:
 def test_harsh_criticism_of_the_brand_is_negative_not_abuse() -> None:
     row = one("your update broke everything, worst support ever")
     assert row["sentiment"] == "negative"
-    assert float(row["abuse_score"]) < DEFAULT_ABUSE_THRESHOLD  # type: ignore[arg-type]
+    assert float(row["abuse_score"]) < DEFAULT_ABUSE_THRESHOLD
 
 
 def test_harsh_french_criticism_is_not_abuse() -> None:
@@ -121,7 +122,7 @@ def test_threat_is_harassment() -> None:
     for text in ("je sais où tu habites, je vais te tuer", "I know where you live"):
         row = one(text)
         assert row["abuse_kind"] == "harassment", text
-        assert float(row["abuse_score"]) >= DEFAULT_ABUSE_THRESHOLD  # type: ignore[arg-type]
+        assert float(row["abuse_score"]) >= DEFAULT_ABUSE_THRESHOLD
 
 
 def test_slur_is_hate() -> None:
@@ -131,7 +132,7 @@ def test_slur_is_hate() -> None:
 def test_profanity_about_a_product_is_profanity_not_abuse() -> None:
     row = one("this app is fucking broken again")
     assert row["abuse_kind"] == "profanity"
-    assert float(row["abuse_score"]) < DEFAULT_ABUSE_THRESHOLD  # type: ignore[arg-type]
+    assert float(row["abuse_score"]) < DEFAULT_ABUSE_THRESHOLD
 
 
 def test_question_intent_en_and_fr() -> None:
@@ -158,12 +159,12 @@ def test_complaint_and_praise_intent() -> None:
 
 def test_sarcasm_marks_do_not_crash_and_stay_non_abusive() -> None:
     row = one("Oh great, another update that breaks everything... thanks a lot /s 🙄")
-    assert float(row["abuse_score"]) < DEFAULT_ABUSE_THRESHOLD  # type: ignore[arg-type]
+    assert float(row["abuse_score"]) < DEFAULT_ABUSE_THRESHOLD
 
 
 def test_spam_with_link_and_promotion() -> None:
     row = one("Check out my channel and subscribe!!! free giveaway http://bit.ly/xyz")
-    assert float(row["spam_score"]) >= DEFAULT_SPAM_THRESHOLD  # type: ignore[arg-type]
+    assert float(row["spam_score"]) >= DEFAULT_SPAM_THRESHOLD
     assert row["intent"] == "spam"
     assert "link" in str(row["reason"])
 
@@ -172,7 +173,7 @@ def test_ordinary_message_is_not_spam() -> None:
     assert (
         float(one("Thanks for the quick answer, it works now")["spam_score"])
         < DEFAULT_SPAM_THRESHOLD
-    )  # type: ignore[arg-type]
+    )
 
 
 def test_copy_paste_campaign_is_detected_across_batch() -> None:
@@ -251,7 +252,7 @@ def test_batch_results_do_not_depend_on_neighbours() -> None:
 )
 def test_french_teen_register_insults_are_abuse(text: str) -> None:
     row = one(text)
-    assert float(row["abuse_score"]) >= DEFAULT_ABUSE_THRESHOLD, text  # type: ignore[arg-type]
+    assert float(row["abuse_score"]) >= DEFAULT_ABUSE_THRESHOLD, text
     assert row["abuse_kind"] in ("insult", "harassment"), text
 
 
@@ -293,7 +294,7 @@ def test_ordinary_french_words_that_can_be_insults_are_not_abuse_on_their_own(te
 def test_incitement_to_self_harm_is_harassment(text: str) -> None:
     row = one(text)
     assert row["abuse_kind"] == "harassment", text
-    assert float(row["abuse_score"]) >= DEFAULT_ABUSE_THRESHOLD, text  # type: ignore[arg-type]
+    assert float(row["abuse_score"]) >= DEFAULT_ABUSE_THRESHOLD, text
 
 
 @pytest.mark.parametrize(
@@ -312,7 +313,7 @@ def test_incitement_to_self_harm_is_harassment(text: str) -> None:
 def test_a_service_failure_is_negative_without_emotional_words(text: str) -> None:
     row = one(text)
     assert row["sentiment"] == "negative", text
-    assert float(row["sentiment_score"]) < 0, text  # type: ignore[arg-type]
+    assert float(row["sentiment_score"]) < 0, text
 
 
 def test_a_service_failure_to_the_brand_is_a_complaint() -> None:

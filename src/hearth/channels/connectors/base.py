@@ -15,6 +15,8 @@ from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
     from hearth.channels.models import Channel
 
 
@@ -134,11 +136,11 @@ class ConfigField:
     """
 
     name: str
-    label: str  # a lazy translation
+    label: StrOrPromise  # a lazy translation
     kind: str = "text"  # text | url | secret | choice | list | bool | number
     required: bool = False
-    help: str = ""  # a lazy translation: where to find the value on the platform
-    choices: tuple[tuple[str, str], ...] = ()
+    help: StrOrPromise = ""  # a lazy translation: where to find the value on the platform
+    choices: tuple[tuple[str, StrOrPromise], ...] = ()
     default: Any = None
 
     @property

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from html.parser import HTMLParser
@@ -78,7 +79,7 @@ def strip_html(html: str) -> str:
 
 def _when(entry: Mapping[str, Any]) -> datetime | None:
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        value = entry.get(key)
+        value: time.struct_time | None = entry.get(key)
         if value:
             return datetime(*value[:6], tzinfo=UTC)
     return None

@@ -15,8 +15,8 @@ from hearth.conversations.migrations._fts_sql import (
 )
 
 
-def _run(statements: dict[str, list[str]]):  # type: ignore[no-untyped-def]
-    def run(apps, schema_editor):  # type: ignore[no-untyped-def]
+def _run(statements: dict[str, list[str]]):
+    def run(apps, schema_editor):
         for sql in statements.get(schema_editor.connection.vendor, []):
             schema_editor.execute(sql)
 

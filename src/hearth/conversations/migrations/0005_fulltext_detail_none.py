@@ -9,7 +9,7 @@ from django.db import migrations
 from hearth.conversations.migrations._fts_sql import SQLITE_BACKWARD, SQLITE_FORWARD
 
 
-def rebuild(apps, schema_editor):  # type: ignore[no-untyped-def]
+def rebuild(apps, schema_editor):
     if schema_editor.connection.vendor == "sqlite":
         for sql in [*SQLITE_BACKWARD, *SQLITE_FORWARD]:
             schema_editor.execute(sql)

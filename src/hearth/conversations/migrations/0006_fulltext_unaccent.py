@@ -17,7 +17,7 @@ from hearth.conversations.migrations._fts_sql import POSTGRES_BACKWARD, POSTGRES
 INDEX = "msg_text_fts_unaccent"
 
 
-def _require_unaccent(schema_editor) -> str:  # type: ignore[no-untyped-def]
+def _require_unaccent(schema_editor) -> str:
     """The (quoted) schema of the unaccent extension, created here if the server ships it.
 
     Checked before anything changes. CommandError, because `migrate` prints its message alone
@@ -49,7 +49,7 @@ def _require_unaccent(schema_editor) -> str:  # type: ignore[no-untyped-def]
         return cursor.fetchone()[0]
 
 
-def forward(apps, schema_editor):  # type: ignore[no-untyped-def]
+def forward(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     schema = _require_unaccent(schema_editor)
@@ -67,7 +67,7 @@ def forward(apps, schema_editor):  # type: ignore[no-untyped-def]
         schema_editor.execute(sql)
 
 
-def backward(apps, schema_editor):  # type: ignore[no-untyped-def]
+def backward(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     for sql in POSTGRES_FORWARD:

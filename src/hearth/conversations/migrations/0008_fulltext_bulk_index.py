@@ -8,13 +8,13 @@ from django.db import migrations
 from hearth.conversations.migrations._fts_sql import SQLITE_BULK_BACKWARD, SQLITE_BULK_FORWARD
 
 
-def forward(apps, schema_editor):  # type: ignore[no-untyped-def]
+def forward(apps, schema_editor):
     if schema_editor.connection.vendor == "sqlite":
         for sql in SQLITE_BULK_FORWARD:
             schema_editor.execute(sql)
 
 
-def backward(apps, schema_editor):  # type: ignore[no-untyped-def]
+def backward(apps, schema_editor):
     if schema_editor.connection.vendor == "sqlite":
         for sql in SQLITE_BULK_BACKWARD:
             schema_editor.execute(sql)

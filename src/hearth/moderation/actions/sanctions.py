@@ -290,7 +290,7 @@ def release_sanction(sanction: Sanction) -> list[str]:
 
     No check and no log: the caller (lift, expire, an overturned appeal) does both.
     """
-    routes = []
+    routes: list[str] = []
     if sanction.kind == SanctionKind.WARNING:
         return routes
     for identity in identities(sanction.author):

@@ -29,7 +29,7 @@ def test_every_french_string_is_translated():
 
 def test_compiled_catalogue_matches_the_po_file():
     with (LOCALE / "django.mo").open("rb") as handle:
-        catalogue = gettext.GNUTranslations(handle)._catalog  # type: ignore[attr-defined]
+        catalogue = gettext.GNUTranslations(handle)._catalog  # type: ignore[attr-defined]  # private, not in typeshed
     for msgid, _msgstr in _po_entries():
         key = (
             msgid.encode().decode("unicode_escape").encode("latin-1").decode("utf-8")

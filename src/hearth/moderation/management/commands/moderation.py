@@ -102,12 +102,12 @@ class Command(HearthCommand):
                 f"{len(matched)} of the last {scanned} messages would have been caught."
             )
         elif o["verb"] == "delete":
-            rule = Rule.objects.filter(workspace=workspace, pk=o["id"]).first()
-            if rule is None:
+            found = Rule.objects.filter(workspace=workspace, pk=o["id"]).first()
+            if found is None:
                 raise LookupError(
                     f"There is no rule {o['id']} in '{workspace.slug}'. List them with `hearth moderation rules list`."
                 )
-            delete_rule(rule, by=by)
+            delete_rule(found, by=by)
             self.stdout.write(f"Rule {o['id']} deleted.")
         else:
             self._print(
@@ -183,15 +183,15 @@ class Command(HearthCommand):
                 f"Sanction {sanction.pk}: {sanction.kind} (step {sanction.step}) for {author}."
             )
         elif o["verb"] == "lift":
-            sanction = (
+            to_lift = (
                 Sanction.objects.select_related("workspace", "author")
                 .filter(workspace=workspace, pk=o["id"])
                 .first()
             )
-            if sanction is None:
+            if to_lift is None:
                 raise LookupError(f"There is no sanction {o['id']} in '{workspace.slug}'.")
-            lift_sanction(sanction, reason=o["reason"], by=by)
-            self.stdout.write(f"Sanction {sanction.pk} lifted.")
+            lift_sanction(to_lift, reason=o["reason"], by=by)
+            self.stdout.write(f"Sanction {to_lift.pk} lifted.")
         else:
             self._print(
                 [
