@@ -157,6 +157,29 @@ def personas(workspace: Any, other_workspace: Any, actor: Any, settings: Any) ->
     return Personas(workspace, other_workspace, actor)
 
 
+@pytest.fixture
+def lock_queries(django_assert_num_queries: Any) -> Callable[..., None]:
+    """Checks that a list costs the same number of queries with N rows and with 2N (no N+1).
+
+    `lock_queries(count, get, seed, rows)`: `seed()` adds N rows with their related objects;
+    `get()` makes the request; `rows(response)` counts what it shows, as a tuple of counts.
+    Each count must double with the rows, so an empty or truncated list cannot pass.
+    """
+
+    def check(count: int, get: Callable[[], Any], seed: Callable[[], None], rows: Any) -> None:
+        seed()
+        get()  # a session's or a token's first request may write (last login, last use)
+        with django_assert_num_queries(count):
+            first = rows(get())
+        assert all(first), f"the list shows nothing to count: {first}"
+        seed()
+        with django_assert_num_queries(count):
+            second = rows(get())
+        assert second == tuple(2 * n for n in first), (first, second)
+
+    return check
+
+
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 
 
