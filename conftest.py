@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 _ids = itertools.count(1)
+PASSWORD = "correct-horse-battery"  # noqa: S105 - every test user's password
 
 
 @pytest.fixture(autouse=True)
@@ -47,8 +48,7 @@ def make_member(db: Any, actor: Any) -> Callable[..., Any]:
 
     def make(workspace: Any, role: str = "owner", email: str | None = None) -> Any:
         email = email or f"{role}-{next(_ids)}@example.org"
-        password = "correct-horse-battery"  # noqa: S105 - a test fixture's password
-        return add_member(workspace, email, role=role, password=password, by=actor).user
+        return add_member(workspace, email, role=role, password=PASSWORD, by=actor).user
 
     return make
 
@@ -79,6 +79,105 @@ def other_workspace(make_workspace: Callable[..., Any]) -> Any:
 @pytest.fixture
 def channel(workspace: Any, make_channel: Callable[..., Any]) -> Any:
     return make_channel(workspace, name="Forum", kind="import")
+
+
+class Personas:
+    """Acme's team, one teammate per role, and an outsider: Globex's owner, no member of Acme.
+
+    Each persona is a real user made by `add_member`, with the password `PASSWORD`, so a test can
+    also sign in through the login form. `moderator2` is a second moderator, for the rules where
+    one moderator reviews another's decision (appeals).
+    """
+
+    CAST: dict[str, tuple[str, str]] = {  # name: (role, e-mail)
+        "owner": ("owner", "olivia@acme.test"),
+        "manager": ("manager", "manon@acme.test"),
+        "moderator": ("moderator", "camille@acme.test"),
+        "moderator2": ("moderator", "malik@acme.test"),
+        "analyst": ("analyst", "anna@acme.test"),
+        "viewer": ("viewer", "victor@acme.test"),
+        "outsider": ("owner", "oscar@globex.test"),  # of other_workspace only
+    }
+
+    def __init__(self, workspace: Any, other_workspace: Any, actor: Any) -> None:
+        from hearth.core.actions import add_member
+
+        self.workspace, self.other_workspace, self._actor = workspace, other_workspace, actor
+        self._tokens: dict[str, str] = {}
+        self._users = {
+            name: add_member(
+                other_workspace if name == "outsider" else workspace,
+                email,
+                role=role,
+                password=PASSWORD,
+                by=actor,
+            ).user
+            for name, (role, email) in self.CAST.items()
+        }
+        self.owner = self._users["owner"]
+        self.manager = self._users["manager"]
+        self.moderator = self._users["moderator"]
+        self.moderator2 = self._users["moderator2"]
+        self.analyst = self._users["analyst"]
+        self.viewer = self._users["viewer"]
+        self.outsider = self._users["outsider"]
+
+    def client(self, name: str) -> Any:
+        """A new Django test client, signed in as the persona (several can be used at once)."""
+        from django.test import Client
+
+        client = Client()
+        client.force_login(self._users[name])
+        return client
+
+    def token(self, name: str) -> str:
+        """The persona's raw API token (one per persona and test)."""
+        from hearth.core.actions import create_api_token
+
+        if name not in self._tokens:
+            self._tokens[name] = create_api_token(self._users[name], name="t", by=self._actor)[1]
+        return self._tokens[name]
+
+    def auth(self, name: str) -> dict[str, str]:
+        """The keyword arguments that sign a test client's request with the persona's token."""
+        return {"HTTP_AUTHORIZATION": f"Bearer {self.token(name)}"}
+
+    def actor(self, name: str, *, via: str = "web") -> Any:
+        """The persona as the `by=` of an action."""
+        from hearth.core.actors import Actor
+
+        return Actor(user=self._users[name], via=via)
+
+
+@pytest.fixture
+def personas(workspace: Any, other_workspace: Any, actor: Any, settings: Any) -> Personas:
+    """Owner, manager, moderator (and moderator2), analyst and viewer of Acme; Globex's owner as outsider."""
+    # Seven password hashes at the production cost would add seconds to every test that uses them.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    return Personas(workspace, other_workspace, actor)
+
+
+@pytest.fixture
+def lock_queries(django_assert_num_queries: Any) -> Callable[..., None]:
+    """Checks that a list costs the same number of queries with N rows and with 2N (no N+1).
+
+    `lock_queries(count, get, seed, rows)`: `seed()` adds N rows with their related objects;
+    `get()` makes the request; `rows(response)` counts what it shows, as a tuple of counts.
+    Each count must double with the rows, so an empty or truncated list cannot pass.
+    """
+
+    def check(count: int, get: Callable[[], Any], seed: Callable[[], None], rows: Any) -> None:
+        seed()
+        get()  # a session's or a token's first request may write (last login, last use)
+        with django_assert_num_queries(count):
+            first = rows(get())
+        assert all(first), f"the list shows nothing to count: {first}"
+        seed()
+        with django_assert_num_queries(count):
+            second = rows(get())
+        assert second == tuple(2 * n for n in first), (first, second)
+
+    return check
 
 
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)

@@ -12,30 +12,23 @@ from hearth.analysis.actions import record_decision, set_thresholds
 from hearth.analysis.models import LabelDecision, WorkspaceAnalysisSettings
 from hearth.analysis.workspace import analyze_for_workspace, clear_cache
 from hearth.conversations.models import Message
-from hearth.core.actions import ActionError, create_api_token
+from hearth.core.actions import ActionError
 from hearth.core.actors import Actor
 from hearth.core.models import AuditEvent
 from hearth.pipeline.ingest import ingest_batch
 
 
 @pytest.fixture(autouse=True)
-def _fresh_engines(settings):
-    settings.PASSWORD_HASHERS = [
-        "django.contrib.auth.hashers.MD5PasswordHasher"
-    ]  # personas, not security
+def _fresh_engines():
     clear_cache()
 
 
 @pytest.fixture
-def team(workspace, other_workspace, make_member, channel, make_channel, actor):
-    people = {role: make_member(workspace, role) for role in ("owner", "moderator", "viewer")}
-    tokens = {role: create_api_token(user, name="t", by=actor)[1] for role, user in people.items()}
+def messages(other_workspace, channel, make_channel):
     ingest_batch(channel, [item("m1", "you are all idiots")])
     foreign = make_channel(other_workspace, name="Globex forum")
     ingest_batch(foreign, [item("g1", "GLOBEX secret message")])
     return {
-        "people": people,
-        "tokens": tokens,
         "message": Message.objects.get(channel=channel),
         "foreign_message": Message.objects.get(channel=foreign),
     }
@@ -122,28 +115,28 @@ def test_thresholds_command_shows_and_sets(workspace, capsys):
 
 
 # -- API -------------------------------------------------------------------------------------------
-def test_moderator_posts_a_decision(client, team):
+def test_moderator_posts_a_decision(client, personas, messages):
     response = api(
         client,
-        team["tokens"]["moderator"],
+        personas.token("moderator"),
         "post",
         "/workspaces/acme/analysis/decisions",
-        {"message_id": team["message"].pk, "task": "abuse", "decided": "abuse"},
+        {"message_id": messages["message"].pk, "task": "abuse", "decided": "abuse"},
     )
     assert response.status_code == 201, response.content
     body = response.json()
     assert (
         body["predicted"] == "abuse" and body["decided"] == "abuse" and body["overturned"] is False
     )
-    assert body["message_id"] == team["message"].pk
-    assert LabelDecision.objects.get(pk=body["id"]).message_id == team["message"].pk
+    assert body["message_id"] == messages["message"].pk
+    assert LabelDecision.objects.get(pk=body["id"]).message_id == messages["message"].pk
     assert AuditEvent.objects.get(action="analysis.decision").via == "api"
 
 
-def test_viewer_cannot_post_decisions(client, team):
+def test_viewer_cannot_post_decisions(client, personas, messages):
     response = api(
         client,
-        team["tokens"]["viewer"],
+        personas.token("viewer"),
         "post",
         "/workspaces/acme/analysis/decisions",
         {"text": "hello", "task": "spam", "predicted": "spam", "decided": "not_spam"},
@@ -152,9 +145,9 @@ def test_viewer_cannot_post_decisions(client, team):
     assert not LabelDecision.objects.exists()
 
 
-def test_decision_api_hides_foreign_workspaces_and_messages(client, team):
-    token = team["tokens"]["moderator"]
-    body = {"message_id": team["foreign_message"].pk, "task": "spam", "decided": "spam"}
+def test_decision_api_hides_foreign_workspaces_and_messages(client, personas, messages):
+    token = personas.token("moderator")
+    body = {"message_id": messages["foreign_message"].pk, "task": "spam", "decided": "spam"}
     assert (
         api(client, token, "post", "/workspaces/acme/analysis/decisions", body).status_code == 404
     )
@@ -165,10 +158,10 @@ def test_decision_api_hides_foreign_workspaces_and_messages(client, team):
     assert not LabelDecision.objects.exists()
 
 
-def test_bad_labels_are_a_400_naming_the_field(client, team):
+def test_bad_labels_are_a_400_naming_the_field(client, personas, messages):
     response = api(
         client,
-        team["tokens"]["moderator"],
+        personas.token("moderator"),
         "post",
         "/workspaces/acme/analysis/decisions",
         {"text": "hello", "task": "abuse", "predicted": "abuse", "decided": "maybe"},
@@ -176,27 +169,27 @@ def test_bad_labels_are_a_400_naming_the_field(client, team):
     assert response.status_code == 400 and "decided 'maybe'" in response.json()["detail"]
 
 
-def test_moderator_cannot_change_thresholds_but_the_owner_can(client, team):
+def test_moderator_cannot_change_thresholds_but_the_owner_can(client, personas, messages):
     path = "/workspaces/acme/analysis/settings"
-    assert api(client, team["tokens"]["viewer"], "get", path).json() == {
+    assert api(client, personas.token("viewer"), "get", path).json() == {
         "abuse_threshold": 0.5,
         "spam_threshold": 0.5,
     }
     assert (
-        api(client, team["tokens"]["moderator"], "put", path, {"abuse_threshold": 0.9}).status_code
+        api(client, personas.token("moderator"), "put", path, {"abuse_threshold": 0.9}).status_code
         == 403
     )
     assert not WorkspaceAnalysisSettings.objects.exists()
-    response = api(client, team["tokens"]["owner"], "put", path, {"abuse_threshold": 0.9})
+    response = api(client, personas.token("owner"), "put", path, {"abuse_threshold": 0.9})
     assert response.status_code == 200 and response.json() == {
         "abuse_threshold": 0.9,
         "spam_threshold": 0.5,
     }
-    bad = api(client, team["tokens"]["owner"], "put", path, {"spam_threshold": 1})
+    bad = api(client, personas.token("owner"), "put", path, {"spam_threshold": 1})
     assert bad.status_code == 400 and "spam_threshold" in bad.json()["detail"]
     assert AuditEvent.objects.filter(action="analysis.thresholds").count() == 1
 
 
-def test_models_list_is_empty_before_any_retrain(client, team):
-    response = api(client, team["tokens"]["viewer"], "get", "/workspaces/acme/analysis/models")
+def test_models_list_is_empty_before_any_retrain(client, personas, messages):
+    response = api(client, personas.token("viewer"), "get", "/workspaces/acme/analysis/models")
     assert response.status_code == 200 and response.json() == []

@@ -3,16 +3,13 @@ import re
 import pytest
 from conftest import item
 
-from hearth.core.actions import create_api_token
 from hearth.pipeline.ingest import ingest_batch
 
 
 @pytest.fixture
-def api(client, workspace, make_member, actor):
-    _, token = create_api_token(make_member(workspace, "viewer"), name="t", by=actor)
-
+def api(client, personas):
     def get(path, **params):
-        return client.get(f"/api/v1{path}", params, HTTP_AUTHORIZATION=f"Bearer {token}")
+        return client.get(f"/api/v1{path}", params, **personas.auth("viewer"))
 
     return get
 

@@ -1,4 +1,4 @@
-"""Personas and a small inbox: a demo channel (replies succeed) and an import channel (they fail)."""
+"""A small inbox: a demo channel (replies succeed) and an import channel (they fail)."""
 
 from __future__ import annotations
 
@@ -9,16 +9,6 @@ from conftest import item
 
 from hearth.conversations.models import Thread
 from hearth.pipeline.ingest import ingest_batch
-
-
-@pytest.fixture
-def team(workspace, make_member):
-    return {
-        "owner": make_member(workspace, "owner", email="olivia@acme.test"),
-        "moderator": make_member(workspace, "moderator", email="camille@acme.test"),
-        "analyst": make_member(workspace, "analyst", email="anna@acme.test"),
-        "viewer": make_member(workspace, "viewer", email="victor@acme.test"),
-    }
 
 
 @pytest.fixture

@@ -35,13 +35,13 @@ def by(user):
 
 
 def test_reply_is_queued_in_outbox_then_sent_and_shown_in_thread(
-    inbox, team, django_capture_on_commit_callbacks
+    inbox, personas, django_capture_on_commit_callbacks
 ):
     thread = inbox["question"]
     assert thread.waiting_since is not None and thread.unanswered_question and thread.priority > 0
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         item_ = reply_to_thread(
-            thread, "Hold the button 5 s.", by=by(team["moderator"]), idempotency_key="k1"
+            thread, "Hold the button 5 s.", by=by(personas.moderator), idempotency_key="k1"
         )
     assert item_.status == OutboxStatus.QUEUED and item_.payload["parent_external_id"] == "q1"
     assert len(callbacks) == 1
@@ -53,20 +53,20 @@ def test_reply_is_queued_in_outbox_then_sent_and_shown_in_thread(
     assert reply.from_brand and reply.author.is_brand and reply.text == "Hold the button 5 s."
     assert thread.waiting_since is None and thread.first_response_at is not None
     assert (
-        thread.first_responder == team["moderator"]
+        thread.first_responder == personas.moderator
         and not thread.unanswered_question
         and thread.priority == 0
     )
     assert AuditEvent.objects.filter(action="thread.reply", target_id=str(thread.pk)).exists()
 
 
-def test_same_idempotency_key_enqueues_once(inbox, team, django_capture_on_commit_callbacks):
+def test_same_idempotency_key_enqueues_once(inbox, personas, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         first = reply_to_thread(
-            inbox["question"], "Hi", by=by(team["owner"]), idempotency_key="same"
+            inbox["question"], "Hi", by=by(personas.owner), idempotency_key="same"
         )
         second = reply_to_thread(
-            inbox["question"], "Hi", by=by(team["owner"]), idempotency_key="same"
+            inbox["question"], "Hi", by=by(personas.owner), idempotency_key="same"
         )
     assert first.pk == second.pk
     assert OutboxItem.objects.count() == 1
@@ -74,38 +74,38 @@ def test_same_idempotency_key_enqueues_once(inbox, team, django_capture_on_commi
 
 
 def test_reply_on_import_channel_fails_visibly_and_retry_requeues(
-    inbox, team, django_capture_on_commit_callbacks
+    inbox, personas, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        queued = reply_to_thread(inbox["complaint"], "Sorry!", by=by(team["owner"]))
+        queued = reply_to_thread(inbox["complaint"], "Sorry!", by=by(personas.owner))
     queued.refresh_from_db()
     assert queued.status == OutboxStatus.FAILED and queued.last_error
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        retried = retry_outbox_item(queued, by=by(team["owner"]))
+        retried = retry_outbox_item(queued, by=by(personas.owner))
     assert retried.status == OutboxStatus.QUEUED and retried.attempts == 0 and len(callbacks) == 1
     assert AuditEvent.objects.filter(action="outbox.retry").exists()
     with pytest.raises(ActionError):
-        retry_outbox_item(retried, by=by(team["owner"]))  # not failed any more
+        retry_outbox_item(retried, by=by(personas.owner))  # not failed any more
 
 
-def test_viewer_and_analyst_cannot_reply(inbox, team):
+def test_viewer_and_analyst_cannot_reply(inbox, personas):
     for role in ("viewer", "analyst"):
         with pytest.raises(PermissionDenied):
-            reply_to_thread(inbox["question"], "Hi", by=by(team[role]))
+            reply_to_thread(inbox["question"], "Hi", by=personas.actor(role))
     assert not OutboxItem.objects.exists()
 
 
-def test_empty_reply_is_refused(inbox, team):
+def test_empty_reply_is_refused(inbox, personas):
     with pytest.raises(ActionError, match="text is empty"):
-        reply_to_thread(inbox["question"], "   ", by=by(team["owner"]))
+        reply_to_thread(inbox["question"], "   ", by=by(personas.owner))
 
 
-def test_assign_and_unassign_are_audited(inbox, team):
+def test_assign_and_unassign_are_audited(inbox, personas):
     thread = inbox["question"]
-    assign_thread(thread, team["moderator"], by=by(team["owner"]))
+    assign_thread(thread, personas.moderator, by=by(personas.owner))
     thread.refresh_from_db()
-    assert thread.assignee == team["moderator"]
-    assign_thread(thread, None, by=by(team["owner"]))
+    assert thread.assignee == personas.moderator
+    assign_thread(thread, None, by=by(personas.owner))
     thread.refresh_from_db()
     assert thread.assignee is None
     assert list(
@@ -115,24 +115,21 @@ def test_assign_and_unassign_are_audited(inbox, team):
     ) == ["thread.unassign", "thread.assign"]
 
 
-def test_cannot_assign_to_someone_who_cannot_reply_or_an_outsider(
-    inbox, team, other_workspace, make_member
-):
+def test_cannot_assign_to_someone_who_cannot_reply_or_an_outsider(inbox, personas):
     with pytest.raises(ActionError, match="role too limited"):
-        assign_thread(inbox["question"], team["viewer"], by=by(team["owner"]))
-    outsider = make_member(other_workspace, "owner")
+        assign_thread(inbox["question"], personas.viewer, by=by(personas.owner))
     with pytest.raises(ActionError, match="not a member"):
-        assign_thread(inbox["question"], outsider, by=by(team["owner"]))
+        assign_thread(inbox["question"], personas.outsider, by=by(personas.owner))
 
 
-def test_close_sets_resolution_and_member_reopens(inbox, team, demo_channel):
+def test_close_sets_resolution_and_member_reopens(inbox, personas, demo_channel):
     thread = inbox["question"]
-    set_thread_status(thread, "closed", by=by(team["moderator"]))
+    set_thread_status(thread, "closed", by=by(personas.moderator))
     thread.refresh_from_db()
     assert (
         thread.status == ThreadStatus.CLOSED
         and thread.closed_at
-        and thread.closed_by == team["moderator"]
+        and thread.closed_by == personas.moderator
     )
     ingest_batch(
         demo_channel, [item("q1-2", "Still broken?", author="zoe", parent="q1", minutes=30)]
@@ -141,45 +138,47 @@ def test_close_sets_resolution_and_member_reopens(inbox, team, demo_channel):
     assert thread.status == ThreadStatus.OPEN
 
 
-def test_mark_spam_is_moderation(inbox, team):
+def test_mark_spam_is_moderation(inbox, personas):
     with pytest.raises(PermissionDenied):
-        set_thread_status(inbox["praise"], "spam", by=by(team["analyst"]))
-    set_thread_status(inbox["praise"], "spam", by=by(team["moderator"]))
+        set_thread_status(inbox["praise"], "spam", by=by(personas.analyst))
+    set_thread_status(inbox["praise"], "spam", by=by(personas.moderator))
     inbox["praise"].refresh_from_db()
     assert inbox["praise"].status == "spam"
     with pytest.raises(ActionError, match="does not exist"):
-        set_thread_status(inbox["praise"], "archived", by=by(team["moderator"]))
+        set_thread_status(inbox["praise"], "archived", by=by(personas.moderator))
 
 
-def test_note_mentions_resolve_to_workspace_members_only(inbox, team, other_workspace, make_member):
+def test_note_mentions_resolve_to_workspace_members_only(
+    inbox, personas, other_workspace, make_member
+):
     make_member(other_workspace, "owner", email="eve@globex.test")
     note = add_note(
-        inbox["question"], "@camille can you check? cc @eve @nobody", by=by(team["owner"])
+        inbox["question"], "@camille can you check? cc @eve @nobody", by=by(personas.owner)
     )
-    assert list(note.mentions.all()) == [team["moderator"]]
+    assert list(note.mentions.all()) == [personas.moderator]
     assert Note.objects.get().thread == inbox["question"]
     event = AuditEvent.objects.get(action="thread.note")
     assert event.data["mentions"] == ["camille@acme.test"]
 
 
-def test_tags_add_remove(inbox, team):
-    assert tag_thread(inbox["question"], add=["Bug", "firmware"], by=by(team["owner"])) == [
+def test_tags_add_remove(inbox, personas):
+    assert tag_thread(inbox["question"], add=["Bug", "firmware"], by=by(personas.owner)) == [
         "bug",
         "firmware",
     ]
-    assert tag_thread(inbox["question"], remove=["bug"], by=by(team["owner"])) == ["firmware"]
+    assert tag_thread(inbox["question"], remove=["bug"], by=by(personas.owner)) == ["firmware"]
     with pytest.raises(ActionError):
-        tag_thread(inbox["question"], add=["<script>"], by=by(team["owner"]))
+        tag_thread(inbox["question"], add=["<script>"], by=by(personas.owner))
 
 
-def test_bulk_close_ignores_foreign_ids(inbox, team, other_workspace, make_channel):
+def test_bulk_close_ignores_foreign_ids(inbox, personas, other_workspace, make_channel):
     foreign_channel = make_channel(other_workspace, name="Other")
     ingest_batch(foreign_channel, [item("x1", "foreign")])
     foreign = foreign_channel.threads.get()
     ids = [inbox["question"].pk, inbox["praise"].pk, foreign.pk]
     assert (
         bulk_update_threads(
-            inbox["question"].workspace, ids, "status", "closed", by=by(team["owner"])
+            inbox["question"].workspace, ids, "status", "closed", by=by(personas.owner)
         )
         == 2
     )
@@ -189,7 +188,7 @@ def test_bulk_close_ignores_foreign_ids(inbox, team, other_workspace, make_chann
     assert AuditEvent.objects.filter(action="thread.bulk").count() == 1
     with pytest.raises(PermissionDenied):
         bulk_update_threads(
-            inbox["question"].workspace, ids, "status", "open", by=by(team["viewer"])
+            inbox["question"].workspace, ids, "status", "open", by=by(personas.viewer)
         )
 
 
@@ -201,19 +200,19 @@ def test_saved_reply_variables_are_substituted_not_templated(inbox, workspace):
     assert find_reply(workspace, "default-fr-thanks").lang == "fr"
 
 
-def test_handoff_needs_a_configured_target(inbox, team):
+def test_handoff_needs_a_configured_target(inbox, personas):
     with pytest.raises(ActionError, match="No customer-service address"):
-        hand_off_thread(inbox["complaint"], by=by(team["owner"]))
+        hand_off_thread(inbox["complaint"], by=by(personas.owner))
 
 
 def test_handoff_by_email_goes_out_after_commit(
-    inbox, team, workspace, settings, django_capture_on_commit_callbacks
+    inbox, personas, workspace, settings, django_capture_on_commit_callbacks
 ):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    update_inbox_settings(workspace, handoff_email="care@acme.test", by=by(team["owner"]))
+    update_inbox_settings(workspace, handoff_email="care@acme.test", by=by(personas.owner))
     with django_capture_on_commit_callbacks(execute=True):
         (delivery,) = hand_off_thread(
-            inbox["complaint"], note="Order 1234", by=by(team["moderator"])
+            inbox["complaint"], note="Order 1234", by=by(personas.moderator)
         )
         assert not mail.outbox, "nothing leaves inside the request's transaction"
     assert mail.outbox[0].to == ["care@acme.test"]
@@ -232,12 +231,12 @@ def test_handoff_by_email_goes_out_after_commit(
 
 
 def test_handoff_by_webhook_is_signed_and_sent_to_a_real_local_server(
-    inbox, team, workspace, receiver, django_capture_on_commit_callbacks
+    inbox, personas, workspace, receiver, django_capture_on_commit_callbacks
 ):
-    update_inbox_settings(workspace, handoff_webhook=receiver.url + "/care", by=by(team["owner"]))
+    update_inbox_settings(workspace, handoff_webhook=receiver.url + "/care", by=by(personas.owner))
     secret = InboxSettings.objects.get(workspace=workspace).handoff_secret
     with django_capture_on_commit_callbacks(execute=True):
-        hand_off_thread(inbox["complaint"], by=by(team["moderator"]))
+        hand_off_thread(inbox["complaint"], by=by(personas.moderator))
     path, headers, body = receiver.requests[0]
     assert path == "/care" and headers["X-Hearth-Event"] == "thread.handoff"
     assert headers["X-Hearth-Signature"] == sign(secret, body) and len(secret) > 30
@@ -247,18 +246,20 @@ def test_handoff_by_webhook_is_signed_and_sent_to_a_real_local_server(
 
 
 def test_a_handoff_whose_webhook_is_down_is_retried_and_shown(
-    inbox, team, workspace, receiver, django_capture_on_commit_callbacks
+    inbox, personas, workspace, receiver, django_capture_on_commit_callbacks
 ):
     receiver.status = 503
-    update_inbox_settings(workspace, handoff_webhook=receiver.url + "/care", by=by(team["owner"]))
+    update_inbox_settings(workspace, handoff_webhook=receiver.url + "/care", by=by(personas.owner))
     with django_capture_on_commit_callbacks(execute=True):
         (delivery,) = hand_off_thread(
-            inbox["complaint"], by=by(team["moderator"]), idempotency_key="click-1"
+            inbox["complaint"], by=by(personas.moderator), idempotency_key="click-1"
         )
     delivery.refresh_from_db()
     assert delivery.status == "queued" and "HTTP 503" in delivery.last_error
     assert delivery.next_attempt_at > timezone.now(), "retried later, with back-off"
-    again = hand_off_thread(inbox["complaint"], by=by(team["moderator"]), idempotency_key="click-1")
+    again = hand_off_thread(
+        inbox["complaint"], by=by(personas.moderator), idempotency_key="click-1"
+    )
     assert [d.pk for d in again] == [delivery.pk], "a double click forwards once"
     receiver.status = 200
     with django_capture_on_commit_callbacks(execute=True):
@@ -269,18 +270,18 @@ def test_a_handoff_whose_webhook_is_down_is_retried_and_shown(
     assert len(ids) == 1, "the receiver can tell the retry is the same delivery"
 
 
-def test_settings_are_validated_and_need_a_manager(workspace, team):
+def test_settings_are_validated_and_need_a_manager(workspace, personas):
     with pytest.raises(ActionError, match="timezone"):
-        update_inbox_settings(workspace, timezone="Mars/Olympus", by=by(team["owner"]))
+        update_inbox_settings(workspace, timezone="Mars/Olympus", by=by(personas.owner))
     with pytest.raises(ActionError, match="closing time"):
-        update_inbox_settings(workspace, hours={"0": ["18:00", "09:00"]}, by=by(team["owner"]))
+        update_inbox_settings(workspace, hours={"0": ["18:00", "09:00"]}, by=by(personas.owner))
     with pytest.raises(PermissionDenied):
-        update_inbox_settings(workspace, timezone="UTC", by=by(team["moderator"]))
+        update_inbox_settings(workspace, timezone="UTC", by=by(personas.moderator))
 
 
-def test_presence_shows_others_only(inbox, team):
+def test_presence_shows_others_only(inbox, personas):
     thread = inbox["question"]
-    touch_presence(thread, team["moderator"], "replying")
-    others = touch_presence(thread, team["owner"], "viewing")
-    assert [(p.user, p.mode) for p in others] == [(team["moderator"], "replying")]
-    assert others_present(thread, team["moderator"])[0].user == team["owner"]
+    touch_presence(thread, personas.moderator, "replying")
+    others = touch_presence(thread, personas.owner, "viewing")
+    assert [(p.user, p.mode) for p in others] == [(personas.moderator, "replying")]
+    assert others_present(thread, personas.moderator)[0].user == personas.owner

@@ -2,16 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
 from hearth.channels.models import OutboxItem
-from hearth.core.actions import create_api_token
 from hearth.core.models import AuditEvent
-
-
-@pytest.fixture
-def tokens(team, actor):
-    return {role: create_api_token(user, name="t", by=actor)[1] for role, user in team.items()}
 
 
 def call(client, token, method, path, body=None):
@@ -21,69 +13,77 @@ def call(client, token, method, path, body=None):
     return getattr(client, method)(f"/api/v1/workspaces/acme{path}", **kwargs)
 
 
-def test_inbox_view_with_counts(client, inbox, tokens):
-    data = call(client, tokens["viewer"], "get", "/inbox?view=unanswered").json()
+def test_inbox_view_with_counts(client, inbox, personas):
+    data = call(client, personas.token("viewer"), "get", "/inbox?view=unanswered").json()
     assert [t["id"] for t in data["items"]] == [inbox["question"].pk]
     assert data["counts"]["inbox"] == 3
     assert data["items"][0]["last_intent"] == "question" and data["items"][0]["priority"] > 0
 
 
-def test_thread_filters(client, inbox, tokens):
+def test_thread_filters(client, inbox, personas):
     data = call(
-        client, tokens["viewer"], "get", "/threads?sentiment=negative&unanswered=true"
+        client, personas.token("viewer"), "get", "/threads?sentiment=negative&unanswered=true"
     ).json()
     assert [t["id"] for t in data["items"]] == [inbox["question"].pk]
-    data = call(client, tokens["viewer"], "get", "/threads?q=delivery").json()
+    data = call(client, personas.token("viewer"), "get", "/threads?q=delivery").json()
     assert [t["id"] for t in data["items"]] == [inbox["complaint"].pk]
 
 
 def test_reply_with_saved_reply_then_get_shows_outbox(
-    client, inbox, tokens, django_capture_on_commit_callbacks
+    client, inbox, personas, django_capture_on_commit_callbacks
 ):
     thread = inbox["question"]
     with django_capture_on_commit_callbacks(execute=True):
         response = call(
             client,
-            tokens["moderator"],
+            personas.token("moderator"),
             "post",
             f"/threads/{thread.pk}/reply",
             {"saved_reply": "default-en-howto"},
         )
     assert response.status_code == 201, response.content
     assert OutboxItem.objects.get().payload["text"].startswith("Hi ZOE, hold the button")
-    detail = call(client, tokens["viewer"], "get", f"/threads/{thread.pk}").json()
+    detail = call(client, personas.token("viewer"), "get", f"/threads/{thread.pk}").json()
     assert detail["outbox"][0]["status"] == "sent" and detail["first_response_at"]
     assert AuditEvent.objects.get(action="thread.reply").via == "api"
 
 
-def test_viewer_cannot_reply_and_analyst_cannot_mark_spam(client, inbox, tokens):
+def test_viewer_cannot_reply_and_analyst_cannot_mark_spam(client, inbox, personas):
     thread = inbox["question"]
     assert (
         call(
-            client, tokens["viewer"], "post", f"/threads/{thread.pk}/reply", {"text": "hi"}
+            client, personas.token("viewer"), "post", f"/threads/{thread.pk}/reply", {"text": "hi"}
         ).status_code
         == 403
     )
     assert (
         call(
-            client, tokens["analyst"], "post", f"/threads/{thread.pk}/status", {"status": "spam"}
+            client,
+            personas.token("analyst"),
+            "post",
+            f"/threads/{thread.pk}/status",
+            {"status": "spam"},
         ).status_code
         == 403
     )
     assert (
         call(
-            client, tokens["moderator"], "post", f"/threads/{thread.pk}/status", {"status": "spam"}
+            client,
+            personas.token("moderator"),
+            "post",
+            f"/threads/{thread.pk}/status",
+            {"status": "spam"},
         ).json()["status"]
         == "spam"
     )
 
 
-def test_assign_notes_tags_bulk(client, inbox, tokens):
+def test_assign_notes_tags_bulk(client, inbox, personas):
     thread = inbox["question"]
     assert (
         call(
             client,
-            tokens["owner"],
+            personas.token("owner"),
             "post",
             f"/threads/{thread.pk}/assign",
             {"assignee": "camille@acme.test"},
@@ -92,14 +92,18 @@ def test_assign_notes_tags_bulk(client, inbox, tokens):
     )
     assert (
         call(
-            client, tokens["owner"], "post", f"/threads/{thread.pk}/assign", {"assignee": None}
+            client,
+            personas.token("owner"),
+            "post",
+            f"/threads/{thread.pk}/assign",
+            {"assignee": None},
         ).json()["assignee"]
         is None
     )
     assert (
         call(
             client,
-            tokens["owner"],
+            personas.token("owner"),
             "post",
             f"/threads/{thread.pk}/assign",
             {"assignee": "nobody@x.test"},
@@ -107,19 +111,25 @@ def test_assign_notes_tags_bulk(client, inbox, tokens):
         == 400
     )
     note = call(
-        client, tokens["owner"], "post", f"/threads/{thread.pk}/notes", {"text": "@camille look"}
+        client,
+        personas.token("owner"),
+        "post",
+        f"/threads/{thread.pk}/notes",
+        {"text": "@camille look"},
     )
     assert note.status_code == 201 and note.json()["mentions"] == ["camille@acme.test"]
     assert (
-        call(client, tokens["viewer"], "get", f"/threads/{thread.pk}/notes").json()[0]["text"]
+        call(client, personas.token("viewer"), "get", f"/threads/{thread.pk}/notes").json()[0][
+            "text"
+        ]
         == "@camille look"
     )
     assert call(
-        client, tokens["owner"], "post", f"/threads/{thread.pk}/tags", {"add": ["vip"]}
+        client, personas.token("owner"), "post", f"/threads/{thread.pk}/tags", {"add": ["vip"]}
     ).json() == ["vip"]
     bulk = call(
         client,
-        tokens["owner"],
+        personas.token("owner"),
         "post",
         "/threads-bulk",
         {"ids": [inbox["praise"].pk, inbox["complaint"].pk], "action": "status", "value": "closed"},
@@ -128,7 +138,7 @@ def test_assign_notes_tags_bulk(client, inbox, tokens):
     assert (
         call(
             client,
-            tokens["viewer"],
+            personas.token("viewer"),
             "post",
             "/threads-bulk",
             {"ids": [thread.pk], "action": "unassign"},
@@ -137,11 +147,11 @@ def test_assign_notes_tags_bulk(client, inbox, tokens):
     )
 
 
-def test_retry_failed_reply(client, inbox, tokens, django_capture_on_commit_callbacks):
+def test_retry_failed_reply(client, inbox, personas, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         call(
             client,
-            tokens["owner"],
+            personas.token("owner"),
             "post",
             f"/threads/{inbox['complaint'].pk}/reply",
             {"text": "Sorry"},
@@ -149,15 +159,21 @@ def test_retry_failed_reply(client, inbox, tokens, django_capture_on_commit_call
     item = OutboxItem.objects.get()
     assert item.status == "failed"
     with django_capture_on_commit_callbacks(execute=False):
-        response = call(client, tokens["owner"], "post", f"/outbox/{item.pk}/retry")
+        response = call(client, personas.token("owner"), "post", f"/outbox/{item.pk}/retry")
     assert response.json()["status"] == "queued"
-    assert call(client, tokens["viewer"], "post", f"/outbox/{item.pk}/retry").status_code == 403
+    assert (
+        call(client, personas.token("viewer"), "post", f"/outbox/{item.pk}/retry").status_code
+        == 403
+    )
 
 
-def test_saved_replies_search_and_response_times(client, inbox, tokens):
-    replies = call(client, tokens["viewer"], "get", "/saved-replies?lang=fr").json()
+def test_saved_replies_search_and_response_times(client, inbox, personas):
+    replies = call(client, personas.token("viewer"), "get", "/saved-replies?lang=fr").json()
     assert replies and {r["lang"] for r in replies} == {"fr"}
-    found = call(client, tokens["viewer"], "get", "/search?q=lamp").json()
+    found = call(client, personas.token("viewer"), "get", "/search?q=lamp").json()
     assert [m["external_id"] for m in found] == ["q1"]
-    assert call(client, tokens["viewer"], "get", "/response-times").status_code == 403
-    assert call(client, tokens["analyst"], "get", "/response-times?by=channel").status_code == 200
+    assert call(client, personas.token("viewer"), "get", "/response-times").status_code == 403
+    assert (
+        call(client, personas.token("analyst"), "get", "/response-times?by=channel").status_code
+        == 200
+    )

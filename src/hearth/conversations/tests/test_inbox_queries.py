@@ -28,8 +28,8 @@ def _ids(qs):
     return [t.root_external_id for t in qs]
 
 
-def test_filters_combine(inbox, workspace, team):
-    user = team["owner"]
+def test_filters_combine(inbox, workspace, personas):
+    user = personas.owner
     everything = inbox_queryset(workspace, user, InboxFilters())
     assert set(_ids(everything)) == {"q1", "p1", "c1"}
     negative_questions = InboxFilters(sentiment="negative", intent="question", unanswered=True)
@@ -48,8 +48,8 @@ def test_filters_combine(inbox, workspace, team):
     )
 
 
-def test_saved_views_and_counts(inbox, workspace, team):
-    user = team["moderator"]
+def test_saved_views_and_counts(inbox, workspace, personas):
+    user = personas.moderator
     assign_thread(inbox["praise"], user, by=Actor.system())
     now = inbox["question"].last_message_at + timedelta(hours=1)
     assert _ids(inbox_queryset(workspace, user, InboxFilters(view="unanswered"), now=now)) == ["q1"]
@@ -69,8 +69,8 @@ def test_saved_views_and_counts(inbox, workspace, team):
     assert view_counts(workspace, user, now=now)["unanswered"] == 0
 
 
-def test_sorted_by_priority(inbox, workspace, team):
-    order = _ids(inbox_queryset(workspace, team["owner"], InboxFilters()))
+def test_sorted_by_priority(inbox, workspace, personas):
+    order = _ids(inbox_queryset(workspace, personas.owner, InboxFilters()))
     assert order.index("p1") == 2  # praise comes after the negative question and the complaint
 
 
@@ -154,12 +154,12 @@ def test_business_hours_seconds():
 
 
 def test_response_times_per_channel_and_teammate(
-    inbox, workspace, team, demo_channel, django_capture_on_commit_callbacks
+    inbox, workspace, personas, demo_channel, django_capture_on_commit_callbacks
 ):
     thread = inbox["question"]
     with django_capture_on_commit_callbacks(execute=True):
-        reply_to_thread(thread, "Here is how.", by=Actor(user=team["moderator"], via="web"))
-    set_thread_status(thread, "closed", by=Actor(user=team["owner"], via="web"))
+        reply_to_thread(thread, "Here is how.", by=Actor(user=personas.moderator, via="web"))
+    set_thread_status(thread, "closed", by=Actor(user=personas.owner, via="web"))
     thread.refresh_from_db()
     times = thread_times(thread, BusinessHours.of(workspace))
     assert (

@@ -11,24 +11,10 @@ from hearth.conversations.actions.saved_replies import (
     update_saved_reply,
 )
 from hearth.conversations.models import SavedReply
-from hearth.core.actions import ActionError, create_api_token
+from hearth.core.actions import ActionError
 from hearth.core.actors import Actor
 from hearth.core.models import AuditEvent
 from hearth.pipeline.ingest import ingest_batch
-
-
-@pytest.fixture
-def logged(client, team):
-    def login(role):
-        client.force_login(team[role])
-        return client
-
-    return login
-
-
-@pytest.fixture
-def tokens(team, actor):
-    return {role: create_api_token(user, name="t", by=actor)[1] for role, user in team.items()}
 
 
 @pytest.fixture
@@ -103,18 +89,18 @@ def test_update_refuses_a_duplicate_title(workspace, mine, actor):
         update_saved_reply(other, title="Shipping delay", by=actor)
 
 
-def test_viewer_cannot_manage_through_the_action(workspace, team, mine):
+def test_viewer_cannot_manage_through_the_action(workspace, personas, mine):
     from django.core.exceptions import PermissionDenied
 
     with pytest.raises(PermissionDenied):
-        delete_saved_reply(mine, by=Actor(user=team["viewer"], via="web"))
+        delete_saved_reply(mine, by=Actor(user=personas.viewer, via="web"))
 
 
 # Page
 
 
-def test_page_lists_creates_and_previews(logged, mine):
-    client = logged("moderator")
+def test_page_lists_creates_and_previews(personas, mine):
+    client = personas.client("moderator")
     page = client.get("/inbox/saved-replies/").content.decode()
     assert (
         "Shipping delay" in page and "{{author.handle}}" in page
@@ -137,8 +123,8 @@ def test_page_lists_creates_and_previews(logged, mine):
     )
 
 
-def test_page_shows_the_unknown_variable_error_and_keeps_the_text(logged):
-    response = logged("moderator").post(
+def test_page_shows_the_unknown_variable_error_and_keeps_the_text(personas):
+    response = personas.client("moderator").post(
         "/inbox/saved-replies/", {"title": "Oops", "lang": "en", "text": "Hi {{name}}"}
     )
     assert response.status_code == 400
@@ -147,8 +133,8 @@ def test_page_shows_the_unknown_variable_error_and_keeps_the_text(logged):
     assert not SavedReply.objects.exists()
 
 
-def test_page_edits_and_deletes(logged, mine):
-    client = logged("owner")
+def test_page_edits_and_deletes(personas, mine):
+    client = personas.client("owner")
     assert "Shipping delay" in client.get(f"/inbox/saved-replies/{mine.pk}/").content.decode()
     client.post(
         f"/inbox/saved-replies/{mine.pk}/",
@@ -160,8 +146,8 @@ def test_page_edits_and_deletes(logged, mine):
     assert not SavedReply.objects.filter(pk=mine.pk).exists()
 
 
-def test_created_reply_is_offered_and_rendered_in_a_conversation(logged, inbox, mine):
-    client = logged("moderator")
+def test_created_reply_is_offered_and_rendered_in_a_conversation(personas, inbox, mine):
+    client = personas.client("moderator")
     assert (
         f'value="saved-{mine.pk}"'
         in client.get(f"/inbox/t/{inbox['question'].pk}/").content.decode()
@@ -173,8 +159,8 @@ def test_created_reply_is_offered_and_rendered_in_a_conversation(logged, inbox, 
 
 
 @pytest.mark.parametrize("role", ["viewer", "analyst"])
-def test_roles_without_reply_are_denied_on_the_page(logged, mine, role):
-    client = logged(role)
+def test_roles_without_reply_are_denied_on_the_page(personas, mine, role):
+    client = personas.client(role)
     assert client.get("/inbox/saved-replies/").status_code == 403
     assert (
         client.post("/inbox/saved-replies/", {"title": "X", "lang": "en", "text": "Y"}).status_code
@@ -184,8 +170,8 @@ def test_roles_without_reply_are_denied_on_the_page(logged, mine, role):
     assert SavedReply.objects.count() == 1
 
 
-def test_another_workspaces_reply_is_404_on_the_page(logged, theirs):
-    client = logged("owner")
+def test_another_workspaces_reply_is_404_on_the_page(personas, theirs):
+    client = personas.client("owner")
     assert client.get(f"/inbox/saved-replies/{theirs.pk}/").status_code == 404
     assert (
         client.post(
@@ -199,20 +185,20 @@ def test_another_workspaces_reply_is_404_on_the_page(logged, theirs):
     assert theirs.title == "Globex secret"
 
 
-def test_links_from_the_inbox_and_the_settings(logged, inbox):
-    client = logged("owner")
+def test_links_from_the_inbox_and_the_settings(personas, inbox):
+    client = personas.client("owner")
     assert "/inbox/saved-replies/" in client.get("/inbox/").content.decode()
     assert "/inbox/saved-replies/" in client.get("/inbox/settings/").content.decode()
-    assert "/inbox/saved-replies/" not in logged("viewer").get("/inbox/").content.decode()
+    assert "/inbox/saved-replies/" not in personas.client("viewer").get("/inbox/").content.decode()
 
 
 # API
 
 
-def test_api_create_update_delete(client, tokens, mine):
+def test_api_create_update_delete(client, personas, mine):
     created = api(
         client,
-        tokens["moderator"],
+        personas.token("moderator"),
         "post",
         "/saved-replies",
         {"title": "Thanks", "lang": "en", "text": "Thanks {{author.name}}!"},
@@ -220,12 +206,12 @@ def test_api_create_update_delete(client, tokens, mine):
     assert created.status_code == 201
     body = created.json()
     assert body["key"] == f"saved-{body['id']}" and body["builtin"] is False
-    listed = api(client, tokens["viewer"], "get", "/saved-replies?lang=en").json()
+    listed = api(client, personas.token("viewer"), "get", "/saved-replies?lang=en").json()
     assert {r["title"] for r in listed if not r["builtin"]} == {"Thanks", "Shipping delay"}
     assert all(r["id"] is None for r in listed if r["builtin"])
     updated = api(
         client,
-        tokens["moderator"],
+        personas.token("moderator"),
         "patch",
         f"/saved-replies/{body['id']}",
         {"text": "Thank you {{brand}}"},
@@ -236,17 +222,19 @@ def test_api_create_update_delete(client, tokens, mine):
         and updated.json()["title"] == "Thanks"
     )
     assert (
-        api(client, tokens["moderator"], "delete", f"/saved-replies/{body['id']}").status_code
+        api(
+            client, personas.token("moderator"), "delete", f"/saved-replies/{body['id']}"
+        ).status_code
         == 204
     )
     assert not SavedReply.objects.filter(pk=body["id"]).exists()
     assert AuditEvent.objects.filter(action="saved_reply.delete", via="api").count() == 1
 
 
-def test_api_unknown_variable_is_400(client, tokens):
+def test_api_unknown_variable_is_400(client, personas):
     response = api(
         client,
-        tokens["owner"],
+        personas.token("owner"),
         "post",
         "/saved-replies",
         {"title": "Oops", "lang": "en", "text": "Hi {{agent}}"},
@@ -254,11 +242,11 @@ def test_api_unknown_variable_is_400(client, tokens):
     assert response.status_code == 400 and "{{agent}}" in response.content.decode()
 
 
-def test_api_denies_viewers(client, tokens, mine):
+def test_api_denies_viewers(client, personas, mine):
     assert (
         api(
             client,
-            tokens["viewer"],
+            personas.token("viewer"),
             "post",
             "/saved-replies",
             {"title": "X", "lang": "en", "text": "Y"},
@@ -267,26 +255,32 @@ def test_api_denies_viewers(client, tokens, mine):
     )
     assert (
         api(
-            client, tokens["viewer"], "patch", f"/saved-replies/{mine.pk}", {"title": "Z"}
+            client, personas.token("viewer"), "patch", f"/saved-replies/{mine.pk}", {"title": "Z"}
         ).status_code
         == 403
     )
-    assert api(client, tokens["analyst"], "delete", f"/saved-replies/{mine.pk}").status_code == 403
+    assert (
+        api(client, personas.token("analyst"), "delete", f"/saved-replies/{mine.pk}").status_code
+        == 403
+    )
     mine.refresh_from_db()
     assert mine.title == "Shipping delay"
 
 
-def test_api_another_workspaces_reply_is_404(client, tokens, theirs):
+def test_api_another_workspaces_reply_is_404(client, personas, theirs):
     assert (
         api(
-            client, tokens["owner"], "patch", f"/saved-replies/{theirs.pk}", {"title": "Z"}
+            client, personas.token("owner"), "patch", f"/saved-replies/{theirs.pk}", {"title": "Z"}
         ).status_code
         == 404
     )
-    assert api(client, tokens["owner"], "delete", f"/saved-replies/{theirs.pk}").status_code == 404
+    assert (
+        api(client, personas.token("owner"), "delete", f"/saved-replies/{theirs.pk}").status_code
+        == 404
+    )
     assert all(
         r["title"] != "Globex secret"
-        for r in api(client, tokens["owner"], "get", "/saved-replies").json()
+        for r in api(client, personas.token("owner"), "get", "/saved-replies").json()
     )
     assert SavedReply.objects.filter(pk=theirs.pk, title="Globex secret").exists()
 
@@ -294,8 +288,8 @@ def test_api_another_workspaces_reply_is_404(client, tokens, theirs):
 # Live sidebar counts
 
 
-def test_polled_list_carries_the_sidebar_counts_out_of_band(logged, inbox, demo_channel):
-    client = logged("owner")
+def test_polled_list_carries_the_sidebar_counts_out_of_band(personas, inbox, demo_channel):
+    client = personas.client("owner")
     partial = client.get("/inbox/", HTTP_HX_REQUEST="true").content.decode()
     assert 'id="inbox-view-counts" hx-swap-oob="true"' in partial
     assert (

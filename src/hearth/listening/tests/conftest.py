@@ -38,19 +38,3 @@ def queries(workspace, actor) -> dict[str, Any]:
             workspace, name="French lamps", expression='(lampe OR "mise a jour") lang:fr', by=actor
         ),
     }
-
-
-@pytest.fixture
-def member(actor):
-    """A user with `role` in `workspace` (independent of the shared make_member's return type)."""
-    from hearth.core.actions import add_member
-
-    counter = iter(range(1, 10_000))
-
-    def make(workspace, role: str = "owner"):
-        email = f"{role}-{workspace.slug}-{next(counter)}@example.org"
-        return add_member(
-            workspace, email, role=role, password="correct-horse-battery", by=actor
-        ).user  # noqa: S106
-
-    return make

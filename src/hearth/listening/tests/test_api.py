@@ -6,22 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from hearth.core.actions import create_api_token
 from hearth.core.models import AuditEvent
 from hearth.listening.models import CrisisRoom, ListeningQuery
 from hearth.listening.tests.conftest import at
 from hearth.pipeline.ingest import ingest_batch
-
-
-@pytest.fixture
-def tokens(workspace, other_workspace, member, actor):
-    users = {
-        "owner": member(workspace, "owner"),
-        "moderator": member(workspace, "moderator"),
-        "viewer": member(workspace, "viewer"),
-        "outsider": member(other_workspace, "owner"),
-    }
-    return {role: create_api_token(user, name="t", by=actor)[1] for role, user in users.items()}
 
 
 def call(client, token, method, path, body=None, slug="acme"):
@@ -43,10 +31,10 @@ def room(workspace, queries, now):
     )
 
 
-def test_query_crud(client, tokens, workspace):
+def test_query_crud(client, personas, workspace):
     created = call(
         client,
-        tokens["owner"],
+        personas.token("owner"),
         "post",
         "/queries",
         {"name": "Halo", "expression": 'halo OR "glow mini"', "category": "product"},
@@ -54,30 +42,36 @@ def test_query_crud(client, tokens, workspace):
     assert created.status_code == 201, created.content
     query_id = created.json()["id"]
     assert (
-        call(client, tokens["viewer"], "get", f"/queries/{query_id}").json()["expression"]
+        call(client, personas.token("viewer"), "get", f"/queries/{query_id}").json()["expression"]
         == 'halo OR "glow mini"'
     )
     updated = call(
         client,
-        tokens["owner"],
+        personas.token("owner"),
         "put",
         f"/queries/{query_id}",
         {"name": "Halo", "expression": "halo", "category": "product", "is_active": False},
     )
     assert updated.json()["is_active"] is False
-    assert call(client, tokens["owner"], "delete", f"/queries/{query_id}").status_code == 204
+    assert (
+        call(client, personas.token("owner"), "delete", f"/queries/{query_id}").status_code == 204
+    )
     assert not ListeningQuery.objects.filter(pk=query_id).exists()
     assert AuditEvent.objects.filter(action__startswith="listening.query.", via="api").count() == 3
 
 
-def test_bad_syntax_is_a_400_naming_the_column(client, tokens):
+def test_bad_syntax_is_a_400_naming_the_column(client, personas):
     response = call(
-        client, tokens["owner"], "post", "/queries", {"name": "Bad", "expression": "halo AND (glow"}
+        client,
+        personas.token("owner"),
+        "post",
+        "/queries",
+        {"name": "Bad", "expression": "halo AND (glow"},
     )
     assert response.status_code == 400
     assert "unclosed '(' at column 10" in response.json()["detail"]
     check = call(
-        client, tokens["viewer"], "post", "/queries/validate", {"expression": "halo)"}
+        client, personas.token("viewer"), "post", "/queries/validate", {"expression": "halo)"}
     ).json()
     assert check == {
         "valid": False,
@@ -86,21 +80,23 @@ def test_bad_syntax_is_a_400_naming_the_column(client, tokens):
     }
 
 
-def test_viewer_cannot_write_queries_or_change_a_crisis(client, tokens, queries, room):
+def test_viewer_cannot_write_queries_or_change_a_crisis(client, personas, queries, room):
     assert (
         call(
-            client, tokens["viewer"], "post", "/queries", {"name": "X", "expression": "x"}
+            client, personas.token("viewer"), "post", "/queries", {"name": "X", "expression": "x"}
         ).status_code
         == 403
     )
     assert (
-        call(client, tokens["viewer"], "delete", f"/queries/{queries['brand'].pk}").status_code
+        call(
+            client, personas.token("viewer"), "delete", f"/queries/{queries['brand'].pk}"
+        ).status_code
         == 403
     )
     assert (
         call(
             client,
-            tokens["viewer"],
+            personas.token("viewer"),
             "post",
             f"/crisis-rooms/{room.pk}/status",
             {"status": "resolved"},
@@ -111,10 +107,10 @@ def test_viewer_cannot_write_queries_or_change_a_crisis(client, tokens, queries,
     assert room.status == "open"
 
 
-def test_moderator_sets_crisis_status(client, tokens, room):
+def test_moderator_sets_crisis_status(client, personas, room):
     response = call(
         client,
-        tokens["moderator"],
+        personas.token("moderator"),
         "post",
         f"/crisis-rooms/{room.pk}/status",
         {"status": "communicating"},
@@ -123,19 +119,21 @@ def test_moderator_sets_crisis_status(client, tokens, room):
     assert (
         call(
             client,
-            tokens["moderator"],
+            personas.token("moderator"),
             "post",
             f"/crisis-rooms/{room.pk}/status",
             {"status": "panic"},
         ).status_code
         == 400
     )
-    listed = call(client, tokens["viewer"], "get", "/crisis-rooms?status=communicating").json()
+    listed = call(
+        client, personas.token("viewer"), "get", "/crisis-rooms?status=communicating"
+    ).json()
     assert [r["id"] for r in listed] == [room.pk]
 
 
-def test_outsider_gets_404_on_everything(client, tokens, queries, room):
-    outsider = tokens["outsider"]
+def test_outsider_gets_404_on_everything(client, personas, queries, room):
+    outsider = personas.token("outsider")
     assert call(client, outsider, "get", "/queries").status_code == 404
     assert call(client, outsider, "get", f"/crisis-rooms/{room.pk}").status_code == 404
     # Through their own workspace, with our ids: still nothing.
@@ -165,21 +163,23 @@ def test_outsider_gets_404_on_everything(client, tokens, queries, room):
     )
 
 
-def test_mentions_are_cursor_paginated_and_trends_count_them(client, tokens, channel, queries, now):
+def test_mentions_are_cursor_paginated_and_trends_count_them(
+    client, personas, channel, queries, now
+):
     ingest_batch(
         channel,
         [at(now - timedelta(minutes=30 - i), f"m{i}", f"acme number {i}") for i in range(5)],
     )
     first = call(
-        client, tokens["viewer"], "get", f"/mentions?query={queries['brand'].pk}&limit=2"
+        client, personas.token("viewer"), "get", f"/mentions?query={queries['brand'].pk}&limit=2"
     ).json()
     assert len(first["items"]) == 2 and first["next_cursor"]
     assert first["items"][0]["text"] == "acme number 4"
     rest = call(
-        client, tokens["viewer"], "get", f"/mentions?limit=10&cursor={first['next_cursor']}"
+        client, personas.token("viewer"), "get", f"/mentions?limit=10&cursor={first['next_cursor']}"
     ).json()
     assert [m["text"] for m in rest["items"]] == ["acme number 2", "acme number 1", "acme number 0"]
-    trends = call(client, tokens["owner"], "get", "/trends?range=24h").json()
+    trends = call(client, personas.token("owner"), "get", "/trends?range=24h").json()
     brand = next(q for q in trends["queries"] if q["name"] == "Brand")
     assert brand["sum"] == 5
     assert trends["share_of_voice"][0] == {
@@ -189,13 +189,13 @@ def test_mentions_are_cursor_paginated_and_trends_count_them(client, tokens, cha
         "mentions": 5,
         "share": 1.0,
     }
-    assert call(client, tokens["owner"], "get", "/trends?range=2d").status_code == 400
+    assert call(client, personas.token("owner"), "get", "/trends?range=2d").status_code == 400
     assert (
-        call(client, tokens["viewer"], "get", "/trends").status_code == 403
+        call(client, personas.token("viewer"), "get", "/trends").status_code == 403
     )  # viewers lack view_analytics
 
 
-def test_alert_log_lists_deliveries(client, tokens, workspace, queries, now, actor):
+def test_alert_log_lists_deliveries(client, personas, workspace, queries, now, actor):
     from hearth.listening.actions import log_alert
     from hearth.notify.actions import add_destination
 
@@ -203,5 +203,5 @@ def test_alert_log_lists_deliveries(client, tokens, workspace, queries, now, act
     log_alert(
         queries["brand"], None, "volume", fired_at=now, live=True, data={"observed_per_min": 9}
     )
-    items = call(client, tokens["viewer"], "get", "/alerts").json()["items"]
+    items = call(client, personas.token("viewer"), "get", "/alerts").json()["items"]
     assert items[0]["kind"] == "volume" and items[0]["deliveries"][0]["destination"] == "Ops"

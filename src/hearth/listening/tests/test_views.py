@@ -27,9 +27,8 @@ def room(workspace, queries, now):
 
 
 @pytest.fixture
-def owner_client(client, workspace, member):
-    client.force_login(member(workspace, "owner"))
-    return client
+def owner_client(personas):
+    return personas.client("owner")
 
 
 def test_home_lists_queries_and_rooms(owner_client, queries, room):
@@ -79,8 +78,8 @@ def test_create_and_edit_a_query_from_the_editor(owner_client, workspace):
     assert query.expression == "halo -halogen"
 
 
-def test_viewer_cannot_save_a_query(client, workspace, member):
-    client.force_login(member(workspace, "viewer"))
+def test_viewer_cannot_save_a_query(personas):
+    client = personas.client("viewer")
     assert (
         client.post(
             "/listening/queries/new/", {"name": "X", "expression": "x", "category": "topic"}
@@ -149,8 +148,8 @@ def test_crisis_room_shows_the_spike_and_status_changes_are_audited(
     ) == {"crisis.status", "crisis.checklist"}
 
 
-def test_viewer_sees_the_room_but_cannot_change_it(client, workspace, member, room):
-    client.force_login(member(workspace, "viewer"))
+def test_viewer_sees_the_room_but_cannot_change_it(personas, room):
+    client = personas.client("viewer")
     assert client.get(f"/listening/crisis/{room.pk}/").status_code == 200
     assert (
         client.post(f"/listening/crisis/{room.pk}/status/", {"status": "resolved"}).status_code
@@ -158,10 +157,8 @@ def test_viewer_sees_the_room_but_cannot_change_it(client, workspace, member, ro
     )
 
 
-def test_another_workspace_gets_404_on_queries_and_rooms(
-    client, other_workspace, member, queries, room
-):
-    client.force_login(member(other_workspace, "owner"))
+def test_another_workspace_gets_404_on_queries_and_rooms(personas, queries, room):
+    client = personas.client("outsider")
     brand = queries["brand"]
     assert client.get(f"/listening/queries/{brand.pk}/").status_code == 404
     assert client.post(f"/listening/queries/{brand.pk}/delete/").status_code == 404

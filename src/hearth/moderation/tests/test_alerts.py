@@ -193,20 +193,16 @@ def test_rules_without_alert_and_other_workspaces_stay_quiet(
 
 
 def test_the_alert_log_page_and_api_show_moderation_alerts(
-    client, workspace, other_workspace, demo_channel, team, django_capture_on_commit_callbacks
+    client, workspace, other_workspace, demo_channel, personas, django_capture_on_commit_callbacks
 ):
-    from hearth.core.actions import create_api_token
-
     spam_rule(workspace)
     with django_capture_on_commit_callbacks(execute=True):
         ingest_batch(demo_channel, [item("s1", SPAM, author="a")])
-    client.force_login(team["owner"])
-    page = client.get("/listening/alerts/").content.decode()
+    page = personas.client("owner").get("/listening/alerts/").content.decode()
     assert "Moderation rule “Spam links”" in page
-    token = create_api_token(team["viewer"], name="t", by=Actor.system())[1]
-    rows = client.get(
-        "/api/v1/workspaces/acme/listening/alerts", HTTP_AUTHORIZATION=f"Bearer {token}"
-    ).json()["items"]
+    rows = client.get("/api/v1/workspaces/acme/listening/alerts", **personas.auth("viewer")).json()[
+        "items"
+    ]
     assert [(r["source"], r["query_id"], r["kind"]) for r in rows] == [
         ("moderation", None, rows[0]["kind"])
     ]

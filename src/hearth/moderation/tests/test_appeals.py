@@ -29,17 +29,17 @@ def appeal_of(sanction):
     )
 
 
-def test_an_overturned_block_is_lifted_and_the_member_told_in_the_thread(team, as_user, troll):
+def test_an_overturned_block_is_lifted_and_the_member_told_in_the_thread(personas, troll):
     message = Message.objects.get(external_id="t0")
     sanction = sanction_person(
-        troll, article="1", kind="block", message=message, by=as_user(team["moderator"]), now=T0
+        troll, article="1", kind="block", message=message, by=personas.actor("moderator"), now=T0
     )
     appeal = appeal_of(sanction)
     decide_appeal(
         appeal,
         overturn=True,
         note="Quoted text, not your words.",
-        by=as_user(team["moderator2"]),
+        by=personas.actor("moderator2"),
         now=T0,
     )
 
@@ -63,13 +63,13 @@ def test_an_overturned_block_is_lifted_and_the_member_told_in_the_thread(team, a
     assert audit.data["notice"] == "outbox" and audit.data["appeal"] == appeal.pk
 
 
-def test_an_upheld_sanction_stays_and_the_member_gets_a_direct_message(team, as_user, troll):
+def test_an_upheld_sanction_stays_and_the_member_gets_a_direct_message(personas, troll):
     sanction = sanction_person(
-        troll, article="1", kind="exclusion", by=as_user(team["moderator"]), now=T0
+        troll, article="1", kind="exclusion", by=personas.actor("moderator"), now=T0
     )
     appeal = appeal_of(sanction)
     decide_appeal(
-        appeal, overturn=False, note="The insult is yours.", by=as_user(team["moderator2"]), now=T0
+        appeal, overturn=False, note="The insult is yours.", by=personas.actor("moderator2"), now=T0
     )
 
     appeal.refresh_from_db()
@@ -84,7 +84,7 @@ def test_an_upheld_sanction_stays_and_the_member_gets_a_direct_message(team, as_
 
 
 def test_overturning_a_warning_unbans_nobody_and_an_unreachable_member_leaves_a_todo(
-    team, as_user, workspace, channel
+    personas, workspace, channel
 ):
     ingest_batch(
         channel, [item("f1", INSULT, author="forum_troll")]
@@ -95,11 +95,11 @@ def test_overturning_a_warning_unbans_nobody_and_an_unreachable_member_leaves_a_
         article="1",
         kind="warning",
         message=Message.objects.get(external_id="f1"),
-        by=as_user(team["moderator"]),
+        by=personas.actor("moderator"),
         now=T0,
     )
     appeal = appeal_of(sanction)
-    decide_appeal(appeal, overturn=True, note="Misread.", by=as_user(team["moderator2"]), now=T0)
+    decide_appeal(appeal, overturn=True, note="Misread.", by=personas.actor("moderator2"), now=T0)
     sanction.refresh_from_db()
     assert sanction.status == SanctionStatus.OVERTURNED
     assert not OutboxItem.objects.filter(action__in=["unban", "ban"]).exists()

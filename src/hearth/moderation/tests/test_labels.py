@@ -19,8 +19,10 @@ def message(channel):
     return Message.objects.get(channel=channel)
 
 
-def test_decision_on_a_message_copies_the_text_and_survives_its_deletion(workspace, message, team):
-    moderator = Actor.cli(team["moderator"])
+def test_decision_on_a_message_copies_the_text_and_survives_its_deletion(
+    workspace, message, personas
+):
+    moderator = Actor.cli(personas.moderator)
     message_pk = message.pk
     decision = record_decision(
         message,
@@ -37,7 +39,7 @@ def test_decision_on_a_message_copies_the_text_and_survives_its_deletion(workspa
     assert decision.message_id == message_pk and decision.text == "you are all idiots"
     assert not Message.objects.filter(pk=message_pk).exists()
     entry = AuditEvent.objects.get(action="analysis.decision")
-    assert entry.workspace == workspace and entry.actor == team["moderator"]
+    assert entry.workspace == workspace and entry.actor == personas.moderator
     assert entry.data == {
         "task": "abuse",
         "predicted": "abuse",

@@ -58,8 +58,8 @@ def message(external_id: str) -> Message:
     )
 
 
-def test_ladder_escalates_then_expires_over_simulated_time(team, as_user, troll):
-    mod = as_user(team["moderator"])
+def test_ladder_escalates_then_expires_over_simulated_time(personas, troll):
+    mod = personas.actor("moderator")
     day = T0 + timedelta(days=1)
     first = sanction_person(troll, article="1", message=message("t0"), by=mod, now=day)
     assert (first.kind, first.step, first.ends_at) == ("warning", 1, None)
@@ -99,15 +99,15 @@ def test_ladder_escalates_then_expires_over_simulated_time(team, as_user, troll)
     assert OutboxItem.objects.filter(action="ban", payload__until=None).count() == 1
 
 
-def test_violations_older_than_the_window_do_not_count(team, as_user, troll):
-    mod = as_user(team["moderator"])
+def test_violations_older_than_the_window_do_not_count(personas, troll):
+    mod = personas.actor("moderator")
     sanction_person(troll, article="1", by=mod, now=T0)
     later = sanction_person(troll, article="1", by=mod, now=T0 + timedelta(days=91))
     assert later.kind == "warning" and later.step == 1
 
 
-def test_ladder_is_configurable_per_workspace(workspace, team, as_user, troll):
-    mod = as_user(team["moderator"])
+def test_ladder_is_configurable_per_workspace(workspace, personas, troll):
+    mod = personas.actor("moderator")
     configure_ladder(workspace, [{"kind": "block", "days": 1}, {"kind": "exclusion"}], 30, by=mod)
     first = sanction_person(troll, article="2", by=mod, now=T0)
     assert first.kind == "block" and first.ends_at == T0 + timedelta(days=1)
@@ -116,13 +116,13 @@ def test_ladder_is_configurable_per_workspace(workspace, team, as_user, troll):
 
 
 def test_sanction_applies_to_every_linked_identity(
-    workspace, team, as_user, troll, make_channel, channel
+    workspace, personas, troll, make_channel, channel
 ):
     """One person, three platforms: the demo platform bans; the import channel cannot, so a human gets a to-do."""
     twitter = make_channel(workspace, name="Twitter", kind="demo")
     ingest_batch(twitter, [item("x1", "hello", author="troll_on_x")])
     ingest_batch(channel, [item("f1", "hello", author="troll_forum")])
-    mod = as_user(team["moderator"])
+    mod = personas.actor("moderator")
     x = Author.objects.get(external_id="troll_on_x")
     forum = Author.objects.get(external_id="troll_forum")
     key = link_identities(workspace, [troll, x, forum], by=mod)
@@ -140,9 +140,9 @@ def test_sanction_applies_to_every_linked_identity(
     assert third.step == 3 and third.kind == "exclusion"
 
 
-def test_appeal_is_reviewed_by_another_moderator(team, as_user, troll):
+def test_appeal_is_reviewed_by_another_moderator(personas, troll):
     sanction = sanction_person(
-        troll, article="1", kind="block", by=as_user(team["moderator"]), now=T0
+        troll, article="1", kind="block", by=personas.actor("moderator"), now=T0
     )
     token = appeal_token(sanction)
     with pytest.raises(ActionError, match="too short"):
@@ -151,40 +151,40 @@ def test_appeal_is_reviewed_by_another_moderator(team, as_user, troll):
     with pytest.raises(ActionError, match="already waiting"):
         submit_appeal(token, "Again, I was quoting someone else in that thread.")
     with pytest.raises(ActionError, match="another moderator must review"):
-        decide_appeal(appeal, overturn=True, note="ok", by=as_user(team["moderator"]), now=T0)
+        decide_appeal(appeal, overturn=True, note="ok", by=personas.actor("moderator"), now=T0)
     appeal.refresh_from_db()
     assert appeal.status == AppealStatus.PENDING
     decide_appeal(
         appeal,
         overturn=True,
         note="Quoted text, not the member's words.",
-        by=as_user(team["moderator2"]),
+        by=personas.actor("moderator2"),
         now=T0,
     )
     appeal.refresh_from_db()
     sanction.refresh_from_db()
-    assert appeal.status == AppealStatus.OVERTURNED and appeal.decided_by == team["moderator2"]
+    assert appeal.status == AppealStatus.OVERTURNED and appeal.decided_by == personas.moderator2
     assert sanction.status == SanctionStatus.OVERTURNED
     assert OutboxItem.objects.filter(action="unban", payload__sanction_id=sanction.pk).exists()
     # An overturned sanction does not count on the ladder.
     assert (
         sanction_person(
-            troll, article="1", by=as_user(team["moderator"]), now=T0 + timedelta(days=1)
+            troll, article="1", by=personas.actor("moderator"), now=T0 + timedelta(days=1)
         ).step
         == 1
     )
 
 
-def test_a_forged_appeal_link_is_refused(troll, team, as_user):
-    sanction = sanction_person(troll, article="1", by=as_user(team["moderator"]), now=T0)
+def test_a_forged_appeal_link_is_refused(troll, personas):
+    sanction = sanction_person(troll, article="1", by=personas.actor("moderator"), now=T0)
     with pytest.raises(LookupError):
         submit_appeal(appeal_token(sanction) + "x", "Please reconsider this decision.")
     assert not Appeal.objects.exists()
 
 
-def test_criticism_guard(workspace, demo_channel, team, as_user):
+def test_criticism_guard(workspace, demo_channel, personas):
     ingest_batch(demo_channel, [item("c", CRITICISM), item("a", INSULT, author="u2")])
-    mod = as_user(team["moderator"])
+    mod = personas.actor("moderator")
     criticism = message("c")
     assert is_criticism(criticism)
     with pytest.raises(ActionError, match="justification is required"):
@@ -206,7 +206,7 @@ def test_criticism_guard(workspace, demo_channel, team, as_user):
     assert OutboxItem.objects.filter(action="hide").count() == 2
 
 
-def test_queue_actions_and_label_decisions(workspace, demo_channel, team, as_user):
+def test_queue_actions_and_label_decisions(workspace, demo_channel, personas):
     ingest_batch(
         demo_channel,
         [
@@ -215,7 +215,7 @@ def test_queue_actions_and_label_decisions(workspace, demo_channel, team, as_use
             item("d", INSULT + " !", author="u3"),
         ],
     )
-    mod = as_user(team["moderator"])
+    mod = personas.actor("moderator")
     entry_a, entry_b, entry_d = QueueEntry.objects.order_by("message__external_id")
     judge_label(entry_a, confirm=True, by=mod)
     judge_label(entry_b, confirm=False, by=mod)
@@ -235,24 +235,21 @@ def test_queue_actions_and_label_decisions(workspace, demo_channel, team, as_use
     assert bulk_decide(workspace, [entry_d.pk, entry_b.pk], "escalate", by=mod) == 1
 
 
-def test_analyst_and_viewer_cannot_moderate(team, as_user, troll):
+def test_analyst_and_viewer_cannot_moderate(personas, troll):
     for role in ("analyst", "viewer"):
         with pytest.raises(PermissionDenied):
-            sanction_person(troll, article="1", by=as_user(team[role]))
+            sanction_person(troll, article="1", by=personas.actor(role))
         with pytest.raises(PermissionDenied):
-            hide_message(message("t0"), article="1", by=as_user(team[role]))
+            hide_message(message("t0"), article="1", by=personas.actor(role))
     assert not Sanction.objects.exists()
 
 
-def test_a_moderator_of_another_workspace_cannot_act_here(
-    other_workspace, make_user, as_user, troll
-):
-    stranger = make_user(other_workspace, "owner")
+def test_a_moderator_of_another_workspace_cannot_act_here(personas, troll):
     with pytest.raises(PermissionDenied):
-        sanction_person(troll, article="1", by=as_user(stranger))
+        sanction_person(troll, article="1", by=personas.actor("outsider"))
 
 
-def test_netiquette_is_versioned_and_bilingual(workspace, team, as_user):
+def test_netiquette_is_versioned_and_bilingual(workspace, personas):
     first = ensure_netiquette(workspace)
     assert first.number == 1 and first.article_title("1", "fr") == "Respecter les personnes"
     assert 'id="article-1"' in first.html_en
@@ -261,13 +258,13 @@ def test_netiquette_is_versioned_and_bilingual(workspace, team, as_user):
             workspace,
             body_fr="## 1. Un\n## 2. Deux",
             body_en="## 1. One",
-            by=as_user(team["moderator"]),
+            by=personas.actor("moderator"),
         )
     second = publish_netiquette(
         workspace,
         body_fr="## 1. Un <script>x()</script>",
         body_en="## 1. One",
-        by=as_user(team["moderator"]),
+        by=personas.actor("moderator"),
     )
     assert second.number == 2 and "<script>" not in second.html_fr
     with pytest.raises(

@@ -6,7 +6,6 @@ import pytest
 from conftest import item
 
 from hearth.conversations.models import Author
-from hearth.core.actions import create_api_token
 from hearth.core.actors import Actor
 from hearth.moderation.actions.links import appeal_token
 from hearth.moderation.actions.queue import approve, sanction_entry
@@ -35,7 +34,7 @@ def flagged(workspace, demo_channel):
 
 
 @pytest.fixture
-def foreign(other_workspace, make_channel, make_user):
+def foreign(other_workspace, make_channel):
     channel = make_channel(other_workspace, kind="demo")
     ingest_batch(channel, [item("z", INSULT, author="other-troll")])
     rule = save_rule(
@@ -48,17 +47,12 @@ def foreign(other_workspace, make_channel, make_user):
         "rule": rule,
         "sanction": sanction,
         "author": author,
-        "owner": make_user(other_workspace, "owner"),
     }
 
 
-def login(client, user):
-    client.force_login(user)
-    return client
-
-
-def test_queue_page_shows_reasons_and_the_criticism_guard(client, team, flagged):
-    response = login(client, team["moderator"]).get("/moderation/")
+def test_queue_page_shows_reasons_and_the_criticism_guard(personas, flagged):
+    client = personas.client("moderator")
+    response = client.get("/moderation/")
     body = response.content.decode()
     assert response.status_code == 200
     assert "stupid idiot" in body and "rule: Terrible" in body
@@ -69,8 +63,8 @@ def test_queue_page_shows_reasons_and_the_criticism_guard(client, team, flagged)
     assert "stupid idiot" not in filtered and "again" in filtered
 
 
-def test_hiding_criticism_without_justification_is_refused_in_the_ui(client, team, flagged):
-    login(client, team["moderator"])
+def test_hiding_criticism_without_justification_is_refused_in_the_ui(personas, flagged):
+    client = personas.client("moderator")
     entry = flagged["c2"]
     response = client.post(f"/moderation/q/{entry.pk}/hide/", {"article": "3"}, follow=True)
     assert "justification is required" in response.content.decode()
@@ -82,20 +76,20 @@ def test_hiding_criticism_without_justification_is_refused_in_the_ui(client, tea
     assert HiddenMessage.objects.get().criticism
 
 
-def test_sanction_from_the_queue_then_person_page(client, team, flagged):
-    login(client, team["moderator"])
+def test_sanction_from_the_queue_then_person_page(personas, flagged):
+    client = personas.client("moderator")
     entry = flagged["a"]
     client.post(f"/moderation/q/{entry.pk}/sanction/", {"article": "1", "hide": "on"})
     sanction = Sanction.objects.get()
-    assert sanction.kind == "warning" and sanction.created_by == team["moderator"]
+    assert sanction.kind == "warning" and sanction.created_by == personas.moderator
     entry.refresh_from_db()
     assert entry.status == QueueStatus.SANCTIONED
     page = client.get(f"/moderation/people/{sanction.author_id}/").content.decode()
     assert "sanction.warning" in page and "article 1" in page
 
 
-def test_bulk_approve(client, team, flagged):
-    login(client, team["moderator"])
+def test_bulk_approve(personas, flagged):
+    client = personas.client("moderator")
     ids = [flagged["a"].pk, flagged["c2"].pk]
     client.post("/moderation/bulk/", {"entry": ids, "verb": "approve"})
     assert set(QueueEntry.objects.filter(pk__in=ids).values_list("status", flat=True)) == {
@@ -103,8 +97,8 @@ def test_bulk_approve(client, team, flagged):
     }
 
 
-def test_rule_editor_reports_a_bad_regex_and_tests_before_saving(client, team, flagged):
-    login(client, team["moderator"])
+def test_rule_editor_reports_a_bad_regex_and_tests_before_saving(personas, flagged):
+    client = personas.client("moderator")
     bad = client.post(
         "/moderation/rules/new/",
         {"name": "Bad", "patterns": "(unclosed", "actions": "queue", "enabled": "on"},
@@ -127,14 +121,14 @@ def test_rule_editor_reports_a_bad_regex_and_tests_before_saving(client, team, f
     assert "0 of the last 3 messages" in nothing
 
 
-def test_public_netiquette_and_appeal_need_no_login(client, workspace, team, flagged):
+def test_public_netiquette_and_appeal_need_no_login(client, workspace, personas, flagged):
     page = client.get(f"/n/{workspace.slug}/?lang=fr")
     assert page.status_code == 200 and "Respecter les personnes" in page.content.decode()
     assert 'id="article-1"' in page.content.decode()
     assert "Respect people" in client.get(f"/n/{workspace.slug}/?lang=en").content.decode()
     assert client.get("/n/no-such-community/").status_code == 404
     sanction = sanction_entry(
-        flagged["a"], article="1", by=Actor(user=team["moderator"], via="web")
+        flagged["a"], article="1", by=Actor(user=personas.moderator, via="web")
     )
     token = appeal_token(sanction)
     assert client.get(f"/appeal/{token}/").status_code == 200
@@ -145,10 +139,10 @@ def test_public_netiquette_and_appeal_need_no_login(client, workspace, team, fla
     assert client.get(f"/appeal/{token}tampered/").status_code == 404
 
 
-def test_analyst_and_viewer_get_403(client, team, flagged):
+def test_analyst_and_viewer_get_403(personas, flagged):
     entry = flagged["a"]
     for role in ("analyst", "viewer"):
-        login(client, team[role])
+        client = personas.client(role)
         assert client.get("/moderation/").status_code == 403
         assert client.get("/moderation/rules/").status_code == 403
         assert client.post(f"/moderation/q/{entry.pk}/approve/").status_code == 403
@@ -156,8 +150,8 @@ def test_analyst_and_viewer_get_403(client, team, flagged):
     assert entry.status == QueueStatus.OPEN
 
 
-def test_another_workspace_is_404_in_the_ui(client, team, flagged, foreign):
-    login(client, team["moderator"])
+def test_another_workspace_is_404_in_the_ui(personas, flagged, foreign):
+    client = personas.client("moderator")
     assert client.post(f"/moderation/q/{foreign['entry'].pk}/approve/").status_code == 404
     assert client.get(f"/moderation/rules/{foreign['rule'].pk}/").status_code == 404
     assert client.post(f"/moderation/sanctions/{foreign['sanction'].pk}/lift/").status_code == 404
@@ -165,9 +159,9 @@ def test_another_workspace_is_404_in_the_ui(client, team, flagged, foreign):
     assert "other-troll" not in client.get("/moderation/").content.decode()
 
 
-def test_log_csv_export(client, team, flagged):
-    login(client, team["moderator"])
-    approve(flagged["a"], by=Actor(user=team["moderator"], via="web"))
+def test_log_csv_export(personas, flagged):
+    client = personas.client("moderator")
+    approve(flagged["a"], by=Actor(user=personas.moderator, via="web"))
     response = client.get("/moderation/log/?format=csv")
     lines = response.content.decode().splitlines()
     assert response["Content-Type"].startswith("text/csv")
@@ -185,12 +179,8 @@ def call(client, token, method, path, body=None, slug="acme"):
     return getattr(client, method)(f"/api/v1/workspaces/{slug}/moderation{path}", **kwargs)
 
 
-@pytest.fixture
-def token(team):
-    return create_api_token(team["moderator"], name="t", by=Actor.system())[1]
-
-
-def test_api_rules_queue_sanctions_log(client, team, flagged, token):
+def test_api_rules_queue_sanctions_log(client, personas, flagged):
+    token = personas.token("moderator")
     bad = call(
         client, token, "post", "/rules", {"name": "Bad", "patterns": "a(b", "actions": ["queue"]}
     )
@@ -227,10 +217,10 @@ def test_api_rules_queue_sanctions_log(client, team, flagged, token):
     assert [e["action"] for e in log["items"]][:2] == ["sanction.block", "sanction.warning"]
 
 
-def test_api_denies_roles_and_other_workspaces(client, team, flagged, foreign):
-    analyst = create_api_token(team["analyst"], name="t", by=Actor.system())[1]
+def test_api_denies_roles_and_other_workspaces(client, personas, flagged, foreign):
+    analyst = personas.token("analyst")
     assert call(client, analyst, "get", "/queue").status_code == 403
-    moderator = create_api_token(team["moderator"], name="t", by=Actor.system())[1]
+    moderator = personas.token("moderator")
     assert call(client, moderator, "get", "/queue", slug="globex").status_code == 404
     assert (
         call(
