@@ -11,6 +11,7 @@ import re
 
 import pytest
 from conftest import item
+from django.db import connection
 
 from hearth.conversations.actions.assign import assign_thread
 from hearth.conversations.actions.notes import add_note
@@ -90,7 +91,8 @@ def _seeded(rows):
         ("/threads?limit=200", 4, lambda body: body["items"]),
         ("/inbox?limit=200", 5, lambda body: body["items"]),
         ("/messages?limit=200", 3, lambda body: body["items"]),
-        ("/search?q=lamp&limit=200", 4, lambda body: body),
+        # PostgreSQL strips the accents of the query in one more round trip (search.py).
+        ("/search?q=lamp&limit=200", 4 + (connection.vendor == "postgresql"), lambda body: body),
         ("/saved-replies", 3, lambda body: body),
     ],
 )
