@@ -91,6 +91,7 @@ class Command(HearthCommand):
             "rules": options["rules"],
             "runs": len(runs),
             "messages_per_s": median_of(runs, "messages_per_s"),
+            "messages_per_cpu_s": median_of(runs, "messages_per_cpu_s"),
             "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
             "ceiling_rows_per_s": median_of(runs, "ceiling_rows_per_s"),
         }
