@@ -15,6 +15,7 @@ CONNECTORS: dict[str, str] = {
     ChannelKind.DEMO: "hearth.channels.connectors.demo.DemoConnector",
     ChannelKind.RSS: "hearth.channels.connectors.rss.RssConnector",
     ChannelKind.MASTODON: "hearth.channels.connectors.mastodon.MastodonConnector",
+    ChannelKind.BLUESKY: "hearth.channels.connectors.bluesky.BlueskyConnector",
 }
 
 

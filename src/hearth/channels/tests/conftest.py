@@ -46,3 +46,34 @@ def mastodon_channel(
 
     return make
 
+
+@pytest.fixture
+def bluesky(fake_platform: Any) -> Any:
+    """A lexicon-shaped stand-in for Bluesky (hearth.channels.testing_bluesky), brand `lumio`."""
+    from hearth.channels.testing_bluesky import BlueskyFake
+
+    return BlueskyFake(fake_platform)
+
+
+@pytest.fixture
+def bluesky_channel(
+    bluesky: Any, workspace: Any, make_channel: Callable[..., Any]
+) -> Callable[..., Any]:
+    from hearth.channels.testing_bluesky import APP_PASSWORD
+
+    def make(**config: Any) -> Any:
+        credentials = {
+            "identifier": "lumio.bsky.social",
+            "app_password": config.pop("app_password", APP_PASSWORD),
+        }
+        channel = make_channel(
+            workspace,
+            name=config.pop("name", "Bluesky"),
+            kind="bluesky",
+            config={"base_url": bluesky.url, **config},
+        )
+        channel.set_credentials(credentials)
+        channel.save(update_fields=["credentials_encrypted"])
+        return channel
+
+    return make
