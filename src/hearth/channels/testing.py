@@ -14,6 +14,8 @@ that never answers — so a connector is proven against them, not only against s
     assert fake.requests[-1].json == {"status": "Merci !", "in_reply_to_id": "42"}
 
 Routes match the method and the path exactly, or a regular expression given as `re.compile(…)`.
+A stateful fake answers from a callable; the callable may return a `Reply` to choose the status
+and headers of that one answer (an error of the platform's protocol, say).
 """
 
 from __future__ import annotations
@@ -44,6 +46,15 @@ class Recorded:
     @property
     def form(self) -> dict[str, list[str]]:
         return parse_qs(self.body.decode())
+
+
+@dataclass
+class Reply:
+    """An answer with its own status and headers, returned by a route's callable."""
+
+    status: int
+    json: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 Answer = Callable[[Recorded], Any] | Any
@@ -97,8 +108,15 @@ class FakePlatform:
                 if route.delay:
                     time.sleep(route.delay)
                 answer = route.json(recorded) if callable(route.json) else route.json
+                status, headers = route.status, route.headers
+                if isinstance(answer, Reply):
+                    status, headers, answer = (
+                        answer.status,
+                        {**headers, **answer.headers},
+                        answer.json,
+                    )
                 body = route.body if route.body is not None else jsonlib.dumps(answer).encode()
-                self._answer(route.status, route.headers, body)
+                self._answer(status, headers, body)
 
             def _answer(self, status: int, headers: dict[str, str], body: bytes) -> None:
                 try:

@@ -14,6 +14,8 @@ CONNECTORS: dict[str, str] = {
     ChannelKind.WEBHOOK: "hearth.channels.connectors.push.PushConnector",
     ChannelKind.DEMO: "hearth.channels.connectors.demo.DemoConnector",
     ChannelKind.RSS: "hearth.channels.connectors.rss.RssConnector",
+    ChannelKind.MASTODON: "hearth.channels.connectors.mastodon.MastodonConnector",
+    ChannelKind.BLUESKY: "hearth.channels.connectors.bluesky.BlueskyConnector",
 }
 
 

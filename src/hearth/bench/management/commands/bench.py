@@ -54,6 +54,15 @@ class Command(HearthCommand):
         )
         crisis.add_argument("--sensitivity", choices=("low", "normal", "high"), default="normal")
         crisis.add_argument("--json", action="store_true")
+        fediverse = sub.add_parser(
+            "fediverse",
+            help="Mastodon (local mastodon-mock server) and Bluesky (lexicon fake): sync, latency, 429 storm.",
+        )
+        fediverse.add_argument("--messages", type=int, default=1000)
+        fediverse.add_argument("--samples", type=int, default=50, help="posts timed to the inbox")
+        fediverse.add_argument("--storm", type=int, default=5, help="429 answers in a row")
+        fediverse.add_argument("--json", action="store_true")
+        fediverse.add_argument("--child", action="store_true", help="(internal) one measured run")
 
     def handle(self, *args: Any, **options: Any) -> None:
         getattr(self, f"_{options['scenario']}")(options)
@@ -172,5 +181,50 @@ class Command(HearthCommand):
             f"500 queries {m['queries_500']['compiled_us_per_message']} µs/msg (×{m['compiled_cost_ratio_500_vs_10']}); "
             f"naive ×{m['naive_cost_ratio_500_vs_10']}"
         )
+        if options["json"]:
+            self.stdout.write(json.dumps(result))
+
+    def _fediverse(self, options: dict[str, Any]) -> None:
+        if options["child"]:
+            from hearth.bench.fediverse import child
+
+            self.stdout.write(
+                json.dumps(child(options["messages"], options["samples"], options["storm"]))
+            )
+            return
+        console = Console(stderr=options["json"])
+        with console.status("Posting, syncing, streaming and storming…"):
+            result = run_child(
+                [
+                    "fediverse",
+                    "--messages",
+                    str(options["messages"]),
+                    "--samples",
+                    str(options["samples"]),
+                    "--storm",
+                    str(options["storm"]),
+                ]
+            )
+        table = Table(title=f"hearth bench fediverse — {options['messages']:,} messages")
+        for column in ("platform", "sync msg/s", "post → inbox p50 / p95", "429 storm"):
+            table.add_column(column)
+        for key in ("mastodon", "bluesky"):
+            r = result[key]
+            latency = r.get("stream_latency") or r["poll_latency"]
+            how = "stream" if "stream_latency" in r else f"poll every {r['poll_interval_s']} s +"
+            storm = r["storm"]
+            table.add_row(
+                r["platform"],
+                f"{r['sync_messages_per_s']:,.0f}",
+                f"{how} {latency['p50_ms']:.0f} / {latency['p95_ms']:.0f} ms",
+                f"{storm['reads_429']} × 429, waited {storm['waited_s']} s, "
+                f"{storm['messages_in_hearth']}/{storm['messages_expected']} in, {storm['lost']} lost"
+                + (
+                    f"; replies {storm['replies_on_server']}/{storm['replies_queued']} on the server"
+                    if "replies_queued" in storm
+                    else ""
+                ),
+            )
+        console.print(table)
         if options["json"]:
             self.stdout.write(json.dumps(result))
