@@ -14,6 +14,7 @@ CONNECTORS: dict[str, str] = {
     ChannelKind.WEBHOOK: "hearth.channels.connectors.push.PushConnector",
     ChannelKind.DEMO: "hearth.channels.connectors.demo.DemoConnector",
     ChannelKind.RSS: "hearth.channels.connectors.rss.RssConnector",
+    ChannelKind.DISCOURSE: "hearth.channels.connectors.discourse.DiscourseConnector",
 }
 
 
