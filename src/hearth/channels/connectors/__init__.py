@@ -15,6 +15,7 @@ CONNECTORS: dict[str, str] = {
     ChannelKind.DEMO: "hearth.channels.connectors.demo.DemoConnector",
     ChannelKind.RSS: "hearth.channels.connectors.rss.RssConnector",
     ChannelKind.DISCOURSE: "hearth.channels.connectors.discourse.DiscourseConnector",
+    ChannelKind.TELEGRAM: "hearth.channels.connectors.telegram.TelegramConnector",
 }
 
 
