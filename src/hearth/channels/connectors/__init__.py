@@ -16,6 +16,7 @@ CONNECTORS: dict[str, str] = {
     ChannelKind.RSS: "hearth.channels.connectors.rss.RssConnector",
     ChannelKind.DISCOURSE: "hearth.channels.connectors.discourse.DiscourseConnector",
     ChannelKind.TELEGRAM: "hearth.channels.connectors.telegram.TelegramConnector",
+    ChannelKind.DISCORD: "hearth.channels.connectors.discord.DiscordConnector",
 }
 
 
