@@ -17,6 +17,7 @@ CONNECTORS: dict[str, str] = {
     ChannelKind.DISCOURSE: "hearth.channels.connectors.discourse.DiscourseConnector",
     ChannelKind.TELEGRAM: "hearth.channels.connectors.telegram.TelegramConnector",
     ChannelKind.DISCORD: "hearth.channels.connectors.discord.DiscordConnector",
+    ChannelKind.REDDIT: "hearth.channels.connectors.reddit.RedditConnector",
 }
 
 
