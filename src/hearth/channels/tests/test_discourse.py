@@ -408,3 +408,17 @@ def test_metrics_and_test_connection(forum, fake_platform):
         ("read", True),
         ("ban", False),
     ]
+
+
+def test_a_delivery_that_needs_the_forum_while_it_is_down_is_refused_for_redelivery(
+    client, forum, fake_platform
+):
+    forum.config = {**forum.config, "tags": ["support"]}
+    forum.save()
+    fake_platform.fail("GET", "/t/7.json", status=502)
+    response = deliver(client, forum, "post_created", {"post": post(50, 7, 1)})
+    assert response.status_code == 503, "Discourse delivers it again later"
+    assert not Message.objects.exists()
+    fake_platform.route("GET", "/t/7.json", json={"id": 7, "tags": ["support"]})
+    assert deliver(client, forum, "post_created", {"post": post(50, 7, 1)}).status_code == 200
+    assert Message.objects.filter(channel=forum).count() == 1
