@@ -41,6 +41,7 @@ from hearth.channels.connectors.base import (
     ReauthRequired,
     RetryLater,
     SendResult,
+    Unsupported,
 )
 from hearth.channels.connectors.http import PlatformClient
 from hearth.channels.models import Channel
@@ -325,10 +326,16 @@ class TelegramConnector(BaseConnector):
         return FetchResult(items=items, cursor=next_offset, more=len(updates) == PAGE)
 
     def fetch(self, cursor: str) -> FetchResult:
+        if self.webhook_secret:
+            return FetchResult(items=[], cursor=cursor)  # pushed: getUpdates would answer 409
         return self._updates(cursor, wait=0)
 
     def listen(self, cursor: str, stop: threading.Event) -> Iterator[FetchResult]:
         """Long-poll getUpdates: each answer is a batch with the offset that covers it."""
+        if self.webhook_secret:
+            raise Unsupported(
+                _g("Updates are pushed to Hearth's webhook: there is nothing to long-poll.")
+            )
         while not stop.is_set():
             result = self._updates(cursor, wait=self.long_poll)
             if result.cursor != cursor:

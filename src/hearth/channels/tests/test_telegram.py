@@ -17,6 +17,7 @@ from hearth.channels.connectors.base import (
     FatalConnectorError,
     OutcomeUnknown,
     ReauthRequired,
+    Unsupported,
 )
 from hearth.channels.models import OutboxStatus
 from hearth.conversations.models import Message
@@ -70,9 +71,16 @@ def bot(workspace, make_channel, fake_platform):
         kind="telegram",
         config={"base_url": fake_platform.url, "chats": [str(GROUP["id"])]},
     )
-    channel.set_credentials({"token": TOKEN, "webhook_secret": "s3cret-token"})
+    channel.set_credentials({"token": TOKEN})
     channel.save()
     return channel
+
+
+@pytest.fixture
+def pushed(bot):
+    bot.set_credentials({"token": TOKEN, "webhook_secret": "s3cret-token"})
+    bot.save()
+    return bot
 
 
 def test_get_updates_reads_messages_with_the_offset_cursor(bot, fake_platform):
@@ -206,7 +214,8 @@ def test_errors_by_error_code(bot, fake_platform, code, error):
         get_connector(bot).fetch("")
 
 
-def test_a_webhook_update_is_verified_by_its_secret_token(client, bot):
+def test_a_webhook_update_is_verified_by_its_secret_token(client, pushed, fake_platform):
+    bot = pushed
     body = json.dumps(update(2001, text="Bonjour")).encode()
     url = f"/hooks/telegram/{bot.webhook_key}"
     refused = client.post(
@@ -355,3 +364,10 @@ def test_update_parsing_of_a_private_message_and_a_forum_topic():
     topic = {**message(30, "in a topic"), "is_topic_message": True, "message_thread_id": 25}
     item = update_to_item({"update_id": 5, "message": topic})
     assert (item["kind"], item["parent_external_id"]) == ("reply", "-1001234567890:25")
+
+
+def test_with_a_webhook_nothing_polls_get_updates(pushed, fake_platform):
+    assert sync.sync(pushed.pk) == 0
+    with pytest.raises(Unsupported):
+        next(get_connector(pushed).listen("", threading.Event()))
+    assert fake_platform.requests == []
