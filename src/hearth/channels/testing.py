@@ -125,6 +125,10 @@ class FakePlatform:
                         "Content-Type", headers.get("Content-Type", "application/json")
                     )
                     self.send_header("Content-Length", str(len(body)))
+                    if self.close_connection:
+                        # The client asked for "Connection: close" (prawcore's token request
+                        # does): say so, or it may reuse the socket this server closes.
+                        self.send_header("Connection", "close")
                     for name, value in headers.items():
                         if name != "Content-Type":
                             self.send_header(name, value)

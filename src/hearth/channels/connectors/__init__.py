@@ -16,6 +16,10 @@ CONNECTORS: dict[str, str] = {
     ChannelKind.RSS: "hearth.channels.connectors.rss.RssConnector",
     ChannelKind.MASTODON: "hearth.channels.connectors.mastodon.MastodonConnector",
     ChannelKind.BLUESKY: "hearth.channels.connectors.bluesky.BlueskyConnector",
+    ChannelKind.DISCOURSE: "hearth.channels.connectors.discourse.DiscourseConnector",
+    ChannelKind.TELEGRAM: "hearth.channels.connectors.telegram.TelegramConnector",
+    ChannelKind.DISCORD: "hearth.channels.connectors.discord.DiscordConnector",
+    ChannelKind.REDDIT: "hearth.channels.connectors.reddit.RedditConnector",
 }
 
 

@@ -205,6 +205,10 @@ class Connector(Protocol):
 
     def metrics(self) -> dict[str, int]: ...
 
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> bool: ...
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[dict[str, Any]]: ...
+
 
 class BaseConnector:
     """Defaults for a connector: it reads nothing, sends nothing and says so in plain words.
@@ -266,3 +270,17 @@ class BaseConnector:
 
     def metrics(self) -> dict[str, int]:
         return {}
+
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> bool:
+        """For platforms that push signed deliveries to `/hooks/<kind>/<key>`: whether `body`
+        is authentic (the platform's signature or secret header, checked in constant time)."""
+        return False
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[dict[str, Any]]:
+        """The import-format items of one authentic delivery ([] for events Hearth ignores).
+
+        Raises ValueError when the body is not the platform's documented payload, or a
+        `ConnectorError` when reading it needs the platform and the platform is unavailable
+        (the receiver then answers 503 so the platform delivers it again).
+        """
+        raise Unsupported(f"{self.label or 'This channel'} does not push deliveries to Hearth.")

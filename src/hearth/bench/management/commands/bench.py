@@ -38,8 +38,18 @@ class Command(HearthCommand):
         inbox.add_argument(
             "--repeat", type=int, default=20, help="renders of each view (and searches) measured"
         )
+        connectors = sub.add_parser(
+            "connectors",
+            help="Discourse, Telegram, Discord and Reddit against a fake platform: synced "
+            "messages/s, push/stream latency, a 429 storm.",
+        )
+        connectors.add_argument("--messages", type=int, default=2000)
         analyze.add_argument("--json", action="store_true")
-        for scenario in (ingest, inbox):  # measured in child processes on a fresh data dir
+        for scenario in (
+            ingest,
+            inbox,
+            connectors,
+        ):  # measured in child processes on a fresh data dir
             scenario.add_argument("--json", action="store_true")
             scenario.add_argument(
                 "--child", action="store_true", help="(internal) one measured run"
@@ -224,6 +234,45 @@ class Command(HearthCommand):
                     if "replies_queued" in storm
                     else ""
                 ),
+            )
+        console.print(table)
+        if options["json"]:
+            self.stdout.write(json.dumps(result))
+
+    def _connectors(self, options: dict[str, Any]) -> None:
+        if options["child"]:
+            from hearth.bench.connectors import child
+
+            self.stdout.write(json.dumps(child(options["messages"])))
+            return
+        console = Console(stderr=options["json"])
+        with console.status("Syncing, streaming and storming four fake platforms…"):
+            result = run_child(["connectors", "--messages", str(options["messages"])])
+        table = Table(title=f"hearth bench connectors — against {result['server']}")
+        for column in (
+            "platform",
+            "synced msg/s",
+            "messages",
+            "requests",
+            "latency p50/p95 (ms)",
+            "429 storm: waited (asked)",
+            "lost / twice",
+        ):
+            table.add_column(column, justify="right")
+        for kind in ("discourse", "telegram", "discord", "reddit"):
+            r = result[kind]
+            latency = r["latency"].get("one_poll", r["latency"])
+            storm = r["storm_429"]
+            table.add_row(
+                kind,
+                f"{r['sync']['messages_per_s']:,.0f}",
+                str(r["sync"]["messages"]),
+                str(r["sync"]["requests"]),
+                f"{latency['p50_ms']} / {latency['p95_ms']}",
+                f"{min(storm['sync_waits_scheduled_s'])}–{max(storm['sync_waits_scheduled_s'])} s "
+                f"({storm['asked_wait_s']} s)",
+                f"{storm['messages_expected'] - storm['messages_stored']} / "
+                f"{storm['duplicate_messages'] + storm['replies_created_twice']}",
             )
         console.print(table)
         if options["json"]:
