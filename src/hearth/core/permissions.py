@@ -26,6 +26,8 @@ class Perm(StrEnum):
     MANAGE_MEMBERS = "manage_members"  # invite, change roles, remove teammates
     VIEW_AUDIT = "view_audit"  # the audit log
     MANAGE_WORKSPACE = "manage_workspace"  # rename, settings, delete
+    PUBLISH = "publish"  # compose, schedule and pause posts (the calendar)
+    APPROVE_POSTS = "approve_posts"  # approve posts, configure approvals, client review links
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {

@@ -6,14 +6,24 @@ import base64
 import hashlib
 from functools import cache
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 
 
-@cache
-def _fernet() -> Fernet:
-    digest = hashlib.sha256(b"hearth-secrets:" + settings.SECRET_KEY.encode()).digest()
+class SecretKeyMismatch(ValueError):
+    """A stored secret was encrypted under another HEARTH_SECRET_KEY than this host's."""
+
+
+def _key(secret_key: str) -> Fernet:
+    digest = hashlib.sha256(b"hearth-secrets:" + secret_key.encode()).digest()
     return Fernet(base64.urlsafe_b64encode(digest))
+
+
+@cache
+def _fernet() -> MultiFernet:
+    # Encrypts with SECRET_KEY; decrypts with it or any of SECRET_KEY_FALLBACKS (a key rotation).
+    keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    return MultiFernet([_key(k) for k in keys])
 
 
 def encrypt(plain: str) -> str:
@@ -24,7 +34,8 @@ def decrypt(token: str) -> str:
     try:
         return _fernet().decrypt(token.encode()).decode()
     except InvalidToken:
-        raise ValueError(
+        raise SecretKeyMismatch(
             "A stored secret cannot be decrypted: HEARTH_SECRET_KEY changed since it was saved. "
-            "Restore the old key or rotate the secret."
+            "Every host must share the same key: restore it (or list the old one in "
+            "HEARTH_SECRET_KEY_FALLBACKS), or set the secret again."
         ) from None

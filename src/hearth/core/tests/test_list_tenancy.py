@@ -73,7 +73,11 @@ PAGES = [
     ("/listening/", Perm.VIEW, True),
     ("/listening/alerts/", Perm.VIEW, True),
     ("/listening/trends/", Perm.VIEW_ANALYTICS, True),
-    ("/audit/", Perm.VIEW_AUDIT, True),
+    ("/listening/trends.csv", Perm.VIEW_ANALYTICS, False),
+    ("/settings/audit/", Perm.VIEW_AUDIT, True),
+    ("/settings/hours/", Perm.VIEW, False),
+    ("/settings/alerts/", Perm.VIEW, False),
+    ("/settings/thresholds/", Perm.VIEW, False),
 ]
 API = [
     ("/channels", Perm.VIEW, True),
@@ -88,6 +92,7 @@ API = [
     ("/listening/mentions", Perm.VIEW, True),
     ("/listening/alerts", Perm.VIEW, True),
     ("/listening/crisis-rooms", Perm.VIEW, True),
+    ("/listening/trends", Perm.VIEW_ANALYTICS, False),
     ("/listening/trends", Perm.VIEW_ANALYTICS, True),
     ("/analysis/models", Perm.VIEW, True),
     ("/moderation/rules", Perm.MODERATE, True),
@@ -95,8 +100,8 @@ API = [
     ("/moderation/sanctions", Perm.MODERATE, True),
     ("/moderation/log", Perm.MODERATE, True),
 ]
-# Where the code does not follow the matrix; each has its own strict xfail test below.
-DEVIATIONS = {"/listening/trends/": "viewer"}
+# Where the code does not follow the matrix (none left); each would get its own strict xfail test.
+DEVIATIONS: dict[str, str] = {}
 
 ROLES = ["owner", "manager", "moderator", "analyst", "viewer"]
 
@@ -168,10 +173,5 @@ def test_the_outsider_never_reaches_acme_rows_through_globex(client, personas, a
         assert (path, own.status_code, _marked(own)) == (path, expected, [])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the trends page (share of voice, charts) only asks for VIEW; the matrix, its CSV "
-    "export and the trends API ask for VIEW_ANALYTICS",
-)
 def test_a_viewer_is_denied_the_trends_page(personas, acme_rows):
     assert personas.client("viewer").get("/listening/trends/").status_code == 403

@@ -28,8 +28,8 @@ def test_acme_roles_and_the_outsider_belongs_to_globex_only(personas):
 
 
 def test_clients_and_tokens_act_as_their_persona(personas):
-    assert personas.client("viewer").get("/audit/").status_code == 403
-    assert personas.client("manager").get("/audit/").status_code == 200
+    assert personas.client("viewer").get("/settings/audit/").status_code == 403
+    assert personas.client("manager").get("/settings/audit/").status_code == 200
     listed = personas.client("outsider").get("/api/v1/workspaces", **personas.auth("outsider"))
     assert listed.json() == [{"slug": "globex", "name": "Globex", "role": "owner"}]
     assert personas.client("analyst").get("/api/v1/workspaces").status_code == 401

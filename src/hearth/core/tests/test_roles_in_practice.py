@@ -23,4 +23,4 @@ def test_only_managers_create_channels_through_the_api(client, personas, role, s
     [("owner", 200), ("manager", 200), ("moderator", 403), ("analyst", 403), ("viewer", 403)],
 )
 def test_only_managers_read_the_audit_log(personas, role, status):
-    assert personas.client(role).get("/audit/").status_code == status
+    assert personas.client(role).get("/settings/audit/").status_code == status

@@ -53,7 +53,7 @@ def test_ui_session_tampering_falls_back_to_own_workspace(client, two_tenants):
 
 def test_ui_audit_log_is_scoped(client, two_tenants):
     client.force_login(two_tenants["alice"])
-    page = client.get("/audit/").content.decode()
+    page = client.get("/settings/audit/").content.decode()
     assert "channel.create" in page
     assert str(two_tenants["globex_channel"].pk) not in [
         line.strip() for line in page.split("channels.channel")[1:]
