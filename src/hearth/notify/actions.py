@@ -15,17 +15,20 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
 
 from hearth.channels import outbox
-from hearth.channels.models import OutboxItem
+from hearth.channels.models import Channel, OutboxItem
 from hearth.core import audit
 from hearth.core import secrets as vault
 from hearth.core.access import check_actor
 from hearth.core.actions import ActionError
 from hearth.core.actors import Actor
-from hearth.core.models import Workspace
-from hearth.core.permissions import Perm
+from hearth.core.models import Membership, Workspace
+from hearth.core.outbound import OutboundRefused, check_syntax
+from hearth.core.permissions import Perm, Role
 from hearth.notify.models import Alert, AlertSettings, Destination, DestinationKind
 
 MAX_QUIET_MINUTES = 7 * 24 * 60
@@ -70,6 +73,10 @@ def _clean_target(kind: str, target: str) -> str:
         raise ActionError(
             "target must be the URL of the webhook, starting with https:// (or http://)."
         )
+    try:  # the full check (every resolved address) runs before each send
+        check_syntax(target)
+    except OutboundRefused as exc:
+        raise ActionError(f"target: {exc}") from None
     return target
 
 
@@ -155,13 +162,16 @@ def send_test_alert(destination: Destination, *, by: Actor) -> Alert:
     """Send a test alert to this destination only (it shows in the alert log like any other)."""
     check_actor(by, destination.workspace_id, Perm.MANAGE_CHANNELS)
     now = timezone.now()
+    with translation.override(settings.LANGUAGE_CODE):
+        title = _("Test alert to %(name)s") % {"name": destination.name}
+        text = _("This is a test: if you read it, Hearth's alerts reach you here.")
     alert = Alert.objects.create(
         workspace_id=destination.workspace_id,
         source="notify",
         subject=f"test:{destination.pk}",
         kind="test",
-        title=f"Test alert to {destination.name}",
-        data={"text": "This is a test: if you read it, Hearth's alerts reach you here."},
+        title=title,
+        data={"text": text},
         fired_at=now,
     )
     _deliver_alert(alert, [destination])
@@ -238,16 +248,27 @@ def raise_alert(
 
 
 def text_of(alert: Alert) -> str:
-    when = timezone.localtime(alert.fired_at).strftime("%Y-%m-%d %H:%M")
+    """The alert as one sentence, in the installation's language (HEARTH_LANGUAGE), with the date
+    and numbers written the way that language writes them."""
     data = alert.data
-    head = f"{alert.title} ({alert.workspace.name}) at {when}"
-    if "text" in data:  # an alert that brings its own text (e.g. moderation)
-        return f"{head}: {data['text']}"
-    return (
-        f"{head}: {data.get('observed_per_min', '?')} mentions/min against "
-        f"{data.get('expected_per_min', '?')} expected, "
-        f"{round(100 * float(data.get('negative_share', 0)))}% negative."
-    )
+    with translation.override(settings.LANGUAGE_CODE):
+        when = formats.date_format(timezone.localtime(alert.fired_at), "SHORT_DATETIME_FORMAT")
+        head = _("%(title)s (%(workspace)s) at %(when)s") % {
+            "title": alert.title,
+            "workspace": alert.workspace.name,
+            "when": when,
+        }
+        if "text" in data:  # an alert that brings its own text (e.g. moderation)
+            return _("%(head)s: %(text)s") % {"head": head, "text": data["text"]}
+        return _(
+            "%(head)s: %(observed)s mentions/min against %(expected)s expected, "
+            "%(negative)s%% negative."
+        ) % {
+            "head": head,
+            "observed": formats.localize(data.get("observed_per_min", "?")),
+            "expected": formats.localize(data.get("expected_per_min", "?")),
+            "negative": round(100 * float(data.get("negative_share", 0))),
+        }
 
 
 def alert_body(alert: Alert) -> dict[str, Any]:
@@ -324,7 +345,13 @@ def deliver(
             outbox.enqueue(
                 None,
                 action,
-                {"to": list(email["to"]), "subject": email["subject"], "body": email["body"]},
+                {
+                    "to": list(email["to"]),
+                    "subject": email["subject"],
+                    "body": email["body"],
+                    # [{"filename", "mimetype", "content_b64"}]: small files only (a report PDF)
+                    **({"attachments": email["attachments"]} if email.get("attachments") else {}),
+                },
                 idempotency_key=f"{key}:email",
                 workspace_id=workspace_id,
                 transport="email",
@@ -375,3 +402,77 @@ def deliveries_of(alerts: Iterable[Alert]) -> dict[int, list[OutboxItem]]:
     for item in OutboxItem.objects.filter(ref_type="alert", ref_id__in=ids).order_by("pk"):
         by_alert.setdefault(int(item.ref_id or 0), []).append(item)
     return by_alert
+
+
+def notify_channel_needs_reauth(channel: Channel) -> None:
+    """E-mail the workspace's owners that a channel needs re-authorisation (once per time it is
+    marked), in the installation's language. Registered with `channels.health.on_needs_reauth`;
+    the in-app banner needs nothing sent."""
+    owners = sorted(
+        Membership.objects.filter(workspace_id=channel.workspace_id, role=Role.OWNER)
+        .exclude(user__email="")
+        .values_list("user__email", flat=True)
+    )
+    if not owners or channel.needs_reauth_since is None:
+        return
+    link = absolute_url(reverse("channels:detail", args=[channel.pk]))
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("[Hearth] Reconnect the channel %(name)s") % {"name": channel.name}
+        body = _(
+            "The platform refused Hearth's credentials for the channel %(name)s of %(workspace)s "
+            "several times in a row (%(reason)s).\n\n"
+            "Until it is reconnected, Hearth does not read it, and the replies and moderation "
+            "actions made on it are held: they will be sent once it is reconnected.\n\n"
+            "Reconnect it (a new token, or test the connection once the platform accepts it "
+            "again): %(link)s"
+        ) % {
+            "name": channel.name,
+            "workspace": channel.workspace.name,
+            "reason": channel.auth_error.rstrip(".") or _("no reason given"),
+            "link": link,
+        }
+    since = int(channel.needs_reauth_since.timestamp())
+    deliver(
+        channel.workspace_id,
+        action="channel_reauth",
+        key=f"channel-reauth:{channel.pk}:{since}",
+        ref=("channel", channel.pk),
+        email={"to": owners, "subject": subject, "body": body},
+    )
+
+
+def notify_channel_access_expiring(channel: Channel, lapses_at: datetime) -> None:
+    """E-mail the workspace's owners that a channel's platform access lapses soon (once per end
+    date: the key holds it), in the installation's language. Registered with
+    `channels.health.on_expiry_soon`; the channel's card and page say it too."""
+    owners = sorted(
+        Membership.objects.filter(workspace_id=channel.workspace_id, role=Role.OWNER)
+        .exclude(user__email="")
+        .values_list("user__email", flat=True)
+    )
+    if not owners:
+        return
+    link = absolute_url(reverse("channels:detail", args=[channel.pk]))
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("[Hearth] The access of %(name)s lapses on %(date)s") % {
+            "name": channel.name,
+            "date": formats.date_format(lapses_at, "DATE_FORMAT"),
+        }
+        body = _(
+            "The platform's access for the channel %(name)s of %(workspace)s lapses on %(date)s.\n\n"
+            "Reconnect it before (its page has a Reconnect link): after that date Hearth can no "
+            "longer read it, and the replies and moderation actions made on it are held.\n\n"
+            "%(link)s"
+        ) % {
+            "name": channel.name,
+            "workspace": channel.workspace.name,
+            "date": formats.date_format(lapses_at, "DATE_FORMAT"),
+            "link": link,
+        }
+    deliver(
+        channel.workspace_id,
+        action="channel_expiry",
+        key=f"channel-expiry:{channel.pk}:{int(lapses_at.timestamp())}",
+        ref=("channel", channel.pk),
+        email={"to": owners, "subject": subject, "body": body},
+    )

@@ -9,21 +9,21 @@ queued) and turns the far end's answer into the outbox's typed outcomes:
 - a timeout after the request left: the outcome is unknown (the outbox sends again only a
   retry-safe item; receivers de-duplicate on `X-Hearth-Delivery`).
 
-Webhook bodies are signed like Hearth's own incoming webhooks: `X-Hearth-Signature:
-sha256=<hex HMAC-SHA256 of the raw body>` with the destination's secret.
+Webhook bodies are signed like Hearth's own incoming webhooks (hearth.core.signing):
+`X-Hearth-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>." + the raw body>` with the
+destination's secret; `X-Hearth-Delivery` is the same on every retry of one delivery.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+import base64
 import json
 import smtplib
 from typing import Any
 
 import requests
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, send_mail
 
 from hearth.channels.connectors.base import (
     ConnectorError,
@@ -34,14 +34,13 @@ from hearth.channels.connectors.base import (
     retry_after_seconds,
 )
 from hearth.channels.models import OutboxItem
+from hearth.core import outbound
 from hearth.core import secrets as vault
+from hearth.core.outbound import OutboundRefused, check_syntax
+from hearth.core.signing import sign
 
 TIMEOUT_S = 10
 USER_AGENT = "Hearth/1 (notifications)"
-
-
-def sign(secret: str, body: bytes) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
 def send_email(item: OutboxItem) -> SendResult:
@@ -50,12 +49,27 @@ def send_email(item: OutboxItem) -> SendResult:
     if not recipients:
         raise FatalConnectorError("The e-mail has no recipient: fix the destination's addresses.")
     try:
-        send_mail(
-            str(payload.get("subject", ""))[:200],
-            str(payload.get("body", "")),
-            settings.DEFAULT_FROM_EMAIL,
-            recipients,
-        )
+        if payload.get("attachments"):
+            mail = EmailMessage(
+                str(payload.get("subject", ""))[:200],
+                str(payload.get("body", "")),
+                settings.DEFAULT_FROM_EMAIL,
+                recipients,
+            )
+            for attachment in payload["attachments"]:
+                mail.attach(
+                    str(attachment["filename"]),
+                    base64.b64decode(attachment["content_b64"]),
+                    str(attachment.get("mimetype") or "application/octet-stream"),
+                )
+            mail.send()
+        else:
+            send_mail(
+                str(payload.get("subject", ""))[:200],
+                str(payload.get("body", "")),
+                settings.DEFAULT_FROM_EMAIL,
+                recipients,
+            )
     except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused) as exc:
         raise FatalConnectorError(
             f"The mail server refused the addresses ({exc}): fix the destination or the sender."
@@ -83,7 +97,15 @@ def _post(item: OutboxItem, url: str, body: bytes, headers: dict[str, str]) -> S
         **headers,
     }
     try:
-        response = requests.post(url, data=body, headers=headers, timeout=TIMEOUT_S)
+        check_syntax(url)
+        # Connects only to a vetted address of the host, resolved once (no DNS rebinding); no
+        # redirect is followed: a public address could send the request on to an internal one.
+        with outbound.session() as session:
+            response = session.post(
+                url, data=body, headers=headers, timeout=TIMEOUT_S, allow_redirects=False
+            )
+    except OutboundRefused as exc:
+        raise FatalConnectorError(str(exc)) from None
     except requests.ReadTimeout:
         raise OutcomeUnknown(f"{url} did not answer within {TIMEOUT_S} s.") from None
     except requests.RequestException as exc:

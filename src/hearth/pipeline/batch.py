@@ -21,21 +21,30 @@ class IngestReport:
     updated: int = 0
     unchanged: int = 0
     errors: list[ItemError] = field(default_factory=list)
+    # Positions of valid items that still failed the pipeline: kept in quarantine with the reason.
+    quarantined: list[int] = field(default_factory=list)
+    # Stored messages the platform said their author deleted (conversations/removal.py).
+    removed: int = 0
 
     def merge(self, other: IngestReport) -> None:
         self.received += other.received
+        self.removed += other.removed
         self.created += other.created
         self.updated += other.updated
         self.unchanged += other.unchanged
         self.errors.extend(other.errors)
+        self.quarantined.extend(other.quarantined)
 
     def as_dict(self) -> dict[str, Any]:
+        # "removed" only when there were removals: older readers of this answer keep theirs.
         return {
+            **({"removed": self.removed} if self.removed else {}),
             "received": self.received,
             "created": self.created,
             "updated": self.updated,
             "unchanged": self.unchanged,
             "rejected": len(self.errors),
+            "quarantined": len(self.quarantined),
             "errors": [
                 {"position": e.position, "field": e.field, "message": e.message}
                 for e in self.errors
@@ -112,6 +121,8 @@ class Batch:
     authors: dict[str, BatchAuthor] = field(default_factory=dict)
     thread_fields: set[str] = field(default_factory=set)
     touched: set[int] = field(default_factory=set)
+    # Keys of the batch's messages the second analysis stage should read after commit.
+    refine: list[int] = field(default_factory=list)
     _state: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property

@@ -24,6 +24,9 @@ CSV_AUTHOR = {
     "author_display_name": "display_name",
 }
 CSV_METRICS = ("likes", "shares", "replies", "views")
+# Python's csv refuses a field over 131,072 characters by default; a long post is cut at
+# normalisation instead (normalise.MAX_TEXT), so the reader takes anything up to this.
+CSV_FIELD_LIMIT = 16 * 1024 * 1024
 
 
 class ImportFileError(ValueError):
@@ -85,6 +88,7 @@ def read_jsonl(path: Path) -> Iterator[Line]:
 
 
 def read_csv(path: Path) -> Iterator[Line]:
+    csv.field_size_limit(max(csv.field_size_limit(), CSV_FIELD_LIMIT))
     with path.open("r", encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
         reader = csv.DictReader(handle)
         if not reader.fieldnames:
@@ -168,7 +172,8 @@ def import_file(
         if report.errors and rejects is not None:
             if reject_handle is None:
                 rejects.parent.mkdir(parents=True, exist_ok=True)
-                reject_handle = rejects.open("w", encoding="utf-8")
+                # backslashreplace: a line that was not UTF-8 keeps its bytes visibly (\xe9).
+                reject_handle = rejects.open("w", encoding="utf-8", errors="backslashreplace")
             raw_by_line = {line.number: line.raw for line in pending}
             for error in report.errors:
                 reject_handle.write(

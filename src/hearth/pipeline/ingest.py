@@ -17,6 +17,7 @@ rows, then one insert; a thread is written once, after every stage has changed i
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -26,8 +27,9 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from hearth.analysis.workspace import analyze_for_workspace
-from hearth.channels.models import Channel
+from hearth.channels.models import Channel, ChannelKind
 from hearth.conversations.models import Author, Message, Thread
+from hearth.conversations.removal import mark_removed
 from hearth.conversations.search import indexed_in_bulk
 from hearth.core.bulk import (
     allocate_pks,
@@ -38,8 +40,13 @@ from hearth.core.bulk import (
     update_rows,
 )
 from hearth.pipeline.batch import Batch, BatchAuthor, Before, Edit, IngestReport
-from hearth.pipeline.normalise import InvalidItem, Item, ItemError, normalise
+from hearth.pipeline.normalise import InvalidItem, Item, ItemError, normalise, sanitise
+from hearth.pipeline.quarantine import quarantine
+from hearth.pipeline.refine import queue as queue_refinement
+from hearth.pipeline.refine import refine_enabled, select_for_refinement
 from hearth.pipeline.stages import active_stages
+
+log = logging.getLogger(__name__)
 
 METRIC_FIELDS = ("likes", "shares", "replies", "views")
 ANALYSIS_FIELDS = (
@@ -55,7 +62,7 @@ ANALYSIS_FIELDS = (
     "analysis_reason",
 )
 # What an edit rewrites: the text, what analysis and the stages derive from it, the metrics.
-EDITED_FIELDS = ("text", *ANALYSIS_FIELDS, "needs_review", *METRIC_FIELDS)
+EDITED_FIELDS = ("text", *ANALYSIS_FIELDS, "needs_review", *METRIC_FIELDS, "source_version")
 
 
 def ingest_batch(
@@ -73,27 +80,86 @@ def ingest_batch(
     """
     report = IngestReport(received=len(items))
     valid: dict[str, Item] = {}
+    raws: dict[str, tuple[int, Any]] = {}
+    removals: list[str] = []
     for index, raw in enumerate(items):
         position = positions[index] if positions is not None else index
+        if isinstance(raw, dict) and raw.get("removed") is True:
+            # `{"external_id", "removed": true}`: its author deleted it on the platform.
+            ident = raw.get("external_id")
+            if isinstance(ident, str) and ident.strip():
+                removals.append(ident.strip())
+            else:
+                report.errors.append(
+                    ItemError(
+                        position,
+                        "external_id",
+                        "a removal needs the external_id of the message removed",
+                    )
+                )
+            continue
         try:
             item = normalise(raw)
         except InvalidItem as exc:
-            report.errors.append(ItemError(position, exc.field, exc.message))
+            report.errors.append(ItemError(position, exc.field, sanitise(exc.message)))
             continue
         valid[item.external_id] = item  # a repeat inside one batch: the later copy wins
-    repeats = len(items) - len(report.errors) - len(valid)
+        raws[item.external_id] = (position, raw)
+    repeats = len(items) - len(report.errors) - len(valid) - len(removals)
+    report.unchanged = repeats
     ordered = sorted(valid.values(), key=lambda it: it.created_at)
+    try:
+        report.merge(_attempt(channel, ordered, cursor, removals))
+    except Exception:  # noqa: BLE001 — one poison item must never block its batch: isolate it
+        log.exception(
+            "Batch of %s items for channel %s failed; isolating", len(ordered), channel.pk
+        )
+        _isolate(channel, ordered, raws, report)
+        with transaction.atomic():
+            report.removed += len(mark_removed(channel, removals))
+            _save_cursor(channel, cursor, timezone.now())
+    return report
+
+
+def _attempt(
+    channel: Channel, items: list[Item], cursor: str | None, removals: Sequence[str] = ()
+) -> IngestReport:
+    """Store `items` in one transaction, retried once when a concurrent writer inserted them;
+    the `removals` (external ids) are marked in the same transaction, after the items."""
     for attempt in range(2):
-        report.created = report.updated = 0
-        report.unchanged = repeats
+        report = IngestReport()
         try:
             with transaction.atomic():
-                _store(channel, ordered, cursor, report)
-            break
+                _store(channel, items, cursor, report)
+                if removals:
+                    report.removed += len(mark_removed(channel, removals))
+            return report
         except IntegrityError:
             if attempt:
                 raise
-    return report
+    raise AssertionError("unreachable")
+
+
+def _isolate(
+    channel: Channel, items: list[Item], raws: dict[str, tuple[int, Any]], report: IngestReport
+) -> None:
+    """Store what can be stored of a failed batch, halving it until each failing item is alone,
+    then quarantine that item with its reason (``QuarantinedItem``, retryable)."""
+    if len(items) == 1:
+        position, raw = raws[items[0].external_id]
+        try:
+            report.merge(_attempt(channel, items, None))
+        except Exception as exc:  # noqa: BLE001 — kept with its reason, never lost nor blocking
+            log.exception("Item %s of channel %s quarantined", items[0].external_id, channel.pk)
+            quarantine(channel, raw, external_id=items[0].external_id, reason=exc)
+            report.quarantined.append(position)
+        return
+    middle = len(items) // 2
+    for half in (items[:middle], items[middle:]):
+        try:
+            report.merge(_attempt(channel, half, None))
+        except Exception:  # noqa: BLE001 — narrowed down below
+            _isolate(channel, half, raws, report)
 
 
 def _store(channel: Channel, items: list[Item], cursor: str | None, report: IngestReport) -> None:
@@ -103,7 +169,7 @@ def _store(channel: Channel, items: list[Item], cursor: str | None, report: Inge
         m.external_id: m
         for m in Message.objects.filter(
             channel=channel, external_id__in=in_values([it.external_id for it in items])
-        ).only("id", "external_id", "text", "likes", "shares", "replies", "views")
+        ).only("id", "external_id", "text", "likes", "shares", "replies", "views", "source_version")
     }
     new_items = [it for it in items if it.external_id not in existing]
     if existing:
@@ -124,6 +190,11 @@ def _store(channel: Channel, items: list[Item], cursor: str | None, report: Inge
         report.created += len(batch.created)
     _write_threads(batch)
     _save_cursor(channel, cursor, batch.now)
+    if batch.refine:
+        # The second stage reads the unsure and the queued after commit: rows of its queue,
+        # written in this transaction and drained in bulk by a periodic job (no broker message
+        # per batch, so the ingest path stays as fast as the fast stage).
+        queue_refinement(channel.pk, sorted(batch.refine))
 
 
 def _update_existing(
@@ -140,14 +211,18 @@ def _update_existing(
         message = existing.get(it.external_id)
         if message is None:
             continue
+        if message.source_version is not None and it.version < message.source_version:
+            report.unchanged += 1  # older than what is stored: a replayed or late delivery
+            continue
         if message.text != it.text:
             edited[message.pk] = it
         elif (message.likes, message.shares, message.replies, message.views) != it.metrics:
             message.likes, message.shares, message.replies, message.views = it.metrics
+            message.source_version = it.version
             refreshed.append(message)
         else:
             report.unchanged += 1
-    update_rows(Message, refreshed, METRIC_FIELDS)
+    update_rows(Message, refreshed, (*METRIC_FIELDS, "source_version"))
     report.updated += len(refreshed) + len(edited)
     if not edited:
         return
@@ -159,7 +234,8 @@ def _update_existing(
         message.text = it.text
         message.lang = it.lang
         message.likes, message.shares, message.replies, message.views = it.metrics
-    _analyse(batch.channel, batch.edited)
+        message.source_version = it.version
+    _analyse(batch, batch.edited)
     for thread in Thread.objects.select_for_update().filter(
         pk__in=sorted({m.thread_id for m in messages})
     ):
@@ -192,6 +268,7 @@ def _create(batch: Batch, items: list[Item]) -> None:
             shares=it.metrics[1],
             replies=it.metrics[2],
             views=it.metrics[3],
+            source_version=it.version,
             lang=it.lang,
             from_brand=it.author_external_id in brand_ids,
             parent_id=known_parents[it.parent_external_id][0]
@@ -202,7 +279,7 @@ def _create(batch: Batch, items: list[Item]) -> None:
     ]
     allocate_pks(Message, messages)
     _link_parents(messages)
-    _analyse(channel, messages)
+    _analyse(batch, messages)
     batch.created = messages
 
 
@@ -219,15 +296,22 @@ def _write_threads(batch: Batch) -> None:
     insert_rows(Thread, [t for t in batch.threads.values() if t._state.adding])
 
 
-def _analyse(channel: Channel, messages: list[Message]) -> None:
+def _analyse(batch: Batch, messages: list[Message]) -> None:
     """Language, sentiment, abuse, intent and spam of `messages`, new or edited alike.
 
     The workspace's active retrained model (or the shipped one) and its own thresholds. The
     brand's own account is not moderated by its own tool: its scores are kept, never flags.
+    Messages the fast stage is unsure about, or would queue, are marked for the second stage
+    (`batch.refine`) when it is installed and on.
     """
     result, abuse_threshold, spam_threshold = analyze_for_workspace(
-        channel.workspace_id, [m.text for m in messages]
+        batch.channel.workspace_id, [m.text for m in messages]
     )
+    if refine_enabled():
+        picked = select_for_refinement(
+            result, abuse_threshold=abuse_threshold, from_brand=[m.from_brand for m in messages]
+        )
+        batch.refine.extend(messages[i].pk for i in picked)
     for (
         m,
         lang,
@@ -359,6 +443,7 @@ def _upsert_threads(
             known = known_parents.get(parent)
             roots[it.external_id] = roots.get(parent) or (known[1] if known else parent)
     channel, authors = batch.channel, batch.authors
+    mail = channel.kind == ChannelKind.EMAIL
     threads: dict[str, Thread] = {}
     for t in Thread.objects.select_for_update().filter(
         channel=channel, root_external_id__in=in_values(set(roots.values()))
@@ -381,7 +466,7 @@ def _upsert_threads(
                     channel_id=channel.pk,
                     root_external_id=key,
                     author_id=authors[root.author_external_id].pk if root else None,
-                    subject=_subject((root or first).text),
+                    subject=_subject((root or first).text, mail=mail),
                     created_at=first.created_at,
                     last_message_at=first.created_at,
                 )
@@ -390,7 +475,7 @@ def _upsert_threads(
             # The root arrived after some of its replies: it now names the thread.
             thread = threads[key]
             thread.author_id = authors[root.author_external_id].pk
-            thread.subject = _subject(root.text)
+            thread.subject = _subject(root.text, mail=mail)
             thread.created_at = min(thread.created_at, root.created_at)
             adopted.append(thread)
     if missing:
@@ -401,7 +486,11 @@ def _upsert_threads(
     return roots
 
 
-def _subject(text: str) -> str:
+def _subject(text: str, *, mail: bool = False) -> str:
+    """A thread's name: its first message on one line; for an e-mail, the mail's subject alone
+    (the mail connector writes "subject, blank line, body")."""
+    if mail:
+        text = text.split("\n", 1)[0]
     line = " ".join(text.split())
     return line[:117] + "…" if len(line) > 120 else line
 

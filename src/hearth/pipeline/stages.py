@@ -11,6 +11,10 @@ routing, then counting…). For each batch the pipeline calls, inside the batch'
 3. `on_edit(batch)` on every stage, in order, when the batch re-delivers messages whose text
    changed: they went through the same analysis as new messages; a stage adjusts what it
    derived from the old text (re-moderation, thread counters, listening counters).
+4. `on_refine(batch)` on every stage, in order, in the background job that runs the second
+   analysis stage after ingestion (`hearth.pipeline.refine`): `batch.edits` hold stored messages
+   whose labels the second stage changed (same text). By default it is `on_edit`; moderation
+   overrides it (the queue gains or loses the message; no automatic action is taken).
 
 A stage that must see another's work lists it in `after`; the system check `hearth.E101`…
 refuses a setting whose order breaks that, or that names something that is not a stage.
@@ -44,6 +48,10 @@ class Stage:
 
     def on_edit(self, batch: Batch) -> None:
         """`batch.edits` re-analysed, not yet written: re-decide and adjust what was counted."""
+
+    def on_refine(self, batch: Batch) -> None:
+        """`batch.edits` relabelled by the second stage (same text), not yet written."""
+        self.on_edit(batch)
 
 
 class StageConfigError(ValueError):

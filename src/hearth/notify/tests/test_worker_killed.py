@@ -66,6 +66,8 @@ class Holder:
 
 def _env(data_dir: Path, **extra: str) -> dict[str, str]:
     env = dict(os.environ, HEARTH_DATA_DIR=str(data_dir), **extra)
+    # The receiver listens on loopback, which the outbound guard refuses unless allowed.
+    env["HEARTH_OUTBOUND_ALLOW"] = "127.0.0.0/8"
     env.pop("HEARTH_DATABASE_URL", None)
     env.pop("HEARTH_BROKER_URL", None)
     return env

@@ -50,6 +50,9 @@ def test_the_default_stages_pass_the_system_check():
         "ModerationStage",
         "RoutingStage",
         "CountingStage",
+        "PostRepliesStage",
+        "MembersStage",
+        "IdeaCaptureStage",
     ]
     assert check_stages(None) == []
 

@@ -92,7 +92,10 @@ def test_the_channel_interval_overrides_the_platform_default(workspace, make_cha
 
 
 def _hearth(data_dir: Path, *args: str, **env: str) -> str:
-    environment = dict(os.environ, HEARTH_DATA_DIR=str(data_dir), **env)
+    # The feed is served on loopback, which the worker calls only when the operator allows it.
+    environment = dict(
+        os.environ, HEARTH_DATA_DIR=str(data_dir), HEARTH_OUTBOUND_ALLOW="127.0.0.0/8", **env
+    )
     environment.pop("HEARTH_DATABASE_URL", None)
     done = subprocess.run(
         [sys.executable, "-m", "hearth.cli", *args],
@@ -130,7 +133,12 @@ def test_a_real_worker_polls_the_feed_on_its_own(tmp_path, feed):
         feed.url,
     )
     db = tmp_path / "hearth.sqlite3"
-    env = dict(os.environ, HEARTH_DATA_DIR=str(tmp_path), HEARTH_SYNC_TICK_SECONDS="1")
+    env = dict(
+        os.environ,
+        HEARTH_DATA_DIR=str(tmp_path),
+        HEARTH_SYNC_TICK_SECONDS="1",
+        HEARTH_OUTBOUND_ALLOW="127.0.0.0/8",  # the feed is served on loopback
+    )
     env.pop("HEARTH_DATABASE_URL", None)
     env.pop("HEARTH_BROKER_URL", None)  # the embedded broker of this data dir
     worker = subprocess.Popen(

@@ -8,6 +8,11 @@ from hearth.conversations.models import Message
 from hearth.pipeline.webhooks import sign
 
 
+@pytest.fixture(autouse=True)
+def _inline(settings):
+    settings.HEARTH_WEBHOOK_ASYNC = False  # these tests read the ingestion counts in the answer
+
+
 @pytest.fixture
 def hook(workspace, actor):
     channel, secret = create_channel(workspace, name="Hook", kind="webhook", by=actor)

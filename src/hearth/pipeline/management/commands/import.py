@@ -86,6 +86,12 @@ class Command(HearthCommand):
         self.stdout.write(
             f"{report.received} lines: {report.created} created, {report.updated} updated, "
             f"{report.unchanged} unchanged, {len(report.errors)} rejected."
+            + (
+                f" {len(report.quarantined)} quarantined (see the channel's page or "
+                "`hearth quarantine list`)."
+                if report.quarantined
+                else ""
+            )
         )
         for error in report.errors[:20]:
             self.stderr.write(f"  line {error.position}: {error.field}: {error.message}")
