@@ -17,9 +17,11 @@ from hearth.analysis.models import (
 )
 from hearth.analysis.retrain import RetrainReport, retrain_workspace
 from hearth.core import audit
+from hearth.core.access import check_actor
 from hearth.core.actions import ActionError
 from hearth.core.actors import Actor
 from hearth.core.models import Workspace
+from hearth.core.permissions import Perm
 
 __all__ = [
     "RetrainReport",
@@ -104,8 +106,11 @@ def set_thresholds(
 ) -> WorkspaceAnalysisSettings:
     """Change where the workspace flags abuse and spam (0 < threshold < 1).
 
+    Preconditions: the actor may MANAGE_CHANNELS in `workspace` (owners and managers, like every
+    setting of the Settings area); the page, the API and the CLI all rely on this check.
     Applies to messages analysed from now on. Side effect: an audit entry with old and new values.
     """
+    check_actor(by, workspace, Perm.MANAGE_CHANNELS)
     if abuse is None and spam is None:
         raise ActionError("Nothing to change: give abuse_threshold, spam_threshold or both.")
     new_abuse = check_threshold(abuse, "abuse_threshold") if abuse is not None else None

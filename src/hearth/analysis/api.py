@@ -16,7 +16,6 @@ from hearth.analysis import actions
 from hearth.analysis.models import WorkspaceModel, settings_for
 from hearth.core.access import access_workspace
 from hearth.core.actors import Actor
-from hearth.core.permissions import Perm
 
 router = Router(tags=["analysis"])
 
@@ -55,8 +54,9 @@ def get_settings(request: HttpRequest, slug: str) -> Any:
 
 @router.put("/workspaces/{slug}/analysis/settings", response=SettingsOut)
 def put_settings(request: HttpRequest, slug: str, data: SettingsIn) -> Any:
-    """Change the abuse and spam thresholds (owners)."""
-    workspace = access_workspace(request.user, slug, Perm.MANAGE_WORKSPACE).workspace
+    """Change the abuse and spam thresholds (owners and managers: MANAGE_CHANNELS, checked by
+    the action, as on the Thresholds page)."""
+    workspace = access_workspace(request.user, slug).workspace
     return actions.set_thresholds(
         workspace,
         abuse=data.abuse_threshold,

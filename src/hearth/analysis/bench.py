@@ -91,6 +91,36 @@ def _time(fn: Callable[[], Any], repeats: int) -> float:
     return statistics.median(times)
 
 
+SECOND_STAGE_SAMPLE = 2000
+
+
+def _bench_second_stage(engine: E.Engine, texts: list[str]) -> dict[str, Any]:
+    """Share of messages the second stage reads, and its throughput on a sample of them."""
+    from hearth.analysis import second_stage as S
+
+    if not S.available():
+        return {"installed": False}
+    try:
+        stage = S.SecondStage()
+    except S.SecondStageUnavailable as exc:
+        return {"installed": False, "why": str(exc)}
+    sample = texts[: max(SECOND_STAGE_SAMPLE * 5, 1)]
+    res = engine.analyze(sample)
+    picked = S.select(res, abuse_threshold=engine.abuse_threshold)
+    t0 = time.perf_counter()
+    stage.encoder.encode(["warm up"])
+    load_s = time.perf_counter() - t0
+    chosen = [sample[i] for i in picked[:SECOND_STAGE_SAMPLE]]
+    rate = S.throughput(chosen, stage, engine) if chosen else 0.0
+    return {
+        "installed": True,
+        "share_seen": round(len(picked) / max(len(sample), 1), 4),
+        "messages_per_s": round(rate, 1),
+        "sample": len(chosen),
+        "load_s": round(load_s, 2),
+    }
+
+
 def bench_analyze(
     messages: int = 100_000,
     json: bool = False,
@@ -161,6 +191,7 @@ def bench_analyze(
         engine.to_lists(raw)
         stage["reasons"] += time.perf_counter() - t
     per_analyzer = {k: round(messages / v, 1) if v else None for k, v in stage.items()}
+    second = _bench_second_stage(engine, texts)
     result = {
         "messages": messages,
         "messages_per_s": round(messages / whole, 1),
@@ -171,6 +202,7 @@ def bench_analyze(
         "ceiling_rows_per_s": round(messages / ceiling, 1),
         "ceiling": "str.lower() over every text in a list comprehension (a trivial per-row Python pass)",
         "threads": os.environ.get("OMP_NUM_THREADS"),
+        "second_stage": second,
     }
     from rich.console import Console
     from rich.table import Table
@@ -184,6 +216,14 @@ def bench_analyze(
         table.add_row(k, f"{messages / v:,.0f}" if v else "-", f"{v / total:.0%}" if total else "-")
     table.add_row("whole engine", f"{result['messages_per_s']:,.0f}", "")
     table.add_row("ceiling (str.lower)", f"{result['ceiling_rows_per_s']:,.0f}", "")
+    if second.get("messages_per_s"):
+        table.add_row(
+            f"second stage (async; reads {second['share_seen']:.0%} of messages)",
+            f"{second['messages_per_s']:,.0f}",
+            "",
+        )
+    else:
+        table.add_row("second stage", "not installed", "")
     console = Console(width=100)
     with console.capture() as cap:
         console.print(table)

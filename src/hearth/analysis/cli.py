@@ -8,6 +8,7 @@ from pathlib import Path
 
 from hearth.analysis.engine import DEFAULT_ABUSE_THRESHOLD, DEFAULT_SPAM_THRESHOLD, get_engine
 from hearth.analysis.errors import InputError
+from hearth.analysis.reasons import describe
 
 OUTPUT_COLUMNS = (
     "lang",
@@ -91,7 +92,7 @@ def analyze_csv(
                 intent=res.intent[i],
                 spam=str(int(res.spam_score[i] >= spam_t)),
                 spam_score=f"{res.spam_score[i]:.4f}",
-                reason=res.reason[i],
+                reason=describe(res.reason[i]),
             )
             writer.writerow(row)
     return len(rows)

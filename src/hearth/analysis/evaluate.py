@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -17,10 +17,14 @@ from hearth.analysis import data as D
 from hearth.analysis.engine import (
     DEFAULT_ABUSE_THRESHOLD,
     DEFAULT_SPAM_THRESHOLD,
+    BatchAnalysis,
     Engine,
     get_engine,
 )
 from hearth.analysis.errors import InputError
+
+if TYPE_CHECKING:
+    from hearth.analysis.second_stage import SecondStage
 
 Printer = Callable[..., None]
 MIN_LANG_CHARS = 20
@@ -60,6 +64,53 @@ def _rows(data_dir: Path, ds: D.Dataset) -> list[dict[str, str]]:
     return D.load(data_dir, ds, "test" if ds.trainable else "all")
 
 
+# HateCheck functionalities that read like criticism, not hate (the ≤ 2 % false-positive target).
+CRITICISM_LIKE = ("profanity_nh", "target_obj_nh", "counter_quote_nh", "counter_ref_nh")
+
+
+def suite_scores(
+    rows: Sequence[dict[str, str]], flagged: Sequence[bool], reference: Sequence[bool] | None
+) -> dict[str, Any]:
+    """HateCheck per functionality: share of rows flagged as abuse, expected label, and summaries
+    (hateful cases caught; criticism-like non-hateful cases flagged)."""
+    by: dict[str, dict[str, Any]] = {}
+    for i, r in enumerate(rows):
+        f = by.setdefault(
+            r["functionality"],
+            {"n": 0, "flagged": 0, "ref_flagged": 0, "expected": r["label"], "hateful": 0},
+        )
+        f["n"] += 1
+        f["flagged"] += int(flagged[i])
+        f["ref_flagged"] += int(reference[i]) if reference is not None else 0
+        f["hateful"] += int(r.get("label_fine") == "hateful")
+    hateful = [i for i, r in enumerate(rows) if r.get("label_fine") == "hateful"]
+    crit = [i for i, r in enumerate(rows) if r["functionality"] in CRITICISM_LIKE]
+
+    def share(idx: list[int], values: Sequence[bool] | None) -> float | None:
+        if values is None or not idx:
+            return None
+        return sum(bool(values[i]) for i in idx) / len(idx)
+
+    return {
+        "functionalities": by,
+        "hateful_caught": share(hateful, flagged),
+        "hateful_caught_reference": share(hateful, reference),
+        "n_hateful": len(hateful),
+        "criticism_like_flagged": share(crit, flagged),
+        "criticism_like_flagged_reference": share(crit, reference),
+        "n_criticism_like": len(crit),
+    }
+
+
+def positive_f1(truth: Sequence[str], pred: Sequence[str], positive: str) -> float:
+    tp = sum(t == positive and p == positive for t, p in zip(truth, pred, strict=True))
+    p_n = sum(p == positive for p in pred)
+    t_n = sum(t == positive for t in truth)
+    prec = tp / p_n if p_n else 0.0
+    rec = tp / t_n if t_n else 0.0
+    return 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+
+
 def _vader_labels(texts: Sequence[str], lang: str) -> list[str]:
     if lang == "fr":
         from vaderSentiment_fr.vaderSentiment import SentimentIntensityAnalyzer as FrAnalyzer
@@ -86,14 +137,147 @@ def _langid(texts: Sequence[str]) -> list[str]:
     return [str(py3langid.classify(t)[0]) for t in texts]
 
 
+def with_second_stage(
+    res: BatchAnalysis, texts: Sequence[str], engine: Engine, second: SecondStage
+) -> tuple[BatchAnalysis, int, float]:
+    """``res`` with the second stage's labels on the rows it would read (as in production:
+    :func:`hearth.analysis.second_stage.select` at the default threshold). Spam is the fast
+    stage's. Returns (labels, rows read, seconds spent)."""
+    from hearth.analysis.second_stage import select
+
+    picked = select(res, abuse_threshold=engine.abuse_threshold)
+    if not picked:
+        return res, 0, 0.0
+    started = time.perf_counter()
+    refined = second.refine([texts[i] for i in picked], engine)
+    spent = time.perf_counter() - started
+    out = BatchAnalysis()
+    out.extend(res)
+    for j, i in enumerate(picked):
+        for name in ("sentiment", "sentiment_score", "abuse_score", "abuse_kind", "reason"):
+            getattr(out, name)[i] = getattr(refined, name)[j]
+        if res.intent[i] != "spam":
+            out.intent[i] = refined.intent[j]
+    return out, len(picked), spent
+
+
+def headline(metrics: dict[str, Any]) -> dict[str, float | None]:
+    """The issue's targets, from the metrics of :func:`run_eval`."""
+    tasks = metrics["tasks"]
+
+    def f1(task: str, name: str) -> float | None:
+        found = tasks.get(task, {}).get(name)
+        return float(found["ours"]["f1"]) if found else None
+
+    suites = metrics.get("hatecheck", {})
+    intent = metrics.get("intent_f1", {})
+    return {
+        "criticism false positives (airline neg. + complaints)": metrics[
+            "criticism_false_positive_rate"
+        ]["ours"],
+        "HateCheck en criticism-like flagged": suites.get("en", {}).get("criticism_like_flagged"),
+        "HateCheck fr criticism-like flagged": suites.get("fr", {}).get("criticism_like_flagged"),
+        "HateCheck en hateful caught": suites.get("en", {}).get("hateful_caught"),
+        "HateCheck fr hateful caught": suites.get("fr", {}).get("hateful_caught"),
+        "abuse macro-F1 Davidson": f1("abuse", "toxicity_en_davidson"),
+        "abuse macro-F1 all fr (dev)": f1("abuse", "all fr"),
+        "abuse macro-F1 all en (dev)": f1("abuse", "all en"),
+        "sentiment macro-F1 DEFT fr": f1("sentiment", "sentiment_fr_deft2017_tweets"),
+        "sentiment macro-F1 SemEval en": f1("sentiment", "sentiment_en_semeval2017_tweets"),
+        "sentiment macro-F1 airline": f1("sentiment", "stream_sentiment_en_airline_tweets"),
+        "intent complaint F1": intent.get("complaint"),
+        "intent suggestion F1": intent.get("suggestion"),
+    }
+
+
+TARGETS = {
+    "criticism false positives (airline neg. + complaints)": "<= 1%",
+    "HateCheck en criticism-like flagged": "<= 2%",
+    "HateCheck fr criticism-like flagged": "<= 2%",
+    "HateCheck en hateful caught": ">= 85%",
+    "HateCheck fr hateful caught": ">= 80%",
+    "abuse macro-F1 Davidson": ">= 0.92",
+    "abuse macro-F1 all fr (dev)": ">= 0.80",
+    "abuse macro-F1 all en (dev)": "",
+    "sentiment macro-F1 DEFT fr": ">= 0.70",
+    "sentiment macro-F1 SemEval en": ">= 0.70",
+    "sentiment macro-F1 airline": ">= 0.70",
+    "intent complaint F1": ">= 0.70",
+    "intent suggestion F1": ">= 0.65",
+}
+
+
+def run_comparison(
+    data_dir: Path | str,
+    *,
+    out: Printer = print,
+    baselines: bool = True,
+    cache: Path | None = None,
+) -> dict[str, Any]:
+    """:func:`run_eval` for the fast stage alone, then with the second stage (when installed),
+    then the targets side by side with the share of messages the second stage read and its speed.
+    ``cache``: a file keeping the second stage's embeddings between runs (speed is then not
+    measured on the cached rows: the figure printed counts the time spent, cache hits included)."""
+    from hearth.analysis import second_stage as S
+
+    fast = run_eval(data_dir, out=out, baselines=baselines)
+    result: dict[str, Any] = {"fast": fast}
+    stage = None
+    if S.available():
+        try:
+            stage = S.SecondStage()
+        except S.SecondStageUnavailable as exc:
+            out(f"second stage: {exc}")
+    else:
+        out(f"second stage: not installed (pip install 'hearth[{S.EXTRA}]'); fast stage only.")
+    if stage is None:
+        return result
+    out("")
+    out("=== fast + second stage ===")
+    if cache is not None:
+        stage.cache = S.EmbeddingCache(cache)
+    both = run_eval(data_dir, out=out, baselines=False, second=stage)
+    if stage.cache is not None:
+        stage.cache.save()
+    result["fast+second"] = both
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="targets: fast stage alone vs fast + second stage (rows never trained on)")
+    for col in ("figure", "fast", "fast + second", "target"):
+        table.add_column(col, justify="left" if col == "figure" else "right")
+    a, b = headline(fast), headline(both)
+    for name, value in a.items():
+
+        def show(v: float | None, name: str = name) -> str:
+            if v is None:
+                return "-"
+            return f"{v:.1%}" if "%" in TARGETS.get(name, "") else f"{v:.3f}"
+
+        table.add_row(name, show(value), show(b[name]), TARGETS.get(name, ""))
+    console = Console(width=140)
+    with console.capture() as cap:
+        console.print(table)
+    out(cap.get().rstrip())
+    st = both["second_stage"]
+    out(
+        f"second stage: read {st['seen']} of {st['n']} messages ({st['share']:.1%}), "
+        f"{st['messages_per_s']:.0f} messages/s (encoder + heads + rules, one process)"
+    )
+    return result
+
+
 def run_eval(
     data_dir: Path | str,
     *,
     out: Printer = print,
     engine: Engine | None = None,
     baselines: bool = True,
+    second: SecondStage | None = None,
 ) -> dict[str, Any]:
-    """Print one table per task (ours vs the reference package) and return every metric."""
+    """Print one table per task (ours vs the reference package) and return every metric.
+
+    ``second``: the second stage refines the rows it would read in production."""
     from rich.console import Console
     from rich.table import Table
 
@@ -125,8 +309,11 @@ def run_eval(
         }
 
     abuse_pool: dict[str, tuple[list[str], list[str], list[str]]] = {}
+    suites: dict[str, dict[str, Any]] = {}
+    metrics["hatecheck"] = suites
     criticism = {"n": 0, "ours": 0, "reference": 0}
     sentiment_pool: dict[str, tuple[list[str], list[str], list[str]]] = {}
+    seen = {"n": 0, "seen": 0, "seconds": 0.0}
     for ds in present:
         rows = _rows(data_dir, ds)
         if not rows:
@@ -134,12 +321,25 @@ def run_eval(
         texts = [r["text"] for r in rows]
         labels = [r["label"] for r in rows]
         res = engine.analyze(texts)
+        if second is not None:
+            res, n_seen, spent = with_second_stage(res, texts, engine, second)
+            seen["n"] += len(texts)
+            seen["seen"] += n_seen
+            seen["seconds"] += spent
         for t, r, lg in zip(texts, rows, res.lang, strict=True):
             if len(t) >= MIN_LANG_CHARS:
                 lang_texts.append(t)
                 lang_true.append(r.get("lang") or ds.lang)
                 lang_pred.append(lg)
-        name = ds.file.removesuffix("_dev.csv")
+        name = ds.file.removesuffix("_dev.csv").removesuffix("_train.csv")
+        if ds.suite:
+            flags = [s >= DEFAULT_ABUSE_THRESHOLD for s in res.abuse_score]
+            suites[ds.lang] = suite_scores(
+                rows, flags, _profanity_flags(texts) if baselines else None
+            )
+            continue
+        if ds.task == "racism":
+            continue  # "not racist" is not "clean" (data README #13): used for training only
         if ds.task == "toxicity":
             ours = [
                 "toxic" if s >= DEFAULT_ABUSE_THRESHOLD else "not_toxic" for s in res.abuse_score
@@ -156,10 +356,24 @@ def run_eval(
                 scores(labels, ref, ["toxic", "not_toxic"]) if baselines else None,
                 "alt-profanity-check",
             )
-            pool = abuse_pool.setdefault(ds.lang, ([], [], []))
-            pool[0].extend(labels)
-            pool[1].extend(ours)
-            pool[2].extend(ref)
+            keys = [f"{ds.lang} (dev files + _train test splits)"]
+            if ds.file.endswith("_dev.csv"):
+                keys.append(ds.lang)
+            for key in keys:
+                pool = abuse_pool.setdefault(key, ([], [], []))
+                pool[0].extend(labels)
+                pool[1].extend(ours)
+                pool[2].extend(ref)
+        elif ds.task == "sentiment2":
+            ref = _vader_labels(texts, ds.lang) if baselines else res.sentiment
+            labs = ["negative", "positive"]
+            add(
+                "sentiment",
+                name + " (2 classes)",
+                scores(labels, res.sentiment, labs),
+                scores(labels, ref, labs) if baselines else None,
+                "vader-fr",
+            )
         elif ds.task == "sentiment":
             ref = _vader_labels(texts, ds.lang) if baselines else res.sentiment
             labs = ["negative", "neutral", "positive"]
@@ -193,6 +407,7 @@ def run_eval(
             target = ds.task
             ours = [target if it == target else f"not_{target}" for it in res.intent]
             add("intent", name, scores(labels, ours, [target, f"not_{target}"]), None, "-")
+            metrics.setdefault("intent_f1", {})[target] = positive_f1(labels, ours, target)
         if ds.criticism:
             neg = [i for i, r in enumerate(rows) if r["label"] in ("negative", "complaint")]
             crit_texts = [texts[i] for i in neg]
@@ -228,6 +443,12 @@ def run_eval(
         "reference": criticism["reference"] / crit_n if baselines else None,
     }
     metrics["seconds"] = time.perf_counter() - started
+    if second is not None:
+        metrics["second_stage"] = {
+            **seen,
+            "share": seen["seen"] / max(seen["n"], 1),
+            "messages_per_s": seen["seen"] / max(seen["seconds"], 1e-9),
+        }
 
     console = Console(width=140, record=False)
     for task, by_name in results.items():
@@ -256,6 +477,35 @@ def run_eval(
                         f"  confusion {name} (rows=truth {labs}, cols=pred {labs}+other): {o['confusion']}"
                     )
         out(cap.get().rstrip())
+    for lang, suite in sorted(suites.items()):
+        table = Table(title=f"HateCheck {lang} (test templates), share flagged as abuse")
+        for col in ("functionality", "n", "expected", "ours", "reference"):
+            table.add_column(
+                col, justify="left" if col in ("functionality", "expected") else "right"
+            )
+        for func, f in sorted(suite["functionalities"].items()):
+            table.add_row(
+                func,
+                str(f["n"]),
+                f["expected"],
+                f"{f['flagged'] / f['n']:.1%}",
+                f"{f['ref_flagged'] / f['n']:.1%}" if baselines else "-",
+            )
+        with console.capture() as cap:
+            console.print(table)
+        out(cap.get().rstrip())
+
+        def pct(v: float | None) -> str:
+            return f"{v:.1%}" if v is not None else "-"
+
+        out(
+            f"HateCheck {lang}: hateful caught {pct(suite['hateful_caught'])} "
+            f"(alt-profanity-check {pct(suite['hateful_caught_reference'])}, n={suite['n_hateful']}); "
+            f"criticism-like non-hateful flagged {pct(suite['criticism_like_flagged'])} "
+            f"(alt-profanity-check {pct(suite['criticism_like_flagged_reference'])}, n={suite['n_criticism_like']})"
+        )
+    for target, f1 in sorted(metrics.get("intent_f1", {}).items()):
+        out(f"intent {target}: F1 of the {target} class {f1:.3f}")
     c = metrics["criticism_false_positive_rate"]
     ref_txt = f"{c['reference']:.3%}" if c["reference"] is not None else "-"
     out(

@@ -61,12 +61,48 @@ _TLDS = (
     "ch",
     "ca",
 )
-_MENTION_RE = re.compile(r"@\w+")
+_MENTION_RE = re.compile(r"(?<![\w@])@\w+")
+# Spelled-out words: single letters separated by spaces or dots ("p a u v r e  c o n", "i.d.i.o.t").
+_SPACED_RE = re.compile(r"(?<![^\W\d_])[^\W\d_](?:[ .][^\W\d_]){2,}(?![^\W\d_])")
+# Letters that are words on their own ("il y a à", "I a"): a run made only of them is left alone.
+_SINGLE_WORDS = set("aàyioeuô")
+
+
+def _join_spaced(m: re.Match[str]) -> str:
+    letters = m.group(0)[::2]
+    if sum(ch not in _SINGLE_WORDS for ch in letters) < 2:
+        return m.group(0)
+    return letters
+
+
+def _despace(s: str) -> str:
+    """Join spelled-out words; the regex runs only on documents where numpy finds a run of
+    three single letters ("x y z" or "x.y.z"), so ordinary batches pay one vector pass."""
+    cp = _to_cp(s)
+    if cp.shape[0] < 5:
+        return s
+    _, _, letter_t = _tables()
+    let = np.zeros(cp.shape[0], dtype=np.bool_)
+    bmp = cp < 0x10000
+    let[bmp] = letter_t[cp[bmp]]
+    gap = (cp == 32) | (cp == 46)
+    run = let[:-4] & gap[1:-3] & let[2:-2] & gap[3:-1] & let[4:]
+    run[1:] &= ~let[:-5]
+    if not run.any():
+        return s
+    seps = np.flatnonzero(cp == SEP)
+    docs = np.unique(np.searchsorted(seps, np.flatnonzero(run)))
+    parts = s.split("\x00")
+    for d in docs.tolist():
+        parts[d] = _SPACED_RE.sub(_join_spaced, parts[d])
+    return "\x00".join(parts)
+
+
 _NT_RE = re.compile(r"n[’']t\b")
 
 # Classes of code points.
 C_SEP, C_WORD, C_EMOJI, C_EXCL, C_QUEST = 0, 1, 2, 3, 4
-_LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "$": "s"}
+_LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "$": "s", "@": "a"}
 
 
 @lru_cache(maxsize=1)
@@ -89,6 +125,7 @@ def _tables() -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint32], npt.NDArra
         cls[cp] = C_EMOJI
     cls[ord("*")] = C_WORD  # masked swear words: f*ck, sh*t
     cls[ord("$")] = C_WORD
+    cls[ord("@")] = C_WORD  # "s@lope"; real mentions are replaced before (see _MENTION_RE)
     cls[ord("!")] = C_EXCL
     cls[ord("?")] = C_QUEST
     cls[0xFE0F] = C_SEP
@@ -206,6 +243,8 @@ class Prepared:
     n_urls: I64
     n_mentions: I64
     n_digits: I64
+    n_quotes: I64 | None = None  # quotation marks (counter-speech often quotes what it rebukes)
+    raw: str = ""  # the joined raw texts (NUL-separated), for the detectors' regular expressions
 
 
 def _join(texts: Sequence[str]) -> str:
@@ -235,6 +274,14 @@ def prepare(texts: Sequence[str]) -> Prepared:
     sep_raw = np.flatnonzero(raw_cp == SEP)
     digits = np.flatnonzero((raw_cp >= 48) & (raw_cp <= 57))
     n_digits = _per_doc(digits, sep_raw, n_docs)
+    quotes = np.flatnonzero(
+        (raw_cp == 34)
+        | (raw_cp == 0xAB)
+        | (raw_cp == 0xBB)
+        | (raw_cp == 0x201C)
+        | (raw_cp == 0x201D)
+    )
+    n_quotes = _per_doc(quotes, sep_raw, n_docs)
     # lower() changes the length of a few code points (e.g. "İ"); the upper-case count is then skipped.
     if len(lowered) == len(raw):
         n_upper = _per_doc(np.flatnonzero(raw_cp != _to_cp(lowered)), sep_raw, n_docs)
@@ -242,6 +289,7 @@ def prepare(texts: Sequence[str]) -> Prepared:
         n_upper = np.zeros(n_docs, dtype=np.int64)
 
     s = _NT_RE.sub(" not", lowered)
+    s = _despace(s)
     if "http" in s:
         s = _HTTP_RE.sub(f" {URL_TOKEN} ", s)
     if "www." in s:
@@ -311,6 +359,8 @@ def prepare(texts: Sequence[str]) -> Prepared:
         n_urls=url_count,
         n_mentions=mention_count,
         n_digits=n_digits,
+        n_quotes=n_quotes,
+        raw=raw,
     )
 
 

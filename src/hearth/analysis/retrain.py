@@ -51,11 +51,14 @@ RETRAINABLE = (Task.ABUSE, Task.SPAM, Task.SENTIMENT)
 EVALUATED = (Task.ABUSE, Task.SPAM, Task.SENTIMENT, Task.INTENT)
 # Shipped training files per head (prefixes of hearth.analysis.data.DATASETS), as in train.py.
 ABUSE_POSITIVE_FILES = ("toxicity_en_davidson", "toxicity_en_mlma", "toxicity_fr_mlma")
-ABUSE_CLEAN_FILES = ("sentiment_fr", "sentiment_en", "spam_en")
+# Licence-compatible files only: DEFT 2017 and SemEval-2017 are evaluation-only (data README).
+ABUSE_CLEAN_FILES = ("sentiment_fr_xed", "sentiment_en_tse", "spam_en")
+ABUSE_CLEAN_MAX = 3000
 SPAM_FILES = ("spam_en",)
-SPAM_CLEAN_FILES = ("sentiment_fr", "sentiment_en", "toxicity_fr_mlma")
+SPAM_CLEAN_FILES = ("sentiment_fr_xed", "sentiment_en_tse", "toxicity_fr_mlma")
 SPAM_CLEAN_MAX = 2000
-SENTIMENT_FILES = ("sentiment_fr", "sentiment_en")
+SENTIMENT_FILES = ("sentiment_en_tse", "sentiment_fr_xed")
+SENTIMENT_MAX = 8000  # shipped rows refitted with a workspace's decisions (keeps a refit short)
 # Shipped labels in the decision vocabulary.
 _SHIPPED_LABEL = {"toxic": "abuse", "not_toxic": "not_abuse"}
 
@@ -98,10 +101,16 @@ def _present(data_dir: Path, prefixes: Sequence[str]) -> list[str]:
     return [p for p in prefixes if (data_dir / _dataset(p).file).is_file()]
 
 
-def _rows(data_dir: Path, prefixes: Sequence[str], split: str) -> list[tuple[str, str]]:
+def _rows(
+    data_dir: Path, prefixes: Sequence[str], split: str, limit: int | None = None
+) -> list[tuple[str, str]]:
+    """Rows of the files; with ``limit``, a fixed pseudo-random sample of that many."""
     out: list[tuple[str, str]] = []
     for prefix in _present(data_dir, prefixes):
         out += [(r["text"], r["label"]) for r in D.load(data_dir, _dataset(prefix), split)]
+    if limit is not None and len(out) > limit:
+        random.Random(T.SEED).shuffle(out)
+        out = out[:limit]
     return out
 
 
@@ -177,7 +186,7 @@ def _refit(
         started = time.perf_counter()
         if task == Task.ABUSE:
             tox = _rows(data_dir, ABUSE_POSITIVE_FILES, "train")
-            clean = _rows(data_dir, ABUSE_CLEAN_FILES, "train")
+            clean = _rows(data_dir, ABUSE_CLEAN_FILES, "train", ABUSE_CLEAN_MAX)
             shipped = [(t, int(lb == "toxic")) for t, lb in tox] + [(t, 0) for t, _ in clean]
             mine = [(t, int(lb == "abuse")) for t, lb in decisions[task].train]
             coef, icpt = _fit_head(base, shipped, mine, T.C_ABUSE)
@@ -194,7 +203,7 @@ def _refit(
             mine = [(t, int(lb == "spam")) for t, lb in decisions[task].train]
             coef, icpt = _fit_head(base, shipped, mine, T.C_SPAM)
         else:
-            rows = _rows(data_dir, SENTIMENT_FILES, "train")
+            rows = _rows(data_dir, SENTIMENT_FILES, "train", SENTIMENT_MAX)
             shipped = [(t, M.SENTIMENTS.index(lb)) for t, lb in rows]
             mine = [(t, M.SENTIMENTS.index(lb)) for t, lb in decisions[task].train]
             coef, icpt = _fit_head(base, shipped, mine, T.C_SENTIMENT)
@@ -222,7 +231,9 @@ def _eval_set(data_dir: Path, decisions: dict[str, _Split]) -> _EvalSet:
             if lb in _SHIPPED_LABEL
         ],
         Task.SPAM: [(t, lb) for t, lb in _rows(data_dir, SPAM_FILES, "test")],
-        Task.SENTIMENT: [(t, lb) for t, lb in _rows(data_dir, SENTIMENT_FILES, "test")],
+        Task.SENTIMENT: [
+            (t, lb) for t, lb in _rows(data_dir, SENTIMENT_FILES, "test", SENTIMENT_MAX)
+        ],
     }
     criticism: list[str] = []
     for ds in D.DATASETS:

@@ -2,9 +2,12 @@
 
     python -m hearth.analysis.train --data ../shared/data --out src/hearth/analysis/weights
 
-Only the train split (hash of the normalised text, 70%) of files whose licence allows it is
-used: Davidson, MLMA en/fr (MIT), YouTube spam (CC BY 4.0), DEFT 2017 / SemEval 2017 (UMSAB,
-Apache-2.0 distribution). Airline, complaints, suggestions and CyberAgressionAdo are never read.
+Only the train split (hash of the normalised text, 70%; HateCheck suites: half of the
+templates) of files whose licence allows shipping weights is used (data README, "Licenses and
+use"): Davidson, MLMA en/fr (MIT), YouTube spam (CC BY 4.0), and the `_train` files except the
+two share-alike ones: ToxiFrench forum, FTR, RTP-LX, HateXplain (MIT), HateCheck en/fr,
+GoEmotions, TSE, XED (CC BY 4.0 / Apache-2.0). DEFT 2017 and SemEval-2017 (original research
+terms), airline, complaints, suggestions and CyberAgressionAdo are evaluation-only: never read.
 """
 
 from __future__ import annotations
@@ -201,6 +204,7 @@ def calibrate_abuse(
     counts: npt.NDArray[np.int32],
     labelled: npt.NDArray[np.bool_],
     c: float,
+    french: npt.NDArray[np.bool_] | None = None,
     *,
     folds: int = CV_FOLDS,
     log: Callable[[str], None] = print,
@@ -224,12 +228,14 @@ def calibrate_abuse(
     best = (-1.0, 0.0)
     for shift in np.round(np.arange(-2.0, 2.01, 0.1), 2):
         p = (1.0 / (1.0 + np.exp(-(oof + shift)))).astype(np.float32)
-        score, _ = abuse_rules(p, counts)
+        score, _ = abuse_rules(p, counts, french)
         f1 = macro_f1(y[labelled], (score[labelled] >= 0.5).astype(np.int64))
         if f1 > best[0] + 1e-9 or (abs(f1 - best[0]) <= 1e-9 and abs(shift) < abs(best[1])):
             best = (f1, float(shift))
     p0 = (1.0 / (1.0 + np.exp(-oof))).astype(np.float32)
-    f0 = macro_f1(y[labelled], (abuse_rules(p0, counts)[0][labelled] >= 0.5).astype(np.int64))
+    f0 = macro_f1(
+        y[labelled], (abuse_rules(p0, counts, french)[0][labelled] >= 0.5).astype(np.int64)
+    )
     log(
         f"  {folds}-fold CV macro-F1 at 0.5: {f0:.3f} uncalibrated, {best[0]:.3f} with logit offset {best[1]:+.1f}"
     )
@@ -255,6 +261,73 @@ def corpus(
     return out
 
 
+# Training sets per head (file-name prefixes; see the module docstring).
+LANG_FILES = (
+    "sentiment_fr_xed",
+    "toxicity_fr_mlma",
+    "toxicity_fr_toxifrench_forum",
+    "toxicity_en_mlma",
+    "spam_en",
+)
+SENTIMENT_FILES = ("sentiment_en_goemotions", "sentiment_en_tse", "sentiment_fr_xed")
+ABUSE_EN_FILES = (
+    "toxicity_en_davidson",
+    "toxicity_en_mlma",
+    "toxicity_en_hatexplain",
+    "toxicity_en_hatecheck",
+)
+ABUSE_FR_FILES = (
+    "toxicity_fr_mlma",
+    "toxicity_fr_toxifrench_forum",
+    "toxicity_fr_rtplx",
+    "toxicity_fr_mhc_hatecheck",
+)
+# French sentiment has only XED (positive/negative, 4k train rows) against 50k English rows.
+FRENCH_SENTIMENT_WEIGHT = 4.0
+CLEAN_MAX = 2000
+# Rows of each English sentiment file (a fixed sample): keeps `make models` within minutes of CPU.
+SENTIMENT_EN_MAX = 12000
+
+
+def racism_rows(data_dir: Path) -> list[tuple[str, str, str]]:
+    """FTR (racism only): its racist tweets are abuse; a "not racist" tweet is a clean negative
+    only when no insult, slur or threat of the lexicons is in it (data README, #13)."""
+    rows = corpus(data_dir, ["toxicity_fr_ftr"])
+    prep = F.prepare([t for t, _, _ in rows])
+    counts = L.match(prep).counts
+    bad = (counts[:, 0] + counts[:, 1] + counts[:, 2]) > 0  # insult, hate, threat
+    return [
+        (t, "toxic" if lb == "toxic" else "not_toxic", lg)
+        for (t, lb, lg), b in zip(rows, bad, strict=True)
+        if lb == "toxic" or not b
+    ]
+
+
+def sentiment_rows(data_dir: Path) -> tuple[list[str], list[int], list[float]]:
+    """(texts, labels, weights) of the sentiment head: GoEmotions + TSE (en), XED (fr, 2 classes),
+    plus the French Django catalogue as neutral French (UI sentences carry no sentiment)."""
+    texts: list[str] = []
+    y: list[int] = []
+    w: list[float] = []
+    rng = random.Random(SEED)
+    rows: list[tuple[str, str, str]] = []
+    for name in SENTIMENT_FILES:
+        part = corpus(data_dir, [name])
+        if part and part[0][2] == "en":
+            rng.shuffle(part)
+            part = part[:SENTIMENT_EN_MAX]
+        rows += part
+    for t, lb, lg in rows:
+        texts.append(t)
+        y.append(M.SENTIMENTS.index(lb))
+        w.append(FRENCH_SENTIMENT_WEIGHT if lg == "fr" else 1.0)
+    for t in django_strings("fr"):
+        texts.append(t)
+        y.append(M.SENTIMENTS.index("neutral"))
+        w.append(1.0)
+    return texts, y, w
+
+
 def train(data_dir: Path, out_dir: Path, *, log: Callable[[str], None] = print) -> Path:
     rng = random.Random(SEED)
     valence = build_valence()
@@ -273,8 +346,11 @@ def train(data_dir: Path, out_dir: Path, *, log: Callable[[str], None] = print) 
 
     # Language: training splits of fr/en files + Django catalogues + hand-written samples.
     lang_rows: list[tuple[str, str]] = []
-    for name in ("sentiment_fr", "toxicity_fr_mlma", "sentiment_en", "toxicity_en_mlma", "spam_en"):
+    for name in LANG_FILES:
         lang_rows += [(t, lg) for t, _, lg in corpus(data_dir, [name])]
+    tse = [(t, lg) for t, _, lg in corpus(data_dir, ["sentiment_en_tse"])]
+    rng.shuffle(tse)
+    lang_rows += tse[:3000]
     davidson = [(t, lg) for t, _, lg in corpus(data_dir, ["toxicity_en_davidson"])]
     rng.shuffle(davidson)
     lang_rows += davidson[:2000]
@@ -298,28 +374,29 @@ def train(data_dir: Path, out_dir: Path, *, log: Callable[[str], None] = print) 
     log(f"language: {x.shape[0]} rows")
     put("lang", *_fit(x, y, C_LANG))
 
-    # Sentiment: DEFT 2017 (fr) + SemEval 2017 (en).
-    rows = corpus(data_dir, ["sentiment_fr", "sentiment_en"])
-    x = featurize_all([t for t, _, _ in rows], valence)
-    y = np.array([M.SENTIMENTS.index(lb) for _, lb, _ in rows])
+    # Sentiment: GoEmotions + TSE (en), XED (fr). DEFT / SemEval are evaluation-only.
+    s_texts, s_y, s_w = sentiment_rows(data_dir)
+    x = featurize_all(s_texts, valence)
     log(f"sentiment: {x.shape[0]} rows")
-    put("sentiment", *_fit(x, y, C_SENTIMENT))
+    put("sentiment", *_fit(x, np.array(s_y), C_SENTIMENT, np.array(s_w)))
 
-    # Abuse: one head per language. English: Davidson + MLMA en; French: MLMA fr. Ordinary
-    # tweets/comments of the other training files of the same language are extra negatives.
+    # Abuse: one head per language. Ordinary messages of the sentiment/spam files of the same
+    # language are extra negatives (a sample of them).
     calibration: dict[str, dict[str, float]] = {}
     for head, tox_names, clean_names, c, lang in (
-        (
-            "abuse",
-            ["toxicity_en_davidson", "toxicity_en_mlma"],
-            ["sentiment_en", "spam_en"],
-            C_ABUSE,
-            "en",
-        ),
-        ("abuse_fr", ["toxicity_fr_mlma"], ["sentiment_fr"], C_ABUSE_FR, "fr"),
+        ("abuse", list(ABUSE_EN_FILES), ["sentiment_en_tse", "spam_en"], C_ABUSE, "en"),
+        ("abuse_fr", list(ABUSE_FR_FILES), ["sentiment_fr_xed"], C_ABUSE_FR, "fr"),
     ):
         tox = corpus(data_dir, tox_names)
-        clean = [r for r in corpus(data_dir, clean_names) if r[2] == lang]
+        if lang == "fr":
+            tox += racism_rows(data_dir)
+        clean = [
+            r
+            for r in corpus(data_dir, clean_names)
+            if r[2] == lang and r[1] in ("neutral", "positive", "not_spam")
+        ]
+        rng.shuffle(clean)
+        clean = clean[:CLEAN_MAX]
         texts = [t for t, _, _ in tox] + [t for t, _, _ in clean]
         y = np.array([int(lb == "toxic") for _, lb, _ in tox] + [0] * len(clean))
         labelled = np.r_[np.ones(len(tox), dtype=np.bool_), np.zeros(len(clean), dtype=np.bool_)]
@@ -327,13 +404,14 @@ def train(data_dir: Path, out_dir: Path, *, log: Callable[[str], None] = print) 
         log(
             f"{head}: {x.shape[0]} rows ({len(tox)} labelled, {len(clean)} ordinary {lang} messages)"
         )
-        shift, calibration[head] = calibrate_abuse(x, y, counts, labelled, c, log=log)
+        french = np.full(len(y), lang == "fr", dtype=np.bool_)
+        shift, calibration[head] = calibrate_abuse(x, y, counts, labelled, c, french, log=log)
         coef, intercept = _fit(x, y, c)
         put(head, coef, intercept + shift)
 
     # Spam: YouTube comments, plus ordinary tweets as negatives (a link alone is not spam).
     spam = corpus(data_dir, ["spam_en"])
-    other = corpus(data_dir, ["sentiment_fr", "sentiment_en", "toxicity_fr_mlma"])
+    other = corpus(data_dir, ["sentiment_fr_xed", "sentiment_en_tse", "toxicity_fr_mlma"])
     rng.shuffle(other)
     texts = [t for t, _, _ in spam] + [t for t, _, _ in other[:2000]]
     y = np.array([int(lb == "spam") for _, lb, _ in spam] + [0] * min(2000, len(other)))

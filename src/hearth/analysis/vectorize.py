@@ -14,6 +14,7 @@ import scipy.sparse as sp
 
 from hearth.analysis import features as F
 from hearth.analysis import lexicons as L
+from hearth.analysis.detectors import detect
 
 WORD_BITS = 18
 BIGRAM_BITS = 18
@@ -31,21 +32,26 @@ BLOCKS = (
 )
 N_SPARSE = sum(1 << bits for _, bits, _ in BLOCKS)
 DENSE_NAMES = (
-    "n_tokens",
-    "valence_pos",
-    "valence_neg",
-    "valence_sum",
-    "exclamations",
-    "questions",
-    "ends_with_question",
-    "urls",
-    "mentions",
-    "upper_ratio",
-    "digit_ratio",
-    "emoji",
-    "short",
-) + tuple(f"lex_{name}" for name, _ in L.CATEGORIES)
+    (
+        "n_tokens",
+        "valence_pos",
+        "valence_neg",
+        "valence_sum",
+        "exclamations",
+        "questions",
+        "ends_with_question",
+        "urls",
+        "mentions",
+        "upper_ratio",
+        "digit_ratio",
+        "emoji",
+        "short",
+    )
+    + tuple(f"lex_{name}" for name, _ in L.CATEGORIES)
+    + L.DERIVED
+)
 N_DENSE = len(DENSE_NAMES)
+LEX_COUNT_CAP = 8
 
 
 @dataclass
@@ -112,6 +118,7 @@ def featurize(texts: list[str], valence: Valence, lex: L.Lexicon | None = None) 
     prep = F.prepare(texts)
     n = prep.n_docs
     matches = L.match(prep, lex)
+    detect(prep, matches, prep.raw)
     uni, udoc, bi, bdoc = F.token_features(prep)
     offsets = np.cumsum([0] + [1 << bits for _, bits, _ in BLOCKS])
     parts = [
@@ -182,5 +189,6 @@ def featurize(texts: list[str], valence: Valence, lex: L.Lexicon | None = None) 
     dense = np.empty((n, N_DENSE), dtype=np.float32)
     for j, col in enumerate(dense_cols):
         dense[:, j] = col
-    dense[:, len(dense_cols) :] = np.log1p(matches.counts)
+    # Capped: a very long text repeating one cue must not outweigh every other feature.
+    dense[:, len(dense_cols) :] = np.log1p(np.minimum(matches.counts, LEX_COUNT_CAP))
     return Batch(prep=prep, matches=matches, parts=parts, dense=dense)

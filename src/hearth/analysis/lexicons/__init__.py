@@ -9,7 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 from hearth.analysis import features as F
-from hearth.analysis.lexicons import en, fr
+from hearth.analysis.lexicons import en, fr, policy
 
 INSULT = 1 << 0
 HATE = 1 << 1
@@ -23,6 +23,47 @@ SUGGESTION = 1 << 8
 QUESTION_START = 1 << 9
 PRAISE = 1 << 10
 SERVICE_FAILURE = 1 << 11
+# Vocabulary of the policy detectors (lexicons/policy.py), combined in hearth.analysis.detectors.
+VIOLENT_VERB = 1 << 12
+TARGET = 1 << 13
+TARGET_BEFORE = 1 << 14
+VEILED = 1 << 15
+VEILED_SOFT = 1 << 16
+WEAPON = 1 << 17
+PII = 1 << 18
+CALL_TO_ACT = 1 << 19
+BRIGADE = 1 << 20
+MASS = 1 << 21
+SEXUAL_STRONG = 1 << 22
+SEXUAL_SOFT = 1 << 23
+STAFF = 1 << 24
+GROUP = 1 << 25
+HATE_PREDICATE = 1 << 26
+COUNTER = 1 << 27
+INSULT_EN_ONLY = 1 << 28
+PROFANITY_FR_ONLY = 1 << 29
+FR_DELAY = 1 << 30
+HATE_PRE = 1 << 31
+VIOLENT_WEAK = 1 << 32
+SELF = 1 << 33
+NOUN_ALONE = 1 << 34
+NEGATED_CRITICISM = 1 << 35
+POLICY = (
+    VIOLENT_VERB
+    | VEILED
+    | VEILED_SOFT
+    | WEAPON
+    | PII
+    | CALL_TO_ACT
+    | BRIGADE
+    | SEXUAL_STRONG
+    | SEXUAL_SOFT
+    | GROUP
+    | HATE_PREDICATE
+    | HATE_PRE
+    | VIOLENT_WEAK
+    | INSULT_EN_ONLY
+)
 CATEGORIES: tuple[tuple[str, int], ...] = (
     ("insult", INSULT),
     ("hate", HATE),
@@ -36,7 +77,42 @@ CATEGORIES: tuple[tuple[str, int], ...] = (
     ("question_start", QUESTION_START),
     ("praise", PRAISE),
     ("service_failure", SERVICE_FAILURE),
+    ("violent_verb", VIOLENT_VERB),
+    ("target", TARGET),
+    ("target_before", TARGET_BEFORE),
+    ("veiled", VEILED),
+    ("veiled_soft", VEILED_SOFT),
+    ("weapon", WEAPON),
+    ("pii", PII),
+    ("call_to_act", CALL_TO_ACT),
+    ("brigade", BRIGADE),
+    ("mass", MASS),
+    ("sexual_strong", SEXUAL_STRONG),
+    ("sexual_soft", SEXUAL_SOFT),
+    ("staff", STAFF),
+    ("group", GROUP),
+    ("hate_predicate", HATE_PREDICATE),
+    ("counter", COUNTER),
+    ("insult_en_only", INSULT_EN_ONLY),
+    ("profanity_fr_only", PROFANITY_FR_ONLY),
+    ("fr_delay", FR_DELAY),
+    ("hate_pre", HATE_PRE),
+    ("violent_weak", VIOLENT_WEAK),
+    ("self", SELF),
+    ("noun_alone", NOUN_ALONE),
+    ("negated_criticism", NEGATED_CRITICISM),
 )
+# Filled by hearth.analysis.detectors (no lexicon entry): one column each in Matches.counts.
+DERIVED = (
+    "d_threat",
+    "d_doxxing",
+    "d_brigading",
+    "d_sexual",
+    "d_hate",
+    "d_pii_pattern",
+    "d_counter",
+)
+N_COUNTS = len(CATEGORIES) + len(DERIVED)
 MAX_NGRAM = 6
 # Collapsing doubled letters must not turn an ordinary word into a lexicon entry.
 _COLLAPSE_STOP = {"niger", "god", "cone", "con", "as", "bal", "fil", "pas", "mal", "bite"}
@@ -57,6 +133,8 @@ def _asterisk_variants(word: str) -> list[str]:
     inner = [i for i in range(1, len(word) - 1) if word[i] in "aeiou"]
     out = ["".join("*" if i in inner else c for i, c in enumerate(word))] if inner else []
     out += [word[:i] + "*" + word[i + 1 :] for i in inner]
+    if 4 <= len(word) <= 8 and word.isalpha():
+        out.append(word[0] + "*" * (len(word) - 2) + word[-1])  # "f**k", "c*****d"
     return out
 
 
@@ -81,6 +159,7 @@ class Matches:
     flags: npt.NDArray[np.int64]
     term: npt.NDArray[np.int64]
     pos: npt.NDArray[np.int64]  # index of the first matched token
+    length: npt.NDArray[np.int64] | None = None  # tokens of the matched phrase
 
 
 def _add(
@@ -116,11 +195,45 @@ def load() -> Lexicon:
             (mod.INSULT_NOUN, mod.NOUN_PREFIX),
         ):
             sources.append((_person_directed(words, prefixes), INSULT))
+    sources += [
+        (policy.VIOLENT_VERB, VIOLENT_VERB),
+        (policy.TARGET, TARGET),
+        (policy.TARGET_BEFORE, TARGET_BEFORE),
+        (policy.VEILED_THREAT, VEILED),
+        (policy.VEILED_SOFT, VEILED_SOFT),
+        (policy.WEAPON, WEAPON),
+        (policy.PII, PII),
+        (policy.CALL_TO_ACT, CALL_TO_ACT),
+        (policy.BRIGADE, BRIGADE),
+        (policy.MASS, MASS),
+        (policy.SEXUAL_STRONG, SEXUAL_STRONG),
+        (policy.SEXUAL_SOFT, SEXUAL_SOFT),
+        (policy.STAFF, STAFF),
+        (policy.GROUP, GROUP),
+        (policy.HATE_PREDICATE, HATE_PREDICATE),
+        (policy.HATE_PRE, HATE_PRE),
+        (policy.HATE_NEAR, HATE_PREDICATE),
+        (policy.VIOLENT_WEAK, VIOLENT_WEAK),
+        (policy.SELF, SELF),
+        (en.INSULT_NOUN, NOUN_ALONE),
+        (policy.NEGATED_CRITICISM, NEGATED_CRITICISM),
+        (fr.INSULT_NOUN, NOUN_ALONE),
+        (policy.HATE_EXTRA, HATE),
+        (policy.INSULT_EXTRA, INSULT),
+        (policy.COUNTER, COUNTER),
+        (policy.INSULT_EN_ONLY, INSULT_EN_ONLY),
+        (policy.PROFANITY_FR_ONLY, PROFANITY_FR_ONLY),
+        (policy.FR_DELAY, FR_DELAY),
+    ]
     phrases: list[tuple[str, int]] = []
     for block, flag in sources:
         for entry in _entries(block):
             phrases.append((entry, flag))
-            if flag & (INSULT | HATE | PROFANITY) and " " not in entry and len(entry) >= 4:
+            if (
+                flag & (INSULT | HATE | PROFANITY | INSULT_EN_ONLY)
+                and " " not in entry
+                and len(entry) >= 4
+            ):
                 phrases += [(v, flag) for v in _asterisk_variants(entry)]
     texts = [p for p, _ in phrases]
     prep = F.prepare(texts)
@@ -140,7 +253,13 @@ def load() -> Lexicon:
         key1 = F.phrase_hash(h1)
         if n > 1 or phrase.replace("*", "") not in _COLLAPSE_STOP:
             collapsed = "".join(c for j, c in enumerate(phrase) if j == 0 or c != phrase[j - 1])
-            if collapsed not in _COLLAPSE_STOP:
+            # Not when collapsing makes an everyday word of one of its words ("nice ass" would
+            # match "nice as I ...").
+            made_common = any(
+                cw in _COLLAPSE_STOP and cw != w
+                for cw, w in zip(collapsed.split(" "), phrase.split(" "), strict=False)
+            )
+            if collapsed not in _COLLAPSE_STOP and not made_common:
                 _add(acc, n, key1, flag, term_idx)
         if n > 1:
             first.add(int(h[0]))
@@ -197,10 +316,10 @@ def match(prep: F.Prepared, lex: Lexicon | None = None) -> Matches:
             terms.append(table.term[rows])
             seen_pos.append(pos * (MAX_NGRAM + 1) + n)
     n_docs = prep.n_docs
-    counts = np.zeros((n_docs, len(CATEGORIES)), dtype=np.int32)
+    counts = np.zeros((n_docs, N_COUNTS), dtype=np.int32)
     if not docs:
         z = np.zeros(0, np.int64)
-        return Matches(counts=counts, doc=z, flags=z, term=z, pos=z)
+        return Matches(counts=counts, doc=z, flags=z, term=z, pos=z, length=z)
     d = np.concatenate(docs)
     f = np.concatenate(flags)
     tm = np.concatenate(terms)
@@ -209,8 +328,9 @@ def match(prep: F.Prepared, lex: Lexicon | None = None) -> Matches:
     _, first_idx = np.unique(seen, return_index=True)
     d, f, tm = d[first_idx], f[first_idx], tm[first_idx]
     tok = seen[first_idx] // (MAX_NGRAM + 1)
+    length = seen[first_idx] % (MAX_NGRAM + 1)
     for j, (_, bit) in enumerate(CATEGORIES):
         m = (f & bit) != 0
         if m.any():
             counts[:, j] = np.bincount(d[m], minlength=n_docs)
-    return Matches(counts=counts, doc=d, flags=f, term=tm, pos=tok)
+    return Matches(counts=counts, doc=d, flags=f, term=tm, pos=tok, length=length)

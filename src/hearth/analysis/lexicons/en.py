@@ -8,7 +8,7 @@ repeated letters collapsed), so "1d10t", "IDIOOOT" and "idiot" are one entry.
 
 # Insults aimed at people: nouns that are abusive on their own.
 INSULT = """
-idiot idiots moron morons imbecile imbeciles retard retards dumbass dumbasses asshole assholes
+idiot idiots moron morons imbecile imbeciles dumbass dumbasses asshole assholes
 arsehole arseholes bitch bitches biatch cunt cunts twat twats wanker wankers prick pricks dickhead dickheads
 shithead shitheads fuckface fucker fuckers motherfucker motherfuckers whore whores slut sluts hoe hoes
 skank skanks douche douchebag douchebags jackass scumbag scumbags cocksucker cocksuckers bastard bastards
@@ -25,7 +25,7 @@ such_a_creep you_re_a_creep you_are_a_creep such_a_freak you_re_a_freak you_are_
 
 # Nouns that insult only when aimed at someone ("you pig", "such a creep"), not on their own.
 INSULT_NOUN = """
-pig pigs cow whale rat rats snake weirdo weirdos virgin incel parasite parasites
+pig pigs cow whale rat rats snake weirdo weirdos virgin incel parasite parasites cracker crackers
 """
 NOUN_PREFIX = """
 you you_fat you_little you_stupid you_ugly you_dumb you_fucking you_absolute you_are_a you_re_a
@@ -46,16 +46,16 @@ shut_up you_stupid you_dumb you_fat you_ugly you_little you_people_are
 # Slurs and dehumanising language (hate / discrimination).
 HATE = """
 nigger niggers nigga niggas negro negroes coon coons jigaboo porch_monkey sand_nigger
-faggot faggots fag fags dyke dykes tranny trannies shemale homo homos
+faggot faggots fag fags dyke dykes tranny trannies shemale
 kike kikes spic spics wetback wetbacks beaner beaners chink chinks gook gooks raghead ragheads
-towelhead towelheads paki pakis camel_jockey white_trash cracker crackers mongoloid spastic spaz
+towelhead towelheads paki pakis camel_jockey white_trash mongoloid spastic spaz
 subhuman subhumans sub_human vermin go_back_to_your_country go_back_to_africa go_back_where_you_came_from
 send_them_back deport_them_all gas_the_jews heil_hitler white_power
 """
 
 # Threats, incitement to self-harm, sexual harassment.
 THREAT = """
-kill_you kill_u i_will_kill i_ll_kill im_going_to_kill i_m_going_to_kill gonna_kill kill_yourself kill_urself
+kill_you kill_u kill_yourself kill_urself
 kys go_die hope_you_die hope_u_die you_should_die you_deserve_to_die hope_you_get_raped rape_you
 rape_u i_will_rape i_know_where_you_live i_know_where_u_live beat_you_up beat_u_up beat_your_ass
 shoot_you shoot_u stab_you stab_u burn_you_alive hang_you hang_yourself lynch lynched watch_your_back
@@ -138,6 +138,7 @@ free_money make_money earn_money earn_cash work_from_home giveaway win_a_free fr
 bitcoin crypto forex double_your promo_code discount coupon limited_offer
 buy_now order_now dm_me whatsapp telegram onlyfans hot_singles xxx porn viagra casino
 my_video my_videos my_page my_site my_website my_music my_new_song please_subscribe
+buy_cheap cheap_followers buy_followers free_followers get_followers more_followers buy_likes
 """
 
 SUGGESTION = """
@@ -152,6 +153,12 @@ let_us let_users make_it_possible should_be_able_to need_the_ability needs_the_a
 needs_an_option needs_a_way there_should_be bring_back it_would_be_useful would_be_helpful
 would_be_useful should_support should_allow should_provide should_have_an should_have_a
 it_should_be_possible we_need_a we_need_an need_a_way provide_a provide_an
+should_be_able would_help it_would_help would_make_it would_be_better could_you_please can_you_please_add
+need_support_for needs_support_for the_ability_to ability_to an_option_to option_to a_way_to allow_me_to
+allow_developers allow_apps enable_us_to i_recommend we_recommend recommend_adding i_propose proposal
+how_about_adding what_about_adding make_it_easier would_be_awesome would_be_ideal ideally should_include
+should_add should_be_added should_be_made should_expose should_offer would_appreciate i_want_to_be_able
+want_the_ability it_would_be_good would_be_good would_be_better_if i_would_love it_d_be_cool
 """
 
 QUESTION_START = """
@@ -162,5 +169,6 @@ should anyone anybody is_there are_there how_do how_come
 PRAISE = """
 love loved lovely thanks thank_you thx ty great awesome amazing excellent perfect fantastic brilliant
 wonderful best well_done kudos congrats congratulations appreciate appreciated helpful superb
-outstanding impressed bravo cheers nice_job good_job
+outstanding impressed bravo cheers nice_job good_job is_fire so_fire straight_fire pure_fire
+best_patch best_update love_it love_this
 """

@@ -148,7 +148,7 @@ THREAT += "\n".join(
 )
 
 PROFANITY = """
-merde putain ptn bordel chier fait_chier fais_chier foutre nique niquer bite couille couilles chiant
+merde putain ptn bordel chier fait_chier fais_chier foutre nique niquer couille couilles chiant
 chiante emmerde emmerder emmerdes fout foutu foutue
 merdique chiotte chiottes putain_de bordel_de_merde ptain
 """
@@ -215,6 +215,9 @@ vous_devriez tu_devrais il_faudrait faudrait pourriez_vous_ajouter pourriez_vous
 merci_d_ajouter ajoutez ajouter_une_option j_aimerais on_aimerait nous_aimerions
 la_possibilite_de possibilite_de suggestion je_suggere je_propose proposition pensez_a_ajouter
 pensez_a pourquoi_ne_pas_ajouter pourquoi_pas_ajouter amelioration idee_d_amelioration
+il_serait_bien il_serait_utile ce_serait_utile ca_serait_utile ca_serait_pratique pourquoi_ne_pas
+vous_pourriez pourriez_vous_permettre permettre_de ajouter_la_possibilite serait_il_envisageable
+je_recommande on_pourrait_avoir ce_qui_manque il_manque ca_manque j_aimerais_pouvoir
 """
 
 QUESTION_START = """

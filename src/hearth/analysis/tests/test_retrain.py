@@ -112,7 +112,8 @@ def data_dir(tmp_path: Path) -> Path:
         + [(t.format(n=n), "not_toxic") for t in CLEAN for n in NAMES],
     )
     _write(
-        d / "sentiment_en_semeval2017_tweets_dev.csv",
+        # Licence-compatible sentiment file (SemEval-2017 is evaluation-only since the data README).
+        d / "sentiment_en_tse_tweets_train.csv",
         [(t.format(n=n), lb) for lb, t in SENTIMENT.items() for n in NAMES],
     )
     _write(

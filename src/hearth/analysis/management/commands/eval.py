@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from hearth.analysis.errors import InputError
-from hearth.analysis.evaluate import run_eval
+from hearth.analysis.evaluate import run_comparison
 
 
 class Command(BaseCommand):
@@ -15,9 +15,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--data", type=Path, default=Path("../shared/data"))
+        parser.add_argument(
+            "--cache",
+            type=Path,
+            default=None,
+            help="file keeping the second stage's embeddings between runs (its speed is then not measured)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            run_eval(options["data"], out=self.stdout.write)
+            run_comparison(options["data"], out=self.stdout.write, cache=options["cache"])
         except InputError as exc:
             raise CommandError(exc.message) from exc
