@@ -21,6 +21,15 @@ where a person sees what did not go out:
   lease cannot overwrite the outcome of the one that took over.
 - After a send, the handlers registered for the action run (`on_sent`): the app that cares
   registers them (the pipeline records a sent reply in its thread); the outbox imports nobody.
+- A platform action waits for its channel (hearth/channels/health.py): while the platform's
+  rate limit lasts it stays queued until then (the attempt is not counted); while the channel
+  needs re-authorisation it is **held** — never sent in a loop against refused credentials —
+  and `release_held` queues it again with fresh attempts once the channel is reconnected. An
+  authorisation error counts against the channel; the one that makes it need
+  re-authorisation holds the item, earlier ones retry it with back-off. A rate limit from a
+  send makes every item of the channel wait, and its sync too.
+
+        queued ──(channel needs re-authorisation)──▶ held ──(reconnected)──▶ queued
 
 Transports are registered by name: "platform" (the channel's connector) lives here; notify
 registers "email", "webhook" and "slack".
@@ -39,6 +48,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from hearth.channels import health
 from hearth.channels.connectors import get_connector
 from hearth.channels.connectors.base import (
     ConnectorError,
@@ -149,6 +159,8 @@ def send(item_id: int, *, now: datetime | None = None) -> OutboxItem | None:
     if not claimed:
         return None
     item = OutboxItem.objects.select_related("channel").get(pk=item_id)
+    if _waits_for_channel(item, now):
+        return item
     try:
         result = _transport(item)(item)
     except RetryLater as exc:
@@ -165,7 +177,16 @@ def send(item_id: int, *, now: datetime | None = None) -> OutboxItem | None:
             _finish(item, OutboxStatus.FAILED, _attempts_exhausted(item, exc), now=now)
         else:
             _finish(item, OutboxStatus.QUEUED, str(exc), delay=backoff(item.attempts), now=now)
-    except (Unsupported, ReauthRequired, FatalConnectorError) as exc:
+    except ReauthRequired as exc:
+        if item.transport != "platform" or item.channel is None:
+            _finish(item, OutboxStatus.FAILED, str(exc), now=now)
+        elif item.channel.needs_reauth_since is not None:
+            _finish(item, OutboxStatus.HELD, _held(str(exc)), now=now)
+        elif item.attempts >= item.max_attempts:
+            _finish(item, OutboxStatus.FAILED, _attempts_exhausted(item, exc), now=now)
+        else:
+            _finish(item, OutboxStatus.QUEUED, str(exc), delay=backoff(item.attempts), now=now)
+    except (Unsupported, FatalConnectorError) as exc:
         _finish(item, OutboxStatus.FAILED, str(exc), now=now)
     except ConnectorError as exc:
         if item.attempts >= item.max_attempts:
@@ -178,9 +199,44 @@ def send(item_id: int, *, now: datetime | None = None) -> OutboxItem | None:
             item, OutboxStatus.FAILED, f"Unexpected error ({type(exc).__name__}): {exc}", now=now
         )
     else:
-        if _finish(item, OutboxStatus.SENT, "", external_id=result.external_id, now=now):
+        if _finish(
+            item,
+            OutboxStatus.SENT,
+            "",
+            external_id=result.external_id,
+            external_url=result.url,
+            now=now,
+        ):
             _after_sent(item)
     return item
+
+
+def _waits_for_channel(item: OutboxItem, now: datetime) -> bool:
+    """Hold or postpone a claimed platform action whose channel cannot take it now; True if so.
+
+    The claim's attempt is given back: waiting for the platform is not a failed attempt.
+    """
+    channel = item.channel
+    if item.transport != "platform" or channel is None:
+        return False
+    if channel.deleted_at is not None:
+        _finish(item, OutboxStatus.FAILED, CHANNEL_REMOVED, now=now)
+        return True
+    if channel.needs_reauth_since is not None:
+        _finish(item, OutboxStatus.HELD, _held(channel.auth_error), now=now, uncount=True)
+        return True
+    if channel.rate_limited_until is not None and channel.rate_limited_until > now:
+        until = channel.rate_limited_until
+        _finish(
+            item,
+            OutboxStatus.QUEUED,
+            f"Waiting for the platform's rate limit (until {until:%Y-%m-%d %H:%M:%S} UTC).",
+            delay=until - now,
+            now=now,
+            uncount=True,
+        )
+        return True
+    return False
 
 
 def _transport(item: OutboxItem) -> Transport:
@@ -193,11 +249,31 @@ def _transport(item: OutboxItem) -> Transport:
 
 
 def _send_to_platform(item: OutboxItem) -> SendResult:
-    if item.channel is None:
+    """Send through the channel's connector, telling the channel's health what the platform said.
+
+    Refused credentials are refreshed once when the platform's tokens expire, and the send
+    tried again (a 401 means the platform did nothing, so this cannot do it twice).
+    """
+    channel = item.channel
+    if channel is None:
         raise FatalConnectorError("This platform action has no channel to send it to.")
-    return get_connector(item.channel).send(
-        item.action, item.payload, idempotency_key=item.idempotency_key
-    )
+    connector = health.connector_for(channel)
+    for attempt in (1, 2):
+        try:
+            result = connector.send(item.action, item.payload, idempotency_key=item.idempotency_key)
+        except RetryLater as exc:
+            health.record_rate_limit(channel, exc.after_s, connector)
+            raise
+        except ReauthRequired as exc:
+            if attempt == 1 and health.refresh_credentials(channel, connector):
+                connector = get_connector(channel)
+                continue
+            health.record_auth_failure(channel, str(exc))
+            raise
+        break
+    health.record_auth_success(channel)
+    health.record_rate(channel, connector)
+    return result
 
 
 register_transport("platform", _send_to_platform)
@@ -210,9 +286,14 @@ def _finish(
     *,
     delay: timedelta | None = None,
     external_id: str = "",
+    external_url: str = "",
     now: datetime | None = None,
+    uncount: bool = False,
 ) -> bool:
-    """Record the outcome of this worker's attempt, unless another worker has taken it over."""
+    """Record the outcome of this worker's attempt, unless another worker has taken it over.
+
+    `uncount`: the attempt was not one (the item waits for its channel), so it is given back.
+    """
     now = max(now, timezone.now()) if now else timezone.now()
     fields: dict[str, Any] = {
         "status": status,
@@ -224,7 +305,10 @@ def _finish(
         fields["next_attempt_at"] = now + (delay or timedelta(0))
     if status == OutboxStatus.SENT:
         fields["external_id"] = external_id[:191]
+        fields["external_url"] = external_url[:500] if len(external_url) <= 500 else ""
         fields["sent_at"] = now
+    if uncount:
+        fields["attempts"] = max(0, item.attempts - 1)
     done = OutboxItem.objects.filter(
         pk=item.pk, status=OutboxStatus.SENDING, attempts=item.attempts
     ).update(**fields)
@@ -246,6 +330,17 @@ def _after_sent(item: OutboxItem) -> None:
             note = f"Sent, but {handler.__name__} failed afterwards ({type(exc).__name__}: {exc})."
             OutboxItem.objects.filter(pk=item.pk).update(last_error=note[:MAX_ERROR])
             item.last_error = note
+
+
+CHANNEL_REMOVED = "The channel was removed, so this was not sent."
+
+
+def _held(reason: str) -> str:
+    return (
+        "Held: the channel needs re-authorisation"
+        + (f" ({reason.rstrip('.')})" if reason else "")
+        + ". It will be sent once the channel is reconnected."
+    )
 
 
 def _attempts_exhausted(item: OutboxItem, exc: Exception) -> str:
@@ -334,3 +429,35 @@ def confirm_sent(item: OutboxItem, *, external_id: str = "") -> bool:
         if external_id:
             _after_sent(item)
     return bool(done)
+
+
+def release_held(channel_id: int) -> int:
+    """The channel was reconnected: queue its held items again with fresh attempts, and send
+    them after commit. Returns how many."""
+    now = timezone.now()
+    ids = list(
+        OutboxItem.objects.filter(channel_id=channel_id, status=OutboxStatus.HELD).values_list(
+            "pk", flat=True
+        )
+    )
+    released = OutboxItem.objects.filter(pk__in=ids, status=OutboxStatus.HELD).update(
+        status=OutboxStatus.QUEUED,
+        attempts=0,
+        next_attempt_at=now,
+        updated_at=now,
+        last_error="",
+    )
+    for item_id in ids:
+        jobs.enqueue(SEND_TASK, item_id)
+    return released
+
+
+def fail_pending(channel_id: int, reason: str = CHANNEL_REMOVED) -> int:
+    """Fail the queued and held items of a channel that goes away (removed); returns how many.
+
+    An item being sent right now finishes its attempt.
+    """
+    now = timezone.now()
+    return OutboxItem.objects.filter(
+        channel_id=channel_id, status__in=(OutboxStatus.QUEUED, OutboxStatus.HELD)
+    ).update(status=OutboxStatus.FAILED, last_error=reason, updated_at=now, lease_until=None)

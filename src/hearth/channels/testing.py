@@ -55,6 +55,7 @@ class Reply:
     status: int
     json: Any = None
     headers: dict[str, str] = field(default_factory=dict)
+    body: bytes | None = None  # a raw answer (an HTML page, a redirect) instead of JSON
 
 
 Answer = Callable[[Recorded], Any] | Any
@@ -108,14 +109,15 @@ class FakePlatform:
                 if route.delay:
                     time.sleep(route.delay)
                 answer = route.json(recorded) if callable(route.json) else route.json
-                status, headers = route.status, route.headers
+                status, headers, raw = route.status, route.headers, route.body
                 if isinstance(answer, Reply):
-                    status, headers, answer = (
+                    status, headers, raw, answer = (
                         answer.status,
                         {**headers, **answer.headers},
+                        answer.body,
                         answer.json,
                     )
-                body = route.body if route.body is not None else jsonlib.dumps(answer).encode()
+                body = raw if raw is not None else jsonlib.dumps(answer).encode()
                 self._answer(status, headers, body)
 
             def _answer(self, status: int, headers: dict[str, str], body: bytes) -> None:

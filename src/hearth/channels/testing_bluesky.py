@@ -79,6 +79,9 @@ class Post:
     record: dict[str, Any]
     indexed_at: str
     replies: int = 0
+    likes: int = 0  # set by a test: the counts getPosts reports
+    reposts: int = 0
+    quotes: int = 0
 
     @property
     def ref(self) -> dict[str, str]:
@@ -91,9 +94,9 @@ class Post:
             "author": self.author.basic(),
             "record": self.record,
             "replyCount": self.replies,
-            "repostCount": 0,
-            "likeCount": 0,
-            "quoteCount": 0,
+            "repostCount": self.reposts,
+            "likeCount": self.likes,
+            "quoteCount": self.quotes,
             "indexedAt": self.indexed_at,
             "labels": [],
         }

@@ -15,11 +15,21 @@ CONNECTORS: dict[str, str] = {
     ChannelKind.DEMO: "hearth.channels.connectors.demo.DemoConnector",
     ChannelKind.RSS: "hearth.channels.connectors.rss.RssConnector",
     ChannelKind.MASTODON: "hearth.channels.connectors.mastodon.MastodonConnector",
+    ChannelKind.MATRIX: "hearth.channels.connectors.matrix.MatrixConnector",
     ChannelKind.BLUESKY: "hearth.channels.connectors.bluesky.BlueskyConnector",
     ChannelKind.DISCOURSE: "hearth.channels.connectors.discourse.DiscourseConnector",
     ChannelKind.TELEGRAM: "hearth.channels.connectors.telegram.TelegramConnector",
     ChannelKind.DISCORD: "hearth.channels.connectors.discord.DiscordConnector",
     ChannelKind.REDDIT: "hearth.channels.connectors.reddit.RedditConnector",
+    ChannelKind.EMAIL: "hearth.channels.connectors.mail.EmailConnector",
+    ChannelKind.FACEBOOK: "hearth.channels.connectors.facebook.FacebookConnector",
+    ChannelKind.INSTAGRAM: "hearth.channels.connectors.instagram.InstagramConnector",
+    ChannelKind.YOUTUBE: "hearth.channels.connectors.youtube.YouTubeConnector",
+    ChannelKind.LINKEDIN: "hearth.channels.connectors.linkedin.LinkedInConnector",
+    ChannelKind.TIKTOK: "hearth.channels.connectors.tiktok.TikTokConnector",
+    ChannelKind.PINTEREST: "hearth.channels.connectors.pinterest.PinterestConnector",
+    ChannelKind.WHATSAPP: "hearth.channels.connectors.whatsapp.WhatsAppConnector",
+    ChannelKind.X: "hearth.channels.connectors.x.XConnector",
 }
 
 

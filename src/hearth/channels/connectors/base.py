@@ -3,6 +3,17 @@
 A connector turns a platform into batches of raw items for `pipeline.ingest.ingest_batch`, and
 carries outbox actions back to the platform. Platform trouble becomes one of the typed errors
 below, which the sync and send jobs know how to handle.
+
+Conventions the framework relies on (docs/channels/README.md):
+- `channel.config["backfill"]`: how much recent history the first fetch (empty cursor) reads,
+  declared as a `ConfigField("backfill", kind="number")` by connectors that can go back.
+- `channel.credentials["expires_at"]` (epoch seconds or ISO 8601): when an expiring token
+  expires. A connector whose tokens expire implements `refresh_credentials`; the framework calls
+  it shortly before that time (and once after a refusal), stores what it returns, and keeps the
+  old credentials when it fails (hearth/channels/health.py).
+- A connector that knows the platform's remaining quota exposes it as `rate` (a
+  `connectors.http.RateState`), or its `client.rate` (a `PlatformClient`'s): the Channels page
+  shows it after each sync and send.
 """
 
 from __future__ import annotations
@@ -12,7 +23,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
+
+from django.utils.translation import gettext
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -49,6 +63,16 @@ def retry_after_seconds(value: str | None, default: float) -> float:
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
+class ReadsPaused(ConnectorError):
+    """The app's allowance of reads is spent until `until` (X's monthly read cap): nothing is
+    read before then, while replies and moderation still go out (the channel is not rate
+    limited, its next sync is simply then)."""
+
+    def __init__(self, message: str, *, until: datetime) -> None:
+        super().__init__(message)
+        self.until = until
+
+
 class OutcomeUnknown(ConnectorError):
     """The request may or may not have reached the platform (a timeout after sending, a
     connection cut before the answer): sent again only when the action is retry-safe."""
@@ -76,6 +100,7 @@ ACTION_CAPABILITY = {
     "ban": "ban",
     "unban": "ban",
     "mute": "ban",
+    "unmute": "ban",
     "kick": "ban",
     "report": "report",
     "post": "publish",
@@ -125,6 +150,76 @@ class Capabilities:
                 "metrics",
             )
         ]
+
+
+@dataclass(frozen=True)
+class PublishLimits:
+    """What one post may hold on a platform: the composer validates against it live, and
+    publishing checks it again before scheduling and before sending (hearth.publishing)."""
+
+    max_text: int = 5000  # characters (code points: a safe bound for graphemes)
+    max_media: int = 4
+    media_types: frozenset[str] = frozenset({"image", "video"})
+    first_comment: bool = False  # a first comment is sent as the brand's reply to the post
+    # The platform's cap on new posts per hour for one account (None: no published cap).
+    posts_per_hour: int | None = None
+    # The files it takes (content types Hearth found in the file) and how heavy they may be.
+    image_types: frozenset[str] = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
+    video_types: frozenset[str] = frozenset({"video/mp4", "video/quicktime", "video/webm"})
+    max_image_bytes: int = 8 * 1024 * 1024
+    max_video_bytes: int = 100 * 1024 * 1024
+    max_videos: int = 1  # videos in one post
+    mix_media: bool = False  # whether images and a video may go in the same post
+
+
+MEDIA_DIR = "media"  # under HEARTH_DATA_DIR: the workspaces' media libraries
+
+
+@dataclass(frozen=True)
+class MediaFile:
+    """A file of the media library that a "post" payload carries, ready to upload."""
+
+    path: Path
+    content_type: str
+    kind: str  # image | video
+    alt: str
+    name: str
+
+
+def media_files(payload: Mapping[str, Any]) -> list[MediaFile]:
+    """The library files of a "post" payload (`media` items with a `path`), in order; items
+    that are only an address (no file in the library) are left to the connector.
+
+    A path is always inside the media directory (a payload is data, never trusted with the
+    file system); a file no longer there is a FatalConnectorError that says what to do.
+    """
+    from django.conf import settings
+
+    root = (Path(settings.HEARTH_DATA_DIR) / MEDIA_DIR).resolve()
+    found = []
+    for item in payload.get("media") or []:
+        if not isinstance(item, Mapping) or not item.get("path"):
+            continue
+        path = (root / str(item["path"])).resolve()
+        name = str(item.get("name") or path.name)
+        if not path.is_relative_to(root) or not path.is_file():
+            raise FatalConnectorError(
+                gettext(
+                    "The file “%(name)s” is no longer in the media library: attach it to the "
+                    "post again."
+                )
+                % {"name": name}
+            )
+        found.append(
+            MediaFile(
+                path=path,
+                content_type=str(item.get("content_type") or "application/octet-stream"),
+                kind=str(item.get("type") or "image"),
+                alt=str(item.get("alt") or ""),
+                name=name,
+            )
+        )
+    return found
 
 
 @dataclass(frozen=True)
@@ -187,6 +282,7 @@ class Connector(Protocol):
     docs: str  # its page under docs/channels/
     config_fields: tuple[ConfigField, ...]
     capabilities: Capabilities
+    limits: PublishLimits
     poll_interval_s: int  # how often a fetching connector is polled by default (0: never)
 
     def __init__(self, channel: Channel) -> None: ...
@@ -205,9 +301,31 @@ class Connector(Protocol):
 
     def metrics(self) -> dict[str, int]: ...
 
+    def post_metrics(
+        self, external_id: str, *, published_at: datetime | None = None
+    ) -> dict[str, int | None]: ...
+
     def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> bool: ...
 
+    def webhook_delivery_id(self, headers: Mapping[str, str], body: bytes) -> str: ...
+
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[dict[str, Any]]: ...
+
+    def refresh_credentials(self) -> dict[str, Any] | None: ...
+
+
+def expires_at(credentials: Mapping[str, Any]) -> datetime | None:
+    """When the credentials' token expires (`credentials["expires_at"]`), if they say."""
+    value = credentials.get("expires_at")
+    if value in (None, ""):
+        return None
+    try:
+        if isinstance(value, int | float) or str(value).replace(".", "", 1).isdigit():
+            return datetime.fromtimestamp(float(str(value)), tz=UTC)
+        when = datetime.fromisoformat(str(value))
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 class BaseConnector:
@@ -225,6 +343,7 @@ class BaseConnector:
     docs = ""
     config_fields: tuple[ConfigField, ...] = ()
     capabilities = Capabilities()
+    limits = PublishLimits()
     poll_interval_s = 0
 
     def __init__(self, channel: Channel) -> None:
@@ -242,7 +361,12 @@ class BaseConnector:
         except ConnectorError as exc:
             return [Check("read", False, str(exc))]
         return [
-            Check("read", True, f"Connected as {me.handle or me.display_name or me.external_id}.")
+            Check(
+                "read",
+                True,
+                gettext("Connected as %(account)s.")
+                % {"account": me.handle or me.display_name or me.external_id},
+            )
         ]
 
     def fetch(self, cursor: str) -> FetchResult:
@@ -271,10 +395,27 @@ class BaseConnector:
     def metrics(self) -> dict[str, int]:
         return {}
 
+    def post_metrics(
+        self, external_id: str, *, published_at: datetime | None = None
+    ) -> dict[str, int | None]:
+        """One published post's engagement: any of `likes`, `comments`, `shares`, `clicks`,
+        `reach` the platform gives (a figure it does not give is left out, never 0). Raise
+        `Unsupported` when the platform has no per-post figures, `FatalConnectorError` when the
+        post is gone; the typed errors otherwise (hearth/publishing/metrics.py)."""
+        raise Unsupported(
+            f"{self.label or 'This platform'} gives no figures per post to Hearth yet."
+        )
+
     def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> bool:
         """For platforms that push signed deliveries to `/hooks/<kind>/<key>`: whether `body`
         is authentic (the platform's signature or secret header, checked in constant time)."""
         return False
+
+    def webhook_delivery_id(self, headers: Mapping[str, str], body: bytes) -> str:
+        """The platform's own id of one authentic delivery (a delivery header or the payload's
+        id, the same when the platform delivers it again), or "" when it sends none; the
+        receiver then de-duplicates on the SHA-256 of the signed body."""
+        return ""
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[dict[str, Any]]:
         """The import-format items of one authentic delivery ([] for events Hearth ignores).
@@ -284,3 +425,11 @@ class BaseConnector:
         (the receiver then answers 503 so the platform delivers it again).
         """
         raise Unsupported(f"{self.label or 'This channel'} does not push deliveries to Hearth.")
+
+    def refresh_credentials(self) -> dict[str, Any] | None:
+        """For platforms whose tokens expire: exchange the refresh token for new credentials and
+        return the whole new credentials dict (with its `expires_at`), or None when there is
+        nothing to refresh. Raise `ReauthRequired` when the platform refuses the refresh token,
+        another `ConnectorError` when it cannot answer now; the old credentials are kept either
+        way. Never store anything here: the framework does (hearth/channels/health.py)."""
+        return None

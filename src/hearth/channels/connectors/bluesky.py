@@ -72,11 +72,13 @@ from hearth.channels.connectors.base import (
     FetchResult,
     Identity,
     OutcomeUnknown,
+    PublishLimits,
     ReauthRequired,
     RetryLater,
     SendResult,
 )
 from hearth.channels.models import Channel
+from hearth.core import outbound
 
 log = logging.getLogger(__name__)
 
@@ -241,6 +243,16 @@ class BlueskyConnector(BaseConnector):
         metrics=True,
         retry_safe=frozenset({"reply", "post", "hide", "unhide", "delete", "ban", "unban", "mute"}),
     )
+    # 300 graphemes, 4 images; creating a record costs 3 of the 5,000 points an hour.
+    limits = PublishLimits(
+        max_text=MAX_TEXT,
+        max_media=4,
+        media_types=frozenset({"image"}),
+        image_types=frozenset({"image/jpeg", "image/png", "image/webp", "image/gif"}),
+        max_image_bytes=1_000_000,  # the PDS refuses image blobs above 1 MB
+        first_comment=True,
+        posts_per_hour=1000,
+    )
     poll_interval_s = 60
 
     def __init__(self, channel: Channel) -> None:
@@ -266,7 +278,11 @@ class BlueskyConnector(BaseConnector):
             credentials.get("identifier") or self.channel.config.get("identifier") or ""
         )
         password = str(credentials.get("app_password") or "")
-        client = Client(base_url=self.base_url, request=Request(timeout=TIMEOUT))
+        # The PDS address is user-configured: connections go only to vetted addresses.
+        client = Client(
+            base_url=self.base_url,
+            request=Request(timeout=TIMEOUT, transport=outbound.httpx_transport()),
+        )
         client.on_session_change(self._save_session)
         session = credentials.get("session") if use_session else None
         try:
@@ -278,6 +294,8 @@ class BlueskyConnector(BaseConnector):
                 raise ReauthRequired(
                     _t("The channel has no Bluesky handle and app password: reconnect it.")
                 )
+        except outbound.OutboundRefused as exc:
+            raise FatalConnectorError(str(exc)) from None
         except AtProtocolError as exc:
             raise self._classify(exc, sending=False) from None
         return client
@@ -294,6 +312,8 @@ class BlueskyConnector(BaseConnector):
         """One SDK call on the logged-in client; an expired session is renewed once."""
         try:
             return fn(self.client)
+        except outbound.OutboundRefused as exc:
+            raise FatalConnectorError(str(exc)) from None
         except AtProtocolError as exc:
             if _code(exc) in EXPIRED_CODES or isinstance(exc, LoginRequiredError):
                 self._client = self._login(use_session=False)  # the refresh token expired too
@@ -529,6 +549,23 @@ class BlueskyConnector(BaseConnector):
         if not posts:
             raise NotFound(_t("Bluesky no longer has this post (%(uri)s).") % {"uri": uri})
         return dict(posts[0])
+
+    def post_metrics(
+        self, external_id: str, *, published_at: datetime | None = None
+    ) -> dict[str, int | None]:
+        """A post's counts (`app.bsky.feed.getPosts`): likes, replies, and reposts with quotes as
+        shares; Bluesky counts no clicks and no reach, so those are left out."""
+        try:
+            view = self._post_view(external_id)
+        except NotFound:
+            raise FatalConnectorError(
+                _t("The post is no longer on Bluesky: its figures stop here.")
+            ) from None
+        return {
+            "likes": int(view.get("likeCount") or 0),
+            "comments": int(view.get("replyCount") or 0),
+            "shares": int(view.get("repostCount") or 0) + int(view.get("quoteCount") or 0),
+        }
 
     def _create(self, collection: str, record: dict[str, Any]) -> dict[str, Any]:
         data = {

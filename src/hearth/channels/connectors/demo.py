@@ -9,10 +9,23 @@ action is retry-safe.
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
-from hearth.channels.connectors.base import BaseConnector, Capabilities, Identity, SendResult
+from hearth.channels.connectors.base import (
+    BaseConnector,
+    Capabilities,
+    ConnectorError,
+    FatalConnectorError,
+    Identity,
+    PublishLimits,
+    ReauthRequired,
+    RetryLater,
+    SendResult,
+    media_files,
+)
 
 
 class DemoConnector(BaseConnector):
@@ -30,13 +43,59 @@ class DemoConnector(BaseConnector):
         retry_safe=frozenset({"reply", "dm", "post", "hide", "unhide", "ban", "unban", "delete"}),
     )
 
+    limits = PublishLimits(
+        max_text=2000,
+        max_media=10,
+        first_comment=True,
+        max_image_bytes=20 * 1024 * 1024,
+        max_video_bytes=200 * 1024 * 1024,
+        max_videos=10,
+        mix_media=True,
+    )
+
     def identity(self) -> Identity:
         ids = self.channel.config.get("brand_author_ids") or ["hearth-brand"]
         return Identity(external_id=str(ids[0]), display_name=self.channel.name)
 
     def send(self, action: str, payload: Mapping[str, Any], *, idempotency_key: str) -> SendResult:
         digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:12]
-        return SendResult(external_id=f"demo-{action}-{digest}")
+        # Like a real platform, the files of a post are read and "uploaded": a file missing
+        # from the library fails the post with what to do.
+        uploaded = [
+            {"name": m.name, "bytes": m.path.stat().st_size, "alt": m.alt}
+            for m in (media_files(payload) if action == "post" else [])
+        ]
+        extra = {"media": uploaded} if uploaded else {}
+        return SendResult(external_id=f"demo-{action}-{digest}", extra=extra)
 
     def metrics(self) -> dict[str, int]:
         return {"followers": int(self.channel.config.get("followers", 0))}
+
+    def post_metrics(
+        self, external_id: str, *, published_at: datetime | None = None
+    ) -> dict[str, int | None]:
+        """A simulated audience: figures that grow with the post's age, like a real post's (fast
+        at first, then flattening), the same for the same post and hour. The channel's config
+        can inject an error (`metrics_error`: "429", "401", "404" or "500") to try the paths."""
+        error = str(self.channel.config.get("metrics_error") or "")
+        if error == "429":
+            raise RetryLater("The demo platform's rate limit.", after_s=120)
+        if error == "401":
+            raise ReauthRequired("The demo platform refused the token.")
+        if error == "404":
+            raise FatalConnectorError("The post is no longer on the demo platform.")
+        if error == "500":
+            raise ConnectorError("The demo platform failed (HTTP 500).")
+        seed = int(hashlib.sha256(external_id.encode()).hexdigest()[:6], 16)
+        hours = 1.0
+        if published_at is not None:
+            hours = max(1.0, (datetime.now(UTC) - published_at).total_seconds() / 3600)
+        growth = math.log2(1 + hours)
+        reach = int((200 + seed % 800) * growth)
+        return {
+            "likes": int(reach * (0.03 + (seed % 5) / 100)),
+            "comments": int(reach * 0.006),
+            "shares": int(reach * 0.008),
+            "clicks": int(reach * 0.02),
+            "reach": reach,
+        }

@@ -22,7 +22,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import requests
@@ -49,6 +49,7 @@ from hearth.channels.models import Channel
 PAGE = 50  # what /posts.json answers per page
 REGULAR_POST = 1  # post_type: 2 moderator action, 3 small action (system), 4 whisper
 SIGNATURE_HEADER = "X-Discourse-Event-Signature"
+EVENT_ID_HEADER = "X-Discourse-Event-Id"
 INGESTED_EVENTS = ("post_created", "post_edited")
 # post_action_type_id of a flag (Discourse's PostActionType): what a report says the post is.
 FLAG_TYPES = {"off_topic": 3, "inappropriate": 4, "notify_moderators": 7, "spam": 8}
@@ -102,6 +103,8 @@ def post_to_item(post: Mapping[str, Any]) -> dict[str, Any]:
         },
         "text": text,
         "created_at": post["created_at"],
+        # The version: a late or replayed older copy of an edited post never overwrites it.
+        "updated_at": post.get("updated_at") or post["created_at"],
         "metrics": {
             "likes": int(_like_count(post)),
             "replies": int(post.get("reply_count") or 0),
@@ -324,6 +327,11 @@ class DiscourseConnector(BaseConnector):
         )
         return hmac.compare_digest(given, expected)
 
+    def webhook_delivery_id(self, headers: Mapping[str, str], body: bytes) -> str:
+        # The id of the forum's WebHookEvent row: one per event, kept when it is redelivered.
+        event_id = headers.get(EVENT_ID_HEADER, "").strip()
+        return f"event:{event_id}" if event_id.isdigit() else ""
+
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[dict[str, Any]]:
         if headers.get("X-Discourse-Event") not in INGESTED_EVENTS:
             return []  # ping, topic and user events: acknowledged, nothing to store
@@ -350,6 +358,26 @@ class DiscourseConnector(BaseConnector):
         figures = {name: int(stats[name]) for name in wanted if isinstance(stats.get(name), int)}
         if "users_count" in figures:
             figures["followers"] = figures["users_count"]
+        return figures
+
+    def post_metrics(
+        self, external_id: str, *, published_at: datetime | None = None
+    ) -> dict[str, int | None]:
+        """A post's counts (`GET /posts/by_number/<topic>/<number>.json`): likes, direct replies
+        and reads (Discourse's readers of the post, its reach); it counts no shares or clicks."""
+        topic, number = _split(external_id)
+        try:
+            post = self.client.get(f"/posts/by_number/{topic}/{number}.json")
+        except NotFound:
+            raise FatalConnectorError(
+                _g("The post is no longer on Discourse: its figures stop here.")
+            ) from None
+        figures: dict[str, int | None] = {
+            "likes": _like_count(post),
+            "comments": int(post.get("reply_count") or 0),
+        }
+        if isinstance(post.get("reads"), int):
+            figures["reach"] = int(post["reads"])
         return figures
 
     # Sending ---------------------------------------------------------------------------------

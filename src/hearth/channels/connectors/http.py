@@ -37,6 +37,7 @@ from hearth.channels.connectors.base import (
     RetryLater,
     retry_after_seconds,
 )
+from hearth.core import outbound
 
 USER_AGENT = "Hearth/1 (self-hosted community management)"
 TIMEOUT = (5.0, 20.0)  # connect, read (seconds)
@@ -63,7 +64,8 @@ class PlatformClient:
         self.base_url = base_url.rstrip("/")
         self.platform = platform
         self.timeout = timeout
-        self.session = requests.Session()
+        # The base URL may be user-configured: connections go only to vetted addresses.
+        self.session = outbound.session()
         self.session.headers["User-Agent"] = USER_AGENT
         if token:
             self.session.headers["Authorization"] = f"{auth_scheme} {token}".strip()
@@ -93,6 +95,8 @@ class PlatformClient:
                 headers=dict(headers or {}),
                 timeout=self.timeout,
             )
+        except outbound.OutboundRefused as exc:
+            raise FatalConnectorError(str(exc)) from None
         except requests.ReadTimeout:
             if sending:
                 raise OutcomeUnknown(

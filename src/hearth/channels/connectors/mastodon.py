@@ -78,14 +78,17 @@ from hearth.channels.connectors.base import (
     FetchResult,
     Identity,
     OutcomeUnknown,
+    PublishLimits,
     ReauthRequired,
     RetryLater,
     SendResult,
+    media_files,
     retry_after_seconds,
 )
 from hearth.channels.connectors.http import USER_AGENT, RateState
 from hearth.channels.connectors.rss import strip_html
 from hearth.channels.models import Channel
+from hearth.core import outbound
 
 log = logging.getLogger(__name__)
 
@@ -260,6 +263,16 @@ class MastodonConnector(BaseConnector):
         metrics=True,
         retry_safe=frozenset({"reply", "dm", "post", "delete", "ban", "unban", "mute"}),
     )
+    # Mastodon's defaults: 500 characters, 4 attachments, 300 statuses per 3 hours.
+    # Mastodon 4: four images of up to 16 MB, or one video of up to 99 MB, per status.
+    limits = PublishLimits(
+        max_text=500,
+        max_media=4,
+        first_comment=True,
+        posts_per_hour=100,
+        max_image_bytes=16 * 1024 * 1024,
+        max_video_bytes=99 * 1024 * 1024,
+    )
     poll_interval_s = 120  # the stream is the fast path; polling catches up what it missed
 
     def __init__(self, channel: Channel) -> None:
@@ -291,7 +304,7 @@ class MastodonConnector(BaseConnector):
             raise ReauthRequired(
                 _t("The channel has no Mastodon access token: reconnect it with a new token.")
             )
-        session = requests.Session()
+        session = outbound.session()  # the server is user-configured: vetted addresses only
         session.hooks["response"].append(self._note_response)
         return Mastodon(
             access_token=token,
@@ -338,6 +351,8 @@ class MastodonConnector(BaseConnector):
             ) from None
         except MastodonNetworkError as exc:
             cause = exc.__context__
+            if isinstance(cause, outbound.OutboundRefused):
+                raise FatalConnectorError(str(cause)) from None
             if sending and not _nothing_sent(cause):
                 raise OutcomeUnknown(
                     _t(
@@ -540,6 +555,32 @@ class MastodonConnector(BaseConnector):
             "posts": int(me.get("statuses_count") or 0),
         }
 
+    def post_metrics(
+        self, external_id: str, *, published_at: datetime | None = None
+    ) -> dict[str, int | None]:
+        """A status's counts (`GET /api/v1/statuses/:id`): favourites, replies and boosts;
+        Mastodon counts no clicks and no reach, so those are left out."""
+        try:
+            status = self._call(self.api.status, external_id)
+        except NotFound:
+            raise FatalConnectorError(
+                _t("The post is no longer on Mastodon: its figures stop here.")
+            ) from None
+        return {
+            "likes": int(status.get("favourites_count") or 0),
+            "comments": int(status.get("replies_count") or 0),
+            "shares": int(status.get("reblogs_count") or 0),
+        }
+
+    def poll_results(self, external_id: str) -> list[int]:
+        """The votes of each option of a status's native poll (`GET /api/v1/statuses/:id`)."""
+        try:
+            status = self._call(self.api.status, external_id)
+        except NotFound:
+            raise FatalConnectorError(_t("The poll is no longer on Mastodon.")) from None
+        poll = status.get("poll") or {}
+        return [int(o.get("votes_count") or 0) for o in poll.get("options") or []]
+
     # -- reading -------------------------------------------------------------------------------
 
     def _sources(self) -> list[str]:
@@ -735,8 +776,33 @@ class MastodonConnector(BaseConnector):
 
     def send_post(self, payload: Mapping[str, Any], *, idempotency_key: str) -> SendResult:
         visibility = payload.get("visibility") or "public"
+        # Each file is uploaded first (with its alt text as the description), then the status
+        # names them. A retry uploads them again: an unused upload is harmless (the server
+        # drops it), and the status itself keeps its Idempotency-Key.
+        media_ids = [
+            self._call(
+                self.api.media_post,
+                str(media.path),
+                mime_type=media.content_type,
+                description=media.alt or None,
+                file_name=media.name,
+                synchronous=media.kind == "video",
+            )["id"]
+            for media in media_files(payload)
+        ]
+        extra: dict[str, Any] = {"media_ids": media_ids} if media_ids else {}
+        poll = payload.get("poll")
+        if poll:  # a native poll (animation): options and how long it stays open
+            extra["poll"] = self.api.make_poll(
+                [str(o) for o in poll["options"]],
+                int(poll.get("expires_in") or 86400),
+                multiple=bool(poll.get("multiple")),
+            )
         return self._post(
-            str(payload.get("text") or "").strip(), key=idempotency_key, visibility=visibility
+            str(payload.get("text") or "").strip(),
+            key=idempotency_key,
+            visibility=visibility,
+            **extra,
         )
 
     def send_delete(self, payload: Mapping[str, Any], *, idempotency_key: str) -> SendResult:

@@ -52,6 +52,7 @@ from hearth.channels.connectors.base import (
 )
 from hearth.channels.connectors.http import USER_AGENT
 from hearth.channels.models import Channel
+from hearth.core import outbound
 
 OAUTH_URL = "https://oauth.reddit.com"
 WWW_URL = "https://www.reddit.com"
@@ -91,6 +92,8 @@ class HearthRequestor(prawcore.Requestor):
             # Hearth's timeout, whatever prawcore passes (its own default is 16 s).
             # prawcore passes method and url positionally and never a positional timeout.
             response = self._http.request(*args, timeout=self.timeout, **kwargs)  # type: ignore[misc]
+        except outbound.OutboundRefused as exc:
+            raise FatalConnectorError(str(exc)) from None
         except requests.ReadTimeout:
             if method == "GET" or url.endswith("/access_token"):
                 raise ConnectorError(_g("Reddit did not answer in time.")) from None
@@ -286,6 +289,7 @@ class RedditConnector(BaseConnector):
             requestor_kwargs={
                 "client_key": client_id,
                 "timeout": float(config.get("timeout_s") or 20),
+                "session": outbound.session(),  # the API address is configurable: vetted only
             },
         )
 

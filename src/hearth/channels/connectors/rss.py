@@ -26,18 +26,22 @@ import feedparser
 import requests
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from hearth.channels.connectors.base import (
     BaseConnector,
     Capabilities,
+    Check,
     ConfigField,
+    ConnectorError,
     FatalConnectorError,
     FetchResult,
     RetryLater,
     retry_after_seconds,
 )
 from hearth.channels.models import Channel
+from hearth.core import outbound
 
 TIMEOUT_S = 20
 MAX_BYTES = 10 * 1024 * 1024
@@ -141,6 +145,21 @@ class RssConnector(BaseConnector):
         super().__init__(channel)
         self.url = (channel.config or {}).get("url", "")
 
+    def test_connection(self) -> list[Check]:
+        """Read the feed once (without its validators): it answers, and holds entries."""
+        try:
+            result = self.fetch("")
+        except ConnectorError as exc:
+            return [Check("read", False, str(exc))]
+        return [
+            Check(
+                "read",
+                True,
+                gettext("The feed answered: %(count)s entries can be read.")
+                % {"count": len(result.items)},
+            )
+        ]
+
     def fetch(self, cursor: str) -> FetchResult:
         if not self.url:
             raise FatalConnectorError(
@@ -156,7 +175,10 @@ class RssConnector(BaseConnector):
         if validators.get("modified"):
             headers["If-Modified-Since"] = validators["modified"]
         try:
-            response = requests.get(self.url, headers=headers, timeout=TIMEOUT_S)
+            with outbound.session() as session:  # the feed is user-configured: vetted addresses
+                response = session.get(self.url, headers=headers, timeout=TIMEOUT_S)
+        except outbound.OutboundRefused as exc:
+            raise FatalConnectorError(str(exc)) from None
         except requests.RequestException as exc:
             raise RetryLater(
                 f"Feed {self.url} is unreachable: {type(exc).__name__}.", after_s=300

@@ -167,6 +167,8 @@ def update_to_item(
         "author": author,
         "text": message.get("text") or message.get("caption") or "",
         "created_at": _iso(message["date"]),
+        # An edited message carries edit_date: an older copy delivered late never overwrites it.
+        "updated_at": _iso(message.get("edit_date") or message["date"]),
     }
     if parent:
         item["parent_external_id"] = parent
@@ -347,6 +349,14 @@ class TelegramConnector(BaseConnector):
         return bool(self.webhook_secret and given) and hmac.compare_digest(
             given.encode(), self.webhook_secret.encode()
         )
+
+    def webhook_delivery_id(self, headers: Mapping[str, str], body: bytes) -> str:
+        # update_id is unique per bot and the same when Telegram retries the delivery.
+        try:
+            update_id = json.loads(body).get("update_id")
+        except (ValueError, AttributeError, RecursionError):
+            return ""
+        return f"update:{update_id}" if isinstance(update_id, int) else ""
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[dict[str, Any]]:
         try:

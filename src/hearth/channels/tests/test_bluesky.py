@@ -405,3 +405,18 @@ def test_a_hung_reply_is_unknown_then_sent_once_through_the_outbox(
     assert item.status == OutboxStatus.SENT and item.external_id in bluesky.posts
     replies = [p for p in bluesky.posts.values() if p.author is bluesky.brand]
     assert [p.record["text"] for p in replies] == ["Checking!"]
+
+
+def test_a_published_posts_figures_are_read_from_getposts(
+    bluesky: Any, bluesky_channel: Any
+) -> None:
+    c = connector(bluesky_channel())
+    sent = c.send("post", {"text": "Our spring range is out"}, idempotency_key="p1")
+    post = bluesky.posts[sent.external_id]
+    post.likes, post.reposts, post.quotes = 7, 2, 1
+    bluesky.post(bluesky.account("ana.bsky.social", "Ana"), "Lovely!", reply_to=post)
+    assert c.post_metrics(sent.external_id) == {"likes": 7, "comments": 1, "shares": 3}
+    assert calls(bluesky, "GET", "app.bsky.feed.getPosts")[-1].query["uris"] == [sent.external_id]
+    del bluesky.posts[sent.external_id]
+    with pytest.raises(FatalConnectorError, match="no longer on Bluesky"):
+        c.post_metrics(sent.external_id)

@@ -83,9 +83,8 @@ def server(workspace, make_channel, fake_platform):
             "backfill": 50,
             "brand_author_ids": [BOT],
         },
+        credentials={"token": "bot-t0ken"},
     )
-    channel.set_credentials({"token": "bot-t0ken"})
-    channel.save()
     return channel
 
 

@@ -30,9 +30,8 @@ def test_discourse_webhook_in_reply_hide_and_suspend_out(
         name="Forum",
         kind="discourse",
         config={"base_url": fake_platform.url, "api_username": "lumio", "brand_author_ids": ["1"]},
+        credentials={"api_key": "k", "webhook_secret": "s"},
     )
-    forum.set_credentials({"api_key": "k", "webhook_secret": "s"})
-    forum.save()
     body = json.dumps({"post": post(50, 7, 1, raw="My lamp is broken, help?")}).encode()
     signature = "sha256=" + hmac.new(b"s", body, hashlib.sha256).hexdigest()
     answer = client.post(
@@ -86,9 +85,8 @@ def test_telegram_sync_in_reply_delete_and_ban_out(
             "chats": [str(GROUP["id"])],
             "brand_author_ids": ["4242"],
         },
+        credentials={"token": TOKEN},
     )
-    bot.set_credentials({"token": TOKEN})
-    bot.save()
     fake_platform.route(
         "POST",
         path("getUpdates"),
@@ -126,7 +124,13 @@ def test_hide_is_a_todo_where_the_platform_cannot_hide(
     from hearth.moderation.models import EnforcementTodo
     from hearth.pipeline.ingest import ingest_batch
 
-    channel = make_channel(workspace, name=kind, kind=kind, config={"base_url": fake_platform.url})
+    channel = make_channel(
+        workspace,
+        name=kind,
+        kind=kind,
+        config={"base_url": fake_platform.url, "guild_id": "1", "chats": ["1"], "channels": ["1"]},
+        credentials={"token": "t0ken"},
+    )
     ingest_batch(
         channel,
         [

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from hearth.channels.actions import refresh_identity
 from hearth.channels.connectors import get_connector
 from hearth.channels.models import Channel, OutboxItem, OutboxStatus
 from hearth.conversations.actions.reply import reply_to_thread
@@ -30,20 +31,9 @@ INSULT = "@lumio you are a bunch of stupid idiots, shut up"
 def channel(mastodon_channel: Any) -> Channel:
     """A connected Mastodon channel, its brand identity learnt from the connection."""
     channel = mastodon_channel(backfill=20)
-    brand_id = get_connector(channel).identity().external_id
-    channel.config = {**channel.config, "brand_author_ids": [brand_id]}
-    channel.save(update_fields=["config"])
+    refresh_identity(channel, by=Actor.system())
+    channel.refresh_from_db()
     return channel
-
-
-@pytest.fixture
-def people(make_member: Any, workspace: Any) -> dict[str, Actor]:
-    return {
-        "agent": Actor(user=make_member(workspace, "manager", email="agent@acme.test"), via="web"),
-        "moderator": Actor(
-            user=make_member(workspace, "moderator", email="mod@acme.test"), via="web"
-        ),
-    }
 
 
 def _reply_and_read_it_on_the_server(
@@ -105,14 +95,18 @@ def test_a_polled_mention_is_answered_and_moderated_on_the_server(
     todo = EnforcementTodo.objects.get(message=abusive, action="hide")
     assert todo.status == "open"
     assert not OutboxItem.objects.filter(channel=channel, action="hide").exists()
-    # The block is on the server, and the member got the notice under their message.
+    # The block is on the server, and the member got the notice privately.
     ban = OutboxItem.objects.get(channel=channel, action="ban")
     assert ban.status == OutboxStatus.SENT, ban.last_error
     brand = mastodon.client("lumio")
     assert brand.account_relationships([insult.account.id])[0].blocking is True
     notice = OutboxItem.objects.get(idempotency_key=f"mod-notice:{sanction.pk}")
     assert notice.status == OutboxStatus.SENT, notice.last_error
-    assert str(brand.status(notice.external_id).in_reply_to_id) == str(insult.id)
+    # The notice is a private mention (Mastodon's direct message), not a public reply.
+    assert notice.action == "dm"
+    sent = brand.status(notice.external_id)
+    assert sent.visibility == "direct" and sent.in_reply_to_id is None
+    assert [m.id for m in sent.mentions] == [insult.account.id]
 
 
 def test_a_streamed_mention_is_answered_on_the_server(

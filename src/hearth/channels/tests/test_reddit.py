@@ -106,9 +106,8 @@ def sub(workspace, make_channel, fake_reddit):
             "reddit_url": fake_reddit.url,
             "brand_author_ids": ["lumio_mod"],
         },
+        credentials={"client_secret": "s3cret", "password": "pw"},
     )
-    channel.set_credentials({"client_secret": "s3cret", "password": "pw"})
-    channel.save()
     return channel
 
 
@@ -241,9 +240,13 @@ def test_a_budget_spent_for_longer_gives_way_for_every_channel_of_the_client(
     sub.refresh_from_db()
     assert sub.next_sync_at >= before + timedelta(seconds=235)
     assert "resets in" in sub.last_sync_error
-    twin = make_channel(workspace, name="r/lumio_fr", kind="reddit", config={**sub.config})
-    twin.set_credentials(sub.credentials)
-    twin.save()
+    twin = make_channel(
+        workspace,
+        name="r/lumio_fr",
+        kind="reddit",
+        config={**sub.config},
+        credentials=sub.credentials,
+    )
     with pytest.raises(RetryLater):
         get_connector(twin).fetch("")
     assert len(fake_reddit.requests) == sent, "nothing sent while the client's budget is spent"

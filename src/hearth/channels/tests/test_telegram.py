@@ -19,7 +19,7 @@ from hearth.channels.connectors.base import (
     ReauthRequired,
     Unsupported,
 )
-from hearth.channels.models import OutboxStatus
+from hearth.channels.models import Channel, OutboxStatus
 from hearth.conversations.models import Message
 from hearth.pipeline import sync
 from hearth.pipeline.ingest import ingest_batch
@@ -70,9 +70,8 @@ def bot(workspace, make_channel, fake_platform):
         name="Telegram",
         kind="telegram",
         config={"base_url": fake_platform.url, "chats": [str(GROUP["id"])]},
+        credentials={"token": TOKEN},
     )
-    channel.set_credentials({"token": TOKEN})
-    channel.save()
     return channel
 
 
@@ -232,6 +231,38 @@ def test_a_webhook_update_is_verified_by_its_secret_token(client, pushed, fake_p
     assert Message.objects.get().text == "Bonjour"
 
 
+def push(client, bot, update_body):
+    return client.post(
+        f"/hooks/telegram/{bot.webhook_key}",
+        json.dumps(update_body).encode(),
+        content_type="application/json",
+        HTTP_X_TELEGRAM_BOT_API_SECRET_TOKEN="s3cret-token",
+    )
+
+
+def test_a_redelivered_update_is_acknowledged_and_not_processed_again(client, pushed):
+    first = push(client, pushed, update(2001, text="Bonjour"))
+    assert first.status_code == 200 and first.json()["delivery"] == "update:2001"
+    Message.objects.update(text="moderated since")
+    again = push(client, pushed, update(2001, text="Bonjour"))
+    assert again.status_code == 200
+    assert again.json() == {"duplicate": True, "delivery": "update:2001", "created": 0}
+    assert Message.objects.get().text == "moderated since"
+
+
+def test_an_older_edit_delivered_late_never_overwrites_a_newer_one(client, pushed):
+    original = update(2001, text="Bonjour")
+    assert push(client, pushed, original).status_code == 200
+    newer = {"update_id": 2003, "edited_message": {**original["message"], "text": "Bonsoir"}}
+    newer["edited_message"]["edit_date"] = original["message"]["date"] + 600
+    older = {"update_id": 2002, "edited_message": {**original["message"], "text": "Bonjour !"}}
+    older["edited_message"]["edit_date"] = original["message"]["date"] + 60
+    assert push(client, pushed, newer).status_code == 200
+    late = push(client, pushed, older)
+    assert late.status_code == 200 and late.json()["unchanged"] == 1
+    assert Message.objects.get().text == "Bonsoir"
+
+
 # Sending -------------------------------------------------------------------------------------
 
 
@@ -303,6 +334,8 @@ def test_a_send_429_is_queued_for_retry_after_and_a_403_fails(bot, fake_platform
     item = send(bot, "delete", {"message_external_id": "-1001234567890:12"})
     assert item.status == OutboxStatus.QUEUED
     assert item.next_attempt_at >= before + timedelta(seconds=6)
+    assert Channel.objects.get(pk=bot.pk).rate_limited_until >= before + timedelta(seconds=6)
+    Channel.objects.filter(pk=bot.pk).update(rate_limited_until=None)  # the bot's wait is over
     fake_platform.fail(
         "POST",
         path("banChatMember"),

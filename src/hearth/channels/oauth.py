@@ -1,0 +1,973 @@
+"""Connecting channels through a platform's OAuth consent screen.
+
+The owner creates a developer app on the platform and enters its client id and secret once
+(`PlatformApp`, per workspace or for the whole instance). "Connect" then runs the
+authorisation-code flow:
+
+1. `start()` makes a `state` (random, kept in the person's session with the workspace and the
+   provider, so a callback cannot be replayed in another session) and, when the platform
+   supports PKCE, a code verifier whose S256 challenge goes in the authorisation URL.
+2. The platform sends the person back to `/channels/oauth/<provider>/callback/` with `code` and
+   `state`; `finish()` checks the state, exchanges the code (with the verifier), turns the token
+   into a long-lived one where the platform has them, and lists the accounts it may manage.
+3. The person picks which accounts become channels (`channels.connect.connect_accounts`).
+
+A `Provider` describes one platform: its URLs, scopes, whether it does PKCE, and how to list the
+accounts; the base URLs come from the app's `config` when set, so tests point them at a local
+server. Refreshing expiring tokens is the provider's `refresh`, called by the connector's
+`refresh_credentials` (hearth/channels/health.py keeps the old credentials when it fails).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import secrets
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from hearth.channels.connectors.base import ConnectorError, FatalConnectorError, ReauthRequired
+from hearth.channels.connectors.http import PlatformClient
+from hearth.channels.connectors.meta import API_VERSION, DIALOG_URL, GRAPH_URL, GraphClient
+from hearth.channels.models import ChannelKind, PlatformApp
+
+
+class OAuthError(Exception):
+    """The flow cannot go on; the message says why and what to do, in the person's language."""
+
+
+@dataclass(frozen=True)
+class Account:
+    """An account the granted token may manage (a Facebook Page, an Instagram account…)."""
+
+    kind: str  # the channel kind it becomes
+    external_id: str
+    name: str
+    credentials: dict[str, Any]  # what the channel stores, encrypted
+    config: dict[str, Any] = field(default_factory=dict)
+    detail: str = ""  # shown next to the name when picking (a category, a handle)
+    missing: tuple[str, ...] = ()  # tasks or permissions the account lacks, shown as a warning
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What the token exchange gave: the (long-lived) user token and when it lapses."""
+
+    access_token: str
+    expires_at: int | None = None  # epoch seconds
+    refresh_token: str = ""
+    scopes: tuple[str, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def pkce_pair() -> tuple[str, str]:
+    """(verifier, S256 challenge) of RFC 7636."""
+    verifier = secrets.token_urlsafe(48)
+    digest = hashlib.sha256(verifier.encode()).digest()
+    return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+@dataclass(frozen=True)
+class Provider:
+    """A platform's OAuth 2 description; the generic authorisation-code flow with refresh."""
+
+    key: str
+    label: str
+    kinds: tuple[str, ...]  # the channel kinds it connects
+    authorize_url: str  # "{dialog}/…": the consent screen
+    exchange_url: str  # "{api}/…"
+    scopes: tuple[str, ...]
+    pkce: bool
+    docs: str
+    dialog_default: str = ""
+    api_default: str = ""
+    scope_separator: str = " "
+    # Why each scope is asked, shown next to the redirect URL (lazy translations).
+    scope_reasons: tuple[tuple[str, Any], ...] = ()
+    # The connect button and its explanation, when "a … Page" does not fit (lazy translations).
+    connect_label: Any = ""
+    connect_help: Any = ""
+    # Where the owner registers the app (its developer site), and where its secret is found there.
+    console: str = ""
+    secret_help: Any = ""
+
+    def urls(self, app: PlatformApp) -> dict[str, str]:
+        return {
+            "dialog": app.url("dialog_url", self.dialog_default),
+            "api": app.url("api_url", self.api_default),
+        }
+
+    def authorization_url(
+        self, app: PlatformApp, *, redirect_uri: str, state: str, challenge: str
+    ) -> str:
+        params = {
+            "client_id": app.client_id,
+            "redirect_uri": redirect_uri,
+            "state": state,
+            "response_type": "code",
+            "scope": self.scope_separator.join(self.scopes),
+        }
+        if self.pkce:
+            params |= {"code_challenge": challenge, "code_challenge_method": "S256"}
+        return self.authorize_url.format(**self.urls(app)) + "?" + urlencode(params)
+
+    def exchange(self, app: PlatformApp, *, code: str, redirect_uri: str, verifier: str) -> Grant:
+        data = {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": redirect_uri,
+            "client_id": app.client_id,
+            "client_secret": app.client_secret,
+        }
+        if self.pkce:
+            data["code_verifier"] = verifier
+        client = PlatformClient(self.exchange_url.format(**self.urls(app)), platform=self.label)
+        return _grant(client.request("POST", "", data=data, sending=True).json())
+
+    def accounts(self, app: PlatformApp, grant: Grant) -> list[Account]:
+        raise OAuthError(
+            _("Hearth cannot list %(platform)s accounts yet.") % {"platform": self.label}
+        )
+
+    def refresh(self, app: PlatformApp, credentials: Mapping[str, Any]) -> dict[str, Any]:
+        """New credentials from the refresh token (the standard refresh grant)."""
+        token = str(credentials.get("refresh_token") or "")
+        if not token:
+            raise ReauthRequired(_("There is no refresh token: reconnect the account."))
+        client = PlatformClient(self.exchange_url.format(**self.urls(app)), platform=self.label)
+        answer = client.request(
+            "POST",
+            "",
+            data={
+                "grant_type": "refresh_token",
+                "refresh_token": token,
+                "client_id": app.client_id,
+                "client_secret": app.client_secret,
+            },
+            sending=True,
+        ).json()
+        grant = _grant(answer)
+        return {
+            **credentials,
+            "access_token": grant.access_token,
+            "refresh_token": grant.refresh_token or token,
+            "expires_at": grant.expires_at,
+        }
+
+
+def _grant(answer: Mapping[str, Any]) -> Grant:
+    token = answer.get("access_token")
+    if not isinstance(token, str) or not token:
+        raise ConnectorError(_("The platform's token answer holds no access token."))
+    expires_in = answer.get("expires_in")
+    scope = answer.get("scope") or ""
+    return Grant(
+        access_token=token,
+        expires_at=int(time.time()) + int(expires_in)
+        if isinstance(expires_in, int | float) and expires_in
+        else None,
+        refresh_token=str(answer.get("refresh_token") or ""),
+        scopes=tuple(s for s in str(scope).replace(",", " ").split() if s),
+    )
+
+
+# The tasks a person must have on a Page for each thing Hearth does there.
+PAGE_TASKS = ("MODERATE", "MESSAGING")
+
+
+class MetaProvider(Provider):
+    """Facebook Login: the code gives a short-lived user token, exchanged for a long-lived one
+    (about 60 days); `me/accounts` lists the Pages with their page tokens, which do not expire
+    while the user token's data access lasts (90 days, then the person reconnects)."""
+
+    def exchange(self, app: PlatformApp, *, code: str, redirect_uri: str, verifier: str) -> Grant:
+        graph = self._graph(app, "")
+        params = {
+            "client_id": app.client_id,
+            "client_secret": app.client_secret,
+            "redirect_uri": redirect_uri,
+            "code": code,
+        }
+        if self.pkce:
+            params["code_verifier"] = verifier
+        short = graph.request("GET", "/oauth/access_token", params=params).json()
+        return self.long_lived(app, str(short.get("access_token") or ""))
+
+    def long_lived(self, app: PlatformApp, token: str) -> Grant:
+        if not token:
+            raise ConnectorError(_("Facebook's token answer holds no access token."))
+        graph = self._graph(app, "")
+        answer = graph.request(
+            "GET",
+            "/oauth/access_token",
+            params={
+                "grant_type": "fb_exchange_token",
+                "client_id": app.client_id,
+                "client_secret": app.client_secret,
+                "fb_exchange_token": token,
+            },
+        ).json()
+        grant = _grant(answer)
+        # Data access (what the page token can read) lapses 90 days after the person's
+        # consent: that is the date a person must reconnect by.
+        debug = self._graph(app, grant.access_token).call(
+            "GET",
+            "/debug_token",
+            params={"input_token": grant.access_token},
+        )
+        data = debug.get("data") or {}
+        lapses = data.get("data_access_expires_at") or data.get("expires_at") or grant.expires_at
+        return Grant(
+            access_token=grant.access_token,
+            expires_at=int(lapses) if lapses else grant.expires_at,
+            scopes=tuple(str(s) for s in data.get("scopes") or ()),
+        )
+
+    def _graph(self, app: PlatformApp, token: str) -> GraphClient:
+        return GraphClient(
+            app.url("api_url", GRAPH_URL),
+            token=token,
+            app_secret=app.client_secret,
+            version=str((app.config or {}).get("api_version") or API_VERSION),
+        )
+
+    def accounts(self, app: PlatformApp, grant: Grant) -> list[Account]:
+        graph = self._graph(app, grant.access_token)
+        pages = graph.pages(
+            "/me/accounts",
+            params={
+                "fields": "id,name,category,access_token,tasks,"
+                "instagram_business_account{id,username,name}",
+                "limit": 100,
+            },
+            limit=500,
+        )
+        found = []
+        for page in pages:
+            tasks = {str(t) for t in page.get("tasks") or ()}
+            found.append(
+                Account(
+                    kind=ChannelKind.FACEBOOK,
+                    external_id=str(page["id"]),
+                    name=str(page.get("name") or page["id"]),
+                    detail=str(page.get("category") or ""),
+                    credentials={
+                        "access_token": str(page.get("access_token") or ""),
+                        "user_token": grant.access_token,
+                        "expires_at": grant.expires_at,
+                        "scopes": list(grant.scopes),
+                    },
+                    config={"page_id": str(page["id"]), "app_id": app.pk},
+                    missing=tuple(t for t in PAGE_TASKS if tasks and t not in tasks),
+                )
+            )
+            instagram = page.get("instagram_business_account") or {}
+            if instagram.get("id"):
+                # The professional account linked to the Page, reached with the Page's token.
+                username = str(instagram.get("username") or instagram["id"])
+                found.append(
+                    Account(
+                        kind=ChannelKind.INSTAGRAM,
+                        external_id=str(instagram["id"]),
+                        name=f"@{username}",
+                        detail=_("Instagram, linked to %(page)s") % {"page": page.get("name", "")},
+                        credentials=dict(found[-1].credentials),
+                        config={
+                            "ig_user_id": str(instagram["id"]),
+                            "page_id": str(page["id"]),
+                            "app_id": app.pk,
+                        },
+                    )
+                )
+        return found
+
+    def refresh(self, app: PlatformApp, credentials: Mapping[str, Any]) -> dict[str, Any]:
+        """A new long-lived user token from the current one (while it is valid), and the page's
+        token read again with it; Facebook refuses an expired one (code 190: reconnect)."""
+        grant = self.long_lived(app, str(credentials.get("user_token") or ""))
+        return {**credentials, "user_token": grant.access_token, "expires_at": grant.expires_at}
+
+
+class GoogleProvider(Provider):
+    """Google's OAuth 2 for YouTube: PKCE, `access_type=offline` and `prompt=consent` so the
+    code gives a refresh token (Google sends one only at a consent), an access token of an hour
+    refreshed with it; the accounts are the YouTube channels of the person who consented."""
+
+    def authorization_url(
+        self, app: PlatformApp, *, redirect_uri: str, state: str, challenge: str
+    ) -> str:
+        url = super().authorization_url(
+            app, redirect_uri=redirect_uri, state=state, challenge=challenge
+        )
+        return url + "&" + urlencode({"access_type": "offline", "prompt": "consent"})
+
+    def accounts(self, app: PlatformApp, grant: Grant) -> list[Account]:
+        from hearth.channels.connectors.youtube import data_client
+
+        answer = data_client(app, grant.access_token).call(
+            "channels.list",
+            "GET",
+            "/channels",
+            params={"part": "snippet,statistics", "mine": "true", "maxResults": 50},
+        )
+        found = []
+        for item in answer.get("items") or ():
+            snippet = item.get("snippet") or {}
+            found.append(
+                Account(
+                    kind=ChannelKind.YOUTUBE,
+                    external_id=str(item["id"]),
+                    name=str(snippet.get("title") or item["id"]),
+                    detail=str(snippet.get("customUrl") or ""),
+                    credentials={
+                        "access_token": grant.access_token,
+                        "refresh_token": grant.refresh_token,
+                        "expires_at": grant.expires_at,
+                        "scopes": list(grant.scopes),
+                    },
+                    config={"channel_id": str(item["id"]), "app_id": app.pk},
+                )
+            )
+        if not found:
+            raise OAuthError(_("This Google account has no YouTube channel: create one first."))
+        return found
+
+    def refresh(self, app: PlatformApp, credentials: Mapping[str, Any]) -> dict[str, Any]:
+        """Google answers a revoked or expired refresh token with 400 `invalid_grant`."""
+        try:
+            return super().refresh(app, credentials)
+        except FatalConnectorError as exc:
+            if "invalid_grant" in str(exc) or "expired or revoked" in str(exc):
+                raise ReauthRequired(
+                    _("Google refused the refresh token (%(error)s): reconnect the channel.")
+                    % {"error": exc}
+                ) from None
+            raise
+
+
+class LinkedInProvider(Provider):
+    """LinkedIn's 3-legged OAuth: a 60-day access token (and, for apps LinkedIn approved for the
+    Community Management API, a 365-day refresh token); the accounts are the organisation pages
+    the person administers (`organizationAcls`)."""
+
+    def accounts(self, app: PlatformApp, grant: Grant) -> list[Account]:
+        from hearth.channels.connectors.linkedin import REST_URL, LinkedInClient
+
+        client = LinkedInClient(app.url("rest_url", REST_URL), token=grant.access_token)
+        acls = client.get(
+            "/organizationAcls",
+            params={"q": "roleAssignee", "role": "ADMINISTRATOR", "state": "APPROVED"},
+        )
+        found = []
+        for acl in acls.get("elements") or ():
+            urn = str(acl.get("organization") or "")
+            org_id = urn.rsplit(":", 1)[-1]
+            if not org_id.isdigit():
+                continue
+            org = client.get(f"/organizations/{org_id}")
+            found.append(
+                Account(
+                    kind=ChannelKind.LINKEDIN,
+                    external_id=urn,
+                    name=str(org.get("localizedName") or urn),
+                    detail=str(org.get("vanityName") or ""),
+                    credentials={
+                        "access_token": grant.access_token,
+                        "refresh_token": grant.refresh_token,
+                        "expires_at": grant.expires_at,
+                        "scopes": list(grant.scopes),
+                    },
+                    config={"organization_id": org_id, "app_id": app.pk},
+                )
+            )
+        return found
+
+
+class XProvider(Provider):
+    """X's OAuth 2.0 with PKCE: a confidential client authenticates the token requests with HTTP
+    Basic (client id and secret); the access token lasts 2 hours and `offline.access` gives a
+    refresh token, which X replaces at each refresh. The account is the person who consented."""
+
+    def _token(self, app: PlatformApp, data: dict[str, str]) -> Grant:
+        basic = base64.b64encode(f"{app.client_id}:{app.client_secret}".encode()).decode()
+        client = PlatformClient(self.exchange_url.format(**self.urls(app)), platform=self.label)
+        answer = client.request(
+            "POST", "", data=data, headers={"Authorization": f"Basic {basic}"}, sending=True
+        ).json()
+        return _grant(answer)
+
+    def exchange(self, app: PlatformApp, *, code: str, redirect_uri: str, verifier: str) -> Grant:
+        return self._token(
+            app,
+            {
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": redirect_uri,
+                "code_verifier": verifier,
+                "client_id": app.client_id,
+            },
+        )
+
+    def accounts(self, app: PlatformApp, grant: Grant) -> list[Account]:
+        from hearth.channels.connectors.x import API_URL, XClient
+
+        client = XClient(app.url("api_url", API_URL), token=grant.access_token, app_id=None, cap=0)
+        me = client.read("/users/me", params={"user.fields": "username,name"}).get("data") or {}
+        if not me.get("id"):
+            raise OAuthError(_("X did not say which account consented: start again."))
+        username = str(me.get("username") or me["id"])
+        return [
+            Account(
+                kind=ChannelKind.X,
+                external_id=str(me["id"]),
+                name=f"@{username}",
+                detail=str(me.get("name") or ""),
+                credentials={
+                    "access_token": grant.access_token,
+                    "refresh_token": grant.refresh_token,
+                    "expires_at": grant.expires_at,
+                    "scopes": list(grant.scopes),
+                },
+                config={"user_id": str(me["id"]), "app_id": app.pk},
+            )
+        ]
+
+    def refresh(self, app: PlatformApp, credentials: Mapping[str, Any]) -> dict[str, Any]:
+        """X answers a used or revoked refresh token with 400 `invalid_request`: reconnect."""
+        token = str(credentials.get("refresh_token") or "")
+        if not token:
+            raise ReauthRequired(_("There is no refresh token: reconnect the account."))
+        try:
+            grant = self._token(
+                app,
+                {"grant_type": "refresh_token", "refresh_token": token, "client_id": app.client_id},
+            )
+        except FatalConnectorError as exc:
+            raise ReauthRequired(
+                _("X refused the refresh token (%(error)s): reconnect the account.")
+                % {"error": exc}
+            ) from None
+        return {
+            **credentials,
+            "access_token": grant.access_token,
+            "refresh_token": grant.refresh_token or token,
+            "expires_at": grant.expires_at,
+        }
+
+
+class _TikTokTokenClient(PlatformClient):
+    def classify(self, response: Any) -> None:
+        try:
+            body = response.json()
+        except ValueError:
+            return
+        error = str(body.get("error") or "") if isinstance(body, dict) else ""
+        if error in ("invalid_grant", "access_token_invalid"):
+            raise ReauthRequired(
+                _("TikTok refused the token (%(error)s): reconnect the account.")
+                % {"error": body.get("error_description") or error}
+            )
+
+
+class TikTokProvider(Provider):
+    """TikTok's Login Kit OAuth v2 (with PKCE), whose parameter is `client_key`: an access token
+    of 24 hours renewed by a refresh token of 365 days (TikTok may hand a new one at each
+    refresh); the account is the business account of the person who consented (`open_id`)."""
+
+    def authorization_url(
+        self, app: PlatformApp, *, redirect_uri: str, state: str, challenge: str
+    ) -> str:
+        params = {
+            "client_key": app.client_id,
+            "response_type": "code",
+            "scope": self.scope_separator.join(self.scopes),
+            "redirect_uri": redirect_uri,
+            "state": state,
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+        }
+        return self.authorize_url.format(**self.urls(app)) + "?" + urlencode(params)
+
+    def _token(self, app: PlatformApp, data: dict[str, str]) -> Grant:
+        url = self.exchange_url.format(**self.urls(app))
+        client = _TikTokTokenClient(url, platform=self.label)
+        answer = client.request(
+            "POST",
+            url,  # whole: TikTok's path ends with a slash the client would drop
+            data={"client_key": app.client_id, "client_secret": app.client_secret, **data},
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            sending=True,
+        ).json()
+        if answer.get("error") and not answer.get("access_token"):
+            # TikTok answers some refusals with HTTP 200 and an error.
+            message = str(answer.get("error_description") or answer["error"])
+            if answer["error"] in ("invalid_grant", "access_token_invalid"):
+                raise ReauthRequired(
+                    _("TikTok refused the token (%(error)s): reconnect the account.")
+                    % {"error": message}
+                )
+            raise FatalConnectorError(message)
+        grant = _grant(answer)
+        refresh_in = answer.get("refresh_expires_in")
+        return Grant(
+            access_token=grant.access_token,
+            expires_at=grant.expires_at,
+            refresh_token=grant.refresh_token,
+            scopes=grant.scopes,
+            extra={
+                "open_id": str(answer.get("open_id") or ""),
+                "refresh_expires_at": int(time.time()) + int(refresh_in)
+                if isinstance(refresh_in, int | float) and refresh_in
+                else None,
+            },
+        )
+
+    def exchange(self, app: PlatformApp, *, code: str, redirect_uri: str, verifier: str) -> Grant:
+        return self._token(
+            app,
+            {
+                "code": code,
+                "grant_type": "authorization_code",
+                "redirect_uri": redirect_uri,
+                "code_verifier": verifier,
+            },
+        )
+
+    def accounts(self, app: PlatformApp, grant: Grant) -> list[Account]:
+        from hearth.channels.connectors.tiktok import ACCOUNT_FIELDS, business_client
+
+        open_id = str(grant.extra.get("open_id") or "")
+        if not open_id:
+            raise OAuthError(_("TikTok's answer names no account: start the connection again."))
+        data = business_client(app, grant.access_token).call(
+            "GET",
+            "/business/get/",
+            params={"business_id": open_id, "fields": json.dumps(ACCOUNT_FIELDS)},
+        )
+        username = str(data.get("username") or open_id)
+        return [
+            Account(
+                kind=ChannelKind.TIKTOK,
+                external_id=open_id,
+                name=f"@{username}",
+                detail=str(data.get("display_name") or ""),
+                credentials={
+                    "access_token": grant.access_token,
+                    "refresh_token": grant.refresh_token,
+                    "expires_at": grant.expires_at,
+                    "refresh_expires_at": grant.extra.get("refresh_expires_at"),
+                    "scopes": list(grant.scopes),
+                },
+                config={"business_id": open_id, "app_id": app.pk},
+                missing=tuple(s for s in TIKTOK_NEEDED if grant.scopes and s not in grant.scopes),
+            )
+        ]
+
+    def refresh(self, app: PlatformApp, credentials: Mapping[str, Any]) -> dict[str, Any]:
+        token = str(credentials.get("refresh_token") or "")
+        if not token:
+            raise ReauthRequired(_("There is no refresh token: reconnect the account."))
+        grant = self._token(app, {"grant_type": "refresh_token", "refresh_token": token})
+        return {
+            **credentials,
+            "access_token": grant.access_token,
+            "refresh_token": grant.refresh_token or token,
+            "expires_at": grant.expires_at,
+            "refresh_expires_at": grant.extra.get("refresh_expires_at")
+            or credentials.get("refresh_expires_at"),
+        }
+
+
+# What the TikTok connector needs; a consent that left one out is shown as a warning.
+TIKTOK_NEEDED = ("user.info.basic", "video.list", "comment.list", "comment.list.manage")
+
+
+class PinterestProvider(Provider):
+    """Pinterest's OAuth for API v5: the client authenticates the token calls with HTTP Basic; an
+    access token of 30 days, a refresh token of 365 days; the account is the consenting one."""
+
+    def _token(self, app: PlatformApp, data: dict[str, str]) -> dict[str, Any]:
+        url = self.exchange_url.format(**self.urls(app))
+        basic = base64.b64encode(f"{app.client_id}:{app.client_secret}".encode()).decode()
+        client = PlatformClient(url, platform=self.label)
+        try:
+            answer: dict[str, Any] = client.request(
+                "POST", url, data=data, headers={"Authorization": f"Basic {basic}"}, sending=True
+            ).json()
+        except FatalConnectorError as exc:
+            raise ReauthRequired(
+                _("Pinterest refused the token (%(error)s): reconnect the account.")
+                % {"error": exc}
+            ) from None
+        return answer
+
+    @staticmethod
+    def _credentials(answer: Mapping[str, Any]) -> dict[str, Any]:
+        grant = _grant(answer)
+        refresh_in = answer.get("refresh_token_expires_in")
+        return {
+            "access_token": grant.access_token,
+            "refresh_token": grant.refresh_token,
+            "expires_at": grant.expires_at,
+            "refresh_expires_at": int(time.time()) + int(refresh_in)
+            if isinstance(refresh_in, int | float) and refresh_in
+            else None,
+            "scopes": list(grant.scopes),
+        }
+
+    def exchange(self, app: PlatformApp, *, code: str, redirect_uri: str, verifier: str) -> Grant:
+        answer = self._token(
+            app, {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
+        )
+        creds = self._credentials(answer)
+        return Grant(
+            access_token=creds["access_token"],
+            expires_at=creds["expires_at"],
+            refresh_token=creds["refresh_token"],
+            scopes=tuple(creds["scopes"]),
+            extra={"refresh_expires_at": creds["refresh_expires_at"]},
+        )
+
+    def accounts(self, app: PlatformApp, grant: Grant) -> list[Account]:
+        from hearth.channels.connectors.pinterest import pinterest_client
+
+        me = pinterest_client(app, grant.access_token).get("/user_account")
+        username = str(me.get("username") or "")
+        ident = str(me.get("id") or username)
+        return [
+            Account(
+                kind=ChannelKind.PINTEREST,
+                external_id=ident,
+                name=username or ident,
+                detail=str(me.get("account_type") or ""),
+                credentials={
+                    "access_token": grant.access_token,
+                    "refresh_token": grant.refresh_token,
+                    "expires_at": grant.expires_at,
+                    "refresh_expires_at": grant.extra.get("refresh_expires_at"),
+                    "scopes": list(grant.scopes),
+                },
+                config={"account_id": ident, "app_id": app.pk},
+            )
+        ]
+
+    def refresh(self, app: PlatformApp, credentials: Mapping[str, Any]) -> dict[str, Any]:
+        token = str(credentials.get("refresh_token") or "")
+        if not token:
+            raise ReauthRequired(_("There is no refresh token: reconnect the account."))
+        new = self._credentials(
+            self._token(app, {"grant_type": "refresh_token", "refresh_token": token})
+        )
+        return {
+            **credentials,
+            "access_token": new["access_token"],
+            "refresh_token": new["refresh_token"] or token,
+            "expires_at": new["expires_at"],
+            "refresh_expires_at": new["refresh_expires_at"]
+            or credentials.get("refresh_expires_at"),
+        }
+
+
+PROVIDERS: dict[str, Provider] = {
+    "facebook": MetaProvider(
+        key="facebook",
+        label="Facebook",
+        kinds=(ChannelKind.FACEBOOK,),
+        authorize_url="{dialog}/" + API_VERSION + "/dialog/oauth",
+        exchange_url="{api}/" + API_VERSION + "/oauth/access_token",
+        scopes=(
+            "pages_show_list",
+            "pages_read_engagement",
+            "pages_read_user_content",
+            "pages_manage_engagement",
+            "pages_manage_metadata",
+            "pages_messaging",
+            "read_insights",
+            "instagram_basic",
+            "instagram_manage_comments",
+            "instagram_manage_insights",
+            "instagram_manage_messages",
+        ),
+        pkce=True,
+        docs="channels/facebook.md",
+        console="Meta for Developers",
+        secret_help=gettext_lazy(
+            "In the app's dashboard on Meta for Developers: App settings → Basic."
+        ),
+        dialog_default=DIALOG_URL,
+        api_default=GRAPH_URL,
+        scope_separator=",",
+        scope_reasons=(
+            ("pages_show_list", gettext_lazy("list the Pages you manage, to pick them")),
+            ("pages_read_engagement", gettext_lazy("read the Page's posts and their figures")),
+            ("pages_read_user_content", gettext_lazy("read the comments people leave")),
+            ("pages_manage_engagement", gettext_lazy("reply to, hide and delete comments")),
+            ("pages_manage_metadata", gettext_lazy("subscribe the Page to webhooks; ban people")),
+            ("pages_messaging", gettext_lazy("read and answer Messenger conversations")),
+            ("read_insights", gettext_lazy("read followers, reach and engagement")),
+            ("instagram_basic", gettext_lazy("read the linked Instagram account and its posts")),
+            (
+                "instagram_manage_comments",
+                gettext_lazy("read, answer, hide and delete Instagram comments"),
+            ),
+            ("instagram_manage_insights", gettext_lazy("read the Instagram account's figures")),
+            (
+                "instagram_manage_messages",
+                gettext_lazy("read and answer the Instagram account's direct messages"),
+            ),
+        ),
+    ),
+    # The other platforms' descriptions: their connectors plug in here as they are written.
+    "linkedin": LinkedInProvider(
+        key="linkedin",
+        label="LinkedIn",
+        kinds=(ChannelKind.LINKEDIN,),
+        authorize_url="{dialog}/oauth/v2/authorization",
+        exchange_url="{api}/oauth/v2/accessToken",
+        scopes=("r_organization_social", "w_organization_social", "rw_organization_admin"),
+        pkce=False,
+        docs="channels/linkedin.md",
+        console="LinkedIn Developers",
+        secret_help=gettext_lazy("In the app's page on LinkedIn Developers: the Auth tab."),
+        dialog_default="https://www.linkedin.com",
+        api_default="https://www.linkedin.com",
+        scope_reasons=(
+            ("r_organization_social", gettext_lazy("read the page's posts and their comments")),
+            ("w_organization_social", gettext_lazy("reply to and delete comments as the page")),
+            (
+                "rw_organization_admin",
+                gettext_lazy("list the pages you administer; followers and share statistics"),
+            ),
+        ),
+        connect_label=gettext_lazy("Connect a LinkedIn page"),
+        connect_help=gettext_lazy(
+            "LinkedIn asks you to sign in and to allow Hearth; you then pick which of the "
+            "organisation pages you administer to add. Each one becomes a channel."
+        ),
+    ),
+    "x": XProvider(
+        key="x",
+        label="X",
+        kinds=(ChannelKind.X,),
+        authorize_url="{dialog}/i/oauth2/authorize",
+        exchange_url="{api}/2/oauth2/token",
+        scopes=(
+            "tweet.read",
+            "users.read",
+            "tweet.write",
+            "tweet.moderate.write",
+            "block.write",
+            "mute.write",
+            "offline.access",
+        ),
+        pkce=True,
+        docs="channels/x.md",
+        console="the X developer portal",
+        secret_help=gettext_lazy(
+            "In the X developer portal: the app's Keys and tokens, OAuth 2.0 Client ID and Client Secret."
+        ),
+        dialog_default="https://x.com",
+        api_default="https://api.x.com",
+        scope_reasons=(
+            ("tweet.read", gettext_lazy("read the mentions of the account and the replies to it")),
+            ("users.read", gettext_lazy("know the account and its authors; followers")),
+            ("tweet.write", gettext_lazy("reply as the account")),
+            ("tweet.moderate.write", gettext_lazy("hide and show replies to the account's posts")),
+            ("block.write", gettext_lazy("block accounts")),
+            ("mute.write", gettext_lazy("mute accounts")),
+            ("offline.access", gettext_lazy("stay connected past the token's 2 hours")),
+        ),
+        connect_label=gettext_lazy("Connect an X account"),
+        connect_help=gettext_lazy(
+            "X asks you to sign in as the account and to allow Hearth; it becomes a channel."
+        ),
+    ),
+    "youtube": GoogleProvider(
+        key="youtube",
+        label="YouTube",
+        kinds=(ChannelKind.YOUTUBE,),
+        authorize_url="{dialog}/o/oauth2/v2/auth",
+        exchange_url="{api}/token",
+        scopes=("https://www.googleapis.com/auth/youtube.force-ssl",),
+        pkce=True,
+        docs="channels/youtube.md",
+        console="Google Cloud",
+        secret_help=gettext_lazy(
+            "In the Google Cloud console: APIs & Services → Credentials, the OAuth client of type Web application."
+        ),
+        dialog_default="https://accounts.google.com",
+        api_default="https://oauth2.googleapis.com",
+        scope_reasons=(
+            (
+                "https://www.googleapis.com/auth/youtube.force-ssl",
+                gettext_lazy("read, answer and moderate the comments on your videos"),
+            ),
+        ),
+        connect_label=gettext_lazy("Connect a YouTube channel"),
+        connect_help=gettext_lazy(
+            "Google asks you to sign in and to allow Hearth; you then pick which of your YouTube "
+            "channels to add. Each one becomes a channel."
+        ),
+    ),
+    "tiktok": TikTokProvider(
+        key="tiktok",
+        label="TikTok",
+        kinds=(ChannelKind.TIKTOK,),
+        authorize_url="{dialog}/v2/auth/authorize/",
+        exchange_url="{api}/v2/oauth/token/",
+        scopes=(
+            "user.info.basic",
+            "user.info.username",
+            "user.info.stats",
+            "user.insights",
+            "video.list",
+            "video.insights",
+            "comment.list",
+            "comment.list.manage",
+        ),
+        pkce=True,
+        docs="channels/tiktok.md",
+        console="TikTok for Developers",
+        secret_help=gettext_lazy(
+            "In the app's page on TikTok for Developers: the Client key and Client secret."
+        ),
+        dialog_default="https://www.tiktok.com",
+        api_default="https://open.tiktokapis.com",
+        scope_separator=",",
+        scope_reasons=(
+            ("user.info.basic", gettext_lazy("know which account you connected")),
+            ("user.info.username", gettext_lazy("show the account's @name")),
+            ("user.info.stats", gettext_lazy("read the number of followers")),
+            ("user.insights", gettext_lazy("read the account's views, likes and shares")),
+            ("video.list", gettext_lazy("list the account's videos, to read their comments")),
+            ("video.insights", gettext_lazy("read each video's figures")),
+            ("comment.list", gettext_lazy("read the comments on the account's videos")),
+            (
+                "comment.list.manage",
+                gettext_lazy("reply to and hide comments; delete the account's own"),
+            ),
+        ),
+        connect_label=gettext_lazy("Connect a TikTok account"),
+        connect_help=gettext_lazy(
+            "TikTok asks you to sign in with the business account and to allow Hearth; the "
+            "account then becomes a channel."
+        ),
+    ),
+    "pinterest": PinterestProvider(
+        key="pinterest",
+        label="Pinterest",
+        kinds=(ChannelKind.PINTEREST,),
+        authorize_url="{dialog}/oauth/",
+        exchange_url="{api}/v5/oauth/token",
+        scopes=("user_accounts:read", "pins:read", "boards:read"),
+        pkce=False,
+        docs="channels/pinterest.md",
+        console="Pinterest Developers",
+        secret_help=gettext_lazy(
+            "In the app's page on Pinterest Developers: the App id and App secret key."
+        ),
+        dialog_default="https://www.pinterest.com",
+        api_default="https://api.pinterest.com",
+        scope_separator=",",
+        scope_reasons=(
+            ("user_accounts:read", gettext_lazy("read the account, its followers and analytics")),
+            ("pins:read", gettext_lazy("read each pin's figures")),
+            ("boards:read", gettext_lazy("read the boards the pins are on")),
+        ),
+        connect_label=gettext_lazy("Connect a Pinterest account"),
+        connect_help=gettext_lazy(
+            "Pinterest asks you to sign in and to allow Hearth; the account then becomes a "
+            "channel that shows its figures."
+        ),
+    ),
+}
+
+
+def provider(key: str) -> Provider:
+    found = PROVIDERS.get(key)
+    if found is None:
+        raise OAuthError(_("There is no platform '%(key)s' to connect.") % {"key": key})
+    return found
+
+
+def provider_for_kind(kind: str) -> Provider | None:
+    return next((p for p in PROVIDERS.values() if kind in p.kinds), None)
+
+
+def app_for(workspace_id: int, provider_key: str) -> PlatformApp | None:
+    """The app a workspace connects through: its own, else the instance's."""
+    apps = PlatformApp.objects.filter(provider=provider_key)
+    return (
+        apps.filter(workspace_id=workspace_id).first()
+        or apps.filter(workspace__isnull=True).first()
+    )
+
+
+SESSION_KEY = "hearth-oauth"
+STATE_TTL_S = 15 * 60
+
+
+def start(session: Any, *, workspace_id: int, app: PlatformApp, redirect_uri: str) -> str:
+    """The consent screen's URL; the state (and PKCE verifier) are kept in `session`."""
+    prov = provider(app.provider)
+    state = secrets.token_urlsafe(24)
+    verifier, challenge = pkce_pair() if prov.pkce else ("", "")
+    pending = dict(session.get(SESSION_KEY) or {})
+    # Several tabs may each run a flow; only the recent ones are kept.
+    now = int(time.time())
+    pending = {k: v for k, v in pending.items() if now - int(v.get("at", 0)) < STATE_TTL_S}
+    pending[state] = {
+        "workspace": workspace_id,
+        "app": app.pk,
+        "provider": app.provider,
+        "verifier": verifier,
+        "at": now,
+    }
+    session[SESSION_KEY] = pending
+    return prov.authorization_url(app, redirect_uri=redirect_uri, state=state, challenge=challenge)
+
+
+def take_state(session: Any, *, state: str, provider_key: str, workspace_id: int) -> dict[str, Any]:
+    """The flow `state` started in this session, once (a replayed callback finds nothing)."""
+    pending = dict(session.get(SESSION_KEY) or {})
+    flow = pending.pop(state, None) if state else None
+    session[SESSION_KEY] = pending
+    if (
+        not flow
+        or flow.get("provider") != provider_key
+        or flow.get("workspace") != workspace_id
+        or int(time.time()) - int(flow.get("at", 0)) >= STATE_TTL_S
+    ):
+        raise OAuthError(
+            _(
+                "This sign-in answer does not match a connection started here (it expired, was "
+                "already used or comes from another session): start the connection again."
+            )
+        )
+    return flow
+
+
+def finish(
+    app: PlatformApp, flow: Mapping[str, Any], *, code: str, redirect_uri: str
+) -> list[Account]:
+    """Exchange the code and list the accounts; OAuthError in plain words when it fails."""
+    prov = provider(app.provider)
+    if not code:
+        raise OAuthError(_("The platform sent no authorisation code: start the connection again."))
+    try:
+        grant = prov.exchange(
+            app, code=code, redirect_uri=redirect_uri, verifier=str(flow.get("verifier") or "")
+        )
+        return prov.accounts(app, grant)
+    except ConnectorError as exc:
+        raise OAuthError(
+            _("%(platform)s refused the connection: %(error)s")
+            % {"platform": prov.label, "error": exc}
+        ) from None
