@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
 
+from hearth.analysis.reasons import decode
 from hearth.channels.models import OutboxItem
 from hearth.conversations.access import access_outbox_item, access_saved_reply, access_thread
 from hearth.conversations.actions import notes
@@ -102,7 +103,10 @@ class MessageOut(Schema):
     spam_score: float
     is_abuse: bool
     is_spam: bool
-    analysis_reason: str
+    analysis_reason: str  # in the request's language
+    analysis_reason_codes: list[
+        dict[str, Any]
+    ]  # the same, as stored codes (hearth.analysis.reasons)
     from_brand: bool
     likes: int
     shares: int
@@ -112,6 +116,14 @@ class MessageOut(Schema):
     @staticmethod
     def resolve_channel(obj: Message) -> str:
         return obj.channel.slug
+
+    @staticmethod
+    def resolve_analysis_reason(obj: Message) -> str:
+        return obj.reason_text
+
+    @staticmethod
+    def resolve_analysis_reason_codes(obj: Message) -> list[dict[str, Any]]:
+        return decode(obj.analysis_reason) or []
 
 
 class ThreadPage(Schema):
@@ -304,7 +316,7 @@ class AssignIn(Schema):
     assignee: str | None = None  # a teammate's e-mail; null unassigns
 
 
-class StatusIn(Schema):
+class ThreadStatusIn(Schema):
     status: str
 
 
@@ -317,7 +329,7 @@ class TagsIn(Schema):
     remove: list[str] = []
 
 
-class BulkIn(Schema):
+class ThreadsBulkIn(Schema):
     ids: list[int]
     action: str
     value: str = ""
@@ -373,7 +385,7 @@ def assign(request: HttpRequest, slug: str, thread_id: int, body: AssignIn) -> T
 
 
 @router.post("/workspaces/{slug}/threads/{thread_id}/status", response=ThreadOut)
-def set_status(request: HttpRequest, slug: str, thread_id: int, body: StatusIn) -> Thread:
+def set_status(request: HttpRequest, slug: str, thread_id: int, body: ThreadStatusIn) -> Thread:
     thread = _thread_for(request, slug, thread_id, Perm.REPLY)
     return set_thread_status(thread, body.status, by=Actor.from_request(request, via="api"))
 
@@ -412,7 +424,7 @@ def handoff(request: HttpRequest, slug: str, thread_id: int, body: HandoffIn) ->
 
 
 @router.post("/workspaces/{slug}/threads-bulk", response=dict[str, int])
-def bulk(request: HttpRequest, slug: str, body: BulkIn) -> dict[str, int]:
+def bulk(request: HttpRequest, slug: str, body: ThreadsBulkIn) -> dict[str, int]:
     """One action on many threads: assign (value = e-mail), unassign, status (value), tag / untag (value)."""
     membership = access_workspace(request.user, slug, Perm.REPLY)
     changed = bulk_update_threads(
@@ -572,5 +584,6 @@ def get_message(request: HttpRequest, slug: str, message_id: int) -> Message:
 
 
 @router.get("/workspaces/{slug}/stats")
-def stats(request: HttpRequest, slug: str) -> dict[str, Any]:
-    return workspace_stats(access_workspace(request.user, slug).workspace)
+def stats(request: HttpRequest, slug: str, owned: bool = False) -> dict[str, Any]:
+    """The community's counts; `owned=true` counts the brand's own posts and accounts too."""
+    return workspace_stats(access_workspace(request.user, slug).workspace, include_owned=owned)

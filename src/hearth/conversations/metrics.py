@@ -17,10 +17,22 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q
+from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 
-from hearth.conversations.models import InboxSettings, Thread, default_hours
+from hearth.conversations.models import InboxSettings, Message, Thread, default_hours
 from hearth.core.models import Workspace
+
+
+def workspace_timezone(workspace: Workspace | int) -> ZoneInfo:
+    """The workspace's time zone (set with its business hours); one query."""
+    name = (
+        InboxSettings.objects.filter(workspace=workspace).values_list("timezone", flat=True).first()
+    )
+    try:
+        return ZoneInfo(name or "Europe/Paris")
+    except (ValueError, KeyError):  # a name the system's zone database lost since it was set
+        return ZoneInfo("Europe/Paris")
 
 
 @dataclass(frozen=True)
@@ -119,8 +131,15 @@ def response_times(
         qs = qs.filter(created_at__gte=since)
     if until:
         qs = qs.filter(created_at__lt=until)
-    rows = qs.values(
-        "created_at",
+    # The clock starts when the community first wrote, not when the thread began: under the
+    # brand's own post (a "tip of the day"), a member may comment days later.
+    asked_at = Subquery(
+        Message.objects.filter(thread=OuterRef("pk"), from_brand=False)
+        .order_by("created_at")
+        .values("created_at")[:1]
+    )
+    rows = qs.annotate(asked_at=Coalesce(asked_at, F("created_at"))).values(
+        "asked_at",
         "first_response_at",
         "closed_at",
         "channel__slug",
@@ -129,7 +148,7 @@ def response_times(
     )
     buckets: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     for row in rows.iterator(chunk_size=2000):
-        created = row["created_at"]
+        created = row["asked_at"]
         if row["first_response_at"]:
             key = _key(by, row, resolution=False)
             buckets[key]["first"].append((row["first_response_at"] - created).total_seconds())

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hearth.analysis.reasons import describe
 from hearth.channels.models import Channel, OutboxItem
 from hearth.core import secrets as vault
 from hearth.core.models import Workspace
@@ -103,8 +106,9 @@ class Thread(models.Model):
     last_intent = models.CharField(max_length=12, blank=True)
     abuse_count = models.PositiveIntegerField(default=0)
     unanswered_question = models.BooleanField(default=False)
-    # priority = priority_base (intent, sentiment, author influence) + waiting-time points,
-    # stored so that sorting by priority is an index scan; refreshed by routing and a periodic job.
+    # priority = score(priority_base (intent, sentiment, author influence) + waiting-time points),
+    # 0–999 (conversations/priority.py), stored so that sorting by priority is an index scan;
+    # refreshed by routing and a periodic job.
     priority_base = models.PositiveSmallIntegerField(default=0)
     priority = models.PositiveSmallIntegerField(default=0)
     # "app_label.Model": django-stubs cannot resolve a bare "Tag" (typeddjango/django-stubs#1802).
@@ -151,7 +155,17 @@ class Thread(models.Model):
             ),
             models.Index(fields=["workspace", "status", "-last_message_at"], name="thread_inbox"),
             models.Index(fields=["workspace", "-last_message_at"], name="thread_ws_recent"),
-            models.Index(fields=["workspace", "assignee", "status"], name="thread_assignee"),
+            # The "Negative in the last 24 h" and "Mine" views, read in the list's order (ascending
+            # columns scanned backwards: the row id breaks ties in the same direction, so SQLite
+            # stops after one page instead of sorting every match). See docs/architecture.md.
+            models.Index(
+                fields=["workspace", "status", "last_sentiment", "priority", "last_message_at"],
+                name="thread_negative",
+            ),
+            models.Index(
+                fields=["workspace", "assignee", "status", "priority", "last_message_at"],
+                name="thread_mine",
+            ),
             models.Index(fields=["workspace", "waiting_since"], name="thread_waiting"),
         ]
 
@@ -163,6 +177,12 @@ class Thread(models.Model):
 
         return reverse("inbox_thread", args=[self.pk])
 
+    # Not columns: set by the inbox list (the priority's parts, the waiting message's labels).
+    explained: Any
+    last_abuse: bool
+    last_author: str
+    preview: str  # e-mail threads: the body's first words, under the subject
+
     @property
     def is_waiting(self) -> bool:
         return self.waiting_since is not None and self.status in (
@@ -172,14 +192,14 @@ class Thread(models.Model):
 
     @property
     def priority_level(self) -> int:
-        """0 (low) to 3 (urgent): the colour of the priority badge."""
+        """0 (low) to 3 (urgent): the colour of the priority badge (levels of priority.LEVELS)."""
         return (
             3
-            if self.priority >= 70
+            if self.priority >= 500
             else 2
-            if self.priority >= 45
+            if self.priority >= 400
             else 1
-            if self.priority >= 20
+            if self.priority >= 200
             else 0
         )
 
@@ -209,6 +229,9 @@ class Message(models.Model):
     url = models.URLField(max_length=500, blank=True)
     created_at = models.DateTimeField()
     ingested_at = models.DateTimeField(default=timezone.now)
+    # The platform's time of the version stored (its `updated_at`, else `created_at`): an older
+    # delivery, replayed or late, never overwrites the text or the metrics of a newer one.
+    source_version = models.DateTimeField(null=True, blank=True)
     # Platform metrics, as last reported.
     likes = models.PositiveIntegerField(default=0)
     shares = models.PositiveIntegerField(default=0)
@@ -224,9 +247,17 @@ class Message(models.Model):
     spam_score = models.FloatField(default=0.0)
     is_abuse = models.BooleanField(default=False)  # abuse_score over the workspace threshold
     is_spam = models.BooleanField(default=False)
+    # Why the analysis says so, as codes (hearth.analysis.reasons); read it through reason_text.
     analysis_reason = models.CharField(max_length=255, blank=True)
     from_brand = models.BooleanField(default=False)
     needs_review = models.BooleanField(default=False)  # set by moderation, cleared by a moderator
+    # When the platform said its author deleted it (or unsent a message): kept for the moderation
+    # and audit history, out of the inbox's queues and counts (conversations/removal.py).
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    # Not columns: set by the views that show them.
+    platform_actions: list[Any]
+    poll_seconds: int | None
 
     class Meta:
         constraints = [
@@ -246,6 +277,11 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.external_id}"
+
+    @property
+    def reason_text(self) -> str:
+        """Why the analysis labelled this message, in the active language."""
+        return describe(self.analysis_reason)
 
 
 class Tag(models.Model):
@@ -351,3 +387,26 @@ class Presence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.mode} {self.thread_id}"
+
+
+class PersonalView(models.Model):
+    """A person's own saved inbox view: a name and the filters' query string (`InboxFilters`)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="inbox_views"
+    )
+    name = models.CharField(max_length=60)
+    query = models.CharField(max_length=1000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "user", "name"], name="personal_view_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -116,7 +116,10 @@ def reroute_edits(
             sentiment_before == "negative"
         )
         thread.abuse_count += int(message.is_abuse) - int(abuse_before)
-        thread.flagged_count += int(message.needs_review and not review_before)
+        # An edit only ever flags; the second analysis stage may also take a flag back.
+        thread.flagged_count = max(
+            thread.flagged_count + int(message.needs_review) - int(review_before), 0
+        )
         if latest_member_message.get(thread.pk) == message.pk and not message.from_brand:
             thread.last_sentiment = message.sentiment
             thread.last_intent = message.intent

@@ -13,13 +13,15 @@ import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.models import QuerySet
 
 from hearth.conversations.models import Message
 from hearth.core.models import Workspace
 
-WORD = re.compile(r"\w+", re.UNICODE)
+# Letters and digits only: "_" is \w to Python but a separator to both engines' tokenizers, and
+# "john_doe" would become a two-word phrase, which FTS5 with detail=none cannot run.
+WORD = re.compile(r"[^\W_]+", re.UNICODE)
 MAX_WORDS = 8
 
 
@@ -38,6 +40,25 @@ def matching_ids(workspace: Workspace, query: str, *, limit: int = 500) -> list[
     terms = words(query)
     if not terms:
         return []
+    try:
+        return _engine_ids(workspace, terms, limit)
+    except DatabaseError:
+        # FTS5 refuses a word its tokenizer splits in two (a phrase, with detail=none): scan
+        # instead of failing. A failed statement leaves a SQLite transaction usable; PostgreSQL
+        # only ever gets letters and digits joined by its own operators, which it always parses.
+        if connection.vendor != "sqlite":
+            raise
+        return _scan_ids(workspace, terms, limit)
+
+
+def _scan_ids(workspace: Workspace, terms: list[str], limit: int) -> list[int]:
+    qs = Message.objects.filter(workspace=workspace)
+    for term in terms:
+        qs = qs.filter(text__icontains=term)
+    return list(qs.order_by("-id").values_list("id", flat=True)[:limit])
+
+
+def _engine_ids(workspace: Workspace, terms: list[str], limit: int) -> list[int]:
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             # FTS5 walks its index by rowid, newest first, and stops at the limit: fast even for
@@ -64,10 +85,7 @@ def matching_ids(workspace: Workspace, query: str, *, limit: int = 500) -> list[
                 [tsquery, workspace.pk, limit],
             )
         else:  # another database: a plain scan, correct but slow
-            qs = Message.objects.filter(workspace=workspace)
-            for term in terms:
-                qs = qs.filter(text__icontains=term)
-            return list(qs.order_by("-id").values_list("id", flat=True)[:limit])
+            return _scan_ids(workspace, terms, limit)
         return [row[0] for row in cursor.fetchall()]
 
 

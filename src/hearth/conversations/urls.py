@@ -5,6 +5,8 @@ from hearth.conversations import views
 urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("bulk/", views.bulk, name="inbox_bulk"),
+    path("views/save/", views.personal_view_save, name="inbox_view_save"),
+    path("views/<int:view_id>/delete/", views.personal_view_delete, name="inbox_view_delete"),
     path("settings/", views.settings_view, name="inbox_settings"),
     path("saved-replies/", views.saved_replies_page, name="inbox_saved_replies"),
     path("saved-replies/preview/", views.saved_reply_preview, name="inbox_saved_reply_preview"),
@@ -16,6 +18,7 @@ urlpatterns = [
     ),
     path("outbox/<int:item_id>/retry/", views.retry, name="inbox_retry"),
     path("outbox/<int:item_id>/confirm/", views.confirm, name="inbox_confirm"),
+    path("m/<int:message_id>/state/", views.message_state, name="inbox_message_state"),
     path("t/<int:thread_id>/", views.thread, name="inbox_thread"),
     path("t/<int:thread_id>/reply/", views.reply, name="inbox_reply"),
     path("t/<int:thread_id>/outbox/", views.outbox_status, name="inbox_outbox"),

@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
-from django.http import Http404, HttpResponse
+from django.db.models import OuterRef, Q, Subquery
+from django.db.models.functions import Substr
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from hearth.channels.models import OutboxItem
-from hearth.conversations.access import access_outbox_item, access_saved_reply, access_thread
+from hearth.channels.models import ChannelKind, OutboxItem
+from hearth.conversations import platform_actions
+from hearth.conversations.access import (
+    access_message,
+    access_outbox_item,
+    access_personal_view,
+    access_saved_reply,
+    access_thread,
+)
 from hearth.conversations.actions.assign import assign_thread
 from hearth.conversations.actions.bulk import bulk_update_threads
 from hearth.conversations.actions.handoff import hand_off_thread
@@ -37,6 +45,7 @@ from hearth.conversations.actions.saved_replies import (
 from hearth.conversations.actions.settings import update_inbox_settings
 from hearth.conversations.actions.status import set_thread_status
 from hearth.conversations.actions.tags import tag_thread
+from hearth.conversations.actions.views import delete_personal_view, save_personal_view
 from hearth.conversations.inbox import (
     SAVED_VIEWS,
     InboxFilters,
@@ -47,11 +56,13 @@ from hearth.conversations.models import (
     Author,
     InboxSettings,
     Message,
+    PersonalView,
     SavedReply,
     Tag,
     Thread,
     ThreadStatus,
 )
+from hearth.conversations.priority import explain
 from hearth.conversations.replies import (
     DEFAULTS,
     VARIABLES,
@@ -61,6 +72,7 @@ from hearth.conversations.replies import (
     unknown_variables,
 )
 from hearth.conversations.replies import render as render_reply
+from hearth.conversations.reply_window import reply_window
 from hearth.core.actions import ActionError
 from hearth.core.actors import Actor
 from hearth.core.http import AuthenticatedRequest
@@ -68,6 +80,7 @@ from hearth.core.models import Membership, User
 from hearth.core.permissions import Perm
 
 PAGE_SIZE = 50
+PREVIEW = 140  # characters of an e-mail body shown under its subject in the inbox
 SENTIMENTS = ("negative", "neutral", "positive")
 INTENTS = ("question", "complaint", "suggestion", "praise", "spam", "other")
 
@@ -105,6 +118,10 @@ def inbox(request: AuthenticatedRequest) -> HttpResponse:
     )
     start = (page_number - 1) * PAGE_SIZE
     rows = list(qs[start : start + PAGE_SIZE + 1])
+    _label_by_waiting_message(rows)
+    now = timezone.now()
+    for row in rows:
+        row.explained = explain(row, now)
     # The sidebar counts ride along with every list, so polling keeps them live (one query for all).
     counts = sidebar_counts(workspace, request.user)
     context: dict[str, Any] = {
@@ -127,6 +144,10 @@ def inbox(request: AuthenticatedRequest) -> HttpResponse:
         {
             "channels": list(workspace.channels.order_by("name").values_list("slug", "name")),
             "teammates": _teammates(membership),
+            "personal_views": list(
+                PersonalView.objects.filter(workspace=workspace, user=request.user)
+            ),
+            "current_query": _urlencode(filters.as_query()),
             "tags": list(Tag.objects.filter(workspace=workspace).values_list("name", flat=True)),
             "statuses": ThreadStatus.choices,
             "sentiments": SENTIMENTS,
@@ -134,6 +155,47 @@ def inbox(request: AuthenticatedRequest) -> HttpResponse:
         }
     )
     return render(request, "conversations/inbox/page.html", context)
+
+
+def _label_by_waiting_message(rows: list[Thread]) -> None:
+    """Label each row by the message that needs the answer (the latest member message), not by
+    every label the thread ever had: a suggestion under an old insult is a suggestion.
+
+    One query for the page's rows only (at most PAGE_SIZE + 1 correlated look-ups, each an
+    index seek on msg_thread_time), never for the whole filtered list.
+    """
+    if not rows:
+        return
+    latest = Message.objects.filter(thread=OuterRef("pk"), from_brand=False).order_by(
+        "-created_at", "-pk"
+    )
+    found = {
+        row["pk"]: row
+        for row in Thread.objects.filter(pk__in=[t.pk for t in rows])
+        .annotate(
+            waiting_abuse=Subquery(latest.values("is_abuse")[:1]),
+            waiting_author=Subquery(latest.values("author__display_name")[:1]),
+            waiting_text=Subquery(
+                latest.annotate(head=Substr("text", 1, PREVIEW + 200)).values("head")[:1]
+            ),
+        )
+        .values("pk", "waiting_abuse", "waiting_author", "waiting_text")
+    }
+    for thread in rows:
+        thread.last_abuse = bool(found.get(thread.pk, {}).get("waiting_abuse"))
+        thread.last_author = found.get(thread.pk, {}).get("waiting_author") or ""
+        thread.preview = _mail_preview(thread, found.get(thread.pk, {}).get("waiting_text") or "")
+
+
+def _mail_preview(thread: Thread, text: str) -> str:
+    """The first words of an e-mail's body under its subject (the root message starts with the
+    subject line: not repeated)."""
+    if thread.channel.kind != ChannelKind.EMAIL:
+        return ""
+    head, _sep, rest = text.partition("\n")
+    if " ".join(head.split()) == thread.subject:
+        text = rest
+    return " ".join(text.split())[:PREVIEW]
 
 
 def _urlencode(query: dict[str, str]) -> str:
@@ -144,13 +206,47 @@ def _urlencode(query: dict[str, str]) -> str:
 
 @login_required
 @require_POST
+def personal_view_save(request: AuthenticatedRequest) -> HttpResponse:
+    membership = _membership(request)
+    query = request.POST.get("query", "")
+    filters = InboxFilters.from_query(QueryDict(query))
+    try:
+        view = save_personal_view(
+            membership.workspace,
+            filters,
+            name=request.POST.get("name", ""),
+            by=Actor.from_request(request),
+        )
+        messages.success(request, _("View “%(name)s” saved.") % {"name": view.name})
+        return redirect(reverse("inbox") + "?" + view.query)
+    except ActionError as exc:
+        messages.error(request, str(exc))
+    return redirect(reverse("inbox") + "?" + query)
+
+
+@login_required
+@require_POST
+def personal_view_delete(request: AuthenticatedRequest, view_id: int) -> HttpResponse:
+    view = access_personal_view(_membership(request), view_id)
+    try:
+        delete_personal_view(view, by=Actor.from_request(request))
+        messages.success(request, _("View “%(name)s” deleted.") % {"name": view.name})
+    except ActionError as exc:
+        messages.error(request, str(exc))
+    return redirect("inbox")
+
+
+@login_required
+@require_POST
 def bulk(request: AuthenticatedRequest) -> HttpResponse:
     membership = _membership(request)
     if not membership.can(Perm.REPLY):
         raise PermissionDenied
     ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
     op = request.POST.get("action", "")
-    value = request.POST.get("value", "")
+    # The bar's selects post the value of the chosen action under its own name (codes: a status
+    # code, a teammate's e-mail or "me"); a client may still post a single "value".
+    value = request.POST.get(f"value_{op}", "") or request.POST.get("value", "")
     if op == "assign" and value == "me":
         value = request.user.email
     try:
@@ -166,7 +262,12 @@ def bulk(request: AuthenticatedRequest) -> HttpResponse:
 def _thread_context(
     request: AuthenticatedRequest, membership: Membership, thread: Thread
 ) -> dict[str, Any]:
-    conversation = list(thread.messages.select_related("author").order_by("created_at", "pk")[:200])
+    conversation = list(
+        thread.messages.select_related("author", "hidden", "queue_entry").order_by(
+            "created_at", "pk"
+        )[:200]
+    )
+    platform_actions.attach(thread.workspace_id, conversation)
     parent_post = (
         conversation[0]
         if conversation and conversation[0].external_id == thread.root_external_id
@@ -232,6 +333,7 @@ def _thread_context(
         "others": others_present(thread, request.user),
         "handoff_ready": bool(settings and (settings.handoff_email or settings.handoff_webhook)),
         "neighbours": _neighbours(request, membership, thread),
+        "window": reply_window(thread, conversation),
     }
 
 
@@ -285,6 +387,7 @@ def reply(request: AuthenticatedRequest, thread_id: int) -> HttpResponse:
             request.POST.get("text", ""),
             by=Actor.from_request(request),
             idempotency_key=request.POST.get("key", ""),
+            template=request.POST.get("template", ""),
         )
     except ActionError as exc:
         error = str(exc)
@@ -303,7 +406,21 @@ def reply(request: AuthenticatedRequest, thread_id: int) -> HttpResponse:
             "error": error,
             "text": request.POST.get("text", "") if error else "",
             "can_reply": True,
+            "window": reply_window(thread),
         },
+    )
+
+
+@login_required
+def message_state(request: AuthenticatedRequest, message_id: int) -> HttpResponse:
+    """The state of a message's platform actions, in place (thread, review queue): polled by
+    itself while one is on its way, no longer once all are settled."""
+    message = access_message(_membership(request), message_id)
+    platform_actions.attach(message.workspace_id, [message])
+    return render(
+        request,
+        "conversations/thread/_message_state.html",
+        {"m": message, "channel": message.channel},
     )
 
 
@@ -453,18 +570,9 @@ def settings_view(request: AuthenticatedRequest) -> HttpResponse:
     settings, _created = InboxSettings.objects.get_or_create(workspace=membership.workspace)
     if request.method == "POST":
         try:
-            hours = json.loads(request.POST.get("hours", "{}") or "{}")
-        except json.JSONDecodeError:
-            messages.error(
-                request, _('Opening hours must be JSON such as {"0": ["09:00", "18:00"]}.')
-            )
-            return redirect("inbox_settings")
-        try:
             update_inbox_settings(
                 membership.workspace,
                 by=Actor.from_request(request),
-                timezone=request.POST.get("timezone", ""),
-                hours=hours,
                 handoff_email=request.POST.get("handoff_email", ""),
                 handoff_webhook=request.POST.get("handoff_webhook", ""),
             )
@@ -475,7 +583,7 @@ def settings_view(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "conversations/settings.html",
-        {"settings": settings, "hours_json": json.dumps(settings.hours, indent=1)},
+        {"settings": settings},
     )
 
 

@@ -4,12 +4,15 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from hearth.channels import outbox
 from hearth.channels.models import Channel, OutboxItem
 from hearth.conversations.models import Message, Presence, PresenceMode, Thread
+from hearth.conversations.reply_window import reply_window
 from hearth.core import audit
 from hearth.core.access import check_actor
 from hearth.core.actions import ActionError
@@ -25,26 +28,40 @@ def _latest_member_message(thread: Thread) -> Message | None:
 
 @transaction.atomic
 def reply_to_thread(
-    thread: Thread, text: str, *, by: Actor, idempotency_key: str = ""
+    thread: Thread,
+    text: str,
+    *,
+    by: Actor,
+    idempotency_key: str = "",
+    to: Message | None = None,
+    template: str = "",
 ) -> OutboxItem:
     """Queue a reply in the durable outbox; it is sent after commit and then shown in the thread.
 
     Preconditions: the actor may REPLY in the thread's workspace; `text` is 1 to MAX_REPLY
     characters once stripped (ActionError otherwise).
     Side effects: an outbox item (sent after commit), the actor's "replying" presence on the
-    thread turns back to "viewing", an audit entry. The reply answers the latest member message
+    thread turns back to "viewing", an audit entry. The reply answers `to` (a message of the
+    thread: the review queue answers the flagged one), else the latest member message
     (or the root). The same `idempotency_key` (a form's hidden field, an API client's key)
     enqueues once, so a double click sends once: the existing item is returned.
+    Where the platform's window is closed but approved templates still go (WhatsApp), the reply
+    must name one, `template` = "name|language"; `text` then fills its `{{1}}`.
     """
     check_actor(by, thread.workspace_id, Perm.REPLY)
     text = (text or "").strip()
+    extra = _template_payload(thread, template, text)
+    if extra:
+        text = str(extra.pop("shown"))
     if not text:
         raise ActionError("text is empty: write the reply before sending it.")
     if len(text) > MAX_REPLY:
         raise ActionError(
             f"text is {len(text)} characters long; a reply can have at most {MAX_REPLY}."
         )
-    parent = _latest_member_message(thread)
+    if to is not None and to.thread_id != thread.pk:
+        raise ActionError("The message answered is not in this conversation.")
+    parent = to or _latest_member_message(thread)
     key = f"reply:{thread.pk}:{idempotency_key[:40] or uuid.uuid4().hex}"
     existing = OutboxItem.objects.filter(idempotency_key=key).first()
     if existing is not None:
@@ -56,7 +73,11 @@ def reply_to_thread(
             "thread_id": thread.pk,
             "text": text,
             "parent_external_id": parent.external_id if parent else thread.root_external_id,
+            "root_external_id": thread.root_external_id,
+            # The message answered shows the reply's state under it (platform_actions.py).
+            **({"message_id": parent.pk} if parent else {}),
             "user_id": by.user.pk if by.user else None,
+            **extra,
         },
         idempotency_key=key,
         ref=("thread", thread.pk),
@@ -72,6 +93,43 @@ def reply_to_thread(
         data={"outbox_item": item.pk, "length": len(text)},
     )
     return item
+
+
+def _template_payload(thread: Thread, template: str, text: str) -> dict[str, Any]:
+    """The template part of a reply's payload ({} when the window does not ask for one)."""
+    window = reply_window(thread)
+    if window is None or not window.uses_templates:
+        return {}
+    if not window.needs_template:
+        return {}  # inside the window: free text, whatever the form sent
+    if not template:
+        raise ActionError(
+            _(
+                "template is empty: the customer wrote more than %(hours)s hours ago, so "
+                "WhatsApp only takes an approved template now. Choose one in the reply box."
+            )
+            % {"hours": window.hours}
+        )
+    name, _sep, language = template.partition("|")
+    chosen = next(
+        (t for t in window.templates if t["name"] == name and t["language"] == language), None
+    )
+    if chosen is None:
+        raise ActionError(
+            _("template “%(name)s” is not one of the account's approved templates: choose another.")
+            % {"name": template}
+        )
+    body = str(chosen.get("body") or chosen["name"])
+    if "{{1}}" in body and not text:
+        raise ActionError(
+            _("text is empty: the template “%(name)s” needs a value for {{1}}; write it.")
+            % {"name": name}
+        )
+    return {
+        "template": {"name": chosen["name"], "language": chosen["language"], "body": body},
+        "parameter": text,
+        "shown": body.replace("{{1}}", text),
+    }
 
 
 def brand_author_id(channel: Channel) -> str:

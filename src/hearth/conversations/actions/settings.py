@@ -16,6 +16,7 @@ from hearth.core.access import check_actor
 from hearth.core.actions import ActionError
 from hearth.core.actors import Actor
 from hearth.core.models import Workspace
+from hearth.core.outbound import OutboundRefused, check_syntax
 from hearth.core.permissions import Perm
 
 
@@ -77,6 +78,11 @@ def update_inbox_settings(workspace: Workspace, *, by: Actor, **changes: Any) ->
         url = (changes["handoff_webhook"] or "").strip()
         if url and not url.startswith(("http://", "https://")):
             raise ActionError(f"handoff webhook '{url}' must start with http:// or https://.")
+        if url:
+            try:  # the full check (every resolved address) runs before each send
+                check_syntax(url)
+            except OutboundRefused as exc:
+                raise ActionError(f"handoff webhook: {exc}") from None
         settings.handoff_webhook = url
         if url and not settings.handoff_secret_encrypted:
             # The key customer service checks X-Hearth-Signature with (shown in the settings).

@@ -177,3 +177,25 @@ def test_saved_replies_search_and_response_times(client, inbox, personas):
         call(client, personas.token("analyst"), "get", "/response-times?by=channel").status_code
         == 200
     )
+
+
+def test_a_messages_reason_comes_in_words_of_the_request_language_and_as_codes(
+    client, demo_channel, personas
+):
+    from conftest import item
+
+    from hearth.pipeline.ingest import ingest_batch
+
+    ingest_batch(demo_channel, [item("x1", "You are all idiots and morons", author="rude")])
+    token = personas.token("viewer")
+    english = call(client, token, "get", "/messages").json()["items"]
+    french = client.get(
+        "/api/v1/workspaces/acme/messages",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+        HTTP_ACCEPT_LANGUAGE="fr",
+    ).json()["items"]
+    row_en = next(m for m in english if m["external_id"] == "x1")
+    row_fr = next(m for m in french if m["external_id"] == "x1")
+    assert row_en["analysis_reason_codes"][0]["c"] == "abuse"
+    assert "insult aimed at a person or group" in row_en["analysis_reason"]
+    assert "insulte visant une personne ou un groupe" in row_fr["analysis_reason"]

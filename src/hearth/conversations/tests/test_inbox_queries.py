@@ -14,9 +14,15 @@ from hearth.conversations.inbox import InboxFilters, inbox_queryset, view_counts
 from hearth.conversations.metrics import BusinessHours, response_times, thread_times
 from hearth.conversations.models import Message, Thread
 from hearth.conversations.priority import (
+    MAX_BASE,
+    SCALE,
+    WAITING_STEPS,
     base_points,
+    explain,
+    level,
     priority_of,
     refresh_priorities,
+    score,
     waiting_points,
 )
 from hearth.conversations.search import search_messages
@@ -80,19 +86,42 @@ def test_priority_parts():
     assert waiting_points(timedelta(minutes=5)) == 0
     assert waiting_points(timedelta(hours=2)) == 10
     assert waiting_points(timedelta(days=5)) == 30
+    assert waiting_points(timedelta(days=20)) == 40
+
+
+def test_the_score_is_bounded_and_keeps_ordering_the_top():
+    # Every possible sum of parts (at most 70 + 40) has its own score.
+    scores = [score(points) for points in range(0, MAX_BASE + WAITING_STEPS[0][1] + 1)]
+    assert scores[0] == 0 and max(scores) < SCALE
+    assert all(a < b for a, b in zip(scores, scores[1:], strict=False))  # never saturates
+    # The most urgent threads of the old 0–100 scale (all "100") are now told apart.
+    week_old = score(base_points(intent="complaint", sentiment="negative", author_messages=50) + 35)
+    three_days = score(
+        base_points(intent="complaint", sentiment="negative", author_messages=50) + 30
+    )
+    assert week_old > three_days
+    assert level(three_days) == "urgent" and level(score(5)) == "low"
+
+
+def test_explain_gives_the_parts(inbox):
+    thread = inbox["question"]
+    parts = explain(thread, thread.waiting_since + timedelta(hours=2))
+    assert parts.intent == 25 and parts.sentiment == 25 and parts.waiting == 10
+    assert parts.score == score(thread.priority_base + 10)
+    assert "intent 25" in parts.tooltip and "waiting 10" in parts.tooltip
 
 
 def test_periodic_refresh_adds_waiting_points(inbox):
     thread = inbox["question"]
     assert refresh_priorities(now=thread.waiting_since + timedelta(hours=2), window=None) == 3
     thread.refresh_from_db()
-    assert thread.priority == thread.priority_base + 10
+    assert thread.priority == score(thread.priority_base + 10)
     # windowed: only threads that crossed a step in the last 15 minutes are touched
     assert refresh_priorities(now=thread.waiting_since + timedelta(hours=4, minutes=5)) >= 1
     thread.refresh_from_db()
     assert (
         thread.priority
-        == thread.priority_base + 15
+        == score(thread.priority_base + 15)
         == priority_of(thread, thread.waiting_since + timedelta(hours=4, minutes=5))
     )
 
@@ -238,3 +267,38 @@ def test_batches_and_other_writers_keep_the_sqlite_index_exact(inbox, workspace,
         cursor.execute(
             "INSERT INTO conversations_message_fts(conversations_message_fts) VALUES ('integrity-check')"
         )
+
+
+@pytest.mark.parametrize(
+    ("view", "index"), [("negative", "thread_negative"), ("mine", "thread_mine")]
+)
+def test_slow_views_read_one_page_in_index_order(personas, workspace, view, index):
+    """The "Negative in the last 24 h" and "Mine" lists are read from their index in the list's
+    order and stop after a page: no sort of every matching thread (`hearth bench inbox`)."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the plan checked is SQLite's (the embedded default)")
+    user = personas.owner
+    qs = inbox_queryset(workspace, user, InboxFilters(view=view)).select_related(
+        "channel", "author", "assignee"
+    )[:51]
+    sql, params = qs.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+        plan = " | ".join(str(row[-1]) for row in cursor.fetchall())
+    assert f"USING INDEX {index}" in plan, plan
+    assert "TEMP B-TREE" not in plan, plan
+
+
+def test_mine_lists_only_the_users_threads(personas, workspace, make_channel):
+    channel = make_channel(workspace)
+    ingest_batch(channel, [item("a", author="a1"), item("b", author="b1", minutes=1)])
+    owner, moderator = personas.owner, personas.moderator
+    first = Thread.objects.get(root_external_id="a")
+    assign_thread(first, moderator, by=personas.actor("owner"))
+    mine = inbox_queryset(workspace, moderator, InboxFilters(view="mine"))
+    assert [t.root_external_id for t in mine] == ["a"]
+    assert list(inbox_queryset(workspace, owner, InboxFilters(view="mine"))) == []
+    me = inbox_queryset(workspace, moderator, InboxFilters(assignee="me"))
+    assert [t.root_external_id for t in me] == ["a"]

@@ -30,13 +30,13 @@ def test_list_query_count_does_not_grow_with_threads(
 ):
     client = personas.client("owner")
     client.get("/inbox/")  # warm the session
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         client.get("/inbox/", HTTP_HX_REQUEST="true")
     ingest_batch(
         demo_channel,
         [item(f"n{i}", f"Question number {i}?", author=f"a{i}", minutes=20 + i) for i in range(30)],
     )
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         client.get("/inbox/", HTTP_HX_REQUEST="true")
 
 
@@ -47,7 +47,10 @@ def test_full_page_query_count_is_fixed(personas, inbox, demo_channel, django_as
         demo_channel,
         [item(f"n{i}", f"Question number {i}?", author=f"a{i}", minutes=20 + i) for i in range(30)],
     )
-    with django_assert_num_queries(9):  # the four view counts and the waiting count are one query
+    # The four view counts and the waiting count are one query; one more for the banner of
+    # channels that need re-authorisation, one for the person's own saved views, one for the
+    # labels of the waiting messages.
+    with django_assert_num_queries(12):
         client.get("/inbox/?view=unanswered")
 
 
@@ -143,3 +146,29 @@ def test_settings_page_is_for_managers(personas, inbox):
         },
     )
     assert "care@acme.test" in client.get("/inbox/settings/").content.decode()
+
+
+def test_an_email_shows_its_subject_apart_from_its_body(personas, workspace, make_channel):
+    mailbox = make_channel(
+        workspace,
+        name="Support mailbox",
+        kind="email",
+        config={"address": "support@acme.test", "imap_host": "127.0.0.1", "smtp_host": "127.0.0.1"},
+        credentials={"password": "unused-here"},
+    )
+    ingest_batch(
+        mailbox,
+        [
+            item(
+                "m1@example.test",
+                "Order 1234 never arrived\n\nHello, I ordered a Halo lamp three weeks ago.",
+                kind="dm",
+                author="ana@example.test",
+            )
+        ],
+    )
+    page = personas.client("owner").get("/inbox/").content.decode()
+    subject = page.split('data-testid="mail-subject">', 1)[1].split("</strong>", 1)[0]
+    assert subject == "Order 1234 never arrived"
+    assert '<span class="preview muted small">Hello, I ordered a Halo lamp three weeks ago.' in page
+    assert "Order 1234 never arrived Hello" not in page  # not joined into one line

@@ -118,11 +118,30 @@
     return area && (area.value.trim() || document.activeElement === area) ? "replying" : "viewing";
   };
 
+  // The presence poll sends the mode (htmx's hx-vals="js:..." would need eval, which the CSP forbids).
+  document.addEventListener("htmx:configRequest", function (e) {
+    if (e.detail.elt.hasAttribute && e.detail.elt.hasAttribute("data-presence")) e.detail.parameters.mode = window.hearthInboxMode();
+  });
+  // The thread list's poll waits while rows are ticked, so a refresh never drops a selection
+  // (instead of an htmx trigger filter, which would need eval).
+  document.addEventListener("htmx:beforeRequest", function (e) {
+    var elt = e.detail.elt;
+    if (elt.hasAttribute && elt.hasAttribute("data-poll-unless-selected") && elt.querySelector("input[name=ids]:checked")) e.preventDefault();
+  });
+  // The bulk bar shows only the value field of the chosen action.
+  function pickBulkValue(form) {
+    form.querySelectorAll("[data-bulk-for]").forEach(function (el) { el.hidden = el.dataset.bulkFor !== form.elements.action.value; });
+  }
+  document.addEventListener("change", function (e) {
+    if (e.target.matches("[data-bulk-action]")) pickBulkValue(e.target.form);
+  });
+
   document.addEventListener("htmx:afterSwap", function (e) {
     if (e.target.id === "thread-list") { updateBadge(); restoreSelection(); }
   });
   document.addEventListener("DOMContentLoaded", function () {
     updateBadge();
+    document.querySelectorAll("[data-bulk-action]").forEach(function (select) { pickBulkValue(select.form); });
     var page = layout(); if (!page) return;
     if (page.dataset.page === "inbox") {
       restoreSelection();
