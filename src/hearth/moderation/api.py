@@ -34,6 +34,7 @@ from hearth.moderation.actions.queue import (
     escalate,
     hide_entry,
     judge_label,
+    mark_false_positive,
     reply_entry,
     sanction_entry,
 )
@@ -116,7 +117,7 @@ class EntryPage(Schema):
 
 
 class EntryActionIn(Schema):
-    verb: str  # approve | hide | escalate | reply | sanction | confirm | overturn
+    verb: str  # approve | hide | escalate | reply | sanction | confirm | overturn | false_positive
     article: str = ""
     justification: str = ""
     text: str = ""
@@ -125,7 +126,7 @@ class EntryActionIn(Schema):
     idempotency_key: str = ""
 
 
-class BulkIn(Schema):
+class QueueBulkIn(Schema):
     verb: str
     ids: list[int]
     article: str = ""
@@ -158,7 +159,7 @@ class SanctionOut(Schema):
         return obj.created_by.email if obj.created_by_id and obj.created_by else None
 
 
-class DecisionIn(Schema):
+class AppealDecisionIn(Schema):
     overturn: bool
     note: str
 
@@ -271,7 +272,7 @@ def list_queue(
     return {"items": rows, "next_cursor": next_cursor}
 
 
-@router.post("/workspaces/{slug}/moderation/queue/{entry_id}", response=EntryOut)
+@router.post("/workspaces/{slug}/moderation/queue/{int:entry_id}", response=EntryOut)
 def act_on_entry(request: HttpRequest, slug: str, entry_id: int, body: EntryActionIn) -> QueueEntry:
     """One verb on one queue entry; hiding criticism needs `justification` (400 otherwise)."""
     entry = access_entry(_mod(request, slug), entry_id)
@@ -295,16 +296,19 @@ def act_on_entry(request: HttpRequest, slug: str, entry_id: int, body: EntryActi
         )
     elif body.verb in ("confirm", "overturn"):
         judge_label(entry, confirm=body.verb == "confirm", by=by)
+    elif body.verb == "false_positive":
+        mark_false_positive(entry, by=by)
     else:
         raise ActionError(
-            f"verb '{body.verb}' is not one of approve, hide, escalate, reply, sanction, confirm, overturn."
+            f"verb '{body.verb}' is not one of approve, hide, escalate, reply, sanction, confirm, "
+            "overturn, false_positive."
         )
     entry.refresh_from_db()
     return entry
 
 
 @router.post("/workspaces/{slug}/moderation/queue/bulk", response=dict[str, int])
-def bulk(request: HttpRequest, slug: str, body: BulkIn) -> dict[str, int]:
+def bulk(request: HttpRequest, slug: str, body: QueueBulkIn) -> dict[str, int]:
     changed = bulk_decide(
         _mod(request, slug).workspace,
         body.ids,
@@ -350,7 +354,9 @@ def lift(request: HttpRequest, slug: str, sanction_id: int, body: LiftIn) -> San
 
 
 @router.post("/workspaces/{slug}/moderation/appeals/{appeal_id}/decide", response=dict[str, str])
-def decide(request: HttpRequest, slug: str, appeal_id: int, body: DecisionIn) -> dict[str, str]:
+def decide(
+    request: HttpRequest, slug: str, appeal_id: int, body: AppealDecisionIn
+) -> dict[str, str]:
     """Uphold or overturn; refused (400) for the moderator who applied the sanction."""
     appeal = decide_appeal(
         access_appeal(_mod(request, slug), appeal_id),

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hearth.channels.models import Channel
+from hearth.community.members import member_for_author
 from hearth.conversations.models import Author, Message
 from hearth.core.models import Workspace
 
@@ -166,6 +167,8 @@ class QueueEntry(models.Model):
     )
 
     criticism: bool  # not a column: the queue page's "criticism, not abuse" hint
+    suggested_article: str  # not a column: the article the queue page preselects
+    suggested_reply: str  # not a column: the reply the queue page offers for criticism
 
     class Meta:
         ordering = ["-urgent", "created_at", "id"]
@@ -200,27 +203,15 @@ class HiddenMessage(models.Model):
         return f"hidden message {self.message_id}"
 
 
-class PersonLink(models.Model):
-    """Groups the identities (Authors) of one person within a workspace under `person_key`.
-
-    An author without a link is a person of their own (key "author:<id>").
-    """
-
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="person_links")
-    person_key = models.CharField(max_length=191)
-    author = models.OneToOneField(Author, on_delete=models.CASCADE, related_name="person_link")
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        indexes = [models.Index(fields=["workspace", "person_key"], name="personlink_ws_key")]
-
-    def __str__(self) -> str:
-        return f"{self.person_key} ← {self.author_id}"
-
-
 def person_key_of(author: Author) -> str:
-    link = PersonLink.objects.filter(author=author).values_list("person_key", flat=True).first()
-    return link or f"author:{author.pk}"
+    """The key of the author's member (community.Member), which the ladder counts sanctions by."""
+    return member_for_author(author).person_key
+
+
+def person_keys_of(author: Author) -> list[str]:
+    """The member's key and those of the members merged into it: all their sanctions count."""
+    member = member_for_author(author)
+    return [member.person_key, *member.former_keys]
 
 
 class SanctionKind(models.TextChoices):

@@ -5,7 +5,7 @@ change renews in the same transaction) turns each rule into numeric thresholds a
 expression. Evaluation of a batch then costs:
 - one scan of the batch's joined text for *all* rules' watched words (one alternation; each hit
   is mapped back to the rules that watch that word),
-- one scan for *all* rules' patterns (one alternation: a message with no hit cannot match any
+- one scan for *all* rules' patterns (one RE2 automaton, see patterns.py: a message with no hit cannot match any
   pattern rule), then a per-message search, only for the few candidate messages, per rule,
 - one scan for links, and numpy comparisons for the scores,
 - one query for authors' first-seen dates and one for their recent messages, only when a rule
@@ -16,6 +16,7 @@ so joining never changes the answer.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from bisect import bisect_right
@@ -31,12 +32,15 @@ from hearth.conversations.models import Author, Message
 from hearth.core.actions import ActionError
 from hearth.core.bulk import in_values
 from hearth.moderation.models import ModerationSettings, Rule
-from hearth.moderation.prefilter import Prefilter, alternation
+from hearth.moderation.patterns import MAX_PATTERN, batch_prefilter, compile_patterns
+
+log = logging.getLogger(__name__)
 
 SEP = "\n\x00\n"
+SEP_BYTES = SEP.encode()
 TOKEN_RE = re.compile(r"\w+")
 LINK_RE = re.compile(r"https?://|www\.[a-z0-9-]+\.[a-z]", re.IGNORECASE)
-MAX_PATTERN = 500
+__all__ = ["MAX_PATTERN", "compile_patterns"]
 MAX_WORDS = 2000
 
 
@@ -61,7 +65,7 @@ class CompiledRule:
     abuse_kinds: frozenset[str]
     min_spam: float | None
     words: tuple[str, ...]
-    pattern: re.Pattern[str] | None
+    pattern: Any | None  # an RE2 program (hearth.moderation.patterns), never Python's re
     has_link: bool | None
     new_member_days: int | None
     max_rate_per_hour: int | None
@@ -82,7 +86,7 @@ class CompiledRules:
     tokens: frozenset[str] = (
         frozenset()
     )  # plain words, matched by set look-up on each text's tokens
-    any_pattern: Prefilter | None = None  # every rule's patterns: the candidates' prefilter
+    any_pattern: Any | None = None  # every rule's patterns in one RE2 automaton: the prefilter
 
     @property
     def needs_authors(self) -> bool:
@@ -100,37 +104,6 @@ def split_lines(text: str) -> list[str]:
 def word_regex(word: str) -> str:
     # (?<!\w)…(?!\w) rather than \b: a watched "$$$" or "c*nnard" has no word boundary.
     return r"(?<!\w)" + re.escape(word.lower()) + r"(?!\w)"
-
-
-def check_patterns(patterns: Sequence[str], *, field_name: str = "patterns") -> None:
-    """ActionError naming the field and the line of the first bad pattern."""
-    for number, pattern in enumerate(patterns, 1):
-        if len(pattern) > MAX_PATTERN:
-            raise ActionError(
-                f"{field_name}, line {number}: the pattern is {len(pattern)} characters long; at most {MAX_PATTERN} are accepted."
-            )
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise ActionError(
-                f"{field_name}, line {number}: '{pattern}' is not a valid regular expression ({exc}). "
-                "Fix it, or escape special characters such as ( [ * + ? with a backslash."
-            ) from None
-
-
-def compile_patterns(
-    patterns: Sequence[str], *, field_name: str = "patterns"
-) -> re.Pattern[str] | None:
-    """One alternation of the patterns, or ActionError naming the field and the line of a bad one."""
-    if not patterns:
-        return None
-    check_patterns(patterns, field_name=field_name)
-    try:
-        return alternation(patterns)
-    except re.error as exc:  # e.g. two lines define the same group name
-        raise ActionError(
-            f"{field_name}: the patterns cannot be combined ({exc}); give each named group a distinct name."
-        ) from None
 
 
 def compile_rule(rule: Any) -> CompiledRule:
@@ -170,7 +143,7 @@ def build(
             rules_of_word[word].append(index)
     sources = list(dict.fromkeys(p for rule in compiled.rules for p in rule.sources))
     if sources:
-        compiled.any_pattern = Prefilter.of(sources)
+        compiled.any_pattern = batch_prefilter(sources)
     if rules_of_word:
         compiled.rules_of_word = dict(rules_of_word)
         # A plain word is found by tokenising each text once and looking tokens up in a set, far
@@ -204,21 +177,23 @@ def rules_for(workspace_id: int) -> CompiledRules:
         return cached
     if not token:  # no rule was ever saved
         return build([], queue_flagged=queue_flagged)
-    rules = [
-        compile_rule(r)
-        for r in Rule.objects.filter(workspace_id=workspace_id, enabled=True).order_by(
-            "position", "id"
-        )
-    ]
+    rules = []
+    for r in Rule.objects.filter(workspace_id=workspace_id, enabled=True).order_by(
+        "position", "id"
+    ):
+        try:
+            rules.append(compile_rule(r))
+        except ActionError as exc:
+            # A rule saved before patterns ran on RE2 only may hold one RE2 refuses: it is left
+            # out (never run on a backtracking engine) rather than failing every batch.
+            log.warning("Rule %s of workspace %s skipped: %s", r.pk, workspace_id, exc)
     compiled = build(rules, token=token, queue_flagged=queue_flagged)
     with _lock:
         _cache[workspace_id] = compiled
     return compiled
 
 
-def _scan(
-    pattern: re.Pattern[str] | Prefilter, texts: list[str], joined: str, starts: list[int]
-) -> dict[int, list[str]]:
+def _scan(pattern: Any, texts: list[str], joined: str, starts: list[int]) -> dict[int, list[str]]:
     """{message index: matched strings} for `pattern` over the batch, scanning the joined text once."""
     found: dict[int, list[str]] = defaultdict(list)
     recheck: set[int] = set()
@@ -239,6 +214,41 @@ def _scan(
         hits = [m.group(0) for m in pattern.finditer(texts[i])]
         if hits:
             found[i] = hits
+    return found
+
+
+def _candidates(automaton: Any, encoded: list[bytes]) -> set[int]:
+    """Indexes of the messages where the batch automaton matches, scanning the joined batch.
+
+    After a hit the scan resumes at the next message: one search per candidate at most, never
+    one per match (a pattern matching the empty string matches at every position). A match
+    touching a separator is decided again on each message's own text.
+    """
+    joined = SEP_BYTES.join(encoded)
+    starts: list[int] = []
+    position = 0
+    for text in encoded:
+        starts.append(position)
+        position += len(text) + len(SEP_BYTES)
+    found: set[int] = set()
+    pos, end = 0, len(joined)
+    while pos <= end:
+        m = automaton.search(joined, pos)
+        if m is None:
+            break
+        i = bisect_right(starts, m.start()) - 1
+        end_of_i = starts[i] + len(encoded[i])
+        if m.end() <= end_of_i and m.start() < end_of_i or m.start() == m.end() == end_of_i:
+            found.add(i)
+            last = i
+        else:  # in a separator or across messages
+            last = min(len(encoded), bisect_right(starts, m.end())) - 1
+            for j in range(i, last + 1):
+                if automaton.search(encoded[j]) is not None:
+                    found.add(j)
+        if last + 1 >= len(starts):
+            break
+        pos = starts[last + 1]
     return found
 
 
@@ -310,6 +320,7 @@ def evaluate(
             )
 
     pattern_candidates: np.ndarray | None = None
+    encoded: list[bytes] | None = None
     alive = ~brand  # the brand's own messages are never moderated
     zeros = np.zeros(n, dtype=bool)
     for index, rule in enumerate(compiled.rules):
@@ -331,16 +342,20 @@ def evaluate(
         if not mask.any():
             continue
         if rule.pattern is not None:
+            if encoded is None:
+                # RE2 works on UTF-8: searching bytes at byte offsets spares the wrapper's
+                # re-encoding of the text and its char-offset decoding at every match.
+                encoded = [t.encode("utf-8", "replace") for t in texts]
             if pattern_candidates is None:
                 pattern_candidates = np.zeros(n, dtype=bool)
                 if compiled.any_pattern is not None:
-                    for i in _scan(compiled.any_pattern, texts, joined, starts):
+                    for i in _candidates(compiled.any_pattern, encoded):
                         pattern_candidates[i] = True
                 else:
                     pattern_candidates[:] = True
             mask &= pattern_candidates
             for i in np.flatnonzero(mask).tolist():
-                if rule.pattern.search(texts[i]) is None:
+                if rule.pattern.search(encoded[i]) is None:
                     mask[i] = False
         if rule.new_member_days is not None and mask.any():
             # Last, on the few messages still in question: it may cost a query.

@@ -56,11 +56,65 @@ class ModerationStage(Stage):
         batch.state(self.name, dict[int, Flags]).update(flag(batch.channel, batch.created))
 
     def after_insert(self, batch: Batch) -> None:
+        # The batch's new threads are written after the stages: an automatic hide reads the
+        # thread's root (TikTok names the video) from the batch's own copy.
+        for message in batch.created:
+            thread = batch.threads.get(message.thread_id)
+            if thread is not None:
+                message.thread = thread
         record_flags(batch.channel, batch.created, batch.state(self.name, dict[int, Flags]))
 
     def on_edit(self, batch: Batch) -> None:
         edited = batch.edited
         record_flags(batch.channel, edited, flag(batch.channel, edited, stored=True), edits=True)
+
+    def on_refine(self, batch: Batch) -> None:
+        requeue_refined(batch.channel, batch.edited)
+
+
+def requeue_refined(channel: Channel, messages: Sequence[Message]) -> tuple[int, int]:
+    """The queue follows the second analysis stage's labels (same text, new labels).
+
+    A message it now flags is queued; an open entry it no longer flags (nor any rule) is taken
+    out of the queue; an open entry still flagged takes the new reasons. An entry a moderator
+    acted on (decided or escalated) is left as it is. Nothing is hidden, replied or alerted
+    here: the automatic actions of rules ran at ingestion; what the refinement adds waits for a
+    human. Returns (entries added, entries removed).
+    """
+    existing = {
+        e.message_id: e
+        for e in QueueEntry.objects.select_for_update().filter(
+            message_id__in=[m.pk for m in messages]
+        )
+    }
+    decided = {pk for pk, e in existing.items() if e.status != QueueStatus.OPEN}
+    before = {m.pk: m.needs_review for m in messages}
+    for m in messages:
+        if m.pk not in decided:
+            m.needs_review = False  # decided again below
+    found = flag(channel, messages, stored=True)
+    fresh: list[QueueEntry] = []
+    removed: list[int] = []
+    for m in messages:
+        entry = existing.get(m.pk)
+        if m.pk in decided:
+            m.needs_review = before[m.pk]
+            continue
+        flags = found.get(m.pk)
+        if flags is None or not m.needs_review:
+            if entry is not None:
+                removed.append(entry.pk)
+            continue
+        if entry is None:
+            fresh.append(_entry(m, flags))
+        else:
+            entry.reasons = flags.reasons
+            entry.reason = flags.reasons[0]["code"] if flags.reasons else "rule"
+            entry.save(update_fields=["reasons", "reason"])
+    insert_rows(QueueEntry, fresh)
+    if removed:
+        QueueEntry.objects.filter(pk__in=removed, status=QueueStatus.OPEN).delete()
+    return len(fresh), len(removed)
 
 
 def flag(

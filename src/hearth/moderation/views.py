@@ -5,17 +5,23 @@ from __future__ import annotations
 import csv
 import uuid
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.db.models.functions import Greatest
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from hearth.analysis.engine import ABUSE_KINDS
 from hearth.channels.models import Channel
+from hearth.community.members import member_for_author
+from hearth.conversations import platform_actions
 from hearth.conversations.models import Author, Message, SavedReply
 from hearth.core.actions import ActionError
 from hearth.core.actors import Actor
@@ -42,8 +48,10 @@ from hearth.moderation.actions.queue import (
     escalate,
     hide_entry,
     judge_label,
+    mark_false_positive,
     reply_entry,
     sanction_entry,
+    suggested_article,
 )
 from hearth.moderation.actions.reports import criticism_removed_count, moderator_stats
 from hearth.moderation.actions.rules import RULE_FIELDS, delete_rule, move_rule, save_rule, try_rule
@@ -64,14 +72,14 @@ from hearth.moderation.models import (
     SanctionKind,
     SanctionStatus,
     TodoStatus,
-    person_key_of,
+    person_keys_of,
 )
 
-PAGE_SIZE = 100
+PAGE_SIZE = 50
 REASONS = ("abuse", "spam", "rule")
 DEFAULT_SUGGESTION = {
     "en": "Thank you for telling us. We hear your criticism and we are looking into it; we will come back to you here.",
-    "fr": "Merci de nous l'avoir signalé. Nous entendons votre critique et nous regardons ce qui s'est passé ; nous revenons vers vous ici.",
+    "fr": "Merci de nous l’avoir signalé. Nous entendons votre critique et nous regardons ce qui s’est passé\u202f; nous revenons vers vous ici.",
 }
 
 
@@ -91,56 +99,122 @@ def _suggestions(workspace: Workspace) -> list[dict[str, str]]:
     ]
 
 
+# How the review queue can be ordered: crisis first (entries a rule raised an alert for, then
+# newest), newest, most severe (the higher of the abuse and spam scores), oldest.
+SORTS = {
+    "crisis": ("-urgent", "-created_at", "-id"),
+    "newest": ("-created_at", "-id"),
+    "severe": ("-severity", "-created_at", "-id"),
+    "oldest": ("created_at", "id"),
+}
+
+
+def _page_number(request: AuthenticatedRequest) -> int:
+    raw = request.GET.get("page", "1")
+    return max(1, int(raw)) if raw.isdigit() else 1
+
+
 @login_required
 def queue(request: AuthenticatedRequest) -> HttpResponse:
     membership = _mod(request)
     workspace = membership.workspace
     reason = request.GET.get("reason", "")
     status = request.GET.get("status", "open")
-    entries = QueueEntry.objects.filter(workspace=workspace).select_related(
-        "message__author", "message__channel"
-    )
-    entries = (
-        entries.filter(status="escalated")
+    sort = request.GET.get("sort", "crisis")
+    sort = sort if sort in SORTS else "crisis"
+    base = QueueEntry.objects.filter(workspace=workspace)
+    base = (
+        base.filter(status="escalated")
         if status == "escalated"
-        else entries.filter(status__in=OPEN_STATUSES)
+        else base.filter(status__in=OPEN_STATUSES)
     )
-    if reason in REASONS:
-        entries = entries.filter(reason=reason)
-    rows = list(entries[:PAGE_SIZE])
+    # Every reason's count in one query: the filter links show true numbers, not a page's.
+    by_reason = dict(base.values_list("reason").annotate(n=Count("id")).order_by())
+    counts = {r: by_reason.get(r, 0) for r in REASONS}
+    total = sum(by_reason.values())
+    entries = base.filter(reason=reason) if reason in REASONS else base
+    shown_total = counts[reason] if reason in REASONS else total
+    paginator = Paginator(range(shown_total), PAGE_SIZE)  # counted above: no second COUNT
+    page = paginator.get_page(_page_number(request))
+    rows = list(
+        entries.select_related("message__author", "message__channel", "message__hidden")
+        .annotate(severity=Greatest("message__abuse_score", "message__spam_score"))
+        .order_by(*SORTS[sort])[page.start_index() - 1 if shown_total else 0 : page.end_index()]
+    )
+    version = ensure_netiquette(workspace)
+    suggestions = _suggestions(workspace)
     for entry in rows:
         entry.criticism = is_criticism(entry.message)
-    version = ensure_netiquette(workspace)
+        entry.suggested_article = suggested_article(entry, version.articles)
+        # The reply offered to a member is in the member's language when a saved reply is.
+        entry.suggested_reply = next(
+            (x["text"] for x in suggestions if x["lang"] == entry.message.lang),
+            suggestions[0]["text"] if suggestions else "",
+        )
+    # The message just acted on (hidden, sanctioned: it left the list) keeps its actions' state
+    # in view, live, until they reach the platform.
+    acted_id = request.GET.get("acted", "")
+    acted = (
+        Message.objects.select_related("channel", "hidden", "author")
+        .filter(workspace=workspace, pk=int(acted_id))
+        .first()
+        if acted_id.isdigit()
+        else None
+    )
+    platform_actions.attach(
+        workspace.pk, [entry.message for entry in rows] + ([acted] if acted else [])
+    )
+    lang = (getattr(request, "LANGUAGE_CODE", "en") or "en")[:2]
     context = {
         "entries": rows,
+        "acted": acted,
         "reason": reason,
         "status": status,
+        "sort": sort,
+        "sorts": [
+            ("crisis", _("Crisis first")),
+            ("newest", _("Newest")),
+            ("severe", _("Most severe")),
+            ("oldest", _("Oldest")),
+        ],
         "reasons": REASONS,
-        "counts": {
-            r: QueueEntry.objects.filter(
-                workspace=workspace, status__in=OPEN_STATUSES, reason=r
-            ).count()
-            for r in REASONS
-        },
+        "counts": counts,
+        "total": total,
+        "shown_total": shown_total,
+        "page": page,
         "open_todos": EnforcementTodo.objects.filter(
             workspace=workspace, status=TodoStatus.OPEN
         ).count(),
         "pending_appeals": Appeal.objects.filter(
             workspace=workspace, status=AppealStatus.PENDING
         ).count(),
-        "articles": sorted(version.articles.items(), key=lambda kv: int(kv[0])),
-        "suggestions": _suggestions(workspace),
+        "articles": [
+            (number, titles.get(lang) or titles.get("en") or "")
+            for number, titles in sorted(version.articles.items(), key=lambda kv: int(kv[0]))
+        ],
+        "suggestions": suggestions,
         "reply_key": uuid.uuid4().hex,
     }
     template = "moderation/queue/_entries.html" if request.htmx else "moderation/queue/page.html"
     return render(request, template, context)
 
 
-def _back_to_queue(request: AuthenticatedRequest) -> HttpResponse:
+# The verbs that send something to the platform about the entry's message.
+ACTED_VERBS = ("hide", "reply", "sanction")
+
+
+def _back_to_queue(request: AuthenticatedRequest, acted: int | None = None) -> HttpResponse:
+    """Back where the moderator was; `acted`: the message acted on, whose platform actions
+    the queue keeps showing (`?acted=`)."""
     target = request.POST.get("next", "")
-    if target.startswith("/moderation/"):
-        return redirect(target)
-    return redirect("moderation_queue")
+    if not target.startswith("/moderation/"):
+        target = reverse("moderation_queue")
+    if acted is not None:
+        parts = urlsplit(target)
+        query = [(k, v) for k, v in parse_qsl(parts.query) if k != "acted"]
+        query.append(("acted", str(acted)))
+        target = urlunsplit(parts._replace(query=urlencode(query)))
+    return redirect(target)
 
 
 @login_required
@@ -177,6 +251,9 @@ def entry_action(request: AuthenticatedRequest, entry_id: int, verb: str) -> Htt
                 justification=post.get("justification", ""),
             )
             done = _("Sanction applied: %(kind)s.") % {"kind": sanction.get_kind_display()}
+        elif verb == "false_positive":
+            mark_false_positive(entry, by=by)
+            done = _("Approved, and the label recorded as wrong: the analysis learns from it.")
         elif verb in ("confirm", "overturn"):
             judge_label(entry, confirm=verb == "confirm", by=by)
             done = _("Label decision recorded.")
@@ -185,7 +262,8 @@ def entry_action(request: AuthenticatedRequest, entry_id: int, verb: str) -> Htt
         messages.success(request, done)
     except ActionError as exc:
         messages.error(request, str(exc))
-    return _back_to_queue(request)
+        return _back_to_queue(request)
+    return _back_to_queue(request, acted=entry.message_id if verb in ACTED_VERBS else None)
 
 
 @login_required
@@ -586,25 +664,27 @@ def person(request: AuthenticatedRequest, author_id: int) -> HttpResponse:
     membership = _mod(request)
     author = access_author(membership, author_id)
     people = identities(author)
-    key = person_key_of(author)
+    keys = person_keys_of(author)
+    key = keys[0]
     ids = [a.pk for a in people]
     return render(
         request,
         "moderation/person.html",
         {
             "author": author,
+            "member": member_for_author(author),
             "identities": people,
             "person_key": key,
             "sanctions": Sanction.objects.filter(workspace=membership.workspace)
-            .filter(Q(person_key=key) | Q(author_id__in=ids))
+            .filter(Q(person_key__in=keys) | Q(author_id__in=ids))
             .select_related("created_by"),
             "events": ModerationEvent.objects.filter(workspace=membership.workspace)
-            .filter(Q(person_key=key) | Q(author_id__in=ids))
+            .filter(Q(person_key__in=keys) | Q(author_id__in=ids))
             .select_related("message")[:200],
             "hidden": HiddenMessage.objects.filter(
                 workspace=membership.workspace, message__author_id__in=ids
             ).select_related("message")[:100],
-            "active": active_sanctions(membership.workspace, key),
+            "active": active_sanctions(membership.workspace, keys),
         },
     )
 

@@ -6,9 +6,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from hearth.conversations.models import Message
 from hearth.core import audit, jobs
@@ -71,18 +74,32 @@ def raise_rule_alert(
     author = first.author.handle or first.author.display_name or first.author.external_id
     count = len(messages)
     queue_path = reverse("moderation_queue")
-    text = (
-        f"{count} message{'s' if count > 1 else ''} caught by the rule “{rule.name}”"
-        + (f" (article {rule.article})" if rule.article else "")
-        + f"; first by {author} on {first.channel.name}: “{_excerpt(first.text)}”. "
-        + f"Review queue: {public_url(queue_path)}"
-    )
+    # Alerts leave in the installation's language (HEARTH_LANGUAGE).
+    with translation.override(settings.LANGUAGE_CODE):
+        caught = ngettext(
+            "%(count)d message caught by the rule “%(rule)s”",
+            "%(count)d messages caught by the rule “%(rule)s”",
+            count,
+        ) % {"count": count, "rule": rule.name}
+        article = (_(" (article %(article)s)") % {"article": rule.article}) if rule.article else ""
+        text = (
+            caught
+            + article
+            + _("; first by %(author)s on %(channel)s: “%(excerpt)s”. Review queue: %(url)s")
+            % {
+                "author": author,
+                "channel": first.channel.name,
+                "excerpt": _excerpt(first.text),
+                "url": public_url(queue_path),
+            }
+        )
+        title = _("Moderation rule “%(rule)s”") % {"rule": rule.name}
     alert = raise_alert(
         workspace.pk,
         source=ALERT_SOURCE,
         kind=ALERT_KIND,
         subject=subject,
-        title=f"Moderation rule “{rule.name}”",
+        title=title,
         fired_at=now,
         link=queue_path,
         data={

@@ -24,7 +24,7 @@ from hearth.core.permissions import Perm
 from hearth.moderation.models import EnforcementTodo, Sanction, TodoStatus
 
 
-def _capable(channel: Channel, action: str) -> bool:
+def capable(channel: Channel, action: str) -> bool:
     return get_connector(channel).capabilities.allows(action)
 
 
@@ -40,12 +40,18 @@ def enforce(
 ) -> str:
     """Send `action` through the outbox when the platform can do it, else leave a to-do for a human.
 
-    Returns the route taken, "outbox" or "todo", for the moderation log. No permission check:
+    Returns the route taken, "outbox" or "todo", for the moderation log. The outbox item names
+    the message it is about (`message`, else the sanction's) in its payload. No permission check:
     the calling verb has checked. The outbox item (idempotent on `key`) is sent after commit;
     the to-do describes the act in `todo`, for a moderator to carry out by hand.
     """
 
-    if _capable(channel, action):
+    if capable(channel, action):
+        # The message the action is about (hidden, answered, sanctioned for): its thread and
+        # the review queue show the action's state under it.
+        about = message.pk if message is not None else sanction.message_id if sanction else None
+        if about is not None and "message_id" not in payload:
+            payload = {**payload, "message_id": about}
         enqueue(channel, action, payload, idempotency_key=key[:80])
         return "outbox"
     EnforcementTodo.objects.create(

@@ -27,8 +27,9 @@ from hearth.moderation.models import HiddenMessage, QueueStatus
 
 
 def is_criticism(message: Message) -> bool:
-    """Negative but not abusive: the kind of message the criticism guard protects."""
-    return message.sentiment == "negative" and not message.is_abuse
+    """A member's message, negative but not abusive: what the criticism guard protects. The
+    brand removing its own post silences nobody, and is not counted as criticism removed."""
+    return not message.from_brand and message.sentiment == "negative" and not message.is_abuse
 
 
 def apply_hide(
@@ -62,7 +63,12 @@ def apply_hide(
         route = enforce(
             channel,
             "hide",
-            {"message_external_id": message.external_id, "message_id": message.pk},
+            {
+                "message_external_id": message.external_id,
+                "message_id": message.pk,
+                # The post it is under: TikTok's moderation calls name the video.
+                "root_external_id": message.thread.root_external_id,
+            },
             key=f"mod-hide:{message.pk}:{hidden.pk}",
             todo=f"Hide message {message.external_id} on {channel.name} ({message.url or 'no link'}).",
             message=message,
@@ -146,7 +152,12 @@ def unhide_message(message: Message, *, by: Actor, now: datetime | None = None) 
     route = enforce(
         message.channel,
         "unhide",
-        {"message_external_id": message.external_id, "message_id": message.pk},
+        {
+            "message_external_id": message.external_id,
+            "message_id": message.pk,
+            # The post it is under: TikTok's moderation calls name the video.
+            "root_external_id": message.thread.root_external_id,
+        },
         key=f"mod-unhide:{message.pk}:{int((now or timezone.now()).timestamp())}",
         todo=f"Show message {message.external_id} again on {message.channel.name}.",
         message=message,

@@ -51,7 +51,7 @@ def sanction_from_token(token: str) -> Sanction:
     except signing.BadSignature:
         raise LookupError("This appeal link is not valid or has expired.") from None
     sanction = (
-        Sanction.objects.select_related("workspace", "author")
+        Sanction.objects.select_related("workspace", "author", "message__channel")
         .filter(pk=data.get("s"), workspace_id=data.get("w"))
         .first()
     )

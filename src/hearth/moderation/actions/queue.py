@@ -111,7 +111,9 @@ def reply_entry(
     """
     check_actor(by, entry.workspace_id, Perm.MODERATE)
     check_open(entry)
-    item = reply_to_thread(entry.message.thread, text, by=by, idempotency_key=idempotency_key)
+    item = reply_to_thread(
+        entry.message.thread, text, by=by, idempotency_key=idempotency_key, to=entry.message
+    )
     close_entry(entry.message, QueueStatus.REPLIED, by=by, now=now)
     record_event(
         entry.workspace,
@@ -190,6 +192,40 @@ def judge_label(entry: QueueEntry, *, confirm: bool, by: Actor) -> Any:
         data={"task": task, "predicted": predicted, "decided": decided},
     )
     return decision
+
+
+@transaction.atomic
+def mark_false_positive(entry: QueueEntry, *, by: Actor, now: datetime | None = None) -> QueueEntry:
+    """The analysis was wrong: approve the message and record its label as wrong, in one step.
+
+    Preconditions: those of `approve` (the entry is open). Side effects: those of `approve` and
+    of `judge_label(confirm=False)` — the overturned label feeds the workspace's retraining
+    (`hearth.analysis.retrain` reads the label decisions).
+    """
+    approve(entry, by=by, now=now)
+    judge_label(entry, confirm=False, by=by)
+    return entry
+
+
+# Words of an article's title (French or English) that fit each reason, to preselect the article
+# a moderator most likely cites; a rule's own article always wins.
+ARTICLE_HINTS = {
+    "abuse": ("respect", "insult", "harass", "hate", "haine", "courtois", "polite", "personne"),
+    "spam": ("spam", "publicit", "advert", "promo"),
+}
+
+
+def suggested_article(entry: QueueEntry, articles: dict[str, dict[str, str]]) -> str:
+    """The article to preselect in the hide and sanction forms: the rule's, else the first
+    article whose title matches the entry's reason ("No spam or advertising" for spam), else ""."""
+    if entry.article:
+        return entry.article
+    hints = ARTICLE_HINTS.get(entry.reason, ())
+    for number, titles in sorted(articles.items(), key=lambda kv: int(kv[0])):
+        title = " ".join(str(t) for t in titles.values()).lower()
+        if any(h in title for h in hints):
+            return number
+    return ""
 
 
 BULK_VERBS = ("approve", "hide", "escalate")

@@ -21,7 +21,7 @@ from hearth.core.actions import ActionError
 from hearth.core.actors import Actor
 from hearth.core.models import Workspace
 from hearth.core.permissions import Perm
-from hearth.moderation.actions.enforce import enforce
+from hearth.moderation.actions.enforce import capable, enforce
 from hearth.moderation.actions.events import MAX_JUSTIFICATION, record_event
 from hearth.moderation.actions.identities import identities
 from hearth.moderation.actions.links import appeal_url, article_url
@@ -34,14 +34,14 @@ from hearth.moderation.models import (
     Sanction,
     SanctionKind,
     SanctionStatus,
-    person_key_of,
+    person_keys_of,
 )
 
 SANCTION_KINDS = tuple(SanctionKind.values)
 
 
 def next_step(
-    workspace: Workspace, person_key: str, *, now: datetime
+    workspace: Workspace, person_key: str | list[str], *, now: datetime
 ) -> tuple[int, dict[str, Any]]:
     """(step number, ladder step) for the person's next violation.
 
@@ -51,9 +51,10 @@ def next_step(
     config = moderation_settings(workspace)
     ladder = config.ladder or []
     since = now - timedelta(days=config.window_days)
+    keys = [person_key] if isinstance(person_key, str) else person_key
     previous = (
         Sanction.objects.filter(
-            workspace=workspace, person_key=person_key, starts_at__gt=since, starts_at__lte=now
+            workspace=workspace, person_key__in=keys, starts_at__gt=since, starts_at__lte=now
         )
         .exclude(status=SanctionStatus.OVERTURNED)
         .count()
@@ -188,8 +189,10 @@ def sanction_person(
     article = check_article(workspace, article)
     if message is not None and message.author_id != author.pk:
         raise ActionError("The message was not written by this author.")
-    person_key = person_key_of(author)
-    step_number, step = next_step(workspace, person_key, now=now)
+    # The member's key and those of members merged into it: the ladder is the person's.
+    keys = person_keys_of(author)
+    person_key = keys[0]
+    step_number, step = next_step(workspace, keys, now=now)
     if kind is not None:
         if kind not in SANCTION_KINDS:
             raise ActionError(f"kind '{kind}' is not one of {', '.join(SANCTION_KINDS)}.")
@@ -242,7 +245,26 @@ def sanction_person(
             )
     lang = member_lang(author, message)
     text = _member_text(sanction, lang)
-    if message is not None:
+    # The notice goes privately where the platform can send a direct message: a sanction is
+    # between the community and the member, not a public reply under their message. Where it
+    # cannot, it answers the message (or, with no message, leaves a to-do for a human).
+    notice_channel = message.channel if message is not None else author.channel
+    recipient = message.author if message is not None else author
+    if message is None or capable(notice_channel, "dm"):
+        enforce(
+            notice_channel,
+            "dm",
+            {
+                "author_external_id": recipient.external_id,
+                "text": text,
+                **({"thread_id": message.thread_id} if message is not None else {}),
+            },
+            key=f"mod-notice:{sanction.pk}",
+            todo=f"Send to {recipient} privately: {text}",
+            sanction=sanction,
+            message=message,
+        )
+    else:
         enforce(
             message.channel,
             "reply",
@@ -255,15 +277,6 @@ def sanction_person(
             todo=f"Send to {author}: {text}",
             sanction=sanction,
             message=message,
-        )
-    else:
-        enforce(
-            author.channel,
-            "dm",
-            {"author_external_id": author.external_id, "text": text},
-            key=f"mod-notice:{sanction.pk}",
-            todo=f"Send to {author}: {text}",
-            sanction=sanction,
         )
     record_event(
         workspace,
@@ -378,14 +391,15 @@ def expire_sanctions(*, now: datetime | None = None) -> int:
 
 
 def active_sanctions(
-    workspace: Workspace, person_key: str, *, now: datetime | None = None
+    workspace: Workspace, person_key: str | list[str], *, now: datetime | None = None
 ) -> list[Sanction]:
     """The person's sanctions in force at `now`: blocks and exclusions (a warning never is)."""
     now = now or timezone.now()
+    keys = [person_key] if isinstance(person_key, str) else person_key
     return [
         s
         for s in Sanction.objects.filter(
-            workspace=workspace, person_key=person_key, status=SanctionStatus.ACTIVE
+            workspace=workspace, person_key__in=keys, status=SanctionStatus.ACTIVE
         )
         if s.is_active(now)
     ]

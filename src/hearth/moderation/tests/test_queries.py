@@ -68,14 +68,14 @@ def _counts(*patterns):
 @pytest.mark.parametrize(
     "url, queries, shown",
     [
-        ("/moderation/", 11, [r"shut up #\d+"]),
+        ("/moderation/", 12, [r"shut up #\d+"]),
         (
             "/moderation/sanctions/",
-            8,
+            9,
             [r"/moderation/sanctions/\d+/lift/", "<blockquote>", r"/moderation/todos/\d+/done/"],
         ),
-        ("/moderation/log/", 6, [r"/moderation/people/\d+/"]),
-        ("/moderation/rules/", 5, [r"/moderation/rules/\d+/delete/"]),
+        ("/moderation/log/", 7, [r"/moderation/people/\d+/"]),
+        ("/moderation/rules/", 6, [r"/moderation/rules/\d+/delete/"]),
     ],
 )
 def test_pages(personas, seed, lock_queries, url, queries, shown):

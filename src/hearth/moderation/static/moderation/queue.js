@@ -39,7 +39,7 @@
     if (typing(document.activeElement) || event.ctrlKey || event.metaKey || event.altKey) return;
     const actions = {
       j: () => select(current + 1), k: () => select(current - 1),
-      a: () => submit("approve"), x: () => submit("escalate"),
+      a: () => submit("approve"), x: () => submit("escalate"), f: () => submit("false_positive"),
       h: () => panel("hide"), r: () => panel("reply"), s: () => panel("sanction"),
       "?": () => help && help.showModal(),
     };
