@@ -5,18 +5,27 @@ Alerts go out through notify (its destinations, its quiet period, the outbox).
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from hearth.channels import outbox
+from hearth.channels.connectors import get_connector
+from hearth.channels.models import Channel, OutboxItem
 from hearth.core import audit
+from hearth.core.access import check_actor
 from hearth.core.actions import ActionError
 from hearth.core.actors import Actor
 from hearth.core.models import Workspace
+from hearth.core.permissions import Perm
 from hearth.listening.detector import Alarm, Detector
 from hearth.listening.models import (
     CrisisRoom,
@@ -32,15 +41,21 @@ from hearth.listening.query import QuerySyntaxError, parse
 from hearth.notify.actions import raise_alert, set_quiet_period
 from hearth.notify.models import Alert
 
+# Labels marked for translation here, translated where they are shown (gettext at render time).
 CHECKLIST = (
-    ("acknowledge", "Acknowledge publicly that we have seen the problem"),
-    ("facts", "Establish the facts with product and support (what, since when, who is affected)"),
-    ("owner", "Name one spokesperson and one owner of the replies"),
-    ("statement", "Publish the holding statement on every affected channel"),
-    ("replies", "Answer the most visible messages first, with the same wording"),
-    ("support", "Brief customer support with the statement and a FAQ"),
-    ("update", "Post an update at the promised time, even without news"),
-    ("close", "Close the loop: announce the fix and thank the community"),
+    ("acknowledge", gettext_noop("Acknowledge publicly that we have seen the problem")),
+    (
+        "facts",
+        gettext_noop(
+            "Establish the facts with product and support (what, since when, who is affected)"
+        ),
+    ),
+    ("owner", gettext_noop("Name one spokesperson and one owner of the replies")),
+    ("statement", gettext_noop("Publish the holding statement on every affected channel")),
+    ("replies", gettext_noop("Answer the most visible messages first, with the same wording")),
+    ("support", gettext_noop("Brief customer support with the statement and a FAQ")),
+    ("update", gettext_noop("Post an update at the promised time, even without news")),
+    ("close", gettext_noop("Close the loop: announce the fix and thank the community")),
 )
 LIVE_WINDOW = timedelta(hours=1)  # alarms older than this (history replays) are logged, not sent
 DETECTION_LAG = timedelta(minutes=2)  # minutes still filling up are not judged yet
@@ -164,7 +179,12 @@ def listening_settings(workspace: Workspace) -> ListeningSettings:
 def update_settings(
     workspace: Workspace, *, sensitivity: str, quiet_period_minutes: int, by: Actor
 ) -> ListeningSettings:
-    """The detector's sensitivity, and the quiet period of the workspace's alerts (notify's)."""
+    """The detector's sensitivity, and the quiet period of the workspace's alerts (notify's).
+
+    Preconditions: the actor may MANAGE_CHANNELS in `workspace` (like every setting of the
+    Settings area). Side effects: both settings rows, an audit entry.
+    """
+    check_actor(by, workspace, Perm.MANAGE_CHANNELS)
     if sensitivity not in Sensitivity.values:
         raise ActionError(
             f"sensitivity '{sensitivity}' does not exist: choose low, normal or high."
@@ -327,7 +347,10 @@ def raise_alarm(query: ListeningQuery, alarm: Alarm, *, now: datetime) -> Crisis
     return room
 
 
-ALERT_LABELS = {"volume": "Mention volume spike", "negative_share": "Negative share spike"}
+ALERT_LABELS = {
+    "volume": gettext_noop("Mention volume spike"),
+    "negative_share": gettext_noop("Negative share spike"),
+}
 
 
 def log_alert(
@@ -342,13 +365,18 @@ def log_alert(
     """Log an alert about the query; notify delivers it unless it repeats one of the same
     (query, kind) within the quiet period, in data time, so a replayed history and the live
     stream obey the same rule."""
-    label = ALERT_LABELS.get(kind, kind)
+    # Alerts leave in the installation's language (HEARTH_LANGUAGE), whoever's request raised them.
+    with translation.override(settings.LANGUAGE_CODE):
+        title = _("%(signal)s on “%(query)s”") % {
+            "signal": _(ALERT_LABELS.get(kind, kind)),
+            "query": query.name,
+        }
     return raise_alert(
         query.workspace_id,
         source="listening",
         kind=kind,
         subject=f"query:{query.pk}",
-        title=f"{label} on “{query.name}”",
+        title=title,
         fired_at=fired_at,
         live=live,
         link=reverse("listening:crisis", args=[room.pk]) if room is not None else "",
@@ -359,3 +387,50 @@ def log_alert(
             "crisis_room_id": room.pk if room else None,
         },
     )
+
+
+@transaction.atomic
+def post_holding_statement(
+    room: CrisisRoom, text: str, *, channels: list[Channel], by: Actor
+) -> tuple[list[OutboxItem], list[Channel]]:
+    """Publish the holding statement on the given channels, through the outbox.
+
+    Preconditions: the actor may REPLY; the text is not empty; the channels belong to the room's
+    workspace. Channels whose platform cannot publish are returned as skipped (nothing queued).
+    Side effects: one outbox item per channel (the same text posted twice on a channel is
+    queued once), the checklist's "statement" item ticked, an audit entry.
+    """
+    check_actor(by, room.workspace_id, Perm.REPLY)
+    text = (text or "").strip()
+    if not text:
+        raise ActionError(_("The statement is empty: write it before posting it."))
+    if any(c.workspace_id != room.workspace_id for c in channels):
+        raise ActionError("Every channel must belong to the crisis room's workspace.")
+    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+    items, skipped = [], []
+    for channel in channels:
+        if not get_connector(channel).capabilities.allows("post"):
+            skipped.append(channel)
+            continue
+        items.append(
+            outbox.enqueue(
+                channel,
+                "post",
+                {"text": text},
+                idempotency_key=f"crisis:{room.pk}:statement:{channel.pk}:{digest}",
+                ref=("crisisroom", room.pk),
+            )
+        )
+    if items:
+        CrisisRoom.objects.filter(pk=room.pk).update(
+            checklist={**room.checklist, "statement": True}
+        )
+        room.checklist = {**room.checklist, "statement": True}
+    audit.record(
+        "crisis.statement",
+        by=by,
+        workspace=room.workspace,
+        target=room,
+        data={"channels": [c.slug for c in channels], "queued": len(items)},
+    )
+    return items, skipped

@@ -162,7 +162,7 @@ class CrisisOut(Schema):
         return obj.query.name
 
 
-class StatusIn(Schema):
+class CrisisStatusIn(Schema):
     status: str
 
 
@@ -241,14 +241,20 @@ def list_mentions(
 
 @router.get("/workspaces/{slug}/listening/trends")
 def get_trends(
-    request: HttpRequest, slug: str, range: str = "7d", query: int | None = None
-) -> dict[str, Any]:  # noqa: A002
+    request: HttpRequest,
+    slug: str,
+    range: str = "7d",  # noqa: A002
+    query: int | None = None,
+    owned: bool = False,
+) -> dict[str, Any]:
+    """Volumes, share of voice and rising terms of the community; `owned=true` adds the brand's
+    own posts to the rising terms (mentions and share of voice never count them)."""
     membership = _workspace(request, slug, Perm.VIEW_ANALYTICS)
     if range not in insights.RANGES:
         raise HttpError(400, f"range must be one of {', '.join(insights.RANGES)}.")
     ids = [access_query(membership, query).pk] if query is not None else None
     data = insights.trends(membership.workspace, range_key=range, query_ids=ids)
-    data["trending"] = insights.trending(membership.workspace, query_ids=ids)
+    data["trending"] = insights.trending(membership.workspace, query_ids=ids, include_owned=owned)
     return data
 
 
@@ -283,6 +289,8 @@ def get_crisis_room(request: HttpRequest, slug: str, room_id: int) -> CrisisRoom
 
 
 @router.post("/workspaces/{slug}/listening/crisis-rooms/{room_id}/status", response=CrisisOut)
-def set_crisis_status(request: HttpRequest, slug: str, room_id: int, body: StatusIn) -> CrisisRoom:
+def set_crisis_status(
+    request: HttpRequest, slug: str, room_id: int, body: CrisisStatusIn
+) -> CrisisRoom:
     room = access_crisis_room(_workspace(request, slug), room_id, Perm.REPLY)
     return actions.set_crisis_status(room, body.status, by=Actor.from_request(request, via="api"))

@@ -32,6 +32,10 @@ _cache_lock = threading.Lock()
 
 
 def count(channel: Channel, messages: list[Message]) -> None:
+    """Count the community's messages: the brand's own posts and replies (`from_brand`) are its
+    voice, not the community's — they feed no minute counter (volume, sentiment, crisis
+    detection) and no mention (lists, share of voice, crisis drivers)."""
+    messages = [m for m in messages if not m.from_brand]
     _count_minutes(channel, messages)
     if messages:
         record_mentions(channel, messages, matcher_for(channel.workspace_id))
@@ -45,6 +49,7 @@ def recount_edits(channel: Channel, edits: Sequence[tuple[Message, str]]) -> Non
     mention whose sentiment changed moves bucket. The query buckets are adjusted by the
     difference, so the roll-ups stay exact.
     """
+    edits = [(m, before) for m, before in edits if not m.from_brand]  # see `count`
     moved = [
         (m, before) for m, before in edits if (m.sentiment or "neutral") != (before or "neutral")
     ]

@@ -5,14 +5,17 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
+from hearth.channels.models import Channel
+from hearth.conversations.metrics import workspace_timezone
 from hearth.conversations.models import Message
 from hearth.core.models import Workspace
+from hearth.core.timefmt import moment
 from hearth.listening.models import CrisisRoom, ListeningQuery, Mention, QueryCategory
 from hearth.listening.query import fold, highlight_terms, parse
 from hearth.listening.rollups import RANGES, SENTIMENTS, series
@@ -89,6 +92,8 @@ def _texts(
     start: datetime,
     end: datetime,
     cap: int = 20_000,
+    *,
+    include_owned: bool = False,
 ) -> list[str]:
     if query_ids:
         qs = Message.objects.filter(
@@ -96,6 +101,8 @@ def _texts(
         ).distinct()
     else:
         qs = Message.objects.filter(workspace=workspace, created_at__gte=start, created_at__lt=end)
+    if not include_owned:  # the brand's own posts say what the brand says, not the community
+        qs = qs.filter(from_brand=False)
     return list(qs.order_by("-created_at").values_list("text", flat=True)[:cap])
 
 
@@ -107,10 +114,15 @@ def trending(
     baseline: timedelta = timedelta(days=7),
     now: datetime | None = None,
     limit: int = 15,
+    include_owned: bool = False,
 ) -> dict[str, Any]:
+    """Rising terms and hashtags of the community's messages (with the brand's own posts too
+    when `include_owned`)."""
     now = now or timezone.now()
-    recent = _texts(workspace, query_ids, now - window, now)
-    base = _texts(workspace, query_ids, now - window - baseline, now - window)
+    recent = _texts(workspace, query_ids, now - window, now, include_owned=include_owned)
+    base = _texts(
+        workspace, query_ids, now - window - baseline, now - window, include_owned=include_owned
+    )
     terms = rising_terms(recent, base, ratio=window / baseline, limit=limit * 2)
     return {
         "terms": [t for t in terms if not t["hashtag"]][:limit],
@@ -181,11 +193,18 @@ HOLDING_STATEMENTS = {
         "We are sorry for the trouble, and we will answer each of you. — The {brand} team"
     ),
     "fr": (
-        "Nous avons bien vu que certains d'entre vous rencontrent des problèmes avec {topic} depuis {since}. "
-        "Nos équipes sont sur le sujet et nous publierons un point ici d'ici {next_update}. "
-        "Nous sommes désolés pour la gêne occasionnée et nous répondrons à chacun d'entre vous. — L'équipe {brand}"
+        "Nous avons bien vu que certains d’entre vous rencontrent des problèmes avec {topic} depuis {since}. "
+        "Nos équipes sont sur le sujet et nous publierons un point ici d’ici {next_update}. "
+        "Nous sommes désolés pour la gêne occasionnée et nous répondrons à chacun d’entre vous. — L’équipe {brand}"
     ),
 }
+
+
+def _statement_moment(value: datetime, lang: str, tz: tzinfo, now: datetime) -> str:
+    """A time of the holding statement, in the workspace's time zone and the statement's
+    language: "16:22" today, with the date another day ("since December 6, 4:22 p.m.",
+    « depuis le 6 décembre à 16:22 »)."""
+    return moment(value, tz=tz, now=now, lang=lang)
 
 
 def crisis_window(room: CrisisRoom, now: datetime | None = None) -> tuple[datetime, datetime]:
@@ -207,7 +226,7 @@ def crisis_summary(room: CrisisRoom, *, now: datetime | None = None) -> dict[str
     )
     mentions = Mention.objects.filter(query=room.query, created_at__gte=start, created_at__lt=end)
     top_messages = list(
-        Message.objects.filter(mentions__in=mentions)
+        Message.objects.filter(mentions__in=mentions, from_brand=False)
         .select_related("author", "channel")
         .annotate(engagement=F("likes") + F("shares") * 2 + F("replies"))
         .order_by("-engagement", "-created_at")[:10]
@@ -234,12 +253,15 @@ def crisis_summary(room: CrisisRoom, *, now: datetime | None = None) -> dict[str
     )
     totals = mentions.aggregate(n=Count("id"), negative=Count("id", filter=Q(sentiment="negative")))
     brand = room.workspace.brand_name or room.workspace.name
-    since = timezone.localtime(room.onset_at)
-    context = {
-        "brand": brand,
-        "topic": room.query.name,
-        "since": f"{since:%H:%M}",
-        "next_update": f"{timezone.localtime(now + timedelta(hours=2)):%H:%M}",
+    tz = workspace_timezone(room.workspace)
+    statements = {
+        lang: text.format(
+            brand=brand,
+            topic=room.query.name,
+            since=_statement_moment(room.onset_at, lang, tz, now),
+            next_update=_statement_moment(now + timedelta(hours=2), lang, tz, now),
+        )
+        for lang, text in HOLDING_STATEMENTS.items()
     }
     return {
         "window": (start, end),
@@ -250,5 +272,16 @@ def crisis_summary(room: CrisisRoom, *, now: datetime | None = None) -> dict[str
         "terms": terms,
         "mentions": totals["n"],
         "negative": totals["negative"],
-        "statements": {lang: text.format(**context) for lang, text in HOLDING_STATEMENTS.items()},
+        "statements": statements,
     }
+
+
+def affected_channels(room: CrisisRoom, *, now: datetime | None = None) -> list[Channel]:
+    """The channels where the crisis's mentions were posted, in the spike window, by name."""
+    start, end = crisis_window(room, now)
+    ids = (
+        Mention.objects.filter(query=room.query, created_at__gte=start, created_at__lt=end)
+        .values_list("channel_id", flat=True)
+        .distinct()
+    )
+    return list(Channel.objects.filter(workspace=room.workspace, pk__in=ids).order_by("name"))

@@ -15,8 +15,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from hearth.channels.connectors import get_connector
+from hearth.channels.models import OutboxItem
+from hearth.conversations.access import access_thread
+from hearth.conversations.actions.reply import reply_to_thread
 from hearth.conversations.models import Message
 from hearth.core.actions import ActionError
 from hearth.core.actors import Actor
@@ -90,6 +95,7 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
             "queries": queries,
             "rooms": rooms,
             "can_manage": membership.can(Perm.MANAGE_CHANNELS),
+            "can_analyse": membership.can(Perm.VIEW_ANALYTICS),
         },
     )
 
@@ -218,7 +224,9 @@ def _query_filter(request: AuthenticatedRequest, membership: Membership) -> list
 
 @login_required
 def trends(request: AuthenticatedRequest) -> HttpResponse:
-    membership = _membership(request)
+    membership = _membership(
+        request, Perm.VIEW_ANALYTICS
+    )  # the matrix: share of voice is analytics
     range_key = _range(request)
     ids = _query_filter(request, membership)
     data = insights.trends(membership.workspace, range_key=range_key, query_ids=ids)
@@ -228,24 +236,41 @@ def trends(request: AuthenticatedRequest) -> HttpResponse:
         "30d": timedelta(days=3),
         "1y": timedelta(days=7),
     }[range_key]
+    owned = request.GET.get("owned") == "1"
     trending = insights.trending(
-        membership.workspace, query_ids=ids, window=window, baseline=window * 7
+        membership.workspace,
+        query_ids=ids,
+        window=window,
+        baseline=window * 7,
+        include_owned=owned,
     )
+    all_queries = list(ListeningQuery.objects.filter(workspace=membership.workspace))
+    colours = {pk: i for i, pk in enumerate(sorted(q.pk for q in all_queries))}
     chart = {
         "epochs": data["epochs"],
-        "queries": [{"name": q["name"], "total": q["total"]} for q in data["queries"]],
+        # Each query keeps its colour whatever the filter: its rank among the workspace's queries.
+        "queries": [
+            {"name": q["name"], "total": q["total"], "colour": colours.get(q["id"], i)}
+            for i, q in enumerate(data["queries"])
+        ],
         "sentiment": data["sentiment"],
-        "labels": {"positive": _("positive"), "neutral": _("neutral"), "negative": _("negative")},
+        "labels": {
+            "positive": _("positive"),
+            "neutral": _("neutral"),
+            "negative": _("negative"),
+            "time": _("Time"),
+        },
     }
     context = {
         "data": data,
         "chart": chart,
         "trending": trending,
+        "owned": owned,
         "range": range_key,
         "ranges": list(insights.RANGES),
-        "queries": ListeningQuery.objects.filter(workspace=membership.workspace),
+        "queries": all_queries,
         "selected": ids[0] if ids else None,
-        "can_export": membership.can(Perm.VIEW_ANALYTICS),
+        "can_export": True,
     }
     template = "listening/_trends_body.html" if request.htmx else "listening/trends.html"
     return render(request, template, context)
@@ -293,12 +318,25 @@ def crisis_room(request: AuthenticatedRequest, room_id: int) -> HttpResponse:
     history = AuditEvent.objects.filter(
         workspace=membership.workspace, target_type="listening.crisisroom", target_id=str(room.pk)
     ).order_by("-created_at")[:20]
+    channels = [
+        {
+            "pk": c.pk,
+            "name": c.name,
+            "platform": c.platform or c.kind,
+            "can_post": get_connector(c).capabilities.allows("post"),
+        }
+        for c in insights.affected_channels(room)
+    ]
     return render(
         request,
         "listening/crisis.html",
         {
             "room": room,
             "summary": summary,
+            "affected_channels": channels,
+            "statement_items": OutboxItem.objects.filter(
+                workspace=room.workspace, ref_type="crisisroom", ref_id=room.pk
+            ).select_related("channel"),
             "checklist": checklist,
             "statuses": CrisisStatus.choices,
             "can_act": membership.can(Perm.REPLY),
@@ -310,9 +348,11 @@ def crisis_room(request: AuthenticatedRequest, room_id: int) -> HttpResponse:
                     "positive": _("positive"),
                     "neutral": _("neutral"),
                     "negative": _("negative"),
+                    "time": _("Time"),
                 },
                 "onset": int(room.onset_at.timestamp()),
                 "detected": int(room.detected_at.timestamp()),
+                "window_label": _("spike window"),
             },
         },
     )
@@ -330,6 +370,77 @@ def crisis_status(request: AuthenticatedRequest, room_id: int) -> HttpResponse:
     except ActionError as exc:
         flash.error(request, str(exc))
     return _htmx_redirect(request, reverse("listening:crisis", args=[room.pk]))
+
+
+@login_required
+@require_POST
+def crisis_statement(request: AuthenticatedRequest, room_id: int) -> HttpResponse:
+    membership = _membership(request)
+    room = access_crisis_room(membership, room_id, Perm.REPLY)
+    wanted = set(request.POST.getlist("channel"))
+    channels = [c for c in insights.affected_channels(room) if str(c.pk) in wanted]
+    try:
+        items, skipped = actions.post_holding_statement(
+            room, request.POST.get("text", ""), channels=channels, by=Actor.from_request(request)
+        )
+    except ActionError as exc:
+        flash.error(request, str(exc))
+    else:
+        if not channels:
+            flash.error(request, _("Choose at least one channel to post the statement on."))
+        elif items:
+            flash.success(
+                request,
+                ngettext(
+                    "Statement queued on %(n)d channel: its state shows below.",
+                    "Statement queued on %(n)d channels: their states show below.",
+                    len(items),
+                )
+                % {"n": len(items)},
+            )
+        if skipped:
+            flash.warning(
+                request,
+                _("These channels cannot publish through Hearth; post it there by hand: %(names)s.")
+                % {"names": ", ".join(c.name for c in skipped)},
+            )
+    return redirect(reverse("listening:crisis", args=[room.pk]) + "#statement")
+
+
+@login_required
+@require_POST
+def crisis_reply(request: AuthenticatedRequest, room_id: int, thread_id: int) -> HttpResponse:
+    """Answer one of the messages driving the crisis without leaving the room."""
+    membership = _membership(request)
+    access_crisis_room(membership, room_id, Perm.REPLY)
+    thread = access_thread(membership, thread_id, Perm.REPLY)
+    error = ""
+    try:
+        item = reply_to_thread(
+            thread,
+            request.POST.get("text", ""),
+            by=Actor.from_request(request),
+            idempotency_key=request.POST.get("key", ""),
+        )
+    except ActionError as exc:
+        error, item = str(exc), None
+    if not request.htmx:
+        if error:
+            flash.error(request, error)
+        else:
+            flash.success(request, _("Reply queued."))
+        return redirect("listening:crisis", room_id)
+    return render(
+        request,
+        "listening/_crisis_reply.html",
+        {
+            "item": item,
+            "error": error,
+            "thread": thread,
+            "room_id": room_id,
+            "text": request.POST.get("text", ""),
+        },
+    )
 
 
 @login_required

@@ -74,8 +74,8 @@ def _count(*patterns):
 @pytest.mark.parametrize(
     "url, queries, shown",
     [
-        ("/listening/", 6, [r"/listening/crisis/\d+/", r"/listening/queries/\d+/"]),
-        ("/listening/alerts/", 8, [r"/listening/crisis/\d+/", 'class="delivery delivery-']),
+        ("/listening/", 7, [r"/listening/crisis/\d+/", r"/listening/queries/\d+/"]),
+        ("/listening/alerts/", 9, [r"/listening/crisis/\d+/", 'class="delivery delivery-']),
     ],
 )
 def test_pages(personas, seed, lock_queries, url, queries, shown):

@@ -127,7 +127,7 @@ def test_crisis_room_shows_the_spike_and_status_changes_are_audited(
     page = owner_client.get(f"/listening/crisis/{room.pk}/").content.decode()
     assert "Crisis room" in page and "acme update broke my lamp" in page
     assert "acmefail" in page  # a dominant term
-    assert "L&#x27;équipe Acme" in page and "The Acme team" in page  # fr/en holding statements
+    assert "L’équipe Acme" in page and "The Acme team" in page  # fr/en holding statements
     response = owner_client.post(
         f"/listening/crisis/{room.pk}/status/", {"status": "communicating"}
     )
