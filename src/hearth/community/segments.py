@@ -1,0 +1,281 @@
+"""Segments of the community and its shape (the 1 % / 9 % / 90 % rule).
+
+Counted continuously by the members stage of the pipeline (`count_messages`: a new message adds
+to its member's counters and may make them a newcomer) and recomputed by the periodic job
+`community-segments` (`recompute`), which also writes the day's `ShapeSnapshot`.
+
+The rules (thresholds from `CommunitySettings`, shown on the settings page):
+- **creator**: started at least `creator_min_posts` conversations (a message that opens a thread).
+- **contributor**: not a creator, answered at least `contributor_min_replies` times.
+- **lurker**: follows but never writes; a count, not a member: the channels' audience
+  (`audience_size`, when the platforms give follower counts) minus the members who wrote.
+- **newcomer**: first message within the last `newcomer_days` days.
+- **champion**: at least `champion_min_messages` messages, at least
+  `champion_min_positive_share` % of them positive, active within `champion_active_days` days.
+- **at risk**: the last 30 days' messages fell by `at_risk_drop_percent` % or more against the
+  30 days before (at least 2 then), or `at_risk_negative_share` % or more of the last 30 days'
+  messages (at least 2) are negative.
+- **influencer**: the top `influencer_top_percent` % of members by influence, or an audience of
+  at least `influencer_min_followers`, provided they wrote in the last 90 days.
+
+Influence follows the Orbit model (love × reach) with crowd.dev's idea of reach (followers
+across platforms; its "influential" view starts at 500):
+    love = 3 × conversations started + 2 × replies + 1 × positive messages   (last 90 days)
+    reach = 1 + log10(1 + followers)
+    relevance = share of the member's messages (last 90 days) that are not spam
+    influence = love × reach × relevance
+The weights 3/2/1 mirror the common post/comment/reaction weighting of activity scores
+(a conversation started costs more and draws more than a reply).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Count, F, Q, Value
+from django.db.models.functions import Coalesce, Greatest, Least
+from django.utils import timezone
+
+from hearth.community.models import CommunitySettings, Member, ShapeSnapshot
+from hearth.conversations.models import Message
+from hearth.core.models import Workspace
+
+LOVE_WEIGHTS = {"post": 3.0, "reply": 2.0, "positive": 1.0}
+WINDOW_DAYS = 30
+INFLUENCE_DAYS = 90
+
+
+def community_settings(workspace: Workspace | int) -> CommunitySettings:
+    workspace_id = workspace if isinstance(workspace, int) else workspace.pk
+    found, _ = CommunitySettings.objects.get_or_create(workspace_id=workspace_id)
+    return found
+
+
+def starts_conversation(message: Message) -> bool:
+    return message.parent_id is None
+
+
+@dataclass
+class _Tally:
+    first: datetime
+    first_id: int
+    last: datetime
+    n: int = 0
+    posts: int = 0
+    replies: int = 0
+    pos: int = 0
+    neg: int = 0
+
+
+def count_messages(
+    messages: Iterable[Message], member_of: dict[int, int], created: set[int] | None = None
+) -> None:
+    """Add the batch's new messages (the brand's left out) to their members' counters.
+
+    One UPDATE per member, in key order (so two batches never wait on each other in a cycle).
+    A member whose first message this is becomes a newcomer. `created` members were made from
+    their author in this batch: their totals and times already include it.
+    """
+    created = created or set()
+    per: dict[int, _Tally] = {}
+    for m in messages:
+        if m.from_brand or m.author_id not in member_of:
+            continue
+        mid = member_of[m.author_id]
+        t = per.setdefault(mid, _Tally(first=m.created_at, first_id=m.pk, last=m.created_at))
+        t.n += 1
+        if starts_conversation(m):
+            t.posts += 1
+        else:
+            t.replies += 1
+        if m.sentiment == "positive":
+            t.pos += 1
+        elif m.sentiment == "negative":
+            t.neg += 1
+        if m.created_at < t.first:
+            t.first, t.first_id = m.created_at, m.pk
+        t.last = max(t.last, m.created_at)
+    if not per:
+        return
+    fresh = set(
+        Member.objects.filter(pk__in=list(per), first_message_id__isnull=True).values_list(
+            "pk", flat=True
+        )
+    )
+    for mid in sorted(per):
+        t = per[mid]
+        update: dict[str, Any] = {
+            "posts_count": F("posts_count") + t.posts,
+            "replies_count": F("replies_count") + t.replies,
+            "positive_count": F("positive_count") + t.pos,
+            "negative_count": F("negative_count") + t.neg,
+        }
+        if t.posts:
+            update["is_creator"] = True
+        if mid in fresh:
+            update["first_message_id"] = t.first_id
+            update["is_newcomer"] = True
+        if mid not in created:
+            update["message_count"] = F("message_count") + t.n
+            update["last_seen_at"] = Greatest(
+                Coalesce("last_seen_at", Value(t.last)), Value(t.last)
+            )
+            update["first_seen_at"] = Least(
+                Coalesce("first_seen_at", Value(t.first)), Value(t.first)
+            )
+        Member.objects.filter(pk=mid).update(**update)
+
+
+def recompute(workspace: Workspace, *, now: datetime | None = None) -> dict[str, int]:
+    """Recompute every member's segments of `workspace` at `now`; write the day's shape.
+
+    Returns the count of members per segment. Reads the messages of the last 90 days once,
+    grouped by member.
+    """
+    now = now or timezone.now()
+    cfg = community_settings(workspace)
+    recent = now - timedelta(days=WINDOW_DAYS)
+    previous = now - timedelta(days=2 * WINDOW_DAYS)
+    window = now - timedelta(days=INFLUENCE_DAYS)
+    rows = (
+        Message.objects.filter(
+            workspace=workspace,
+            from_brand=False,
+            created_at__gte=window,
+            created_at__lte=now,
+            author__identity__isnull=False,
+        )
+        .values("author__identity__member_id")
+        .annotate(
+            n=Count("pk"),
+            posts=Count("pk", filter=Q(parent__isnull=True)),
+            replies=Count("pk", filter=Q(parent__isnull=False)),
+            pos=Count("pk", filter=Q(sentiment="positive")),
+            spam=Count("pk", filter=Q(is_spam=True)),
+            recent=Count("pk", filter=Q(created_at__gte=recent)),
+            before=Count("pk", filter=Q(created_at__gte=previous, created_at__lt=recent)),
+            neg_recent=Count("pk", filter=Q(created_at__gte=recent, sentiment="negative")),
+        )
+    )
+    stats = {r["author__identity__member_id"]: r for r in rows}
+    members = list(
+        Member.objects.filter(workspace=workspace).only(
+            "pk",
+            "first_seen_at",
+            "last_seen_at",
+            "message_count",
+            "posts_count",
+            "replies_count",
+            "positive_count",
+            "followers",
+        )
+    )
+    influence: dict[int, float] = {}
+    for m in members:
+        s = stats.get(m.pk)
+        if not s:
+            influence[m.pk] = 0.0
+            continue
+        love = (
+            LOVE_WEIGHTS["post"] * s["posts"]
+            + LOVE_WEIGHTS["reply"] * s["replies"]
+            + LOVE_WEIGHTS["positive"] * s["pos"]
+        )
+        reach = 1 + math.log10(1 + m.followers)
+        relevance = (s["n"] - s["spam"]) / s["n"] if s["n"] else 0.0
+        influence[m.pk] = round(love * reach * relevance, 3)
+    ranked = sorted((v for v in influence.values() if v > 0), reverse=True)
+    top_n = max(1, math.ceil(len(ranked) * cfg.influencer_top_percent / 100)) if ranked else 0
+    cutoff = ranked[top_n - 1] if top_n else math.inf
+    counts: dict[str, int] = defaultdict(int)
+    newcomer_since = now - timedelta(days=cfg.newcomer_days)
+    active_since = now - timedelta(days=cfg.champion_active_days)
+    changed = []
+    for m in members:
+        s = stats.get(m.pk) or {}
+        total = m.posts_count + m.replies_count
+        creator = m.posts_count >= max(1, cfg.creator_min_posts)
+        contributor = not creator and m.replies_count >= max(1, cfg.contributor_min_replies)
+        newcomer = m.first_seen_at is not None and newcomer_since <= m.first_seen_at <= now
+        champion = (
+            total >= cfg.champion_min_messages
+            and m.positive_count * 100 >= cfg.champion_min_positive_share * total
+            and m.last_seen_at is not None
+            and m.last_seen_at >= active_since
+        )
+        before, rec, neg = s.get("before", 0), s.get("recent", 0), s.get("neg_recent", 0)
+        dropping = before >= 2 and rec * 100 <= before * (100 - cfg.at_risk_drop_percent)
+        souring = rec >= 2 and neg * 100 >= cfg.at_risk_negative_share * rec
+        at_risk = dropping or souring
+        inf = influence[m.pk]
+        influencer = s.get("n", 0) > 0 and (
+            inf >= cutoff or m.followers >= max(1, cfg.influencer_min_followers)
+        )
+        m.is_creator, m.is_contributor, m.is_newcomer = creator, contributor, newcomer
+        m.is_champion, m.is_at_risk, m.is_influencer = champion, at_risk, influencer
+        m.influence = inf
+        m.love = (
+            LOVE_WEIGHTS["post"] * s.get("posts", 0)
+            + LOVE_WEIGHTS["reply"] * s.get("replies", 0)
+            + LOVE_WEIGHTS["positive"] * s.get("pos", 0)
+        )
+        m.reach = 1 + math.log10(1 + m.followers)
+        m.segments_at = now
+        changed.append(m)
+        for name in m.segments:
+            counts[name] += 1
+    Member.objects.bulk_update(
+        changed,
+        [
+            "is_creator",
+            "is_contributor",
+            "is_newcomer",
+            "is_champion",
+            "is_at_risk",
+            "is_influencer",
+            "influence",
+            "love",
+            "reach",
+            "segments_at",
+        ],
+        batch_size=500,
+    )
+    writers = counts["creator"] + counts["contributor"]
+    ShapeSnapshot.objects.update_or_create(
+        workspace=workspace,
+        day=timezone.localdate(now),
+        defaults={
+            "creators": counts["creator"],
+            "contributors": counts["contributor"],
+            "lurkers": max(0, cfg.audience_size - writers),
+            "members": len(members),
+        },
+    )
+    return dict(counts)
+
+
+def shape(workspace: Workspace) -> dict[str, object]:
+    """The community's shape now (shares in %) and its trend (the last 30 snapshots)."""
+    snaps = list(ShapeSnapshot.objects.filter(workspace=workspace).order_by("-day")[:30])[::-1]
+    last = snaps[-1] if snaps else None
+    total = (last.creators + last.contributors + last.lurkers) if last else 0
+
+    def share(n: int) -> float:
+        return round(100 * n / total, 1) if total else 0.0
+
+    return {
+        "last": last,
+        "known_lurkers": bool(last and last.lurkers),
+        "shares": {
+            "creators": share(last.creators) if last else 0.0,
+            "contributors": share(last.contributors) if last else 0.0,
+            "lurkers": share(last.lurkers) if last else 0.0,
+        },
+        "rule": {"creators": 1.0, "contributors": 9.0, "lurkers": 90.0},
+        "trend": snaps,
+    }
