@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AnimationConfig(AppConfig):
+    name = "hearth.animation"
+    label = "animation"
