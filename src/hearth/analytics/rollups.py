@@ -1,0 +1,358 @@
+"""The daily roll-ups: recompute a workspace's local days from the source tables.
+
+`roll_up_days(workspace, start, end)` rewrites every roll-up row of those days (absolute values,
+so running it twice, or concurrently with ingestion, converges on the right figures). The
+periodic job `analytics-roll-up` recomputes the last `HEARTH_ANALYTICS_RECENT_DAYS` days of
+every workspace (late messages, post figures still being read, threads answered today);
+`hearth kpi backfill` recomputes any range (after an import of history).
+
+Figures are attributed to the day things happened: a message to the day it was written, a first
+response to the day it was given, a resolution to the day the thread was closed, a post (and its
+latest engagement reading) to the day it was published.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, F, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce, ExtractHour
+from django.utils import timezone
+
+from hearth.analytics.models import CampaignDay, ChannelDay, HourCell, MemberDay, TeammateDay
+from hearth.channels.models import Channel, OutboxItem, OutboxStatus
+from hearth.conversations.metrics import BusinessHours, workspace_timezone
+from hearth.conversations.models import Message, Thread
+from hearth.core.models import Workspace
+
+CHANNEL_COLUMNS = (
+    "messages_in",
+    "messages_out",
+    "positive",
+    "neutral",
+    "negative",
+    "active_members",
+    "first_responses",
+    "first_response_s",
+    "first_response_business_s",
+    "resolutions",
+    "resolution_s",
+    "resolution_business_s",
+    "replies_written",
+    "posts",
+    "interactions",
+    "post_reach",
+    "reached_interactions",
+    "criticism_removed",
+)
+
+
+def day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """The local day as [start, end) instants (23 or 25 hours on a daylight-saving change)."""
+    return (
+        datetime.combine(day, time(0), tzinfo=tz),
+        datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz),
+    )
+
+
+def local_today(workspace: Workspace, now: datetime | None = None) -> date:
+    return (now or timezone.now()).astimezone(workspace_timezone(workspace)).date()
+
+
+def roll_up_recent(*, now: datetime | None = None) -> dict[str, int]:
+    """Recompute the recent days of every workspace that has a channel."""
+    days = max(1, int(getattr(settings, "HEARTH_ANALYTICS_RECENT_DAYS", 8)))
+    done = 0
+    ids = Channel.objects.values_list("workspace_id", flat=True).distinct()
+    for workspace in Workspace.objects.filter(pk__in=list(ids)):
+        today = local_today(workspace, now)
+        done += roll_up_days(workspace, today - timedelta(days=days - 1), today)
+    return {"days": done}
+
+
+def roll_up_days(workspace: Workspace, start: date, end: date) -> int:
+    """Recompute the roll-ups of [start, end] (local days, both included); returns days done."""
+    tz = workspace_timezone(workspace)
+    hours = BusinessHours.of(workspace)
+    channels = list(Channel.objects.filter(workspace=workspace).values_list("pk", flat=True))
+    day, done = start, 0
+    while day <= end:
+        with transaction.atomic():
+            _roll_up_day(workspace, day, tz, hours, channels)
+        day += timedelta(days=1)
+        done += 1
+    return done
+
+
+def _roll_up_day(
+    workspace: Workspace, day: date, tz: ZoneInfo, hours: BusinessHours, channels: list[int]
+) -> None:
+    lo, hi = day_bounds(day, tz)
+    rows: dict[int, dict[str, Any]] = defaultdict(lambda: dict.fromkeys(CHANNEL_COLUMNS, 0))
+    cells: dict[tuple[int, int], dict[str, int]] = defaultdict(
+        lambda: {"messages_in": 0, "posts": 0, "interactions": 0}
+    )
+    campaigns: dict[str, dict[str, Any]] = defaultdict(
+        lambda: {
+            "posts": 0,
+            "interactions": 0,
+            "post_reach": 0,
+            "reached_interactions": 0,
+            "messages_in": 0,
+            "link_clicks": 0,
+            "conversions": 0,
+            "conversion_value": 0.0,
+        }
+    )
+    messages = Message.objects.filter(workspace=workspace, created_at__gte=lo, created_at__lt=hi)
+
+    for r in messages.values("channel_id", "from_brand", "sentiment").annotate(n=Count("id")):
+        row = rows[r["channel_id"]]
+        if r["from_brand"]:
+            row["messages_out"] += r["n"]
+            continue
+        row["messages_in"] += r["n"]
+        sentiment = r["sentiment"] if r["sentiment"] in ("positive", "negative") else "neutral"
+        row[sentiment] += r["n"]
+
+    members = messages.filter(from_brand=False)
+    for r in (
+        members.annotate(h=ExtractHour("created_at", tzinfo=tz))
+        .values("channel_id", "h")
+        .annotate(n=Count("id"))
+    ):
+        cells[(r["channel_id"], r["h"])]["messages_in"] += r["n"]
+
+    writers = list(members.values_list("channel_id", "author_id").distinct())
+    for channel_id, _author in writers:
+        rows[channel_id]["active_members"] += 1
+
+    for r in (
+        members.exclude(thread__post_link__isnull=True)
+        .values("thread__post_link__variant__post__campaign")
+        .annotate(n=Count("id"))
+    ):
+        campaigns[r["thread__post_link__variant__post__campaign"] or ""]["messages_in"] += r["n"]
+
+    _responses(workspace, lo, hi, hours, rows)
+    _replies_written(workspace, day, lo, hi, rows)
+    _posts(workspace, lo, hi, tz, rows, cells, campaigns)
+    _criticism(workspace, lo, hi, rows)
+    _links_and_conversions(workspace, day, lo, hi, campaigns)
+
+    _write_channel_days(workspace, day, channels, rows)
+    MemberDay.objects.filter(workspace=workspace, day=day).delete()
+    MemberDay.objects.bulk_create(
+        [MemberDay(workspace=workspace, channel_id=c, day=day, author_id=a) for c, a in writers],
+        batch_size=2000,
+    )
+    HourCell.objects.filter(workspace=workspace, day=day).delete()
+    HourCell.objects.bulk_create(
+        HourCell(
+            workspace=workspace,
+            channel_id=c,
+            day=day,
+            weekday=day.weekday(),
+            hour=h,
+            **values,
+        )
+        for (c, h), values in cells.items()
+    )
+    CampaignDay.objects.filter(workspace=workspace, day=day).delete()
+    CampaignDay.objects.bulk_create(
+        CampaignDay(workspace=workspace, campaign=name, day=day, **values)
+        for name, values in campaigns.items()
+        if any(values.values())
+    )
+
+
+def _responses(
+    workspace: Workspace,
+    lo: datetime,
+    hi: datetime,
+    hours: BusinessHours,
+    rows: dict[int, dict[str, Any]],
+) -> None:
+    # The clock starts at the community's first message (as conversations.metrics does).
+    asked_at = Coalesce(
+        Subquery(
+            Message.objects.filter(thread=OuterRef("pk"), from_brand=False)
+            .order_by("created_at")
+            .values("created_at")[:1]
+        ),
+        F("created_at"),
+    )
+    answered = Thread.objects.filter(
+        workspace=workspace, first_response_at__gte=lo, first_response_at__lt=hi
+    ).annotate(asked_at=asked_at)
+    for channel_id, asked, at in answered.values_list(
+        "channel_id", "asked_at", "first_response_at"
+    ):
+        if at is None:
+            continue
+        row = rows[channel_id]
+        row["first_responses"] += 1
+        row["first_response_s"] += max(0.0, (at - asked).total_seconds())
+        row["first_response_business_s"] += hours.seconds_between(asked, at)
+    closed = Thread.objects.filter(
+        workspace=workspace, closed_at__gte=lo, closed_at__lt=hi
+    ).annotate(asked_at=asked_at)
+    for channel_id, asked, at in closed.values_list("channel_id", "asked_at", "closed_at"):
+        if at is None:
+            continue
+        row = rows[channel_id]
+        row["resolutions"] += 1
+        row["resolution_s"] += max(0.0, (at - asked).total_seconds())
+        row["resolution_business_s"] += hours.seconds_between(asked, at)
+
+
+def _replies_written(
+    workspace: Workspace, day: date, lo: datetime, hi: datetime, rows: dict[int, dict[str, Any]]
+) -> None:
+    sent = OutboxItem.objects.filter(
+        workspace=workspace,
+        action="reply",
+        status=OutboxStatus.SENT,
+        sent_at__gte=lo,
+        sent_at__lt=hi,
+        channel__isnull=False,
+    )
+    per: dict[tuple[int | None, int], list[int]] = defaultdict(lambda: [0, 0])
+    for channel_id, user_id, text in sent.values_list(
+        "channel_id", "payload__user_id", "payload__text"
+    ):
+        rows[channel_id]["replies_written"] += 1
+        entry = per[(user_id if isinstance(user_id, int) else None, channel_id)]
+        entry[0] += 1
+        entry[1] += len(text) if isinstance(text, str) else 0
+    TeammateDay.objects.filter(workspace=workspace, day=day).delete()
+    TeammateDay.objects.bulk_create(
+        TeammateDay(
+            workspace=workspace, day=day, user_id=u, channel_id=c, replies=n, characters=chars
+        )
+        for (u, c), (n, chars) in per.items()
+    )
+
+
+def _posts(
+    workspace: Workspace,
+    lo: datetime,
+    hi: datetime,
+    tz: ZoneInfo,
+    rows: dict[int, dict[str, Any]],
+    cells: dict[tuple[int, int], dict[str, int]],
+    campaigns: dict[str, dict[str, Any]],
+) -> None:
+    from hearth.analytics.sources import published_variants
+
+    for v in published_variants(workspace, lo, hi):
+        interactions = (v["likes"] or 0) + (v["comments"] or 0) + (v["shares"] or 0)
+        row = rows[v["channel_id"]]
+        camp = campaigns[v["campaign"] or ""]
+        hour = v["published_at"].astimezone(tz).hour
+        row["posts"] += 1
+        row["interactions"] += interactions
+        camp["posts"] += 1
+        camp["interactions"] += interactions
+        cells[(v["channel_id"], hour)]["posts"] += 1
+        cells[(v["channel_id"], hour)]["interactions"] += interactions
+        if v["reach"]:
+            for target in (row, camp):
+                target["post_reach"] += v["reach"]
+                target["reached_interactions"] += interactions
+
+
+def _criticism(
+    workspace: Workspace, lo: datetime, hi: datetime, rows: dict[int, dict[str, Any]]
+) -> None:
+    from hearth.moderation.models import ModerationEvent
+
+    for r in (
+        ModerationEvent.objects.filter(
+            workspace=workspace,
+            criticism_removed=True,
+            at__gte=lo,
+            at__lt=hi,
+            message__isnull=False,
+        )
+        .values("message__channel_id")
+        .annotate(n=Count("id"))
+    ):
+        rows[r["message__channel_id"]]["criticism_removed"] += r["n"]
+
+
+def _links_and_conversions(
+    workspace: Workspace,
+    day: date,
+    lo: datetime,
+    hi: datetime,
+    campaigns: dict[str, dict[str, Any]],
+) -> None:
+    from hearth.analytics.models import Conversion
+    from hearth.publishing.models import ShortLinkDay
+
+    for r in (
+        ShortLinkDay.objects.filter(link__workspace=workspace, day=day)
+        .values("link__campaign")
+        .annotate(n=Sum("clicks"))
+    ):
+        campaigns[r["link__campaign"] or ""]["link_clicks"] += r["n"] or 0
+    for r in (
+        Conversion.objects.filter(workspace=workspace, occurred_at__gte=lo, occurred_at__lt=hi)
+        .values("campaign")
+        .annotate(n=Count("id"), v=Sum("value"))
+    ):
+        campaigns[r["campaign"] or ""]["conversions"] += r["n"]
+        campaigns[r["campaign"] or ""]["conversion_value"] += float(r["v"] or 0)
+
+
+def _write_channel_days(
+    workspace: Workspace, day: date, channels: list[int], rows: dict[int, dict[str, Any]]
+) -> None:
+    existing = {r.channel_id: r for r in ChannelDay.objects.filter(workspace=workspace, day=day)}
+    create, update = [], []
+    for channel_id in set(channels) | set(rows):
+        values = rows.get(channel_id) or dict.fromkeys(CHANNEL_COLUMNS, 0)
+        row = existing.get(channel_id)
+        if row is None:
+            if not any(values.values()):
+                continue  # an empty day leaves no row: the reads treat it as zeros
+            create.append(ChannelDay(workspace=workspace, channel_id=channel_id, day=day, **values))
+        else:
+            for column, value in values.items():
+                setattr(row, column, value)
+            update.append(row)
+    ChannelDay.objects.bulk_create(create)
+    if update:
+        ChannelDay.objects.bulk_update(update, list(CHANNEL_COLUMNS))
+
+
+def record_channel_figures(
+    channel: Channel, figures: dict[str, int], *, day: date | None = None
+) -> ChannelDay:
+    """Store a channel's own figures (followers, reach, impressions) for a local day.
+
+    Called by the daily job with what the connector's `metrics()` gives; a figure it does not
+    give stays None. Members (chat platforms) stand for followers.
+    """
+    day = day or local_today(channel.workspace)
+    followers = figures.get("followers", figures.get("members"))
+    values = {
+        "followers": followers,
+        "reach": figures.get("reach"),
+        "impressions": figures.get("impressions"),
+    }
+    row, created = ChannelDay.objects.get_or_create(
+        channel=channel, day=day, defaults={"workspace_id": channel.workspace_id, **values}
+    )
+    if not created:
+        for key, value in values.items():
+            if value is not None:
+                setattr(row, key, value)
+        row.save(update_fields=list(values))
+    return row
