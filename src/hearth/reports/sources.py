@@ -1,0 +1,313 @@
+"""Every number a report shows comes from here, and only from here.
+
+Today these read the data functions and tables of the apps below (conversations, listening,
+moderation, publishing). When the analytics app lands with its KPI roll-ups, the KPI overview and
+the sentiment and activity series are the functions to point at `hearth.analytics.kpis.series(...)`;
+the rest of the reports app (charts, HTML, PDF, schedules) does not change.
+
+Every function takes the workspace and a half-open range [start, end) of aware datetimes, plus
+the time zone in which days are counted, and returns plain data (lists, dicts, numbers).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import Any
+
+from django.db import connection
+from django.db.models import Count, Q
+from django.db.models.functions import Substr, TruncHour
+
+from hearth.conversations.metrics import response_times as thread_response_times
+from hearth.conversations.metrics import workspace_timezone
+from hearth.conversations.models import Author, Message, MessageKind, Thread
+from hearth.core.models import Workspace
+from hearth.listening.models import CrisisRoom
+from hearth.moderation.actions.reports import criticism_removed_count
+from hearth.moderation.models import ModerationEvent
+from hearth.publishing.models import PostMetric, PostVariant
+
+SENTIMENTS = ("positive", "neutral", "negative")
+# Direct messages are private: their authors never appear by name in a report.
+PUBLIC_KINDS = [k for k in MessageKind.values if k != MessageKind.DM]
+
+
+def timezone_of(workspace: Workspace) -> tzinfo:
+    return workspace_timezone(workspace)
+
+
+def days_between(start: datetime, end: datetime, tz: tzinfo) -> list[date]:
+    first, last = (
+        start.astimezone(tz).date(),
+        (end - timedelta(microseconds=1)).astimezone(tz).date(),
+    )
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def activity(workspace: Workspace, start: datetime, end: datetime, tz: tzinfo) -> dict[str, Any]:
+    """Messages per local day: the community's (in, by sentiment) and the brand's (out)."""
+    days = days_between(start, end, tz)
+    index = {d: i for i, d in enumerate(days)}
+    out: dict[str, Any] = {
+        "days": days,
+        "in": [0] * len(days),
+        "out": [0] * len(days),
+        **{s: [0] * len(days) for s in SENTIMENTS},
+    }
+    for hour, from_brand, sentiment, n in _hourly(workspace, start, end):
+        i = index.get(hour.astimezone(tz).date())
+        if i is None:
+            continue
+        if from_brand:
+            out["out"][i] += n
+            continue
+        out["in"][i] += n
+        if sentiment in SENTIMENTS:
+            out[sentiment][i] += n
+    return out
+
+
+def _hourly(
+    workspace: Workspace, start: datetime, end: datetime
+) -> list[tuple[datetime, bool, str, int]]:
+    """Messages per UTC hour, brand flag and sentiment: one grouped scan in the database.
+
+    Hours, then local days in Python: a day is a whole number of UTC hours in every zone with a
+    whole-hour offset. On SQLite the hour is the text prefix of the stored value (Django's
+    TruncHour there calls Python once per row, ten times slower on a year of messages).
+    """
+    qs = Message.objects.filter(workspace=workspace, created_at__gte=start, created_at__lt=end)
+    if connection.vendor == "sqlite":
+        rows = (
+            qs.annotate(hour=Substr("created_at", 1, 13))
+            .values_list("hour", "from_brand", "sentiment")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        return [
+            (datetime.strptime(h, "%Y-%m-%d %H").replace(tzinfo=UTC), b, s, n)
+            for h, b, s, n in rows
+        ]
+    rows = (
+        qs.annotate(hour=TruncHour("created_at", tzinfo=UTC))
+        .values_list("hour", "from_brand", "sentiment")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return list(rows)
+
+
+def sentiment_totals(series: dict[str, Any]) -> dict[str, Any]:
+    counts = {s: sum(series[s]) for s in SENTIMENTS}
+    total = sum(counts.values())
+    shares = {s: (counts[s] / total if total else 0.0) for s in SENTIMENTS}
+    return {
+        "counts": counts,
+        "total": total,
+        "shares": shares,
+        # Net sentiment: (positive − negative) / all classified messages, from −1 to +1.
+        "net": (counts["positive"] - counts["negative"]) / total if total else 0.0,
+    }
+
+
+def kpis(
+    workspace: Workspace,
+    start: datetime,
+    end: datetime,
+    series: dict[str, Any],
+    *,
+    times: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The overview's figures; `times` is `response_times(...)["overall"]` when already read."""
+    community = Message.objects.filter(
+        workspace=workspace, created_at__gte=start, created_at__lt=end, from_brand=False
+    )
+    if times is None:
+        times = thread_response_times(workspace, since=start, until=end)[0]
+    return {
+        "messages_in": sum(series["in"]),
+        "messages_out": sum(series["out"]),
+        "active_members": community.values("author_id").distinct().count(),
+        "conversations": Thread.objects.filter(
+            workspace=workspace, created_at__gte=start, created_at__lt=end
+        ).count(),
+        "net_sentiment": sentiment_totals(series)["net"],
+        "first_response_median_s": times["first_response"]["median_s"],
+        "criticism_removed": criticism_removed_count(workspace, since=start, until=end),
+        "crises": crisis_queryset(workspace, start, end).count(),
+    }
+
+
+def top_posts(
+    workspace: Workspace, start: datetime, end: datetime, *, limit: int = 10
+) -> list[dict[str, Any]]:
+    """The brand's posts of the period by engagement (likes + comments + shares).
+
+    Posts published through Hearth carry their last collected metrics; the brand's posts seen
+    on the channels (written elsewhere) carry the counts the platform gave with them.
+    """
+    rows: list[dict[str, Any]] = []
+    variants = list(
+        PostVariant.objects.filter(
+            post__workspace=workspace, published_at__gte=start, published_at__lt=end
+        )
+        .select_related("channel")
+        .only("id", "text", "published_at", "external_id", "external_url", "channel__name")
+    )
+    latest: dict[int, PostMetric] = {}
+    for metric in PostMetric.objects.filter(variant__in=variants).order_by("collected_at"):
+        latest[metric.variant_id] = metric
+    published_ids = set()
+    for v in variants:
+        m = latest.get(v.pk)
+        likes, comments, shares = (m.likes or 0, m.comments or 0, m.shares or 0) if m else (0, 0, 0)
+        published_ids.add(v.external_id)
+        rows.append(
+            {
+                "text": v.text,
+                "channel": v.channel.name,
+                "published_at": v.published_at,
+                "likes": likes,
+                "comments": comments,
+                "shares": shares,
+                "engagement": likes + comments + shares,
+                "url": v.external_url,
+            }
+        )
+    brand_posts = (
+        Message.objects.filter(
+            workspace=workspace,
+            created_at__gte=start,
+            created_at__lt=end,
+            from_brand=True,
+            kind=MessageKind.POST,
+        )
+        .select_related("channel")
+        .only("text", "created_at", "likes", "shares", "replies", "url", "external_id", "channel")
+    )
+    for msg in brand_posts.order_by("-likes")[: limit * 5]:
+        if msg.external_id in published_ids:
+            continue
+        rows.append(
+            {
+                "text": msg.text,
+                "channel": msg.channel.name,
+                "published_at": msg.created_at,
+                "likes": msg.likes,
+                "comments": msg.replies,
+                "shares": msg.shares,
+                "engagement": msg.likes + msg.replies + msg.shares,
+                "url": msg.url,
+            }
+        )
+    rows.sort(key=lambda r: (-r["engagement"], r["published_at"]))
+    return rows[:limit]
+
+
+def top_members(
+    workspace: Workspace, start: datetime, end: datetime, *, limit: int = 10
+) -> dict[str, Any]:
+    """The community's most active public authors, and its shape (who writes how much).
+
+    Names appear only for authors who wrote in public (posts, comments, reviews, mentions) and
+    only in the top list; the shape is aggregated: the share of messages written by the top 1%,
+    the next 9% and the other 90% of active members.
+    """
+    counts = list(
+        Message.objects.filter(
+            workspace=workspace,
+            created_at__gte=start,
+            created_at__lt=end,
+            from_brand=False,
+            kind__in=PUBLIC_KINDS,
+        )
+        .values_list("author_id")
+        .annotate(n=Count("id"))
+        .order_by("-n", "author_id")
+    )
+    total = sum(n for _a, n in counts)
+    top_ids = [a for a, _n in counts[:limit] if a is not None]
+    authors = {
+        a.pk: a
+        for a in Author.objects.filter(pk__in=top_ids, is_brand=False).select_related("channel")
+    }
+    top = [
+        {
+            "name": authors[a].display_name or authors[a].handle or "—",
+            "handle": authors[a].handle,
+            "channel": authors[a].channel.name,
+            "messages": n,
+        }
+        for a, n in counts[:limit]
+        if a in authors
+    ]
+    members = len(counts)
+    one, ten = max(1, round(members * 0.01)), max(1, round(members * 0.10))
+    creators = sum(n for _a, n in counts[:one]) if members else 0
+    contributors = sum(n for _a, n in counts[one:ten]) if members else 0
+    return {
+        "top": top,
+        "members": members,
+        "messages": total,
+        "shape": {
+            "top_1": creators / total if total else 0.0,
+            "next_9": contributors / total if total else 0.0,
+            "other_90": (total - creators - contributors) / total if total else 0.0,
+        },
+    }
+
+
+def crisis_queryset(workspace: Workspace, start: datetime, end: datetime) -> Any:
+    return CrisisRoom.objects.filter(workspace=workspace, detected_at__lt=end).filter(
+        Q(resolved_at__isnull=True) | Q(resolved_at__gte=start)
+    )
+
+
+def crises(workspace: Workspace, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    """Crisis rooms open at some point in the period, oldest first."""
+    rooms = crisis_queryset(workspace, start, end).select_related("query").order_by("detected_at")
+    return [
+        {
+            "query": room.query.name,
+            "kind": room.kind,
+            "status": room.status,
+            "detected_at": room.detected_at,
+            "resolved_at": room.resolved_at,
+            "observed": room.observed,
+            "expected": room.expected,
+            "negative_share": room.negative_share,
+        }
+        for room in rooms
+    ]
+
+
+MODERATION_ACTIONS = ("approve", "hide", "reply", "escalate", "sanction", "appeal")
+
+
+def moderation(workspace: Workspace, start: datetime, end: datetime) -> dict[str, Any]:
+    """Moderation decisions of the period, by kind (no moderator and no member named)."""
+    events = ModerationEvent.objects.filter(workspace=workspace, at__gte=start, at__lt=end)
+    row = events.aggregate(
+        approve=Count("id", filter=Q(action="approve")),
+        hide=Count("id", filter=Q(action="hide")),
+        reply=Count("id", filter=Q(action="reply")),
+        escalate=Count("id", filter=Q(action="escalate")),
+        sanction=Count(
+            "id",
+            filter=Q(action__startswith="sanction.")
+            & ~Q(action__in=["sanction.lift", "sanction.expire"]),
+        ),
+        appeal=Count("id", filter=Q(action__in=["appeal.uphold", "appeal.overturn"])),
+        automatic=Count("id", filter=Q(moderator__isnull=True)),
+        total=Count("id", filter=~Q(action="appeal.submit")),
+    )
+    row["criticism_removed"] = criticism_removed_count(workspace, since=start, until=end)
+    return row
+
+
+def response_times(workspace: Workspace, start: datetime, end: datetime) -> dict[str, Any]:
+    """The team's first-response and resolution times (24/7 and business hours), overall and
+    per channel; no teammate is named."""
+    overall = thread_response_times(workspace, since=start, until=end)[0]
+    per_channel = thread_response_times(workspace, since=start, until=end, by="channel")
+    return {"overall": overall, "per_channel": per_channel}
