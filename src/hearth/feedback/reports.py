@@ -1,0 +1,50 @@
+"""The feedback figures: ideas received, shipped, time to answer, people told."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from statistics import median
+from typing import Any
+
+from django.utils import timezone
+
+from hearth.feedback.models import Idea, IdeaEvent, IdeaNotice, IdeaStatus
+
+
+def figures(workspace_id: int, *, days: int = 30, now: datetime | None = None) -> dict[str, Any]:
+    """Over the last `days`: ideas received, shipped, declined, people told (notices queued),
+    and the median hours from an idea's creation to its first status past "new"."""
+    now = now or timezone.now()
+    since = now - timedelta(days=days)
+    ideas = Idea.objects.filter(workspace_id=workspace_id, merged_into__isnull=True)
+    received = ideas.filter(created_at__gte=since, created_at__lte=now).count()
+    changes = IdeaEvent.objects.filter(
+        idea__workspace_id=workspace_id, created_at__gte=since, created_at__lte=now
+    )
+    shipped = changes.filter(status=IdeaStatus.SHIPPED).values("idea").distinct().count()
+    declined = changes.filter(status=IdeaStatus.DECLINED).values("idea").distinct().count()
+    told = (
+        IdeaNotice.objects.filter(
+            idea__workspace_id=workspace_id, created_at__gte=since, created_at__lte=now
+        )
+        .values("idea", "person_key")
+        .distinct()
+        .count()
+    )
+    waits = [
+        (answered - created).total_seconds() / 3600
+        for created, answered in ideas.filter(
+            first_answered_at__gte=since, first_answered_at__lte=now
+        ).values_list("created_at", "first_answered_at")
+        if answered is not None
+    ]
+    return {
+        "days": days,
+        "received": received,
+        "shipped": shipped,
+        "declined": declined,
+        "told": told,
+        "answered": len(waits),
+        "median_hours_to_answer": round(median(waits), 1) if waits else None,
+        "open": ideas.exclude(status__in=[IdeaStatus.SHIPPED, IdeaStatus.DECLINED]).count(),
+    }
