@@ -464,15 +464,20 @@ def _storm(workspace: Any, cls: type[Platform], n: int, replies: int = 20) -> di
             )
             for i in range(replies)
         ]
+        # The sync storm's wait is over; from now on the replies' own 429s set the account's wait.
+        Channel.objects.filter(pk=channel.pk).update(rate_limited_until=None)
         now = datetime.now(UTC)
-        waits = []
-        for item in items:
-            outbox.send(item.pk, now=now)
-            item.refresh_from_db()
-            waits.append((item.next_attempt_at - now).total_seconds())
-        later = now + timedelta(seconds=wait + 1)
-        for item in items:
-            outbox.send(item.pk, now=later)
+        waits: list[float] = []
+        for _ in range(10):  # rounds of "send what is due", the clock moved past each wait
+            for item in items:
+                outbox.send(item.pk, now=now)
+            for item in items:
+                item.refresh_from_db()
+            pending = [i for i in items if i.status != "sent"]
+            if not pending:
+                break
+            waits.extend((i.next_attempt_at - now).total_seconds() for i in pending)
+            now = max(i.next_attempt_at for i in pending) + timedelta(seconds=1)
         sent = OutboxItem.objects.filter(pk__in=[i.pk for i in items], status="sent").count()
         accepted = [r for r in fake.calls(*platform.reply)]
         return {

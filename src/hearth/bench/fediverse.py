@@ -48,10 +48,13 @@ def _channel(
     from hearth.channels.actions import create_channel
 
     channel, _ = create_channel(
-        workspace, name=f"{kind} {name}", kind=kind, by=actor, config=config
+        workspace,
+        name=f"{kind} {name}",
+        kind=kind,
+        by=actor,
+        config=config,
+        credentials=credentials,
     )
-    channel.set_credentials(credentials)
-    channel.save(update_fields=["credentials_encrypted"])
     return channel
 
 

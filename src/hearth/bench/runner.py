@@ -21,7 +21,12 @@ def peak_rss_mb() -> float:
 def run_child(args: Sequence[str], *, env: dict[str, str] | None = None) -> dict[str, Any]:
     """Run `hearth bench …` in a fresh process on a fresh data dir; returns its JSON last line."""
     with tempfile.TemporaryDirectory(prefix="hearth-bench-") as data_dir:
-        child_env = dict(os.environ, HEARTH_DATA_DIR=data_dir, **(env or {}))
+        # The benchmarks' stand-in platforms (mastodon-mock, IMAP, fakes) listen on loopback,
+        # which user-configured addresses may not reach otherwise.
+        allow = os.environ.get("HEARTH_OUTBOUND_ALLOW") or "127.0.0.0/8,::1/128"
+        child_env = dict(
+            os.environ, HEARTH_DATA_DIR=data_dir, HEARTH_OUTBOUND_ALLOW=allow, **(env or {})
+        )
         child_env.pop("HEARTH_DATABASE_URL", None)  # the benchmarks measure the embedded SQLite
         done = subprocess.run(  # noqa: S603
             [sys.executable, "-m", "hearth.cli", "bench", *args, "--child"],

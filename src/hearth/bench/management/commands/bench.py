@@ -64,6 +64,52 @@ class Command(HearthCommand):
         )
         crisis.add_argument("--sensitivity", choices=("low", "normal", "high"), default="normal")
         crisis.add_argument("--json", action="store_true")
+        analytics = sub.add_parser(
+            "analytics",
+            help="The analytics dashboards on N messages and P posts over a year (p95).",
+        )
+        analytics.add_argument("--messages", type=int, default=2_000_000)
+        analytics.add_argument("--posts", type=int, default=20_000)
+        analytics.add_argument("--repeat", type=int, default=10, help="renders of each page")
+        analytics.add_argument("--json", action="store_true")
+        analytics.add_argument("--child", action="store_true", help="(internal) one measured run")
+        calendar = sub.add_parser(
+            "calendar",
+            help="The editorial calendar's month and week views on N scheduled posts (p95).",
+        )
+        calendar.add_argument("--posts", type=int, default=10_000)
+        calendar.add_argument("--channels", type=int, default=20)
+        calendar.add_argument(
+            "--repeat", type=int, default=5, help="rounds over every month and week"
+        )
+        calendar.add_argument("--json", action="store_true")
+        calendar.add_argument("--child", action="store_true", help="(internal) one measured run")
+        dedup = sub.add_parser(
+            "ideas-dedup",
+            help="Duplicate matching of ideas (FR/EN) on the labelled suggestion sample: "
+            "precision and recall per method and threshold.",
+        )
+        dedup.add_argument("--data", default="../shared/data", help="the data folder")
+        dedup.add_argument("--method", choices=("both", "encoder", "features"), default="both")
+        dedup.add_argument("--json", action="store_true")
+        community = sub.add_parser(
+            "community",
+            help="The member list and member profile on M members and N messages (p95).",
+        )
+        community.add_argument("--members", type=int, default=20_000)
+        community.add_argument("--messages", type=int, default=200_000)
+        community.add_argument("--repeat", type=int, default=3, help="rounds over every page")
+        community.add_argument("--json", action="store_true")
+        community.add_argument("--child", action="store_true", help="(internal) one measured run")
+        webhook = sub.add_parser(
+            "webhook",
+            help="Single-event signed deliveries to /hooks/<key> over HTTP against a real "
+            "server: deliveries/s, p99, and lost (acknowledged but not stored).",
+        )
+        webhook.add_argument("--deliveries", type=int, default=5000)
+        webhook.add_argument("--concurrency", type=int, default=4, help="client connections")
+        webhook.add_argument("--json", action="store_true")
+        webhook.add_argument("--child", action="store_true", help="(internal) one measured run")
         fediverse = sub.add_parser(
             "fediverse",
             help="Mastodon (local mastodon-mock server) and Bluesky (lexicon fake): sync, latency, 429 storm.",
@@ -73,9 +119,90 @@ class Command(HearthCommand):
         fediverse.add_argument("--storm", type=int, default=5, help="429 answers in a row")
         fediverse.add_argument("--json", action="store_true")
         fediverse.add_argument("--child", action="store_true", help="(internal) one measured run")
+        email = sub.add_parser(
+            "email",
+            help="E-mail against local IMAP (pymap) and SMTP (aiosmtpd): sync, IDLE latency, 421/451 storm.",
+        )
+        email.add_argument("--messages", type=int, default=1000)
+        email.add_argument("--samples", type=int, default=30, help="mails timed to the inbox")
+        email.add_argument("--replies", type=int, default=20)
+        email.add_argument("--storm", type=int, default=10, help="SMTP 421s, then as many 451s")
+        email.add_argument("--json", action="store_true")
+        email.add_argument("--child", action="store_true", help="(internal) one measured run")
+
+        report = sub.add_parser(
+            "report",
+            help="A 12-month PDF report, every section, on a generated workspace (median time).",
+        )
+        report.add_argument("--messages", type=int, default=2_000_000)
+        report.add_argument("--repeat", type=int, default=3, help="measured renders")
+        report.add_argument("--json", action="store_true")
+        report.add_argument("--child", action="store_true", help="(internal) one measured run")
+
+        matrix = sub.add_parser(
+            "matrix",
+            help="Matrix on a local Synapse: sync msg/s, long-poll latency, Synapse's own 429s.",
+        )
+        matrix.add_argument("--messages", type=int, default=1000)
+        matrix.add_argument("--samples", type=int, default=50, help="posts timed to the inbox")
+        matrix.add_argument("--replies", type=int, default=30, help="replies sent into the 429s")
+        matrix.add_argument("--rate", type=float, default=1.0, help="Synapse's rc_message per s")
+        matrix.add_argument("--burst", type=int, default=5, help="and its burst")
+        matrix.add_argument("--json", action="store_true")
+        matrix.add_argument("--child", action="store_true", help="(internal) one measured run")
+
+    def _matrix(self, options: dict[str, Any]) -> None:
+        from hearth.bench import matrix
+
+        knobs = ("messages", "samples", "replies", "rate", "burst")
+        if options["child"]:
+            self.stdout.write(json.dumps(matrix.child(*(options[k] for k in knobs))))
+            return
+        console = Console(stderr=options["json"])
+        with console.status("Starting Synapse, posting, syncing, streaming and storming…"):
+            args = [part for k in knobs for part in (f"--{k}", str(options[k]))]
+            result = run_child(["matrix", *args])
+        console.print(matrix.table(result, options["messages"]))
+        if options["json"]:
+            self.stdout.write(json.dumps(result))
+
+    def _report(self, options: dict[str, Any]) -> None:
+        from hearth.bench import report
+
+        if options["child"]:
+            self.stdout.write(json.dumps(report.child(options["messages"], options["repeat"])))
+            return
+        console = Console(stderr=options["json"])
+        with console.status(
+            f"Building {options['messages']:,} messages over 12 months, then rendering…"
+        ):
+            result = run_child(
+                [
+                    "report",
+                    "--messages",
+                    str(options["messages"]),
+                    "--repeat",
+                    str(options["repeat"]),
+                ]
+            )
+        table = Table(title=f"hearth bench report — 12 months, {result['messages']:,} messages")
+        for column in ("PDF s (median)", "max", "numbers s", "PDF render s", "pages", "load avg"):
+            table.add_column(column, justify="right")
+        table.add_row(
+            str(result["pdf_seconds_median"]),
+            str(result["pdf_seconds_max"]),
+            str(result["make_s_median"]),
+            str(result["render_pdf_s_median"]),
+            str(result["pdf_pages"]),
+            " ".join(str(x) for x in result["load_average"]),
+        )
+        console.print(table)
+        console.print(f"Per section (numbers and chart): {result['make_s_per_section']}")
+        if options["json"]:
+            self.stdout.write(json.dumps(result))
 
     def handle(self, *args: Any, **options: Any) -> None:
-        getattr(self, f"_{options['scenario']}")(options)
+        getattr(self, f"_{options['scenario'].replace('-', '_')}")(options)
 
     def _ingest(self, options: dict[str, Any]) -> None:
         from hearth.bench.ingest import child
@@ -152,6 +279,48 @@ class Command(HearthCommand):
         if options["json"]:
             self.stdout.write(json.dumps(result))
 
+    def _analytics(self, options: dict[str, Any]) -> None:
+        from hearth.bench.analytics import child, report
+
+        if options["child"]:
+            self.stdout.write(
+                json.dumps(child(options["messages"], options["posts"], options["repeat"]))
+            )
+            return
+        result = report(
+            options["messages"], options["posts"], options["repeat"], json=options["json"]
+        )
+        if options["json"]:
+            self.stdout.write(json.dumps(result))
+
+    def _calendar(self, options: dict[str, Any]) -> None:
+        from hearth.bench.calendar import child, report
+
+        if options["child"]:
+            self.stdout.write(
+                json.dumps(child(options["posts"], options["channels"], options["repeat"]))
+            )
+            return
+        result = report(
+            options["posts"], options["channels"], options["repeat"], json=options["json"]
+        )
+        if options["json"]:
+            self.stdout.write(json.dumps(result))
+
+    def _community(self, options: dict[str, Any]) -> None:
+        from hearth.bench.community import child, report
+
+        if options["child"]:
+            self.stdout.write(
+                json.dumps(child(options["members"], options["messages"], options["repeat"]))
+            )
+            return
+        result = report(
+            options["members"], options["messages"], options["repeat"], json=options["json"]
+        )
+        if options["json"]:
+            self.stdout.write(json.dumps(result))
+
     def _analyze(self, options: dict[str, Any]) -> None:
         from hearth.analysis.bench import bench_analyze
 
@@ -193,6 +362,49 @@ class Command(HearthCommand):
         )
         if options["json"]:
             self.stdout.write(json.dumps(result))
+
+    def _webhook(self, options: dict[str, Any]) -> None:
+        if options["child"]:
+            from hearth.bench.webhook import child
+
+            self.stdout.write(json.dumps(child(options["deliveries"], options["concurrency"])))
+            return
+        console = Console(stderr=options["json"])
+        with console.status("Delivering…"):
+            result = run_child(
+                [
+                    "webhook",
+                    "--deliveries",
+                    str(options["deliveries"]),
+                    "--concurrency",
+                    str(options["concurrency"]),
+                ]
+            )
+        if options["json"]:
+            self.stdout.write(json.dumps(result))
+            return
+        table = Table(
+            title=f"hearth bench webhook — {result['deliveries']:,} single-event deliveries"
+        )
+        columns = (
+            "deliveries/s",
+            "p50 / p95 / p99 ms",
+            "lost",
+            "server CPU µs/delivery",
+            "ingested msg/s",
+            "load avg",
+        )
+        for column in columns:
+            table.add_column(column)
+        table.add_row(
+            f"{result['deliveries_per_s']:,}",
+            f"{result['p50_ms']} / {result['p95_ms']} / {result['p99_ms']}",
+            str(result["lost"]),
+            str(result.get("server_cpu_us_per_delivery") or "—"),
+            f"{result['ingested_messages_per_s']:,}",
+            " ".join(str(x) for x in result["load_average_before"]),
+        )
+        Console().print(table)
 
     def _fediverse(self, options: dict[str, Any]) -> None:
         if options["child"]:
@@ -239,6 +451,20 @@ class Command(HearthCommand):
         if options["json"]:
             self.stdout.write(json.dumps(result))
 
+    def _email(self, options: dict[str, Any]) -> None:
+        from hearth.bench.mail import child, report
+
+        keys = ("messages", "samples", "replies", "storm")
+        if options["child"]:
+            self.stdout.write(json.dumps(child(*(options[k] for k in keys))))
+            return
+        console = Console(stderr=options["json"])
+        with console.status("Delivering, syncing, idling and storming…"):
+            result = run_child(["email", *(f"--{k}={options[k]}" for k in keys)])
+        console.print(report(result))
+        if options["json"]:
+            self.stdout.write(json.dumps(result))
+
     def _connectors(self, options: dict[str, Any]) -> None:
         if options["child"]:
             from hearth.bench.connectors import child
@@ -275,5 +501,42 @@ class Command(HearthCommand):
                 f"{storm['duplicate_messages'] + storm['replies_created_twice']}",
             )
         console.print(table)
+        if options["json"]:
+            self.stdout.write(json.dumps(result))
+
+    def _ideas_dedup(self, options: dict[str, Any]) -> None:
+        from pathlib import Path
+
+        from hearth.feedback import similarity
+        from hearth.feedback.evaluate import run
+
+        methods = ["encoder", "features"] if options["method"] == "both" else [options["method"]]
+        if "encoder" in methods and not similarity.encoder_available():
+            methods.remove("encoder")
+        result = run(Path(options["data"]), methods=methods)
+        table = Table(title=f"Idea duplicates: {result['suggestions']} labelled suggestions")
+        for column in (
+            "method",
+            "ideas in",
+            "threshold",
+            "proposed",
+            "precision",
+            "recall",
+            "false proposals",
+            "texts/s",
+        ):
+            table.add_column(column)
+        for r in result["runs"]:
+            table.add_row(
+                r["method"],
+                r["ideas_in"],
+                f"{r['threshold']}{' *' if r['default'] else ''}",
+                str(r["proposed"]),
+                str(r["precision"]),
+                str(r["recall"]),
+                str(r["false_proposal_rate"]),
+                str(r["texts_per_s"]),
+            )
+        Console(stderr=options["json"]).print(table)
         if options["json"]:
             self.stdout.write(json.dumps(result))
