@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +86,8 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+# Earlier keys, comma-separated: sessions and stored secrets made with them still open (rotation).
+SECRET_KEY_FALLBACKS = env_list("HEARTH_SECRET_KEY_FALLBACKS", [])
 DEBUG = env_bool("HEARTH_DEBUG", False)  # never on in production: it leaks settings in error pages
 ALLOWED_HOSTS = env_list("HEARTH_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("HEARTH_CSRF_TRUSTED_ORIGINS", [])
@@ -105,17 +108,30 @@ INSTALLED_APPS = [
     "hearth.notify",
     "hearth.conversations",
     "hearth.analysis",
+    "hearth.community",
     "hearth.pipeline",
     "hearth.moderation",
     "hearth.listening",
+    "hearth.publishing",
+    "hearth.animation",
+    "hearth.feedback",
+    "hearth.reports",
+    "hearth.strategy",
+    "hearth.analytics",
     "hearth.demo",
     "hearth.bench",
     "hearth.web",
     "hearth.api",
+    "hearth.mcp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",  # last, as django-axes asks
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -124,8 +140,12 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "hearth.core.middleware.WorkspaceMiddleware",
+    "hearth.web.security.Require2FAMiddleware",
+    "hearth.core.security.PrivateCacheMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into the lockout page
 ]
 
 ROOT_URLCONF = "hearth.urls"
@@ -135,6 +155,23 @@ AUTH_USER_MODEL = "core.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
+# django-axes checks every sign-in first: a locked-out account or address never reaches the
+# password check.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login throttling: after this many failed sign-ins, for one account or from one address,
+# sign-in is refused for HEARTH_LOGIN_LOCKOUT_MINUTES (the page says so and until when).
+AXES_FAILURE_LIMIT = env_int("HEARTH_LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("HEARTH_LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # per account, and per address, separately
+AXES_RESET_ON_SUCCESS = True  # a successful sign-in clears the account's failures
+AXES_LOCKOUT_CALLABLE = "hearth.web.security.lockout_response"  # a translated page, status 429
+AXES_VERBOSE = False
+# The issuer shown in authenticator apps next to the account (TOTP two-factor authentication).
+OTP_TOTP_ISSUER = env_str("HEARTH_OTP_ISSUER", "Hearth")
+PASSWORD_RESET_TIMEOUT = env_int("HEARTH_PASSWORD_RESET_SECONDS", 3 * 3600)  # a reset link's life
 
 TEMPLATES = [
     {
@@ -148,6 +185,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "hearth.web.context.workspace",
+                "hearth.channels.context.channel_alerts",
+                "hearth.publishing.context.publishing_paused",
             ],
         },
     },
@@ -182,9 +221,15 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Checked at every door that sets a password: sign-up by invitation, reset, change, the CLI.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env_int("HEARTH_PASSWORD_MIN_LENGTH", 10)},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
 LANGUAGE_CODE = env_str("HEARTH_LANGUAGE", "en")
@@ -206,12 +251,57 @@ STATICFILES_DIRS = [
     ("vendor/pico", HEARTH_NODE_MODULES / "@picocss" / "pico" / "css"),
     ("vendor/uplot", HEARTH_NODE_MODULES / "uplot" / "dist"),
 ]
+# Hearth's documentation (docs/*.md of the source tree), shown at /docs/… (the Channels page links it).
+HEARTH_DOCS_DIR = Path(env_str("HEARTH_DOCS_DIR", str(BASE_DIR.parent.parent / "docs")))
 WHITENOISE_USE_FINDERS = True  # serve straight from the finders: no collectstatic step for the demo
 WHITENOISE_AUTOREFRESH = DEBUG
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("HEARTH_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# HTTPS (docs/configuration.md, "Security headers"). The defaults suit plain HTTP on loopback; a
+# production instance behind TLS sets these, and `hearth check --deploy` then reports nothing.
+SECURE_SSL_REDIRECT = env_bool("HEARTH_SSL_REDIRECT", False)  # http:// → https://
+SECURE_REDIRECT_EXEMPT = [r"^hooks/"]  # a platform's webhook is not redirected: it would not follow
+SECURE_HSTS_SECONDS = env_int("HEARTH_HSTS_SECONDS", 0)  # 0: no Strict-Transport-Security
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HEARTH_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("HEARTH_HSTS_PRELOAD", False)
+# The header a TLS-terminating proxy sets to "https", e.g. X-Forwarded-Proto; only behind a proxy
+# that always sets or strips it (otherwise a client could claim HTTPS).
+_PROXY_SSL_HEADER = env_str("HEARTH_PROXY_SSL_HEADER", "")
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_" + _PROXY_SSL_HEADER.upper().replace("-", "_"), "https") if _PROXY_SSL_HEADER else None
+)
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp, docs/configuration.md): only this server's own scripts,
+# styles, images and forms; no inline script, handler, style or eval (templates wire behaviour
+# from static files by data-attributes, htmx runs with allowEval off; a test scans the templates);
+# no plugin, no framing. An operator relaxes a directive with the variables below.
+_CSP_DIRECTIVES = {
+    "default-src": ["'self'"],
+    "script-src": env_list("HEARTH_CSP_SCRIPT_SRC", ["'self'"]),
+    "style-src": env_list("HEARTH_CSP_STYLE_SRC", ["'self'"]),
+    "img-src": ["'self'", "data:", *env_list("HEARTH_CSP_IMG_SRC", [])],
+    "connect-src": ["'self'"],
+    "font-src": ["'self'", "data:"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+_CSP_REPORT_URI = env_str("HEARTH_CSP_REPORT_URI", "")  # where browsers POST violation reports
+if _CSP_REPORT_URI:
+    _CSP_DIRECTIVES["report-uri"] = [_CSP_REPORT_URI]
+if env_bool("HEARTH_CSP_REPORT_ONLY", False):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": _CSP_DIRECTIVES}
+    CONTENT_SECURITY_POLICY = None
+else:
+    CONTENT_SECURITY_POLICY = {"DIRECTIVES": _CSP_DIRECTIVES}
+# The API's documentation (/api/v1/docs and its OpenAPI schema) for signed-in users only, unless
+# the operator publishes it.
+HEARTH_API_DOCS_PUBLIC = env_bool("HEARTH_API_DOCS_PUBLIC", False)
 
 # Background jobs. The embedded default needs no broker server: kombu's filesystem transport
 # keeps the queue as files under the data dir. Set HEARTH_BROKER_URL=redis://… to scale out.
@@ -240,27 +330,86 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(CELERY_BROKER_DIR / "beat-schedule")
 
 # Largest webhook body accepted, in bytes (a batch of a few thousand messages).
 HEARTH_WEBHOOK_MAX_BYTES = env_int("HEARTH_WEBHOOK_MAX_BYTES", 5 * 1024 * 1024)
-DATA_UPLOAD_MAX_MEMORY_SIZE = HEARTH_WEBHOOK_MAX_BYTES
+# Django's own limit sits above ours, so that an oversized body gets the documented JSON 413.
+DATA_UPLOAD_MAX_MEMORY_SIZE = HEARTH_WEBHOOK_MAX_BYTES + 1024 * 1024
+# Networks that alert, Slack and handoff webhooks may reach although they are not public
+# (comma-separated, e.g. 10.0.0.0/8): by default only public addresses are called.
+HEARTH_OUTBOUND_ALLOW = env_list("HEARTH_OUTBOUND_ALLOW", [])
+# Seconds a webhook signature's timestamp may be away from this server's clock (replays older
+# than this are refused; those inside it are recognised by their delivery id).
+HEARTH_WEBHOOK_TOLERANCE_SECONDS = env_int("HEARTH_WEBHOOK_TOLERANCE_SECONDS", 300)
+# Seconds a processed delivery is kept for de-duplication (at least twice the tolerance).
+HEARTH_WEBHOOK_KEEP_SECONDS = env_int("HEARTH_WEBHOOK_KEEP_SECONDS", 86400)
+# Answer /hooks/<key> once the delivery is stored (202) and ingest it in the background; off,
+# the receiver ingests before answering (200 with the counts), at a few dozen deliveries a second.
+HEARTH_WEBHOOK_ASYNC = env_bool("HEARTH_WEBHOOK_ASYNC", True)
 # Messages per ingestion transaction: bigger is faster, smaller holds the write lock less long.
 HEARTH_INGEST_BATCH = env_int("HEARTH_INGEST_BATCH", 1000)
 # The pipeline's stages, in the order they run on each batch (see hearth/pipeline/stages.py):
 # moderation decides what a moderator must see, routing keeps each thread's inbox state, counting
-# keeps the dashboard and listening counters. Checked at start-up (system check hearth.E101).
+# keeps the dashboard and listening counters, members keeps community.Member (identities, counters,
+# segments). Checked at start-up (system check hearth.E101).
 HEARTH_PIPELINE_STAGES = [
     "hearth.moderation.stages.ModerationStage",
     "hearth.pipeline.routing.RoutingStage",
     "hearth.listening.stages.CountingStage",
+    "hearth.publishing.stages.PostRepliesStage",
+    "hearth.pipeline.members.MembersStage",
+    "hearth.feedback.stages.IdeaCaptureStage",
 ]
+# Who may not take part in a contest: callables (workspace id, authors) -> {author id: reason},
+# named here so that animation (beside moderation on floor 4) does not import moderation.
+HEARTH_ANIMATION_EXCLUDERS = ["hearth.moderation.eligibility.sanctioned_authors"]
+# Public form posts (contest entries, event registrations) one address may make in an hour (0: no limit).
+HEARTH_PUBLIC_FORM_LIMIT = env_int("HEARTH_PUBLIC_FORM_LIMIT", 30)
+# How new suggestions are matched to existing ideas (docs/feedback.md): "encoder" (the second
+# stage's multilingual encoder), "features" (the fast stage's tokens), or "auto" (the encoder
+# when the second stage is on and installed).
+HEARTH_FEEDBACK_MATCHER = env_str("HEARTH_FEEDBACK_MATCHER", "auto")
+if HEARTH_FEEDBACK_MATCHER not in ("auto", "encoder", "features"):
+    raise ImproperlyConfigured("HEARTH_FEEDBACK_MATCHER must be auto, encoder or features.")
+# Panels other apps add to a member's community profile (templates given `member`), in order.
+HEARTH_MEMBER_PANELS = ["moderation/_member_panel.html"]
+# The inbox's `segment` filter: (workspace id, segment) → author ids of that segment's members.
+HEARTH_INBOX_SEGMENT_AUTHORS = "hearth.community.members.segment_authors"
 # Seconds between two batches of the demo's live trickle (0 turns it off).
+# The second analysis stage (extra `second-stage`) relabels the messages the fast stage is unsure
+# about, in a background job after ingestion; off, or not installed, the fast labels stand.
+HEARTH_SECOND_STAGE = env_bool("HEARTH_SECOND_STAGE", True)
+# Seconds between two drains of its queue (a table written by ingestion, read in bulk).
+HEARTH_REFINE_TICK_SECONDS = env_int("HEARTH_REFINE_TICK_SECONDS", 2)
 HEARTH_DEMO_TRICKLE_SECONDS = env_int("HEARTH_DEMO_TRICKLE_SECONDS", 5)
 # Seconds between two looks for channels due for a sync (each channel has its own interval).
 HEARTH_SYNC_TICK_SECONDS = env_int("HEARTH_SYNC_TICK_SECONDS", 30)
 # Seconds between two passes over the outbox: items of workers that died, retries that are due.
 HEARTH_OUTBOX_SWEEP_SECONDS = env_int("HEARTH_OUTBOX_SWEEP_SECONDS", 30)
+# Seconds between two heartbeats of the worker (a periodic job: a fresh beat means jobs run).
+HEARTH_HEARTBEAT_SECONDS = env_int("HEARTH_HEARTBEAT_SECONDS", 15)
+# Seconds without a heartbeat after which every page says that background jobs are not running.
+HEARTH_HEARTBEAT_STALE_SECONDS = env_int("HEARTH_HEARTBEAT_STALE_SECONDS", 90)
+# Seconds `hearth serve --worker` waits before restarting a worker that died, doubled for each
+# death in a row (up to a minute); a worker that stayed up a minute starts again from this.
+HEARTH_WORKER_RESTART_SECONDS = env_int("HEARTH_WORKER_RESTART_SECONDS", 1)
+# Minutes a platform action or alert may wait past its due time before the banner calls it late.
+HEARTH_OUTBOX_LATE_MINUTES = env_int("HEARTH_OUTBOX_LATE_MINUTES", 10)
+# A scheduled post found more than this many hours late (Hearth was stopped) is held for a
+# person to reschedule instead of going out at the wrong moment.
+HEARTH_PUBLISHING_LATE_HOURS = env_int("HEARTH_PUBLISHING_LATE_HOURS", 6)
+# Analytics: how many recent local days the periodic roll-up recomputes (late data, post figures).
+HEARTH_ANALYTICS_RECENT_DAYS = env_int("HEARTH_ANALYTICS_RECENT_DAYS", 8)
+# The heaviest image and video the media library accepts (each platform may take less).
+HEARTH_MEDIA_MAX_IMAGE_MB = env_int("HEARTH_MEDIA_MAX_IMAGE_MB", 20)
+HEARTH_MEDIA_MAX_VIDEO_MB = env_int("HEARTH_MEDIA_MAX_VIDEO_MB", 200)
+# Where Hearth's own short links live (https://go.example.org); empty: HEARTH_PUBLIC_URL.
+HEARTH_SHORT_LINK_BASE = env_str("HEARTH_SHORT_LINK_BASE", "").rstrip("/")
+# Minutes between two polls of an RSS-to-post feed.
+HEARTH_POST_FEED_MINUTES = env_int("HEARTH_POST_FEED_MINUTES", 30)
 CELERY_BEAT_SCHEDULE = periodic(
+    heartbeat_seconds=HEARTH_HEARTBEAT_SECONDS,
     trickle_seconds=HEARTH_DEMO_TRICKLE_SECONDS,
     sync_tick_seconds=HEARTH_SYNC_TICK_SECONDS,
     outbox_sweep_seconds=HEARTH_OUTBOX_SWEEP_SECONDS,
+    refine_tick_seconds=HEARTH_REFINE_TICK_SECONDS,
 )
 
 # Outgoing e-mail (listening alerts). Without HEARTH_SMTP_HOST, e-mails are printed to the console.

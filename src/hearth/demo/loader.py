@@ -4,25 +4,31 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 
 from hearth.channels.actions import create_channel
 from hearth.channels.models import Channel, ChannelKind
+from hearth.conversations.actions.status import set_thread_status
+from hearth.conversations.models import Thread, ThreadStatus
 from hearth.core.actions import add_member, create_workspace
 from hearth.core.actors import Actor
-from hearth.core.models import Workspace
+from hearth.core.models import Membership, Workspace
 from hearth.demo.generator.community import generate_community
-from hearth.demo.generator.data import Brand
+from hearth.demo.generator.data import BACKLOG_H, Brand
 from hearth.listening.actions import create_query, detect
 from hearth.listening.rollups import roll_up
+from hearth.moderation.actions.appeals import submit_appeal
 from hearth.moderation.actions.identities import import_person_links
+from hearth.moderation.actions.links import appeal_token
 from hearth.moderation.actions.netiquette import ensure_netiquette
+from hearth.moderation.actions.queue import approve, sanction_entry
+from hearth.moderation.models import QueueEntry, QueueStatus
 from hearth.pipeline.ingest import ingest_batch
 
 DEMO_EMAIL = "demo@hearth.local"
-DEMO_PASSWORD = "hearth-demo"  # noqa: S105 - a demo login, printed by `make demo`; never used outside the demo
+DEMO_PASSWORD = "warm-lantern-demo"  # noqa: S105 - a demo login, printed by `make demo`; never used outside the demo (it passes the password validators)
 
 
 @dataclass(frozen=True)
@@ -40,8 +46,19 @@ DEMO_WORKSPACES = (
 )
 
 
+def demo_login_hint() -> dict[str, str] | None:
+    """The demo's credentials, for the login page, while the demo is loaded."""
+    loaded = Membership.objects.filter(
+        user__email=DEMO_EMAIL, workspace__slug__in=[w.slug for w in DEMO_WORKSPACES]
+    ).exists()
+    return {"email": DEMO_EMAIL, "password": DEMO_PASSWORD} if loaded else None
+
+
 def load_demo(
-    *, now: datetime, on_progress: Callable[[str, int, int], None] | None = None
+    *,
+    now: datetime,
+    on_progress: Callable[[str, int, int], None] | None = None,
+    specs: tuple[DemoSpec, ...] = DEMO_WORKSPACES,
 ) -> list[Workspace]:
     """Create the demo workspaces, their channels and the demo user, and ingest the history.
 
@@ -49,7 +66,7 @@ def load_demo(
     """
     actor = Actor.system()
     loaded = []
-    for spec in DEMO_WORKSPACES:
+    for spec in specs:
         workspace = Workspace.objects.filter(slug=spec.slug).first()
         if workspace is not None:
             loaded.append(workspace)
@@ -100,8 +117,77 @@ def load_demo(
 
         ensure_netiquette(workspace)
         import_person_links(workspace, community.person_links, by=actor)
+        _moderation_loop(workspace, now=now)
+        _close_stale_threads(workspace, now=now)
         loaded.append(workspace)
     return loaded
+
+
+SECOND_MODERATOR = ("sam.moreau@hearth.local", "Sam Moreau")
+
+
+def _moderation_loop(workspace: Workspace, *, now: datetime) -> None:
+    """The whole moderation loop, for a first look: a second moderator has hidden an insult and
+    sanctioned its author, who appealed (pending); a false alarm was approved."""
+    with transaction.atomic():
+        membership = add_member(
+            workspace,
+            SECOND_MODERATOR[0],
+            role="moderator",
+            password=DEMO_PASSWORD,
+            name=SECOND_MODERATOR[1],
+            by=Actor.system(),
+        )
+        moderator = Actor(membership.user, "web")
+        open_abuse = QueueEntry.objects.filter(
+            workspace=workspace, status=QueueStatus.OPEN, message__is_abuse=True
+        ).select_related("message__author")
+        entry = open_abuse.order_by("-message__abuse_score", "pk").first()
+        if entry is None:
+            return
+        # The member and the team write in the member's language (the French team of a French
+        # member: a French page of the demo reads French throughout).
+        french = entry.message.lang == "fr"
+        why = "Insulte envers un autre membre." if french else "Insult towards another member."
+        sanction = sanction_entry(
+            entry,
+            by=moderator,
+            article="1",
+            hide=True,
+            justification=why,
+            reason=why,
+            now=now - timedelta(hours=3),
+        )
+        submit_appeal(
+            appeal_token(sanction),
+            (
+                "Je répondais à quelqu’un qui m’avait insulté en premier\u202f; lisez toute la "
+                "conversation, s’il vous plaît."
+                if french
+                else "I was answering someone who insulted me first; please read the whole thread."
+            ),
+            now=now - timedelta(hours=1),
+        )
+        false_alarm = open_abuse.exclude(pk=entry.pk).order_by("message__abuse_score", "pk").first()
+        if false_alarm is not None:
+            approve(false_alarm, by=moderator, now=now - timedelta(hours=2))
+
+
+def _close_stale_threads(workspace: Workspace, *, now: datetime) -> None:
+    """What still waits from before the team's backlog window is what the analysis let through
+    (a spam comment it did not recognise, a reply under a removed insult): the second moderator
+    closed those, so the inbox opens on the last day and a half's conversations."""
+    moderator = Actor(
+        Membership.objects.get(workspace=workspace, user__email=SECOND_MODERATOR[0]).user, "web"
+    )
+    stale = Thread.objects.filter(
+        workspace=workspace,
+        status=ThreadStatus.OPEN,
+        waiting_since__lt=now - timedelta(hours=BACKLOG_H),
+    ).order_by("pk")
+    with transaction.atomic():
+        for thread in stale:
+            set_thread_status(thread, ThreadStatus.CLOSED, by=moderator)
 
 
 def _create_listening_queries(workspace: Workspace, brand: Brand, *, by: Actor) -> None:

@@ -19,7 +19,10 @@ def test_requests_without_a_valid_token_are_401(client, workspace):
     assert client.get("/api/v1/workspaces", HTTP_AUTHORIZATION="Bearer hth_nope").status_code == 401
 
 
-def test_openapi_schema_is_served(client):
+def test_openapi_schema_is_served_to_signed_in_users(client, personas):
+    assert client.get("/api/v1/openapi.json").status_code == 302  # to the login page
+    assert client.get("/api/v1/docs").status_code == 302
+    client = personas.client("viewer")
     schema = client.get("/api/v1/openapi.json").json()
     assert "/api/v1/workspaces/{slug}/messages" in schema["paths"]
     docs = client.get("/api/v1/docs")

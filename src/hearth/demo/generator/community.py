@@ -20,6 +20,7 @@ import numpy as np
 
 from hearth.demo.generator.data import (
     AUDIENCES,
+    BACKLOG_H,
     BRAND,
     BRAND_DELAY_MEDIAN_MIN,
     BRAND_REPLY_RATE,
@@ -38,6 +39,7 @@ from hearth.demo.generator.data import (
     SUPPORT_OPEN_UTC,
     THREAD_HALF_LIFE_H,
     THREAD_MIX,
+    UNANSWERED_CATEGORIES,
     Brand,
     ChannelSpec,
     member_text,
@@ -391,7 +393,7 @@ class _Builder:
             t = self.events[parent].t + rng.randint(60, 30 * 3600)
             if t >= self.now_ts:
                 continue
-            lang = "fr" if self.channels[ch].platform == "facebook" else "en"
+            lang = self.persons[pi].lang
             text = template_bank().expand(lang, "campaign", rng)
             platform = self.channels[ch].platform
             self.add(
@@ -443,13 +445,21 @@ class _Builder:
             siblings = comments_by_root[root]
             if siblings and rng.random() < 0.2:
                 parent = siblings[-1 - min(len(siblings) - 1, int(rng.expovariate(0.5)))]
+                if self.events[parent].t >= t:  # a sibling of the same second: answer the thread
+                    parent = root
             if person.is_bot:
                 category = "spam"
             else:
                 category = weighted(rng, COMMENT_MIX.get(root_ev.category, GENERIC_COMMENT_MIX))
                 if rng.random() < 0.03 and category not in ("emoji", "crisis"):
                     category = "mixed"
-            lang = person.lang if rng.random() < 0.8 or root_ev.lang is None else root_ev.lang
+            # An English speaker sometimes answers a thread in its language; a French member
+            # writes French throughout (the demo's French pages read as a French community).
+            lang = (
+                person.lang
+                if person.lang == "fr" or root_ev.lang is None or rng.random() < 0.8
+                else root_ev.lang
+            )
             overrides = {"name": self.first_name(self.events[parent])}
             text, text_lang = member_text(lang, category, rng, overrides)
             idx = self.add(
@@ -474,8 +484,14 @@ class _Builder:
 
     def build_brand_replies(self) -> None:
         """The brand answers part of the threads, with realistic delays; authors sometimes answer
-        back (thanks, or a follow-up when the answer did not help)."""
+        back (thanks, or a follow-up when the answer did not help).
+
+        Like a real team, it also works through its backlog: what it left unanswered is answered
+        within a day or two (BACKLOG_H), so the inbox on the day the demo is loaded holds the
+        last day's conversations (some fresh, some waiting hours, a few urgent), not a month's.
+        """
         rng = self.rng
+        backlog_end = self.now_ts - BACKLOG_H * 3600
         threads = [i for i, ev in enumerate(self.events) if ev.parent < 0 and ev.person >= 0]
         for i in threads:
             ev = self.events[i]
@@ -484,31 +500,15 @@ class _Builder:
             in_crisis = self.crisis_start <= ev.t < self.crisis_end + 86400
             if in_crisis:
                 rate *= 0.5  # the team is swamped
-            if rng.random() >= rate:
+            if rng.random() < rate:
+                t = self.support_reply_time(ev.t, platform, slow=2.5 if in_crisis else 1.0)
+            elif ev.t < backlog_end and ev.category not in UNANSWERED_CATEGORIES:
+                t = self.backlog_time(ev.t, platform)
+            else:
                 continue
-            t = self.support_reply_time(ev.t, platform, slow=2.5 if in_crisis else 1.0)
             if t >= self.now_ts:
                 continue  # still waiting for an answer when the history ends
-            lang = ev.lang or self.brand_lang(ev.channel, rng)
-            category = (
-                "brand_dm"
-                if ev.kind == "dm"
-                else ("brand_crisis" if ev.category == "crisis" else "brand_reply")
-            )
-            text = template_bank().expand(lang, category, rng, {"name": self.first_name(ev)})
-            reply = self.add(
-                _Event(
-                    ev.channel,
-                    t,
-                    _child_kind(platform, ev),
-                    self.brand_ids[ev.channel],
-                    -1,
-                    text,
-                    lang,
-                    category,
-                    parent=i,
-                )
-            )
+            reply = self.brand_answer(i, t)
             if ev.category in ("question", "complaint", "dm", "crisis") and rng.random() < 0.3:
                 t2 = t + int(rng.lognormvariate(math.log(40 * 60), 1.0))
                 if t2 < self.now_ts:
@@ -524,7 +524,7 @@ class _Builder:
                         rng,
                         {"name": self.brand_ids[ev.channel]["display_name"].split()[0]},
                     )
-                    self.add(
+                    back = self.add(
                         _Event(
                             ev.channel,
                             t2,
@@ -537,6 +537,64 @@ class _Builder:
                             parent=reply,
                         )
                     )
+                    if cat == "followup" and t2 < backlog_end:
+                        t3 = self.backlog_time(t2, platform)
+                        if t3 < self.now_ts:
+                            self.brand_answer(back, t3, root=i)
+
+    def answer_backlog(self) -> None:
+        """The last word of an older conversation is the brand's: what members added under a
+        thread (comments after the answer, comments under a brand post) was answered when the
+        team went through its backlog. Spam and abuse are left to moderation."""
+        backlog_end = self.now_ts - BACKLOG_H * 3600
+        last: dict[int, int] = {}  # root -> the latest member message that wants an answer
+        answered: dict[int, int] = {}  # root -> the time of the brand's latest message
+        for idx, ev in enumerate(self.events):
+            if ev.person < 0:
+                answered[ev.root] = max(answered.get(ev.root, 0), ev.t)
+            elif ev.category not in UNANSWERED_CATEGORIES and (
+                ev.root not in last or ev.t >= self.events[last[ev.root]].t
+            ):
+                last[ev.root] = idx
+        for root, idx in sorted(last.items()):
+            ev = self.events[idx]
+            if ev.t >= backlog_end or ev.t <= answered.get(root, -1):
+                continue
+            if self.events[root].category in UNANSWERED_CATEGORIES:
+                continue
+            t = self.backlog_time(ev.t, self.channels[ev.channel].platform)
+            if t < self.now_ts:
+                self.brand_answer(idx, t, root=root)
+
+    def backlog_time(self, t: int, platform: str) -> int:
+        """A late answer from the backlog: some hours to a day and a half after `t`."""
+        return self.support_reply_time(t + self.rng.randint(6 * 3600, 30 * 3600), platform)
+
+    def brand_answer(self, parent: int, t: int, *, root: int | None = None) -> int:
+        """The brand's answer at `t` to event `parent` (of the thread started by `root`)."""
+        ev = self.events[parent]
+        first = self.events[parent if root is None else root]
+        platform = self.channels[ev.channel].platform
+        lang = ev.lang or self.brand_lang(ev.channel, self.rng)
+        category = (
+            "brand_dm"
+            if first.kind == "dm"
+            else ("brand_crisis" if first.category == "crisis" else "brand_reply")
+        )
+        text = template_bank().expand(lang, category, self.rng, {"name": self.first_name(ev)})
+        return self.add(
+            _Event(
+                ev.channel,
+                t,
+                _child_kind(platform, ev),
+                self.brand_ids[ev.channel],
+                -1,
+                text,
+                lang,
+                category,
+                parent=parent,
+            )
+        )
 
     # -- output ------------------------------------------------------------------------------
 
@@ -659,6 +717,7 @@ def generate_community(
     b.build_campaign(silent)
     b.build_comments(planned)
     b.build_brand_replies()
+    b.answer_backlog()
     community = b.assemble()
     community.seed = seed
     community.now = now

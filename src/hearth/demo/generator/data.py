@@ -108,7 +108,7 @@ CHANNELS: tuple[ChannelSpec, ...] = (
         brand_author_id="rv-lumio-official",
         lang_mix=(("en", 0.55), ("fr", 0.45)),
         brand_handle="lumio-official",
-        brand_display_name="Lumio (réponse de l'entreprise)",
+        brand_display_name="Lumio (réponse de l’entreprise)",
         url_base="https://avisclairs.example/review/lumio",
     ),
 )
@@ -360,6 +360,10 @@ BRAND_REPLY_RATE: dict[str, float] = {
     "mixed": 0.25,
     "crisis": 0.22,
 }
+# The team works through its backlog: a thread it skipped is answered within about this many hours
+# (see community.build_brand_replies), except what a brand never answers in public.
+BACKLOG_H = 36
+UNANSWERED_CATEGORIES = frozenset({"spam", "abuse"})
 # Median first-response delay in minutes once support is open; forum and review sites are
 # worked in batches, the social accounts are watched live.
 BRAND_DELAY_MEDIAN_MIN: dict[str, float] = {
