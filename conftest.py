@@ -12,16 +12,43 @@ from typing import Any
 
 import pytest
 
+# The scripted platform connector of the channels framework's tests (fake_connector, fake_channel).
+pytest_plugins = ["hearth.channels.tests.fakes"]
+
 _ids = itertools.count(1)
 PASSWORD = "correct-horse-battery"  # noqa: S105 - every test user's password
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    from tests.e2e.conftest import _skipped_reason
+
+    if _skipped_reason:
+        terminalreporter.write_sep("!", "BROWSER TESTS SKIPPED", red=True, bold=True)
+        terminalreporter.write_line(_skipped_reason, red=True, bold=True)
 
 
 @pytest.fixture(autouse=True)
 def _eager_tasks(settings: Any) -> None:
     from hearth.celery import app
 
+    # The local receivers of the tests listen on loopback, which production never calls.
+    settings.HEARTH_OUTBOUND_ALLOW = ["127.0.0.0/8", "::1/128"]
+    # The second analysis stage loads a 300 MB encoder: only the tests that are about it turn it on.
+    settings.HEARTH_SECOND_STAGE = False
+
     app.conf.task_always_eager = True
     app.conf.task_eager_propagates = True
+
+
+@pytest.fixture(autouse=True)
+def _language_reset() -> Any:
+    """A request in French leaves French active in the thread (LocaleMiddleware does not undo it):
+    each test starts and ends in the default language."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
@@ -215,7 +242,7 @@ def make_item() -> Callable[..., dict[str, Any]]:
 class Receiver:
     """A real HTTP server on 127.0.0.1 that records the POSTs it gets and answers with `status`."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self.requests: list[tuple[str, dict[str, str], bytes]] = []
         self.status = 200
         self.headers: dict[str, str] = {}  # sent with every answer, e.g. Retry-After
@@ -237,8 +264,11 @@ class Receiver:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+            do_GET = do_POST  # noqa: N815
+
+        self.server = ThreadingHTTPServer((host, port), Handler)
+        self.port = self.server.server_address[1]
+        self.url = f"http://{host}:{self.port}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
@@ -259,3 +289,49 @@ def fake_platform() -> Any:
     fake = FakePlatform()
     yield fake
     fake.close()
+
+
+@pytest.fixture
+def graph(fake_platform: Any) -> Any:
+    """Meta's Graph API and Facebook Login on loopback (hearth.channels.testing_graph)."""
+    from hearth.channels.testing_graph import GraphFake
+
+    return GraphFake(fake_platform)
+
+
+@pytest.fixture
+def meta_app(graph: Any, workspace: Any, actor: Any) -> Any:
+    """The workspace's Meta app, its base URLs pointed at the fake."""
+    from hearth.channels.connect import save_platform_app
+    from hearth.channels.testing_graph import APP_ID, APP_SECRET
+
+    return save_platform_app(
+        workspace,
+        provider="facebook",
+        client_id=APP_ID,
+        client_secret=APP_SECRET,
+        config={"api_url": graph.url, "dialog_url": graph.url},
+        by=actor,
+    )
+
+
+@pytest.fixture
+def fb(graph: Any, meta_app: Any, workspace: Any, actor: Any) -> Any:
+    """A Facebook Page channel "Lumio", connected the way the consent flow connects it."""
+    from types import SimpleNamespace
+
+    from hearth.channels.connect import connect_accounts
+    from hearth.channels.oauth import Grant, provider
+
+    page = graph.page("Lumio", followers=1200)
+    user_token = "EAALongSeed"  # noqa: S105 - the fake's token
+    graph.user_tokens[user_token] = "long"
+    lapses = int(time.time()) + 90 * 24 * 3600  # Meta's data access of a fresh consent
+    grant_accounts = provider("facebook").accounts(meta_app, Grant(user_token, lapses))
+    (channel,) = connect_accounts(
+        workspace, app=meta_app, accounts=grant_accounts, picked=[page.id], by=actor
+    )
+    channel.refresh_from_db()
+    return SimpleNamespace(
+        channel=channel, page=page, app=meta_app, user_token=user_token, actor=actor
+    )

@@ -105,9 +105,18 @@ def test_detector_opens_a_crisis_room_the_team_answers(page, live_server, spike,
     assert "Acme" in page.get_by_test_id("statement-en").input_value()
     screenshot("crisis-room-open")
 
+    # The copy button (crisis.js) puts the statement on the clipboard and says so.
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.get_by_test_id("copy-statement").click()
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=copy-statement]').textContent === 'Copied'"
+    )
+    copied = page.evaluate("() => navigator.clipboard.readText()")
+    assert copied == page.get_by_test_id("statement-en").input_value()
+
     page.get_by_role("button", name="Mark communicating").click()
     page.wait_for_function(
-        "document.querySelector('[data-testid=crisis-status]').innerText === 'communicating'"
+        "() => document.querySelector('[data-testid=crisis-status]').innerText === 'communicating'"
     )
     page.get_by_label("Acknowledge publicly that we have seen the problem").check()
     deadline = time.monotonic() + 30  # the checkbox posts in the background: wait for it to land
@@ -144,6 +153,18 @@ def test_query_editor_preview_and_trends(page, live_server, spike, screenshot):
     page.wait_for_selector("[data-testid=volume-chart] .uplot canvas")
     assert "Acme" in page.get_by_test_id("share-of-voice").inner_text()
     page.locator("[data-range='7d']").click()
-    page.wait_for_function("location.search.includes('range=7d')")
+    page.wait_for_function("() => location.search.includes('range=7d')")
     page.wait_for_selector("[data-testid=volume-chart] .uplot canvas")
+    # Choosing a query reloads the charts for it alone (htmx, no inline handler).
+    query = page.locator("#trends-body select[name=query]")
+    value = query.locator("option").nth(1).get_attribute("value")
+    page.evaluate(
+        "() => { window.oldChart = document.querySelector('[data-testid=volume-chart]'); }"
+    )
+    query.select_option(value)
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=volume-chart]') !== window.oldChart"
+        " && document.querySelector('[data-testid=volume-chart] .uplot canvas')"
+    )
+    assert page.locator("#trends-body select[name=query]").input_value() == value
     screenshot("listening-trends")

@@ -59,9 +59,10 @@ def test_triage_reply_with_saved_reply_and_collision(page, browser, live_server,
     assert page.locator(".thread-row").count() > 0
     screenshot("inbox-default")
 
-    # Filter to unanswered negative questions: the list is replaced by htmx, the URL follows.
-    page.locator("select[name=sentiment]").select_option("negative")
-    page.wait_for_url(re.compile(r"sentiment=negative"))
+    # Filter to unanswered neutral questions (a plain question is neutral, docs/analysis.md): the
+    # list is replaced by htmx, the URL follows.
+    page.locator("select[name=sentiment]").select_option("neutral")
+    page.wait_for_url(re.compile(r"sentiment=neutral"))
     page.locator("select[name=intent]").select_option("question")
     page.wait_for_url(re.compile(r"intent=question"))
     page.get_by_label("Unanswered question").check()
@@ -70,7 +71,7 @@ def test_triage_reply_with_saved_reply_and_collision(page, browser, live_server,
     assert rows.count() > 0
     for i in range(min(rows.count(), 5)):
         row = rows.nth(i)
-        assert row.locator(".badge.s-negative").count() == 1
+        assert row.locator(".badge.s-neutral").count() == 1
         assert row.locator(".badge.i-question").count() == 1
         assert row.locator(".badge.unanswered").count() == 1
     screenshot("inbox-filtered-negative-questions")
@@ -103,7 +104,7 @@ def test_triage_reply_with_saved_reply_and_collision(page, browser, live_server,
 
         # Camille picks a saved reply: its variables are filled for this author and brand.
         page.locator("#saved-reply").select_option(label="Pairing help")
-        page.wait_for_function("document.getElementById('reply-text').value.length > 20")
+        page.wait_for_function("() => document.getElementById('reply-text').value.length > 20")
         text = page.locator("#reply-text").input_value()
         assert "{{" not in text and text.startswith("Hi ") and "Lumio" in text
         sam.wait_for_selector("text=Camille is replying…", timeout=30_000)
@@ -118,7 +119,8 @@ def test_triage_reply_with_saved_reply_and_collision(page, browser, live_server,
         finally:
             app.conf.task_always_eager = True
         screenshot("thread-reply-queued")
-        item = OutboxItem.objects.get(workspace=demo, action="reply")
+        # (The demo's own moderation loop has already queued a sanction notice elsewhere.)
+        item = OutboxItem.objects.get(workspace=demo, action="reply", payload__text=text)
         assert item.status == "queued" and item.payload["text"] == text
 
         # …then the worker sends it; the page polls and shows it sent.
@@ -136,3 +138,29 @@ def test_triage_reply_with_saved_reply_and_collision(page, browser, live_server,
         assert Workspace.objects.get(pk=demo.pk).threads.get(pk=int(first_id)).status == "closed"
     finally:
         other.close()
+
+
+def test_bulk_bar_shows_the_chosen_field_and_the_poll_keeps_a_selection(page, live_server, demo):
+    from hearth.conversations.models import Thread
+
+    base = live_server.url
+    login(page, base, DEMO_EMAIL, DEMO_PASSWORD)
+    page.goto(f"{base}/inbox/")
+    bar = page.get_by_test_id("bulk-bar")
+    assert bar.locator("[data-bulk-for=status]").is_visible()
+    assert not bar.locator("[data-bulk-for=tag]").is_visible()
+    bar.locator("select[name=action]").select_option("tag")
+    assert bar.locator("[data-bulk-for=tag]").is_visible()
+    assert not bar.locator("[data-bulk-for=status]").is_visible()
+
+    # A ticked row survives the list's 10-second refresh (inbox.js holds the poll back).
+    box = page.locator("#thread-list input[name=ids]").first
+    thread_id = int(box.get_attribute("value"))
+    box.check()
+    page.wait_for_timeout(11_000)
+    assert page.locator("#thread-list input[name=ids]").first.is_checked()
+
+    bar.locator("[data-bulk-for=tag]").fill("csp-check")
+    with page.expect_navigation():
+        bar.get_by_role("button", name="Apply").click()
+    assert Thread.objects.get(pk=thread_id).tags.filter(name="csp-check").exists()

@@ -61,6 +61,8 @@ def test_walk_the_queue_with_the_keyboard_and_sanction(
     page.wait_for_url(f"{live_server.url}/")
     page.get_by_role("link", name="Moderation").click()
     page.wait_for_url(f"{live_server.url}/moderation/")
+    # Crisis first (then newest) is the default order; the walk below reads oldest first.
+    page.goto(f"{live_server.url}/moderation/?sort=oldest")
 
     entries = page.locator("[data-entry]")
     assert entries.count() == 3
