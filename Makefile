@@ -1,4 +1,5 @@
 # Hearth: `make demo` and `make test` are the two commands; both start with `make install`.
+# `make install` includes the `second-stage` extra (docs/analysis.md): the product runs without it.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -14,7 +15,7 @@ install: $(STAMP) node_modules/.installed $(MO)
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev,second-stage]'
 	@touch $@
 
 # The compiled catalogues are built, never committed (a .po merges; a .mo does not).
@@ -30,15 +31,27 @@ demo: install
 	$(BIN)/hearth migrate --verbosity 0
 	$(BIN)/hearth demo --serve
 
+# The suite runs on JOBS parallel workers (pytest-xdist, one test file per worker at a time), each
+# with its own data dir, so no two workers share a broker folder, a media file or a database.
+JOBS ?= 2
+ifeq ($(JOBS),1)
+XDIST :=
+else
+XDIST := --dist loadfile $(foreach n,$(shell seq 1 $(JOBS)),--tx popen//env:HEARTH_DATA_DIR=$(HEARTH_DATA_DIR)/test-worker-$(n))
+endif
+
 test: install
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q $(XDIST) $(PYTEST_ARGS)
 
 test-fast: install
 	$(BIN)/python -m pytest -q -m "not browser" -x $(PYTEST_ARGS)
 
-# Rebuilds the shipped analysis weights from ../shared/data (license-compatible files only).
+# Rebuilds the shipped analysis weights from ../shared/data (license-compatible files only): the
+# fast stage's, then the second stage's heads (skipped, with a note, without the extra; its
+# embeddings are kept in var/ between runs).
 models: install
 	$(BIN)/python -m hearth.analysis.train --data ../shared/data --out src/hearth/analysis/weights
+	$(BIN)/python -m hearth.analysis.train_second --data ../shared/data --out src/hearth/analysis/weights --cache $(HEARTH_DATA_DIR)/second-stage-embeddings.npz
 
 # Style (ruff), formatting (ruff format), the import contract (.importlinter) and types (mypy).
 lint: install
@@ -51,7 +64,7 @@ lint: install
 # installed by hand in .venv leaks into the lock.
 lock:
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
-	.lock-venv/bin/python -m pip install --quiet -e '.[dev]'
+	.lock-venv/bin/python -m pip install --quiet -e '.[dev,second-stage]'
 	.lock-venv/bin/python -m pip freeze --exclude-editable | grep -v '^hearth' > requirements.lock
 	rm -rf .lock-venv
 
