@@ -12,7 +12,6 @@ from __future__ import annotations
 import inspect
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -35,10 +34,11 @@ from hearth.core import audit
 from hearth.core.access import access_scoped, require_perm
 from hearth.core.actions import ActionError
 from hearth.core.actors import Actor
-from hearth.core.models import ApiToken, Membership, User
+from hearth.core.models import User
 from hearth.core.permissions import Perm
-from hearth.core.tokens import authenticate_api_token
 from hearth.listening.models import CrisisRoom, ListeningQuery
+from hearth.mcp.base import Caller, ToolSpec, authenticate
+from hearth.mcp.base import limit_of as _limit
 from hearth.moderation.access import access_entry
 from hearth.moderation.actions.queue import approve, escalate, hide_entry
 from hearth.moderation.models import OPEN_STATUSES, QueueEntry
@@ -51,44 +51,6 @@ INSTRUCTIONS = (
     "queue, read listening queries, crisis status and KPIs. A read-only token cannot use the "
     "tools marked as writing. Every call is in the workspace's audit log."
 )
-MAX_LIMIT = 100
-
-
-@dataclass(frozen=True)
-class Caller:
-    token: ApiToken
-    membership: Membership
-
-    @property
-    def actor(self) -> Actor:
-        return Actor(user=self.token.user, via="mcp", user_agent=f"mcp token {self.token.prefix}")
-
-
-def authenticate(raw: str | None) -> Caller:
-    """The caller of a raw token, or ToolError: unknown, expired, revoked, unscoped."""
-    token = authenticate_api_token(raw or "")
-    if token is None:
-        raise ToolError(
-            "The API token is missing, unknown, expired or revoked: issue one on the Tokens page "
-            "(or `hearth token create`) and set HEARTH_MCP_TOKEN."
-        )
-    if token.workspace is None:
-        raise ToolError(
-            "This token was made before tokens were scoped to a workspace: the MCP server needs a "
-            "token scoped to one workspace. Issue a new one on the Tokens page."
-        )
-    membership = (
-        Membership.objects.select_related("workspace", "user")
-        .filter(user=token.user, workspace=token.workspace)
-        .first()
-    )
-    if membership is None:
-        raise ToolError("The token's user is no longer a member of its workspace.")
-    return Caller(token, membership)
-
-
-def _limit(limit: int) -> int:
-    return max(1, min(int(limit), MAX_LIMIT))
 
 
 def _thread(t: Thread) -> dict[str, Any]:
@@ -340,13 +302,6 @@ def discard_quarantined_item(c: Caller, entry_id: int) -> dict[str, Any]:
     return {"discarded": entry_id}
 
 
-@dataclass(frozen=True)
-class ToolSpec:
-    fn: Callable[..., Any]
-    write: bool
-    description: str
-
-
 TOOLS: dict[str, ToolSpec] = {
     "whoami": ToolSpec(whoami, False, "Who the token acts as: user, workspace, role, scope."),
     "search_conversations": ToolSpec(
@@ -406,6 +361,10 @@ TOOLS: dict[str, ToolSpec] = {
         "Give up on a quarantined item (writes): it is deleted and never stored.",
     ),
 }
+
+
+# The tools of other apps, each in its own module (one line each).
+# TOOLS.update(community_tools.TOOLS)
 
 
 def call(raw_token: str | None, name: str, arguments: dict[str, Any]) -> Any:
