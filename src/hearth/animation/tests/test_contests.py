@@ -25,29 +25,38 @@ def _now_item(external_id, text, **kwargs):
 
 @pytest.fixture
 def post_with_comments(personas, make_channel):
+    """The giveaway post, and a function that makes its comments arrive.
+
+    The comments arrive after the contest opens (a slow machine must not date them before it).
+    """
     channel = make_channel(personas.workspace, name="Forum", kind="import")
+    ingest_batch(channel, [_now_item("p1", "Giveaway! Comment LAMP to enter.", author="brandish")])
 
     def comment(external_id, text, author):
         return _now_item(external_id, text, kind="comment", author=author, parent="p1")
 
-    ingest_batch(
-        channel,
-        [
-            _now_item("p1", "Giveaway! Comment LAMP to enter.", author="brandish"),
-            comment("c1", "LAMP please!", "alice"),
-            comment("c2", "I want the lamp", "bob"),
-            comment("c3", "lamp lamp", "alice"),  # alice again: still one entry
-            comment("c4", "nice post", "carol"),  # no keyword
-            comment("c5", "LAMP", "troll"),
-        ],
-    )
-    return Thread.objects.get(workspace=personas.workspace, root_external_id="p1")
+    def comments_arrive():
+        ingest_batch(
+            channel,
+            [
+                comment("c1", "LAMP please!", "alice"),
+                comment("c2", "I want the lamp", "bob"),
+                comment("c3", "lamp lamp", "alice"),  # alice again: still one entry
+                comment("c4", "nice post", "carol"),  # no keyword
+                comment("c5", "LAMP", "troll"),
+            ],
+        )
+
+    thread = Thread.objects.get(workspace=personas.workspace, root_external_id="p1")
+    return thread, comments_arrive
 
 
 def test_comments_with_the_keyword_become_one_entry_per_person(
     personas, make_contest, post_with_comments
 ):
-    contest = make_contest(thread=post_with_comments, keyword="lamp", form_entries=False)
+    post, comments_arrive = post_with_comments
+    contest = make_contest(thread=post, keyword="lamp", form_entries=False)
+    comments_arrive()
     added = contests.collect_comment_entries(contest, by=personas.actor("manager"))
     handles = sorted(e.author.handle for e in contest.entries.all())
     # alice commented twice (one entry), carol without the keyword, the post itself is no entry
@@ -57,7 +66,9 @@ def test_comments_with_the_keyword_become_one_entry_per_person(
 
 
 def test_a_sanctioned_person_is_left_out_at_the_freeze(personas, make_contest, post_with_comments):
-    contest = make_contest(thread=post_with_comments, keyword="lamp", form_entries=False)
+    post, comments_arrive = post_with_comments
+    contest = make_contest(thread=post, keyword="lamp", form_entries=False)
+    comments_arrive()
     troll = Author.objects.get(workspace=personas.workspace, external_id="troll")
     sanction_person(troll, article="1", kind="exclusion", by=personas.actor("moderator"))
     contests.freeze_contest(contest, by=personas.actor("manager"))
