@@ -122,6 +122,11 @@ def periodic(
             "task": "hearth.conversations.tasks.refresh_priorities",
             "schedule": timedelta(minutes=5),
         },
+        # Removals whose message never came (webhooks out of order), after a week.
+        "conversations-purge-tombstones": {
+            "task": "hearth.conversations.tasks.purge_tombstones",
+            "schedule": timedelta(hours=6),
+        },
         # Members' segments and the community's shape (the pipeline keeps counters in between).
         "community-segments": {
             "task": "hearth.community.tasks.recompute_segments",
