@@ -4,8 +4,8 @@ The platform says so by webhook (Meta's `verb: remove`, `message.is_deleted`), a
 calls `mark_removed` in the transaction of its batch. The message is kept — the moderation log,
 the audit and a sanction may point at it — with `removed_at` set, and leaves what the inbox
 counts: its thread's message count, its waiting clock (recomputed from the messages left), its
-negative, abuse and flagged counts. Idempotent: a message already marked is left alone, so a
-removal delivered again changes nothing.
+negative, abuse and flagged counts, its author's message count. Idempotent: a message already
+marked is left alone, so a removal delivered again changes nothing.
 
 A removal of a message Hearth has not stored yet (webhooks arrive out of order: Meta may send
 the `remove` before the `add`) is kept as a `RemovalTombstone`; the pipeline takes it when the
@@ -16,14 +16,16 @@ is stored already removed. Tombstones older than `TOMBSTONE_DAYS` are purged by 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from hearth.channels.models import Channel
-from hearth.conversations.models import Message, RemovalTombstone, Thread
+from hearth.conversations.models import Author, Message, RemovalTombstone, Thread
 from hearth.conversations.priority import priority_of
 
 # How long a removal waits for its message: Meta redelivers for up to a day and a half; a week
@@ -87,6 +89,11 @@ def mark_removed(
             thread.abuse_count = max(thread.abuse_count - 1, 0)
         if message.needs_review:
             thread.flagged_count = max(thread.flagged_count - 1, 0)
+    per_author = Counter(m.author_id for m in found)
+    for author_id in sorted(per_author):  # key order: no deadlock with a concurrent batch
+        Author.objects.filter(pk=author_id).update(
+            message_count=Greatest(F("message_count") - per_author[author_id], Value(0))
+        )
     for thread in by_thread.values():
         _rewind_clock(thread)
         thread.priority = priority_of(thread, now)

@@ -14,7 +14,7 @@ from hearth.analytics.models import ChannelDay, StaleDay
 from hearth.analytics.rollups import local_today, roll_up_days
 from hearth.community.models import Member
 from hearth.community.segments import recompute
-from hearth.conversations.models import Message, RemovalTombstone, Thread
+from hearth.conversations.models import Author, Message, RemovalTombstone, Thread
 from hearth.conversations.removal import purge_tombstones
 from hearth.conversations.stats import workspace_stats
 from hearth.feedback.actions import create_idea, link_message
@@ -100,6 +100,7 @@ def test_a_removed_message_leaves_its_members_counters_and_segments(workspace, c
     ingest_batch(channel, [removal("m1")])
     member.refresh_from_db()
     assert (member.message_count, member.posts_count, member.replies_count) == (1, 0, 1)
+    assert Author.objects.get(channel=channel, external_id="u1").message_count == 1
     recompute(workspace, now=NOW)
     member.refresh_from_db()
     assert member.love == 2.0, "only the reply still there counts (2 × replies)"
