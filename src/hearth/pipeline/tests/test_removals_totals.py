@@ -243,3 +243,38 @@ def test_tombstones_whose_message_never_came_are_purged_after_a_week(channel):
     assert purge_tombstones() == 1
     assert list(RemovalTombstone.objects.values_list("external_id", flat=True)) == ["new"]
     assert purge_tombstones() == 0
+
+
+def test_a_crisis_no_longer_shows_a_removed_message_among_those_driving_it(
+    workspace, channel, actor
+):
+    from hearth.listening.insights import crisis_summary
+    from hearth.listening.models import CrisisRoom
+
+    query = create_query(workspace, name="Acme", expression="acme", by=actor)
+    ingest_batch(
+        channel,
+        [
+            msg("m1", "acme is down again", ago=20),
+            msg("m2", "acme broke my order", author="u2", ago=15),
+        ],
+    )
+    room = CrisisRoom.objects.create(
+        workspace=workspace,
+        query=query,
+        kind="volume",
+        onset_at=NOW - timedelta(minutes=40),
+        detected_at=NOW - timedelta(minutes=10),
+        last_alarm_at=NOW - timedelta(minutes=10),
+        observed=6.0,
+        expected=0.5,
+    )
+
+    def driving() -> tuple[set[str], int, int]:
+        summary = crisis_summary(room, now=NOW + timedelta(minutes=1))
+        timeline = sum(sum(summary["timeline"][s]) for s in summary["timeline"])
+        return {m.external_id for m in summary["top_messages"]}, summary["mentions"], timeline
+
+    assert driving() == ({"m1", "m2"}, 2, 2)
+    ingest_batch(channel, [removal("m2")])
+    assert driving() == ({"m1"}, 1, 1)
