@@ -49,6 +49,11 @@ def periodic(
             "task": "hearth.channels.tasks.send_due_outbox",
             "schedule": timedelta(seconds=max(1, outbox_sweep_seconds)),
         },
+        # Delivery statuses that came before their reply's platform id: applied, or purged.
+        "channels-pending-deliveries": {
+            "task": "hearth.channels.tasks.sweep_pending_deliveries",
+            "schedule": timedelta(minutes=10),
+        },
         # Platform access about to lapse (OAuth consents): the owners are told once per date.
         "channels-remind-expiring": {
             "task": "hearth.channels.tasks.remind_expiring_credentials",
@@ -121,6 +126,11 @@ def periodic(
         "inbox-priority-refresh": {
             "task": "hearth.conversations.tasks.refresh_priorities",
             "schedule": timedelta(minutes=5),
+        },
+        # Removals whose message never came (webhooks out of order), after a week.
+        "conversations-purge-tombstones": {
+            "task": "hearth.conversations.tasks.purge_tombstones",
+            "schedule": timedelta(hours=6),
         },
         # Members' segments and the community's shape (the pipeline keeps counters in between).
         "community-segments": {

@@ -356,6 +356,8 @@ HEARTH_PIPELINE_STAGES = [
     "hearth.publishing.stages.PostRepliesStage",
     "hearth.pipeline.members.MembersStage",
     "hearth.feedback.stages.IdeaCaptureStage",
+    # Only `on_remove`: a message removed on the platform marks its day's roll-ups stale.
+    "hearth.analytics.stages.StaleDaysStage",
 ]
 # Who may not take part in a contest: callables (workspace id, authors) -> {author id: reason},
 # named here so that animation (beside moderation on floor 4) does not import moderation.

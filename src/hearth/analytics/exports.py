@@ -10,7 +10,7 @@ from django.db.models import Count, OuterRef, Q, Subquery
 
 from hearth.analytics.rollups import day_bounds
 from hearth.conversations.metrics import BusinessHours, workspace_timezone
-from hearth.conversations.models import Message, Thread
+from hearth.conversations.models import Message, Thread, present
 from hearth.core.models import Workspace
 
 CONVERSATION_COLUMNS = (
@@ -61,8 +61,10 @@ def conversation_rows(
     threads = (
         threads.annotate(
             asked=asked_at,
-            member_n=Count("messages", filter=Q(messages__from_brand=False)),
-            brand_n=Count("messages", filter=Q(messages__from_brand=True)),
+            member_n=Count(
+                "messages", filter=Q(messages__from_brand=False) & present("messages__")
+            ),
+            brand_n=Count("messages", filter=Q(messages__from_brand=True) & present("messages__")),
         )
         .filter(member_n__gt=0)
         .select_related("channel", "assignee")

@@ -232,3 +232,24 @@ class Objective(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class StaleDay(models.Model):
+    """A local day whose roll-ups no longer match their sources: a message of that day was
+    removed on the platform after it was rolled up. The durable mark behind the job that
+    recomputes it (`rollups.roll_up_stale`, also run by the periodic `analytics-roll-up`)."""
+
+    # db_index=False: the unique constraint leads with the workspace.
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    day = models.DateField()
+    marked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "day"], name="stale_day_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.workspace_id}: {self.day} stale"

@@ -4,7 +4,10 @@
 so running it twice, or concurrently with ingestion, converges on the right figures). The
 periodic job `analytics-roll-up` recomputes the last `HEARTH_ANALYTICS_RECENT_DAYS` days of
 every workspace (late messages, post figures still being read, threads answered today);
-`hearth kpi backfill` recomputes any range (after an import of history).
+`hearth kpi backfill` recomputes any range (after an import of history). A message removed on
+the platform marks its day stale (`mark_stale`, from the pipeline's `analytics-days` stage):
+`roll_up_stale` recomputes those days, at once after the removal's commit and again in every
+periodic run (the mark is a row, so a lost job loses nothing).
 
 Figures are attributed to the day things happened: a message to the day it was written, a first
 response to the day it was given, a resolution to the day the thread was closed, a post (and its
@@ -14,6 +17,7 @@ latest engagement reading) to the day it was published.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,11 +28,21 @@ from django.db.models import Count, F, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce, ExtractHour
 from django.utils import timezone
 
-from hearth.analytics.models import CampaignDay, ChannelDay, HourCell, MemberDay, TeammateDay
+from hearth.analytics.models import (
+    CampaignDay,
+    ChannelDay,
+    HourCell,
+    MemberDay,
+    StaleDay,
+    TeammateDay,
+)
 from hearth.channels.models import Channel, OutboxItem, OutboxStatus
 from hearth.conversations.metrics import BusinessHours, workspace_timezone
 from hearth.conversations.models import Message, Thread
+from hearth.core import jobs
 from hearth.core.models import Workspace
+
+STALE_TASK = "hearth.analytics.tasks.roll_up_stale"
 
 CHANNEL_COLUMNS = (
     "messages_in",
@@ -64,10 +78,40 @@ def local_today(workspace: Workspace, now: datetime | None = None) -> date:
     return (now or timezone.now()).astimezone(workspace_timezone(workspace)).date()
 
 
-def roll_up_recent(*, now: datetime | None = None) -> dict[str, int]:
-    """Recompute the recent days of every workspace that has a channel."""
-    days = max(1, int(getattr(settings, "HEARTH_ANALYTICS_RECENT_DAYS", 8)))
+def mark_stale(workspace_id: int, instants: Iterable[datetime]) -> None:
+    """Mark the local days of `instants` stale (their messages changed after the roll-up) and
+    have them recomputed after the current transaction commits."""
+    tz = workspace_timezone(workspace_id)
+    days = {at.astimezone(tz).date() for at in instants}
+    if not days:
+        return
+    StaleDay.objects.bulk_create(
+        [StaleDay(workspace_id=workspace_id, day=day) for day in sorted(days)],
+        ignore_conflicts=True,
+    )
+    jobs.enqueue(STALE_TASK)
+
+
+def roll_up_stale() -> int:
+    """Recompute every stale day; returns how many. Each mark is claimed by deleting it (one
+    worker recomputes a day once; a day marked again meanwhile gets a new mark and a new run)."""
     done = 0
+    for pk, workspace_id, day in StaleDay.objects.order_by("pk").values_list(
+        "pk", "workspace_id", "day"
+    ):
+        claimed, _ = StaleDay.objects.filter(pk=pk).delete()
+        if not claimed:
+            continue
+        workspace = Workspace.objects.filter(pk=workspace_id).first()
+        if workspace is not None:
+            done += roll_up_days(workspace, day, day)
+    return done
+
+
+def roll_up_recent(*, now: datetime | None = None) -> dict[str, int]:
+    """Recompute the recent days of every workspace that has a channel, and the stale days."""
+    days = max(1, int(getattr(settings, "HEARTH_ANALYTICS_RECENT_DAYS", 8)))
+    done = roll_up_stale()
     ids = Channel.objects.values_list("workspace_id", flat=True).distinct()
     for workspace in Workspace.objects.filter(pk__in=list(ids)):
         today = local_today(workspace, now)
@@ -109,7 +153,9 @@ def _roll_up_day(
             "conversion_value": 0.0,
         }
     )
-    messages = Message.objects.filter(workspace=workspace, created_at__gte=lo, created_at__lt=hi)
+    messages = Message.objects.present().filter(
+        workspace=workspace, created_at__gte=lo, created_at__lt=hi
+    )
 
     for r in messages.values("channel_id", "from_brand", "sentiment").annotate(n=Count("id")):
         row = rows[r["channel_id"]]

@@ -8,6 +8,7 @@ from celery import shared_task
 
 from hearth.analytics.actions import check_all_objectives
 from hearth.analytics.rollups import record_channel_figures, roll_up_recent
+from hearth.analytics.rollups import roll_up_stale as recompute_stale
 from hearth.channels.connectors import get_connector
 from hearth.channels.models import Channel
 
@@ -17,6 +18,12 @@ log = logging.getLogger(__name__)
 @shared_task(name="hearth.analytics.tasks.roll_up")
 def roll_up() -> dict[str, int]:
     return roll_up_recent()
+
+
+@shared_task(name="hearth.analytics.tasks.roll_up_stale")
+def roll_up_stale() -> int:
+    """Days whose messages were removed on the platform after their roll-up."""
+    return recompute_stale()
 
 
 @shared_task(name="hearth.analytics.tasks.check_objectives")

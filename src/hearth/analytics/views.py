@@ -328,7 +328,7 @@ def drill(request: AuthenticatedRequest, code: str) -> HttpResponse:
     rows: list[Any] = []
     count = 0
     if kpi.drill == "messages":
-        found = Message.objects.filter(
+        found = Message.objects.present().filter(
             workspace=workspace,
             created_at__gte=lo,
             created_at__lt=hi,

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from hearth.channels import health, outbox
+from hearth.channels import delivery, health, outbox
 from hearth.channels.config import clean_config
 from hearth.channels.connectors import CONNECTORS, connector_class, get_connector
 from hearth.channels.connectors.base import BaseConnector, Check, ConnectorError, Identity
@@ -623,15 +623,8 @@ def record_delivery(
     delivered → read; failed at any time, with `error` in plain words).
 
     Statuses come out of order and more than once: the conditional UPDATE only moves an item
-    forward, so a late "delivered" never hides a "read". Returns the items changed (0 for a
-    message Hearth did not send, or a status already known).
+    forward, so a late "delivered" never hides a "read". A status that comes before the item
+    recorded its platform id is kept and applied when it does (`hearth.channels.delivery`).
+    Returns the items changed now.
     """
-    from hearth.channels.connectors.whatsapp import DELIVERY_RANK
-
-    rank = DELIVERY_RANK.get(state)
-    if rank is None or not external_id:
-        return 0
-    lower = ["", *(s for s, r in DELIVERY_RANK.items() if r < rank)]
-    return OutboxItem.objects.filter(
-        channel_id__in=channel_ids, external_id=external_id, delivery__in=lower
-    ).update(delivery=state, delivery_error=error[:1000], delivery_at=at)
+    return delivery.record_delivery(channel_ids, external_id, state, at=at, error=error)

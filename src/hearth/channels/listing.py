@@ -37,8 +37,13 @@ def with_counts(channels: QuerySet[Channel]) -> QuerySet[Channel]:
         )
 
     return channels.annotate(
-        message_total=Count("messages"),
-        message_week=Count("messages", filter=Q(messages__created_at__gte=week)),
+        # Messages removed on the platform are not counted (conversations.models.present: this
+        # floor may not import it).
+        message_total=Count("messages", filter=Q(messages__removed_at__isnull=True)),
+        message_week=Count(
+            "messages",
+            filter=Q(messages__created_at__gte=week, messages__removed_at__isnull=True),
+        ),
         outbox_held=outbox(OutboxStatus.HELD),
         outbox_failed=outbox(OutboxStatus.FAILED, OutboxStatus.UNCONFIRMED),
     )

@@ -424,3 +424,29 @@ class PlatformQuota(models.Model):
 
     def __str__(self) -> str:
         return f"{self.app_id}:{self.day}:{self.units}"
+
+
+class PendingDelivery(models.Model):
+    """A platform's status of a sent message that came before Hearth recorded the message's
+    platform id (WhatsApp may report "sent" before the send call's answer is stored). Applied,
+    forward only, when the outbox item records that id; purged after a week
+    (`hearth.channels.delivery`)."""
+
+    # db_index=False: the unique constraint leads with the channel.
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="+", db_index=False)
+    external_id = models.CharField(max_length=191)
+    state = models.CharField(max_length=10)
+    at = models.DateTimeField()
+    error = models.TextField(blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_id", "state"], name="pending_delivery_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["received_at"], name="pending_delivery_age")]
+
+    def __str__(self) -> str:
+        return f"{self.channel_id}: {self.external_id} {self.state}"

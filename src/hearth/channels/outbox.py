@@ -48,7 +48,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from hearth.channels import health
+from hearth.channels import delivery, health
 from hearth.channels.connectors import get_connector
 from hearth.channels.connectors.base import (
     ConnectorError,
@@ -321,6 +321,9 @@ def _finish(
 
 
 def _after_sent(item: OutboxItem) -> None:
+    if item.external_id:
+        # Statuses the platform sent before this id was stored (hearth.channels.delivery).
+        delivery.apply_pending(item)
     for handler in _on_sent.get(item.action, ()):
         try:
             with transaction.atomic():

@@ -7,7 +7,7 @@ from typing import Any
 
 from celery import shared_task
 
-from hearth.channels import actions, health, outbox
+from hearth.channels import actions, delivery, health, outbox
 from hearth.channels.models import Channel
 from hearth.core.actions import ActionError
 from hearth.core.actors import Actor
@@ -50,3 +50,9 @@ def purge_channel(channel_id: int) -> int:
 def remind_expiring_credentials() -> int:
     """Periodic: announce the channels whose platform access lapses soon."""
     return health.remind_expiring()
+
+
+@shared_task(name="hearth.channels.tasks.sweep_pending_deliveries")
+def sweep_pending_deliveries() -> dict[str, int]:
+    """Statuses that came before their message's platform id (hearth.channels.delivery)."""
+    return delivery.sweep_pending()

@@ -211,6 +211,9 @@ class WaNumber:
     sent: list[dict[str, Any]] = field(default_factory=list)
     # Statuses WhatsApp would push next (the test delivers them through the webhook).
     pending: list[dict[str, Any]] = field(default_factory=list)
+    # The ids the next sends get (a test can deliver their statuses before the send's answer is
+    # stored: WhatsApp's webhook may beat it); random ones when empty.
+    next_ids: list[str] = field(default_factory=list)
 
 
 class _GraphError(Exception):
@@ -515,7 +518,11 @@ class GraphFake:
         if body.get("messaging_product") != "whatsapp":
             raise _GraphError(400, 100, "(#100) The parameter messaging_product is required.")
         to = str(body.get("to") or "")
-        wamid = "wamid.HBgL" + base64.b64encode(secrets.token_bytes(18)).decode().rstrip("=")
+        wamid = (
+            number.next_ids.pop(0)
+            if number.next_ids
+            else "wamid.HBgL" + base64.b64encode(secrets.token_bytes(18)).decode().rstrip("=")
+        )
         if body.get("type") == "template":
             spec = body.get("template") or {}
             language = (spec.get("language") or {}).get("code")

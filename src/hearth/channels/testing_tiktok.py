@@ -192,6 +192,12 @@ class TikTokFake:
             self.comments[comment.id] = comment
             return comment
 
+    def delete(self, ident: str) -> None:
+        """Its author deleted the comment on TikTok (its replies go with it)."""
+        with self._lock:
+            for key in [k for k, c in self.comments.items() if ident in (k, c.parent_id)]:
+                del self.comments[key]
+
     def token(self, account: TtAccount) -> str:
         """A valid access token of `account`, as if the consent had just given it."""
         with self._lock:

@@ -160,6 +160,9 @@ class YouTubeFake:
     refresh_tokens: set[str] = field(default_factory=set)
     people: dict[str, tuple[str, str]] = field(default_factory=dict)
     revoked: bool = False
+    # comments.list look-ups by id that fail (1 = the first one…) with a 503 backendError.
+    failing_lookups: set[int] = field(default_factory=set)
+    lookups: int = 0
 
     def __post_init__(self) -> None:
         self._lock = threading.RLock()
@@ -222,6 +225,11 @@ class YouTubeFake:
             )
             self.comments[ident] = comment
             return comment
+
+    def delete(self, ident: str) -> None:
+        """Its author deleted the comment on YouTube (its replies go with a top-level one)."""
+        for key in [k for k, c in self.comments.items() if k == ident or c.parent_id == ident]:
+            del self.comments[key]
 
     def token(self) -> str:
         """A valid access token, as if the consent had just given it."""
@@ -374,6 +382,18 @@ class YouTubeFake:
             )
         if request.method == "GET" and path == "/commentThreads":
             return self._threads(q)
+        if request.method == "GET" and path == "/comments" and q.get("id"):
+            # comments.list by id: the comments still there (a deleted one is simply missing).
+            ids = [i for i in q["id"].split(",") if i]
+            self.lookups += 1
+            if self.lookups in self.failing_lookups:
+                raise _Refusal(503, "backendError", "Backend Error")
+            if len(ids) > 50:
+                raise _Refusal(400, "invalidParameter", "The id parameter takes at most 50 ids.")
+            return _list(
+                "youtube#commentListResponse",
+                [self.comments[i].resource() for i in ids if i in self.comments],
+            )
         if request.method == "GET" and path == "/comments":
             replies = sorted(
                 (c for c in self.comments.values() if c.parent_id == q.get("parentId")),

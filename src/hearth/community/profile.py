@@ -127,7 +127,8 @@ def sentiment_trend(author_ids: list[int], *, now: datetime | None = None) -> di
     now = now or timezone.now()
     since = now - timedelta(weeks=TREND_WEEKS)
     rows = list(
-        Message.objects.filter(author_id__in=author_ids, created_at__gte=since)
+        Message.objects.present()
+        .filter(author_id__in=author_ids, created_at__gte=since)
         .annotate(week=TruncWeek("created_at"))
         .values("week")
         .annotate(score=Avg("sentiment_score"), n=Count("pk"))

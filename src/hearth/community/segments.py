@@ -131,6 +131,44 @@ def count_messages(
         Member.objects.filter(pk=mid).update(**update)
 
 
+def uncount_messages(messages: Iterable[Message]) -> None:
+    """Take messages their authors deleted on the platform out of their members' counters (the
+    reverse of `count_messages`; never below zero). The member's first and last seen times stay:
+    they say when the person was there. Segments follow at the next `recompute`, which reads
+    only the messages still there."""
+    per: dict[int, _Tally] = {}
+    messages = [m for m in messages if not m.from_brand]
+    member_of = dict(
+        Member.objects.filter(
+            identities__author_id__in={m.author_id for m in messages}
+        ).values_list("identities__author_id", "pk")
+    )
+    for m in messages:
+        if m.author_id not in member_of:
+            continue
+        t = per.setdefault(
+            member_of[m.author_id], _Tally(first=m.created_at, first_id=m.pk, last=m.created_at)
+        )
+        t.n += 1
+        if starts_conversation(m):
+            t.posts += 1
+        else:
+            t.replies += 1
+        if m.sentiment == "positive":
+            t.pos += 1
+        elif m.sentiment == "negative":
+            t.neg += 1
+    for mid in sorted(per):  # key order, as `count_messages`: no deadlock between batches
+        t = per[mid]
+        Member.objects.filter(pk=mid).update(
+            message_count=Greatest(F("message_count") - t.n, Value(0)),
+            posts_count=Greatest(F("posts_count") - t.posts, Value(0)),
+            replies_count=Greatest(F("replies_count") - t.replies, Value(0)),
+            positive_count=Greatest(F("positive_count") - t.pos, Value(0)),
+            negative_count=Greatest(F("negative_count") - t.neg, Value(0)),
+        )
+
+
 def recompute(workspace: Workspace, *, now: datetime | None = None) -> dict[str, int]:
     """Recompute every member's segments of `workspace` at `now`; write the day's shape.
 
@@ -143,7 +181,8 @@ def recompute(workspace: Workspace, *, now: datetime | None = None) -> dict[str,
     previous = now - timedelta(days=2 * WINDOW_DAYS)
     window = now - timedelta(days=INFLUENCE_DAYS)
     rows = (
-        Message.objects.filter(
+        Message.objects.present()
+        .filter(
             workspace=workspace,
             from_brand=False,
             created_at__gte=window,

@@ -204,6 +204,20 @@ class Thread(models.Model):
         )
 
 
+def present(prefix: str = "") -> models.Q:
+    """The messages still there on their platform: not `removed_at`. Every total, count and
+    figure reads only these (`prefix` reaches them through a relation: `present("messages__")`);
+    the message's own thread, its author's timeline and the GDPR export show the removed ones too,
+    labelled."""
+    return models.Q(**{f"{prefix}removed_at__isnull": True})
+
+
+class MessageQuerySet(models.QuerySet["Message"]):
+    def present(self) -> MessageQuerySet:
+        """Without the messages their author deleted on the platform (see `present`)."""
+        return self.filter(present())
+
+
 class Message(models.Model):
     # db_index=False: each of these keys leads a composite index or unique constraint of Meta, which
     # serves its look-ups; a separate one-column index would only slow every ingested row down.
@@ -254,6 +268,8 @@ class Message(models.Model):
     # When the platform said its author deleted it (or unsent a message): kept for the moderation
     # and audit history, out of the inbox's queues and counts (conversations/removal.py).
     removed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = MessageQuerySet.as_manager()
 
     # Not columns: set by the views that show them.
     platform_actions: list[Any]
@@ -410,3 +426,30 @@ class PersonalView(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class RemovalTombstone(models.Model):
+    """A removal the platform sent before the message it removes (webhooks arrive out of order).
+
+    Kept so that the message, when it arrives, is stored already marked removed; taken when it
+    does, and purged after `conversations.removal.TOMBSTONE_DAYS` by the periodic job
+    `conversations-purge-tombstones` (a message that never comes leaves nothing behind)."""
+
+    # db_index=False: the unique constraint leads with the channel.
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="+", db_index=False)
+    external_id = models.CharField(max_length=191)
+    removed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_id"], name="removal_tombstone_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["removed_at"], name="removal_tombstone_age")]
+
+    def __str__(self) -> str:
+        return f"{self.channel_id}: {self.external_id} removed"

@@ -33,7 +33,8 @@ def workspace_stats(workspace: Workspace, *, include_owned: bool = False) -> dic
     # thread belongs to one channel, so the channels' counts add up): a brand post nobody
     # answered is the brand talking, not a conversation with the community.
     rows = list(
-        Message.objects.filter(workspace=workspace)
+        Message.objects.present()
+        .filter(workspace=workspace)
         .values("channel_id")
         .annotate(
             n=Count("id"),

@@ -166,8 +166,10 @@ def _label_by_waiting_message(rows: list[Thread]) -> None:
     """
     if not rows:
         return
-    latest = Message.objects.filter(thread=OuterRef("pk"), from_brand=False).order_by(
-        "-created_at", "-pk"
+    latest = (
+        Message.objects.present()
+        .filter(thread=OuterRef("pk"), from_brand=False)
+        .order_by("-created_at", "-pk")
     )
     found = {
         row["pk"]: row
@@ -299,9 +301,11 @@ def _thread_context(
             .select_related("channel", "thread")
             .order_by("-created_at")[:10]
         )
-        reviewed = Message.objects.filter(
-            workspace=thread.workspace, author_id__in=identity_ids, needs_review=True
-        ).count()
+        reviewed = (
+            Message.objects.present()
+            .filter(workspace=thread.workspace, author_id__in=identity_ids, needs_review=True)
+            .count()
+        )
         profile = {
             "author": author,
             "channels": sorted(

@@ -10,6 +10,7 @@ through `submit_public_idea` and `vote`, which are rate-limited here.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -23,7 +24,7 @@ from django.utils.translation import gettext as _
 from hearth.channels import outbox
 from hearth.channels.models import OutboxItem
 from hearth.conversations.actions.reply import reply_to_thread
-from hearth.conversations.models import Message
+from hearth.conversations.models import Message, present
 from hearth.core import audit
 from hearth.core import secrets as vault
 from hearth.core.access import check_actor
@@ -208,12 +209,18 @@ def _create(
 
 
 def _recount(idea: Idea) -> None:
-    counts = IdeaMessage.objects.filter(idea=idea).aggregate(
-        n=Count("pk"), neg=Count("pk", filter=models_q_negative())
+    # A message its author deleted on the platform stays linked (the history) but no longer
+    # counts; nor does a person whose only message it was.
+    counts = (
+        IdeaMessage.objects.filter(idea=idea)
+        .filter(present("message__"))
+        .aggregate(n=Count("pk"), neg=Count("pk", filter=models_q_negative()))
     )
     idea.message_count = counts["n"]
     idea.negative_count = counts["neg"]
-    idea.people_count = IdeaPerson.objects.filter(idea=idea).count()
+    idea.people_count = (
+        IdeaPerson.objects.filter(idea=idea).exclude(message__removed_at__isnull=False).count()
+    )
     idea.vote_count = IdeaVote.objects.filter(idea=idea).count()
     Idea.objects.filter(pk=idea.pk).update(
         message_count=idea.message_count,
@@ -227,6 +234,33 @@ def models_q_negative() -> Any:
     from django.db.models import Q
 
     return Q(message__sentiment="negative")
+
+
+def forget_removed_messages(message_ids: Sequence[int]) -> int:
+    """Take messages their authors deleted on the platform out of their ideas' counts ("people
+    who asked", messages, negative); returns how many ideas changed. A person whose removed
+    message was the one kept to tell them is pointed at another message of theirs still there,
+    if any. Called by the pipeline's idea-capture stage, inside the removal's transaction."""
+    ideas = list(
+        Idea.objects.filter(links__message_id__in=list(message_ids)).distinct().order_by("pk")
+    )
+    for person in IdeaPerson.objects.filter(
+        message_id__in=list(message_ids), author_id__isnull=False
+    ):
+        other = (
+            IdeaMessage.objects.filter(
+                idea_id=person.idea_id, message__author_id=person.author_id or 0
+            )
+            .filter(present("message__"))
+            .order_by("message__created_at")
+            .values_list("message_id", flat=True)
+            .first()
+        )
+        if other is not None:
+            IdeaPerson.objects.filter(pk=person.pk).update(message_id=other)
+    for idea in ideas:
+        _recount(idea)
+    return len(ideas)
 
 
 def _link(idea: Idea, message: Message) -> bool:

@@ -32,7 +32,8 @@ def _recurring(complaints: list[Message]) -> set[int]:
         first = min(m.created_at for m in group)
         last = max(m.created_at for m in group)
         recent = list(
-            Message.objects.filter(
+            Message.objects.present()
+            .filter(
                 workspace_id=workspace_id,
                 intent="complaint",
                 from_brand=False,
@@ -73,7 +74,9 @@ def propose(message_ids: list[int]) -> int:
     )
     messages = [
         m
-        for m in Message.objects.filter(pk__in=message_ids, from_brand=False).order_by("pk")
+        for m in Message.objects.present()
+        .filter(pk__in=message_ids, from_brand=False)
+        .order_by("pk")
         if m.pk not in linked and m.pk not in known and m.text.strip()
     ]
     # One read of the open ideas per workspace, not one per message.

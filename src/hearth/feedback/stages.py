@@ -9,6 +9,7 @@ keeps its speed.
 from __future__ import annotations
 
 from hearth.core import jobs
+from hearth.feedback.actions import forget_removed_messages
 from hearth.pipeline.batch import Batch
 from hearth.pipeline.stages import Stage
 
@@ -28,3 +29,6 @@ class IdeaCaptureStage(Stage):
         ]
         if ids:
             jobs.enqueue(TASK, ids)
+
+    def on_remove(self, batch: Batch) -> None:
+        forget_removed_messages([m.pk for m in batch.removed])

@@ -4,7 +4,8 @@
 keeps the workspace-wide MinuteCount of the dashboard, matches the batch against every active
 saved query of the workspace with the compiled matcher, stores the mentions and increments the
 per-query minute buckets (marked dirty for the roll-up job). `recount_edits` moves edited
-messages to their new counters and mentions.
+messages to their new counters and mentions; `uncount` takes messages removed on the platform
+out of both (minute counters decremented, mentions deleted and their query buckets decremented).
 """
 
 from __future__ import annotations
@@ -97,6 +98,38 @@ def recount_edits(channel: Channel, edits: Sequence[tuple[Message, str]]) -> Non
     changed = {key: counts for key, counts in buckets.items() if any(counts.values())}
     if changed:
         add_to_minutes(channel, changed)
+
+
+def uncount(channel: Channel, messages: Sequence[Message]) -> None:
+    """Take messages their authors deleted on the platform out of the minute counters (volume,
+    sentiment, crisis detection) and out of listening: their mentions are deleted (lists, share
+    of voice, trends, a crisis's drivers) and the query buckets decremented, marked dirty for
+    the roll-up job."""
+    messages = [m for m in messages if not m.from_brand]  # never counted (see `count`)
+    if not messages:
+        return
+    table = MinuteCount._meta.db_table
+    adapt = bulk_adapter(MinuteCount, "minute")
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET count = count - 1 WHERE channel_id = %s AND minute = %s AND sentiment = %s AND count > 0",  # noqa: S608
+            [
+                (
+                    channel.pk,
+                    adapt(m.created_at.replace(second=0, microsecond=0)),
+                    m.sentiment or "neutral",
+                )
+                for m in messages
+            ],
+        )
+    mentions = list(Mention.objects.filter(message_id__in=[m.pk for m in messages]))
+    if not mentions:
+        return
+    buckets: dict[tuple[int, datetime], Counter[str]] = defaultdict(Counter)
+    for row in mentions:
+        buckets[(row.query_id, row.created_at.replace(second=0, microsecond=0))][row.sentiment] -= 1
+    Mention.objects.filter(pk__in=[row.pk for row in mentions]).delete()
+    add_to_minutes(channel, buckets)
 
 
 def _move_minutes(channel: Channel, moved: list[tuple[Message, str]]) -> None:

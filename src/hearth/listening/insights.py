@@ -96,11 +96,15 @@ def _texts(
     include_owned: bool = False,
 ) -> list[str]:
     if query_ids:
-        qs = Message.objects.filter(
-            mentions__query_id__in=query_ids, created_at__gte=start, created_at__lt=end
-        ).distinct()
+        qs = (
+            Message.objects.present()
+            .filter(mentions__query_id__in=query_ids, created_at__gte=start, created_at__lt=end)
+            .distinct()
+        )
     else:
-        qs = Message.objects.filter(workspace=workspace, created_at__gte=start, created_at__lt=end)
+        qs = Message.objects.present().filter(
+            workspace=workspace, created_at__gte=start, created_at__lt=end
+        )
     if not include_owned:  # the brand's own posts say what the brand says, not the community
         qs = qs.filter(from_brand=False)
     return list(qs.order_by("-created_at").values_list("text", flat=True)[:cap])
@@ -226,7 +230,8 @@ def crisis_summary(room: CrisisRoom, *, now: datetime | None = None) -> dict[str
     )
     mentions = Mention.objects.filter(query=room.query, created_at__gte=start, created_at__lt=end)
     top_messages = list(
-        Message.objects.filter(mentions__in=mentions, from_brand=False)
+        Message.objects.present()
+        .filter(mentions__in=mentions, from_brand=False)
         .select_related("author", "channel")
         .annotate(engagement=F("likes") + F("shares") * 2 + F("replies"))
         .order_by("-engagement", "-created_at")[:10]

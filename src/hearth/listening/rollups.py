@@ -158,7 +158,8 @@ def add_directly(
                 defaults={"workspace_id": workspace_id},
             )
             for s in SENTIMENTS:
-                setattr(row, s, getattr(row, s) + counts[s])
+                # A removal decrements (`counting.uncount`): never below zero.
+                setattr(row, s, max(0, getattr(row, s) + counts[s]))
             row.save(update_fields=list(SENTIMENTS))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hearth.listening.counting import count, recount_edits
+from hearth.listening.counting import count, recount_edits, uncount
 from hearth.pipeline.batch import Batch
 from hearth.pipeline.stages import Stage
 
@@ -15,3 +15,6 @@ class CountingStage(Stage):
 
     def on_edit(self, batch: Batch) -> None:
         recount_edits(batch.channel, [(e.message, e.before.sentiment) for e in batch.edits])
+
+    def on_remove(self, batch: Batch) -> None:
+        uncount(batch.channel, batch.removed)

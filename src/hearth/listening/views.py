@@ -115,7 +115,8 @@ def _preview(workspace: Any, expression: str) -> dict[str, Any]:
             "after": expression[exc.column :],
         }
     recent = (
-        Message.objects.filter(workspace=workspace)
+        Message.objects.present()
+        .filter(workspace=workspace)
         .select_related("channel", "author")
         .order_by("-created_at")[:PREVIEW_SCAN]
     )

@@ -105,6 +105,8 @@ class Batch:
       In `after_insert` they are stored.
     - `edits`: stored messages whose text changed, already re-analysed (see `Edit`); a stage's
       `on_edit` adjusts what it derived from the old text. They are written once, after it.
+    - `removed`: stored messages their authors deleted on the platform, already marked and out of
+      their threads' counts; a stage's `on_remove` takes them out of what it counted.
     - `threads`: every thread the batch touches, by key, read with `select_for_update` (or new,
       with its key allocated but not inserted). A stage changes them in memory and calls
       `touch()`; the pipeline writes each thread once, after the stages.
@@ -117,6 +119,8 @@ class Batch:
     now: datetime
     created: list[Message] = field(default_factory=list)
     edits: list[Edit] = field(default_factory=list)
+    # Stored messages just marked removed on the platform (`Stage.on_remove`).
+    removed: list[Message] = field(default_factory=list)
     threads: dict[int, Thread] = field(default_factory=dict)
     authors: dict[str, BatchAuthor] = field(default_factory=dict)
     thread_fields: set[str] = field(default_factory=set)

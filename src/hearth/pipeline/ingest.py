@@ -29,7 +29,7 @@ from django.utils import timezone
 from hearth.analysis.workspace import analyze_for_workspace
 from hearth.channels.models import Channel, ChannelKind
 from hearth.conversations.models import Author, Message, Thread
-from hearth.conversations.removal import mark_removed
+from hearth.conversations.removal import mark_removed, take_tombstones
 from hearth.conversations.search import indexed_in_bulk
 from hearth.core.bulk import (
     allocate_pks,
@@ -116,7 +116,7 @@ def ingest_batch(
         )
         _isolate(channel, ordered, raws, report)
         with transaction.atomic():
-            report.removed += len(mark_removed(channel, removals))
+            report.removed += remove(channel, removals)
             _save_cursor(channel, cursor, timezone.now())
     return report
 
@@ -132,12 +132,24 @@ def _attempt(
             with transaction.atomic():
                 _store(channel, items, cursor, report)
                 if removals:
-                    report.removed += len(mark_removed(channel, removals))
+                    report.removed += remove(channel, removals)
             return report
         except IntegrityError:
             if attempt:
                 raise
     raise AssertionError("unreachable")
+
+
+def remove(channel: Channel, external_ids: Sequence[str], *, at: datetime | None = None) -> int:
+    """Mark the channel's messages `external_ids` removed on the platform and take them out of
+    what every stage counted (`Stage.on_remove`); returns how many were newly marked. An id not
+    stored yet is kept as a tombstone (conversations/removal.py). Call inside a transaction."""
+    removed = mark_removed(channel, external_ids, at=at)
+    if removed:
+        batch = Batch(channel=channel, now=timezone.now(), removed=removed)
+        for stage in active_stages():
+            stage.on_remove(batch)
+    return len(removed)
 
 
 def _isolate(
@@ -189,6 +201,12 @@ def _store(channel: Channel, items: list[Item], cursor: str | None, report: Inge
             stage.after_insert(batch)
         report.created += len(batch.created)
     _write_threads(batch)
+    if batch.created:
+        # Removals that came before their messages: stored, counted, then removed at once, so
+        # each stage's `on_remove` undoes exactly what its `after_insert` did.
+        waiting = take_tombstones(channel, [m.external_id for m in batch.created])
+        for when in sorted(set(waiting.values())):
+            remove(channel, [i for i, at in waiting.items() if at == when], at=when)
     _save_cursor(channel, cursor, batch.now)
     if batch.refine:
         # The second stage reads the unsure and the queued after commit: rows of its queue,

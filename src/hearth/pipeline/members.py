@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from hearth.community.actions.linking import apply_rules
 from hearth.community.members import ensure_members
-from hearth.community.segments import count_messages
+from hearth.community.segments import count_messages, uncount_messages
 from hearth.conversations.models import Author
 from hearth.core.actors import Actor
 from hearth.pipeline.batch import Batch
@@ -33,3 +33,6 @@ class MembersStage(Stage):
                 "channel"
             ):
                 apply_rules(author, by=system)
+
+    def on_remove(self, batch: Batch) -> None:
+        uncount_messages(batch.removed)

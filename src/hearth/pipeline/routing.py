@@ -29,7 +29,8 @@ class RoutingStage(Stage):
         thread_ids = sorted({m.thread_id for m in edited})
         # The thread's latest member message (by time, then key), which the inbox row reflects.
         latest_at = dict(
-            Message.objects.filter(thread_id__in=thread_ids, from_brand=False, is_spam=False)
+            Message.objects.present()
+            .filter(thread_id__in=thread_ids, from_brand=False, is_spam=False)
             .values("thread_id")
             .annotate(at=Max("created_at"))
             .values_list("thread_id", "at")

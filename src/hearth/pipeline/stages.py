@@ -15,6 +15,12 @@ routing, then counting…). For each batch the pipeline calls, inside the batch'
    analysis stage after ingestion (`hearth.pipeline.refine`): `batch.edits` hold stored messages
    whose labels the second stage changed (same text). By default it is `on_edit`; moderation
    overrides it (the queue gains or loses the message; no automatic action is taken).
+5. `on_remove(batch)` on every stage, in order, when the platform said the authors of stored
+   messages deleted them: `batch.removed` holds them, already marked (`removed_at`) and out of
+   their threads' counts (conversations/removal.py); a stage takes them out of what it counted
+   (listening counters and mentions, member counters, idea counts, the analytics days). Also
+   called when a message arrives after its removal: it is inserted, then removed, in one
+   transaction.
 
 A stage that must see another's work lists it in `after`; the system check `hearth.E101`…
 refuses a setting whose order breaks that, or that names something that is not a stage.
@@ -48,6 +54,9 @@ class Stage:
 
     def on_edit(self, batch: Batch) -> None:
         """`batch.edits` re-analysed, not yet written: re-decide and adjust what was counted."""
+
+    def on_remove(self, batch: Batch) -> None:
+        """`batch.removed` marked removed on the platform: take them out of what was counted."""
 
     def on_refine(self, batch: Batch) -> None:
         """`batch.edits` relabelled by the second stage (same text), not yet written."""

@@ -33,6 +33,7 @@ from hearth.channels.connectors.base import (
 )
 from hearth.channels.models import Channel
 from hearth.core import jobs
+from hearth.pipeline import deletions
 from hearth.pipeline.ingest import ingest_batch
 
 log = logging.getLogger(__name__)
@@ -99,6 +100,8 @@ def sync(channel_id: int, *, max_rounds: int = 10) -> int:
     Channel.objects.filter(pk=channel.pk).update(syncing_since=timezone.now())
     try:
         created, connector = _pages(channel, connector, max_rounds)
+        # Deletions the platform sends no event for (YouTube): an error here marks nothing.
+        deletions.check_recent(channel, connector)
     except ConnectorError as exc:
         _failed(channel, connector, exc)
         return 0
@@ -118,6 +121,7 @@ def _pages(channel: Channel, connector: Connector, max_rounds: int) -> tuple[int
     refreshed = False
     rounds = 0
     while rounds < max_rounds:
+        started = timezone.now()
         try:
             result = connector.fetch(channel.cursor)
         except ReauthRequired:
@@ -127,6 +131,8 @@ def _pages(channel: Channel, connector: Connector, max_rounds: int) -> tuple[int
             connector = get_connector(channel)
             continue
         report = ingest_batch(channel, result.items, cursor=result.cursor)
+        if result.listed:  # complete listings (TikTok): a stored comment not listed is gone
+            deletions.apply_listings(channel, result.listed, read_at=started)
         created += report.created
         rounds += 1
         if not result.more:

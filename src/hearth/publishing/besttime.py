@@ -83,7 +83,8 @@ def best_time(channel: Channel) -> BestTime:
     brand_posts = [[0] * 24 for _ in WEEKDAYS]
     messages = posts = 0
     rows = (
-        Message.objects.filter(channel=channel, created_at__gte=since)
+        Message.objects.present()
+        .filter(channel=channel, created_at__gte=since)
         .order_by("-created_at")
         .values_list("created_at", "from_brand", "parent_id", "likes", "shares", "replies")[
             :MAX_ROWS

@@ -85,7 +85,8 @@ def benchmark(workspace: Workspace, start: datetime, end: datetime) -> dict[str,
         if handles:
             wanted = handles + [f"@{h}" for h in handles]
             for row in (
-                Message.objects.filter(
+                Message.objects.present()
+                .filter(
                     workspace=workspace,
                     created_at__gte=start,
                     created_at__lt=end,

@@ -54,9 +54,8 @@ def dashboard_data(workspace: Workspace, *, include_owned: bool = False) -> dict
     channels = {c.pk: c for c in Channel.objects.filter(workspace=workspace).order_by("name")}
     recent = {
         row["channel_id"]: row
-        for row in Message.objects.filter(
-            workspace=workspace, created_at__gte=day_ago, from_brand=False
-        )
+        for row in Message.objects.present()
+        .filter(workspace=workspace, created_at__gte=day_ago, from_brand=False)
         .values("channel_id")
         .annotate(n=Count("id"), negative=Count("id", filter=Q(sentiment="negative")))
     }
@@ -69,7 +68,8 @@ def dashboard_data(workspace: Workspace, *, include_owned: bool = False) -> dict
         .annotate(n=Count("id"))
     )
     review_by_channel = dict(
-        Message.objects.filter(workspace=workspace, needs_review=True)
+        Message.objects.present()
+        .filter(workspace=workspace, needs_review=True)
         .values_list("channel_id")
         .annotate(n=Count("id"))
     )

@@ -194,7 +194,8 @@ def collect_comment_entries(contest: Contest, *, by: Actor) -> int:
     if contest.thread_id is None or contest.state != ContestState.OPEN:
         return 0
     comments = (
-        Message.objects.filter(
+        Message.objects.present()
+        .filter(
             workspace_id=contest.workspace_id,
             thread_id=contest.thread_id,
             from_brand=False,

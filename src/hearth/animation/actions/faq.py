@@ -122,7 +122,8 @@ def detect_faq(
     }
     questions = [
         m
-        for m in Message.objects.filter(
+        for m in Message.objects.present()
+        .filter(
             workspace=workspace,
             intent="question",
             from_brand=False,

@@ -267,6 +267,10 @@ class FetchResult:
     items: Sequence[Mapping[str, Any]]
     cursor: str  # saved with the rows, in the same transaction
     more: bool = False  # a burst larger than one page: fetch again from `cursor` at once
+    # Complete listings, for platforms that send no deletion event (TikTok): {root external id
+    # (a video): every comment id the platform listed under it}, only for roots whose whole list
+    # was read without an error. A stored comment under such a root, not listed, was deleted.
+    listed: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass

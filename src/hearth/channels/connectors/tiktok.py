@@ -13,7 +13,8 @@ answers are the envelope `{"code": 0, "message": "OK", "request_id", "data"}`. W
 - each video's comments and their replies, newest first, page by page with TikTok's cursor,
   `GET business/comment/list/?business_id=…&video_id=…&include_replies=true&status=ALL
   &sort_field=create_time&sort_order=desc&cursor=…&max_count=30`, until a page reaches what the
-  previous poll saw. A top-level comment answers its video, a reply its comment
+  previous poll saw, or (to see deletions) to the end of the list within `COMMENT_PAGES` pages.
+  A top-level comment answers its video, a reply its comment
   (`parent_comment_id`); the account's own comments (`owner: true`) are the brand's.
 
 What Hearth does: reply (`POST business/comment/reply/create/`, or `business/comment/create/`
@@ -287,9 +288,15 @@ class TikTokConnector(BaseConnector):
         data: dict[str, Any] = self.client.call("GET", "/business/video/list/", params=params)
         return data
 
-    def _comments(self, video: str, since: int) -> list[dict[str, Any]]:
-        """The video's comments and replies newer than `since`, newest first."""
+    def _comments(
+        self, video: str, since: int, *, to_the_end: bool
+    ) -> tuple[list[dict[str, Any]], list[str] | None]:
+        """The video's comments and replies newer than `since`, newest first, and — when the
+        whole list was read (every page, at most `COMMENT_PAGES`, without an error) — the ids
+        of every comment TikTok listed, else None (see `fetch` on deletions). Without
+        `to_the_end`, reading stops at the first page that reaches `since`."""
         found: list[dict[str, Any]] = []
+        listed: list[str] = []
         cursor: Any = 0
         for _page in range(COMMENT_PAGES):
             data = self.client.call(
@@ -306,26 +313,41 @@ class TikTokConnector(BaseConnector):
                     "max_count": COMMENTS,
                 },
             )
+            if not isinstance(data.get("comments", []), list):
+                return found, None  # an answer without its list: never read as "all gone"
             batch = list(data.get("comments") or [])
+            listed.extend(str(c.get("comment_id")) for c in batch if c.get("comment_id"))
             found.extend(c for c in batch if int(c.get("create_time") or 0) > since)
-            # Newest first: a page ending on one already seen holds all that is new.
-            if not data.get("has_more") or (
-                batch and int(batch[-1].get("create_time") or 0) <= since
-            ):
-                break
+            if not data.get("has_more"):
+                return found, listed
+            if not to_the_end and batch and int(batch[-1].get("create_time") or 0) <= since:
+                return found, None  # newest first: this page holds all that is new
             cursor = data.get("cursor")
-        return found
+        return found, None  # more pages than one poll reads: not a complete list
 
     def fetch(self, cursor: str) -> FetchResult:
-        """The recent videos' comments newer than the cursor (the latest `create_time` seen)."""
+        """The recent videos' comments newer than the cursor (the latest `create_time` seen).
+
+        Deletions: TikTok sends no event for a deleted comment. When a video's whole comment
+        list was read in this poll (every page, no error, at most `COMMENT_PAGES` pages of
+        `COMMENTS`; read to the end only for videos whose comment count fits), its ids are returned in `FetchResult.listed`: a stored comment of that
+        video not among them was deleted (the pipeline marks it removed). A video with more
+        comments than that, or whose read failed, says nothing about deletions.
+        """
         state = json.loads(cursor) if cursor.startswith("{") else {}
         since = int(state.get("since") or 0)
         newest = since
         videos = list(self._video_page(cursor=None, size=self.videos).get("videos") or [])
         username = str((self.channel.identity or {}).get("handle") or "").lstrip("@")
         items: list[dict[str, Any]] = []
+        listed: dict[str, list[str]] = {}
         for video in videos:
-            comments = self._comments(str(video["item_id"]), since)
+            video_id = str(video["item_id"])
+            # Read to the end only where the end is within reach (the video's own count).
+            reachable = int(video.get("comments") or 0) <= COMMENT_PAGES * COMMENTS
+            comments, complete = self._comments(video_id, since, to_the_end=reachable)
+            if complete is not None:
+                listed[video_id] = complete
             if not comments:
                 continue
             items.append(video_item(video, self.business_id, username))
@@ -333,7 +355,7 @@ class TikTokConnector(BaseConnector):
             for comment in sorted(comments, key=lambda c: int(c.get("create_time") or 0)):
                 items.append(comment_item(comment, self.business_id))
                 newest = max(newest, int(comment.get("create_time") or 0))
-        return FetchResult(items=items, cursor=json.dumps({"since": newest}))
+        return FetchResult(items=items, cursor=json.dumps({"since": newest}), listed=listed)
 
     def metrics(self) -> dict[str, int]:
         """The followers now, and the last 28 days' views, likes, comments and shares."""

@@ -9,7 +9,11 @@ What Hearth reads (polled: YouTube's push notifications cover uploads only, not 
   `GET /youtube/v3/commentThreads?part=snippet,replies&allThreadsRelatedToChannelId=UC…&order=time`,
   and the ones held for review (`moderationStatus=heldForReview`); a thread's replies beyond the
   few it embeds with `GET /youtube/v3/comments?parentId=…`;
-- each new video's title (`GET /youtube/v3/videos?part=snippet&id=…`), the thread's root.
+- each new video's title (`GET /youtube/v3/videos?part=snippet&id=…`), the thread's root;
+- which of the channel's recent stored comments are still there (`removed_among`, called by the
+  pipeline after each poll): `GET /youtube/v3/comments?part=id&id=<up to 50 ids>`, 1 unit per
+  50; an id missing from a successful answer was deleted by its author. An error stops the
+  check and marks nothing.
 A top-level comment answers its video (external id: the video's id, 11 characters); a reply
 answers its top-level comment (a reply's id is "<top-level id>.<suffix>").
 
@@ -37,7 +41,7 @@ day in hearth/channels/quota.py; errors are classified by the `reason` of Google
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import requests
@@ -78,6 +82,7 @@ COSTS = {
 THREADS = 100  # maxResults of a commentThreads.list page (its maximum)
 PAGES = 3  # pages of threads read at each poll at most (3 units)
 REPLIES = 100
+BY_ID = 50  # ids of one comments.list look-up (its maximum)
 VIDEO_ID_LENGTH = 11
 RATE_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
 QUOTA_REASONS = frozenset({"quotaExceeded", "dailyLimitExceeded"})
@@ -415,6 +420,26 @@ class YouTubeConnector(BaseConnector):
             )
             roots.extend(video_item(v) for v in answer.get("items") or [])
         return roots
+
+    def removed_among(self, external_ids: Sequence[str]) -> list[str]:
+        """Those of `external_ids` (comments) YouTube no longer has: looked up by id, 50 a call
+        (1 quota unit each). Any error raises (a `ConnectorError`): the caller marks nothing, so
+        an error or a partial read never makes a comment look deleted."""
+        self._check_app()
+        wanted = list(dict.fromkeys(i for i in external_ids if i))
+        found: set[str] = set()
+        for start in range(0, len(wanted), BY_ID):
+            chunk = wanted[start : start + BY_ID]
+            answer = self.client.call(
+                "comments.list",
+                "GET",
+                "/comments",
+                params={"part": "id", "id": ",".join(chunk)},
+            )
+            if not isinstance(answer, dict) or not isinstance(answer.get("items"), list):
+                raise ConnectorError(_g("YouTube answered a comment look-up without its list."))
+            found.update(str(c.get("id")) for c in answer["items"] if isinstance(c, dict))
+        return [i for i in wanted if i not in found]
 
     def metrics(self) -> dict[str, int]:
         answer = self.client.call(

@@ -1,7 +1,7 @@
 """Messages their author deleted on the platform: Meta's removal events (a comment or post
 removed, a Messenger message unsent) and the pipeline's removal path. The message is kept for
-the history, marked removed, out of the inbox's counts; a removal delivered again, or before
-its message, changes nothing more."""
+the history, marked removed, out of the inbox's counts; a removal delivered again changes
+nothing more, and one before its message marks the message when it comes."""
 
 from __future__ import annotations
 
@@ -69,10 +69,12 @@ def test_the_message_delivered_again_after_its_removal_stays_removed(channel):
     assert Message.objects.filter(channel=channel).count() == 1
 
 
-def test_a_removal_before_its_message_is_skipped(channel):
+def test_a_removal_before_its_message_is_kept_until_the_message_comes(channel):
     report = ingest_batch(channel, [{"external_id": "never-seen", "removed": True}])
     assert report.removed == 0 and not report.errors
     assert not Message.objects.filter(channel=channel).exists()
+    ingest_batch(channel, [_comment("never-seen", minutes=0)])
+    assert Message.objects.get(channel=channel, external_id="never-seen").removed_at is not None
 
 
 def test_a_removal_without_an_id_is_a_clear_error(channel):

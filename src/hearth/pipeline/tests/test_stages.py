@@ -53,6 +53,7 @@ def test_the_default_stages_pass_the_system_check():
         "PostRepliesStage",
         "MembersStage",
         "IdeaCaptureStage",
+        "StaleDaysStage",
     ]
     assert check_stages(None) == []
 
