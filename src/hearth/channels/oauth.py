@@ -26,7 +26,7 @@ import json
 import secrets
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -249,7 +249,10 @@ class MetaProvider(Provider):
             expires_at=int(lapses) if lapses else grant.expires_at,
             scopes=tuple(str(s) for s in data.get("scopes") or ()),
             # Which objects (WhatsApp Business Accounts, Pages) each permission was granted on.
-            extra={"granular_scopes": list(data.get("granular_scopes") or ())},
+            extra={
+                "granular_scopes": list(data.get("granular_scopes") or ()),
+                "token_expires_at": data.get("expires_at") or grant.expires_at,
+            },
         )
 
     def _graph(self, app: PlatformApp, token: str) -> GraphClient:
@@ -348,6 +351,14 @@ class WhatsAppProvider(MetaProvider):
             via_consent=True,
         )
 
+    def long_lived(self, app: PlatformApp, token: str) -> Grant:
+        """The number is used with the user token itself (no page token that outlives it): its
+        access lapses when the token does (about 60 days, extended before) or, at the latest,
+        when the consent's 90 days of data access end."""
+        grant = super().long_lived(app, token)
+        ends = [int(t) for t in (grant.expires_at, grant.extra.get("token_expires_at")) if t]
+        return replace(grant, expires_at=min(ends) if ends else None)
+
     def accounts(self, app: PlatformApp, grant: Grant) -> list[Account]:
         granted = set(grant.scopes)
         lacking = [s for s in (WA_MANAGE, WA_MESSAGE) if granted and s not in granted]
@@ -416,7 +427,7 @@ class WhatsAppProvider(MetaProvider):
             if isinstance(entry, dict) and entry.get("scope") in (WA_MANAGE, WA_MESSAGE):
                 targets.extend(str(t) for t in entry.get("target_ids") or ())
         if targets:
-            return [(t, "") for t in dict.fromkeys(targets)], True
+            return [(t, self._waba_name(client, t)) for t in dict.fromkeys(targets)], True
         try:
             businesses = client.pages(
                 "/me/businesses", params={"fields": "id,name", "limit": WA_LIMIT}, limit=WA_LIMIT
@@ -438,6 +449,15 @@ class WhatsAppProvider(MetaProvider):
                 )
             ) from None
         return list(dict.fromkeys(found)), False
+
+    @staticmethod
+    def _waba_name(client: Any, waba_id: str) -> str:
+        """The account's name, to tell the numbers apart; its id when it cannot be read."""
+        try:
+            answer = client.call("GET", f"/{waba_id}", params={"fields": "id,name"})
+        except ConnectorError:
+            return ""
+        return str(answer.get("name") or "") if isinstance(answer, dict) else ""
 
     def after_connect(self, app: PlatformApp, accounts: list[Account]) -> list[str]:
         problems: list[str] = []

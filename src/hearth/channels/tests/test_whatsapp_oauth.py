@@ -6,6 +6,7 @@ Graph code, the token's refresh, and who may do it."""
 
 from __future__ import annotations
 
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -17,7 +18,7 @@ from hearth.channels.connectors.base import ReauthRequired, RetryLater
 from hearth.channels.connectors.meta import PermissionMissing, appsecret_proof
 from hearth.channels.models import Channel, ChannelKind
 from hearth.channels.oauth import PROVIDERS
-from hearth.channels.testing_graph import APP_ID, APP_SECRET
+from hearth.channels.testing_graph import APP_ID, APP_SECRET, LONG_LIVED_S
 
 V = "/v21.0"
 CALLBACK = "/channels/oauth/whatsapp/callback/"
@@ -141,7 +142,9 @@ def test_connect_a_number_end_to_end(owner, graph, world, workspace, meta_app):
 
     pick = owner.get(PICK).content.decode()
     assert "Lumio Help (+1 555-010-0001)" in pick and "Lumio Sales (+1 555-010-0002)" in pick
-    assert "quality GREEN" in pick and "Lumio Promo" not in pick
+    assert "quality GREEN · account Lumio Support" in pick and "Lumio Promo" not in pick
+    (named,) = _calls(graph, "GET", f"/{support.id}")
+    assert _q(named)["fields"] == "id,name"
     assert token not in pick, "tokens never reach the page"
 
     done = owner.post(PICK, {"account": [help_line.id]})
@@ -155,7 +158,10 @@ def test_connect_a_number_end_to_end(owner, graph, world, workspace, meta_app):
         "brand_author_ids": [help_line.id],
     }
     assert channel.credentials["access_token"] == token
-    assert channel.credentials["expires_at"] > 0, "the lapse date is known and announced"
+    lapses = channel.credentials["expires_at"]
+    # The number is used with the user token: it lapses with it (about 60 days, extended
+    # before), not at the end of the 90 days of data access.
+    assert time.time() + LONG_LIVED_S - 60 < lapses <= time.time() + LONG_LIVED_S + 5
     (subscribe,) = _calls(graph, "POST", f"/{support.id}/subscribed_apps")
     assert _q(subscribe)["access_token"] == token
     assert _q(subscribe)["appsecret_proof"] == appsecret_proof(token, APP_SECRET)
