@@ -353,3 +353,12 @@ def test_another_workspace_cannot_finish_nor_see_the_connection(owner, graph, wo
     viewer = personas.client("viewer")
     assert viewer.post("/channels/connect/whatsapp/").status_code == 403
     assert viewer.get(PICK).status_code == 403
+
+
+def test_the_whatsapp_app_page_is_in_french(personas, meta_app):
+    owner = personas.client("owner")
+    owner.cookies["django_language"] = "fr"
+    page = owner.get("/channels/apps/whatsapp/").content.decode()
+    assert "Connecter un numéro WhatsApp" in page
+    assert "le formulaire avec le jeton d’un utilisateur système" in page
+    assert "se connecte par l’application Meta saisie pour Facebook" in page
