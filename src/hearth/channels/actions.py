@@ -248,7 +248,8 @@ def _check_no_oauth_tokens(kind: str, credentials: dict[str, Any] | None) -> Non
     if not credentials or kind not in CONNECTORS:
         return
     provider: str = str(getattr(connector_class(kind), "oauth_provider", "") or "")
-    if provider:
+    # A platform that also takes a typed-in token (WhatsApp's system user) keeps its form.
+    if provider and not getattr(connector_class(kind), "token_form", False):
         raise ActionError(
             _(
                 "%(platform)s accounts are connected through the platform's consent screen: "

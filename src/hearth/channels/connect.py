@@ -16,6 +16,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from hearth.channels import actions
+from hearth.channels.config import fields_of
 from hearth.channels.models import Channel, PlatformApp
 from hearth.channels.oauth import PROVIDERS, Account
 from hearth.core import audit
@@ -64,6 +65,8 @@ def save_platform_app(
             _("provider '%(provider)s' is unknown: choose one of %(known)s.")
             % {"provider": provider, "known": ", ".join(sorted(PROVIDERS))}
         )
+    # WhatsApp connects through the Meta app entered for Facebook: one app, stored once.
+    provider = PROVIDERS[provider].app_key
     if instance_wide and not can_share(by):
         raise ActionError(
             _(
@@ -184,7 +187,9 @@ def _connect_one(workspace: Workspace, app: PlatformApp, account: Account, *, by
             for c in Channel.objects.filter(
                 workspace=workspace, kind=account.kind, deleted_at__isnull=True
             )
-            if str(c.config.get("page_id") or "") == account.external_id
+            # Connected before by its form: a Page's id, a WhatsApp number's id.
+            if account.external_id
+            in (str(c.config.get("page_id") or ""), str(c.config.get("phone_number_id") or ""))
         ),
         None,
     )
@@ -201,12 +206,16 @@ def _connect_one(workspace: Workspace, app: PlatformApp, account: Account, *, by
         )
         actions.reconnected(existing, by=by)
         return existing
+    # A platform that also has a form (WhatsApp) requires its token among the fields: the
+    # consent's token fills it; the whole credentials are stored just below.
+    required = {f.name for f in fields_of(account.kind) if f.secret and f.required}
     channel, _secret = actions.create_channel(
         workspace,
         name=account.name,
         slug=_unique_slug(workspace, account.name),
         kind=account.kind,
         config={**account.config, "brand_author_ids": [account.external_id]},
+        credentials={k: v for k, v in account.credentials.items() if k in required} or None,
         by=by,
     )
     channel.set_credentials(account.credentials)

@@ -26,7 +26,7 @@ import json
 import secrets
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -35,7 +35,13 @@ from django.utils.translation import gettext_lazy
 
 from hearth.channels.connectors.base import ConnectorError, FatalConnectorError, ReauthRequired
 from hearth.channels.connectors.http import PlatformClient
-from hearth.channels.connectors.meta import API_VERSION, DIALOG_URL, GRAPH_URL, GraphClient
+from hearth.channels.connectors.meta import (
+    API_VERSION,
+    DIALOG_URL,
+    GRAPH_URL,
+    GraphClient,
+    PermissionMissing,
+)
 from hearth.channels.models import ChannelKind, PlatformApp
 
 
@@ -97,6 +103,20 @@ class Provider:
     # Where the owner registers the app (its developer site), and where its secret is found there.
     console: str = ""
     secret_help: Any = ""
+    # The `PlatformApp` it connects through, when it shares another provider's (WhatsApp uses
+    # the Meta app entered for Facebook): no second app to enter.
+    app_provider: str = ""
+    # Other ways to connect, offered next to the consent (WhatsApp's system user token form).
+    alternative_help: Any = ""
+
+    @property
+    def app_key(self) -> str:
+        return self.app_provider or self.key
+
+    def after_connect(self, app: PlatformApp, accounts: list[Account]) -> list[str]:
+        """What the platform needs once the picked accounts are channels (a webhook subscription);
+        the problems, in words, for the person to fix (nothing is undone)."""
+        return []
 
     def urls(self, app: PlatformApp) -> dict[str, str]:
         return {
@@ -228,6 +248,11 @@ class MetaProvider(Provider):
             access_token=grant.access_token,
             expires_at=int(lapses) if lapses else grant.expires_at,
             scopes=tuple(str(s) for s in data.get("scopes") or ()),
+            # Which objects (WhatsApp Business Accounts, Pages) each permission was granted on.
+            extra={
+                "granular_scopes": list(data.get("granular_scopes") or ()),
+                "token_expires_at": data.get("expires_at") or grant.expires_at,
+            },
         )
 
     def _graph(self, app: PlatformApp, token: str) -> GraphClient:
@@ -293,6 +318,182 @@ class MetaProvider(Provider):
         token read again with it; Facebook refuses an expired one (code 190: reconnect)."""
         grant = self.long_lived(app, str(credentials.get("user_token") or ""))
         return {**credentials, "user_token": grant.access_token, "expires_at": grant.expires_at}
+
+
+# What connecting a WhatsApp number needs of the person's consent.
+WA_MANAGE = "whatsapp_business_management"
+WA_MESSAGE = "whatsapp_business_messaging"
+WA_PHONE_FIELDS = "id,display_phone_number,verified_name,quality_rating,code_verification_status"
+WA_LIMIT = 100
+
+
+class WhatsAppProvider(MetaProvider):
+    """WhatsApp Business through Facebook Login, with the Meta app entered for Facebook.
+
+    The code gives a user token, made long-lived like Facebook's; `debug_token` says on which
+    WhatsApp Business Accounts (WABAs) each permission was granted (`granular_scopes[].target_ids`:
+    the accounts the person ticked on the consent screen). When Meta gives no such list, the
+    accounts of the person's businesses are read instead (`/me/businesses`, then each business's
+    `owned_whatsapp_business_accounts`, which needs `business_management`). Each account's phone
+    numbers become the accounts to pick; once picked, the app is subscribed to each account's
+    webhooks (`POST /{waba}/subscribed_apps`), without which no message arrives.
+    """
+
+    def _client(self, app: PlatformApp, token: str) -> Any:
+        from hearth.channels.connectors.whatsapp import WhatsAppClient
+
+        return WhatsAppClient(
+            app.url("api_url", GRAPH_URL),
+            token=token,
+            app_secret=app.client_secret,
+            version=str((app.config or {}).get("api_version") or API_VERSION),
+            platform="WhatsApp",
+            via_consent=True,
+        )
+
+    def long_lived(self, app: PlatformApp, token: str) -> Grant:
+        """The number is used with the user token itself (no page token that outlives it): its
+        access lapses when the token does (about 60 days, extended before) or, at the latest,
+        when the consent's 90 days of data access end."""
+        grant = super().long_lived(app, token)
+        ends = [int(t) for t in (grant.expires_at, grant.extra.get("token_expires_at")) if t]
+        return replace(grant, expires_at=min(ends) if ends else None)
+
+    def accounts(self, app: PlatformApp, grant: Grant) -> list[Account]:
+        granted = set(grant.scopes)
+        lacking = [s for s in (WA_MANAGE, WA_MESSAGE) if granted and s not in granted]
+        if lacking:
+            raise OAuthError(
+                _(
+                    "Meta did not grant %(scopes)s: without it Hearth cannot list the numbers "
+                    "or answer on them. Connect again and leave every permission ticked."
+                )
+                % {"scopes": ", ".join(lacking)}
+            )
+        client = self._client(app, grant.access_token)
+        found: list[Account] = []
+        wabas, targeted = self._wabas(client, grant)
+        for waba_id, waba_name in wabas:
+            try:
+                numbers = client.pages(
+                    f"/{waba_id}/phone_numbers",
+                    params={"fields": WA_PHONE_FIELDS, "limit": WA_LIMIT},
+                    limit=WA_LIMIT,
+                )
+            except PermissionMissing:
+                if targeted:
+                    raise
+                continue  # a business's account the person did not choose on the consent
+
+            for number in numbers:
+                display = str(number.get("display_phone_number") or number["id"])
+                name = str(number.get("verified_name") or display)
+                quality = str(number.get("quality_rating") or "UNKNOWN")
+                found.append(
+                    Account(
+                        kind=ChannelKind.WHATSAPP,
+                        external_id=str(number["id"]),
+                        name=f"{name} ({display})",
+                        detail=_("quality %(quality)s · account %(waba)s")
+                        % {"quality": quality, "waba": waba_name or waba_id},
+                        credentials={
+                            "access_token": grant.access_token,
+                            "user_token": grant.access_token,
+                            "expires_at": grant.expires_at,
+                            "scopes": list(grant.scopes),
+                        },
+                        config={
+                            "phone_number_id": str(number["id"]),
+                            "waba_id": waba_id,
+                            "app_id": app.pk,
+                        },
+                    )
+                )
+        if not found:
+            raise OAuthError(
+                _(
+                    "Meta gave access to no WhatsApp Business Account with a phone number: on the "
+                    "consent screen, choose the account of your number (Edit access), or add a "
+                    "number to it in WhatsApp Manager."
+                )
+            )
+        return found
+
+    def _wabas(self, client: Any, grant: Grant) -> tuple[list[tuple[str, str]], bool]:
+        """(id, name) of the accounts granted: debug_token's targets (True), else the
+        businesses' accounts (False: some may not be granted)."""
+        targets: list[str] = []
+        for entry in grant.extra.get("granular_scopes") or ():
+            if isinstance(entry, dict) and entry.get("scope") in (WA_MANAGE, WA_MESSAGE):
+                targets.extend(str(t) for t in entry.get("target_ids") or ())
+        if targets:
+            return [(t, self._waba_name(client, t)) for t in dict.fromkeys(targets)], True
+        try:
+            businesses = client.pages(
+                "/me/businesses", params={"fields": "id,name", "limit": WA_LIMIT}, limit=WA_LIMIT
+            )
+            found: list[tuple[str, str]] = []
+            for business in businesses:
+                owned = client.pages(
+                    f"/{business['id']}/owned_whatsapp_business_accounts",
+                    params={"fields": "id,name", "limit": WA_LIMIT},
+                    limit=WA_LIMIT,
+                )
+                found.extend((str(w["id"]), str(w.get("name") or "")) for w in owned)
+        except PermissionMissing:
+            raise OAuthError(
+                _(
+                    "Meta did not say which WhatsApp Business Accounts were granted, and Hearth could "
+                    "not list your businesses' accounts either (business_management was not granted). "
+                    "Connect again and choose your WhatsApp Business Account on the consent screen."
+                )
+            ) from None
+        return list(dict.fromkeys(found)), False
+
+    @staticmethod
+    def _waba_name(client: Any, waba_id: str) -> str:
+        """The account's name, to tell the numbers apart; its id when it cannot be read."""
+        try:
+            answer = client.call("GET", f"/{waba_id}", params={"fields": "id,name"})
+        except ConnectorError:
+            return ""
+        return str(answer.get("name") or "") if isinstance(answer, dict) else ""
+
+    def after_connect(self, app: PlatformApp, accounts: list[Account]) -> list[str]:
+        problems: list[str] = []
+        done: set[str] = set()
+        for account in accounts:
+            waba_id = str(account.config.get("waba_id") or "")
+            if not waba_id or waba_id in done:
+                continue
+            done.add(waba_id)
+            client = self._client(app, str(account.credentials.get("access_token") or ""))
+            try:
+                answer = client.call("POST", f"/{waba_id}/subscribed_apps", sending=True)
+            except ConnectorError as exc:
+                problems.append(
+                    _(
+                        "The app could not be subscribed to the webhooks of the WhatsApp "
+                        "Business Account %(waba)s, so its messages will not arrive yet: "
+                        "%(error)s Test the channel once it is fixed."
+                    )
+                    % {"waba": waba_id, "error": exc}
+                )
+                continue
+            if not (isinstance(answer, dict) and answer.get("success")):
+                problems.append(
+                    _(
+                        "Meta did not confirm the webhook subscription of the WhatsApp Business "
+                        "Account %(waba)s: test the channel to check that messages arrive."
+                    )
+                    % {"waba": waba_id}
+                )
+        return problems
+
+    def refresh(self, app: PlatformApp, credentials: Mapping[str, Any]) -> dict[str, Any]:
+        """A new long-lived user token, which is also the one the number is used with."""
+        new = super().refresh(app, credentials)
+        return {**new, "access_token": new["user_token"]}
 
 
 class GoogleProvider(Provider):
@@ -724,6 +925,48 @@ PROVIDERS: dict[str, Provider] = {
             ),
         ),
     ),
+    "whatsapp": WhatsAppProvider(
+        key="whatsapp",
+        label="WhatsApp",
+        kinds=(ChannelKind.WHATSAPP,),
+        authorize_url="{dialog}/" + API_VERSION + "/dialog/oauth",
+        exchange_url="{api}/" + API_VERSION + "/oauth/access_token",
+        scopes=(WA_MANAGE, WA_MESSAGE, "business_management"),
+        pkce=True,
+        docs="channels/whatsapp.md",
+        console="Meta for Developers",
+        secret_help=gettext_lazy(
+            "In the app's dashboard on Meta for Developers: App settings → Basic."
+        ),
+        dialog_default=DIALOG_URL,
+        api_default=GRAPH_URL,
+        scope_separator=",",
+        app_provider="facebook",
+        scope_reasons=(
+            (
+                WA_MANAGE,
+                gettext_lazy(
+                    "list the accounts' numbers and templates; subscribe the app to their messages"
+                ),
+            ),
+            (WA_MESSAGE, gettext_lazy("receive the customers' messages and answer them")),
+            (
+                "business_management",
+                gettext_lazy(
+                    "find your WhatsApp Business Accounts when Meta does not list those you chose"
+                ),
+            ),
+        ),
+        connect_label=gettext_lazy("Connect a WhatsApp number"),
+        connect_help=gettext_lazy(
+            "Meta asks you to sign in and to choose the WhatsApp Business Accounts Hearth may use; "
+            "you then pick which of their numbers to add. Each one becomes a channel. It uses the "
+            "same Meta app as Facebook and Instagram."
+        ),
+        alternative_help=gettext_lazy(
+            "Or connect a number with a system user's token, which does not lapse: "
+        ),
+    ),
     # The other platforms' descriptions: their connectors plug in here as they are written.
     "linkedin": LinkedInProvider(
         key="linkedin",
@@ -765,6 +1008,8 @@ PROVIDERS: dict[str, Provider] = {
             "tweet.moderate.write",
             "block.write",
             "mute.write",
+            "dm.read",
+            "dm.write",
             "offline.access",
         ),
         pkce=True,
@@ -782,6 +1027,8 @@ PROVIDERS: dict[str, Provider] = {
             ("tweet.moderate.write", gettext_lazy("hide and show replies to the account's posts")),
             ("block.write", gettext_lazy("block accounts")),
             ("mute.write", gettext_lazy("mute accounts")),
+            ("dm.read", gettext_lazy("read the direct messages people send the account")),
+            ("dm.write", gettext_lazy("answer direct messages")),
             ("offline.access", gettext_lazy("stay connected past the token's 2 hours")),
         ),
         connect_label=gettext_lazy("Connect an X account"),
@@ -902,8 +1149,10 @@ def provider_for_kind(kind: str) -> Provider | None:
 
 
 def app_for(workspace_id: int, provider_key: str) -> PlatformApp | None:
-    """The app a workspace connects through: its own, else the instance's."""
-    apps = PlatformApp.objects.filter(provider=provider_key)
+    """The app a workspace connects through: its own, else the instance's (for a provider that
+    shares another's app, that one)."""
+    known = PROVIDERS.get(provider_key)
+    apps = PlatformApp.objects.filter(provider=known.app_key if known else provider_key)
     return (
         apps.filter(workspace_id=workspace_id).first()
         or apps.filter(workspace__isnull=True).first()
@@ -914,9 +1163,21 @@ SESSION_KEY = "hearth-oauth"
 STATE_TTL_S = 15 * 60
 
 
-def start(session: Any, *, workspace_id: int, app: PlatformApp, redirect_uri: str) -> str:
-    """The consent screen's URL; the state (and PKCE verifier) are kept in `session`."""
-    prov = provider(app.provider)
+def start(
+    session: Any,
+    *,
+    workspace_id: int,
+    app: PlatformApp,
+    redirect_uri: str,
+    provider_key: str = "",
+) -> str:
+    """The consent screen's URL; the state (and PKCE verifier) are kept in `session`.
+    `provider_key` when it is not the app's own (WhatsApp through the Meta app)."""
+    prov = provider(provider_key or app.provider)
+    if prov.app_key != app.provider:
+        raise OAuthError(
+            _("This app is not one %(platform)s connects through.") % {"platform": prov.label}
+        )
     state = secrets.token_urlsafe(24)
     verifier, challenge = pkce_pair() if prov.pkce else ("", "")
     pending = dict(session.get(SESSION_KEY) or {})
@@ -926,7 +1187,7 @@ def start(session: Any, *, workspace_id: int, app: PlatformApp, redirect_uri: st
     pending[state] = {
         "workspace": workspace_id,
         "app": app.pk,
-        "provider": app.provider,
+        "provider": prov.key,
         "verifier": verifier,
         "at": now,
     }
@@ -958,7 +1219,9 @@ def finish(
     app: PlatformApp, flow: Mapping[str, Any], *, code: str, redirect_uri: str
 ) -> list[Account]:
     """Exchange the code and list the accounts; OAuthError in plain words when it fails."""
-    prov = provider(app.provider)
+    prov = provider(str(flow.get("provider") or app.provider))
+    if prov.app_key != app.provider:
+        raise OAuthError(_("The app was removed meanwhile: enter it again."))
     if not code:
         raise OAuthError(_("The platform sent no authorisation code: start the connection again."))
     try:
@@ -971,3 +1234,13 @@ def finish(
             _("%(platform)s refused the connection: %(error)s")
             % {"platform": prov.label, "error": exc}
         ) from None
+
+
+def after_connect(
+    provider_key: str, app: PlatformApp, accounts: list[Account], picked: list[str]
+) -> list[str]:
+    """The provider's follow-up on the picked accounts (`Provider.after_connect`)."""
+    chosen = set(picked)
+    return provider(provider_key).after_connect(
+        app, [a for a in accounts if a.external_id in chosen]
+    )

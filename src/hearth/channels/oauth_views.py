@@ -69,7 +69,7 @@ def platform_app(request: AuthenticatedRequest, provider: str) -> HttpResponse:
         try:
             app = connect.save_platform_app(
                 membership.workspace,
-                provider=provider,
+                provider=prov.app_key,
                 client_id=request.POST.get("client_id", ""),
                 client_secret=request.POST.get("client_secret", ""),
                 instance_wide=request.POST.get("scope") == "instance",
@@ -83,8 +83,8 @@ def platform_app(request: AuthenticatedRequest, provider: str) -> HttpResponse:
             messages.success(request, _("The app's credentials are saved."))
             return redirect("channels:platform_app", provider)
     webhook = ""
-    if app is not None and provider in ("facebook", "x"):
-        route = "meta-webhook" if provider == "facebook" else "x-webhook"
+    if app is not None and prov.app_key in ("facebook", "x"):
+        route = "meta-webhook" if prov.app_key == "facebook" else "x-webhook"
         webhook = request.build_absolute_uri(reverse(route, args=[app.webhook_key]))
     x_tiers = []
     if provider == "x":
@@ -105,6 +105,10 @@ def platform_app(request: AuthenticatedRequest, provider: str) -> HttpResponse:
             "redirect_uri": redirect_uri(request, provider),
             "webhook_url": webhook,
             "x_tiers": x_tiers,
+            "shared_app": platform_label(prov.app_key) if prov.app_provider else "",
+            "token_form": reverse("channels:add_kind", args=[prov.kinds[0]])
+            if prov.alternative_help
+            else "",
             "has_webhook_secret": bool(app is not None and app.webhook_secret),
             "docs": reverse("docs", args=[prov.docs]),
             "error": error,
@@ -135,6 +139,7 @@ def start(request: AuthenticatedRequest, provider: str) -> HttpResponse:
         workspace_id=membership.workspace.pk,
         app=app,
         redirect_uri=redirect_uri(request, provider),
+        provider_key=provider,
     )
     return redirect(url)
 
@@ -158,7 +163,11 @@ def callback(request: AuthenticatedRequest, provider: str) -> HttpResponse:
                 % {"reason": request.GET.get("error_reason") or request.GET["error"]}
             )
         app = PlatformApp.objects.filter(pk=flow["app"]).first()
-        if app is None or app.workspace_id not in (None, membership.workspace.pk):
+        if (
+            app is None
+            or app.workspace_id not in (None, membership.workspace.pk)
+            or app.provider != oauth.provider(provider).app_key
+        ):
             raise oauth.OAuthError(_("The app was removed meanwhile: enter it again."))
         accounts = oauth.finish(
             app,
@@ -185,7 +194,7 @@ def _pending(
     if pending.get("provider") != provider or pending.get("workspace") != membership.workspace.pk:
         raise oauth.OAuthError(_("There is no connection waiting for a choice: start it again."))
     app = PlatformApp.objects.filter(pk=int(pending.get("app") or 0)).first()
-    if app is None:
+    if app is None or app.workspace_id not in (None, membership.workspace.pk):
         raise oauth.OAuthError(_("The app was removed meanwhile: enter it again."))
     raw = json.loads(vault.decrypt(pending["accounts"]))
     accounts = [oauth.Account(**{**a, "missing": tuple(a.get("missing") or ())}) for a in raw]
@@ -219,6 +228,10 @@ def pick(request: AuthenticatedRequest, provider: str) -> HttpResponse:
                 request,
                 _("Connected: %(names)s.") % {"names": ", ".join(c.name for c in channels)},
             )
+            # The platform's follow-up (WhatsApp: the webhook subscription); what failed is said.
+            picked = request.POST.getlist("account")
+            for problem in oauth.after_connect(provider, app, accounts, picked):
+                messages.warning(request, problem)
             if len(channels) == 1:
                 return redirect("channels:detail", channels[0].pk)
             return redirect("channels:list")

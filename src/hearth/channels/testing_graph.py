@@ -9,7 +9,13 @@ conversations and the send API with its 24-hour window and `HUMAN_AGENT` tag, th
 blocked list and insights; and WhatsApp's Cloud API (`wa_number`: a phone number of a WABA
 with its system user's token, its `message_templates`, `POST /{number}/messages` with the
 24-hour window, whose refusal comes as a failed status, 131047, as on WhatsApp;
-`wa_inbound` / `wa_status` make the documented webhook deliveries). Answers have the documented shapes, errors Graph's
+`wa_inbound` / `wa_status` make the documented webhook deliveries). Connecting WhatsApp
+through the consent: `wa_account` (a WABA of a business), the consent's choices (`wa_chosen`:
+the accounts ticked; `declined`: permissions unticked), `debug_token`'s `granular_scopes` with
+their `target_ids` (off with `granular_targets`), `/me/businesses` and
+`/{business}/owned_whatsapp_business_accounts` (needs business_management),
+`/{waba}/phone_numbers` and `/{waba}/subscribed_apps` (GET, POST); a person's token reaches only
+the accounts and permissions they granted (Graph's 200 otherwise). Answers have the documented shapes, errors Graph's
 `{"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}`.
 
 Failures are injected with `error()` (a Graph error code on one path: 190 token invalid,
@@ -59,6 +65,9 @@ SCOPES = (
     "instagram_manage_comments",
     "instagram_manage_insights",
 )
+# What the WhatsApp consent asks (hearth.channels.oauth's "whatsapp" provider).
+WA_SCOPES = ("whatsapp_business_management", "whatsapp_business_messaging", "business_management")
+WA_TARGETED = ("whatsapp_business_management", "whatsapp_business_messaging")
 LONG_LIVED_S = 5_183_944  # what Graph answers for a long-lived user token (about 60 days)
 DATA_ACCESS_S = 90 * 24 * 3600
 
@@ -216,6 +225,25 @@ class WaNumber:
     next_ids: list[str] = field(default_factory=list)
 
 
+@dataclass
+class Waba:
+    """A WhatsApp Business Account of a business, with the apps subscribed to its webhooks."""
+
+    id: str
+    name: str
+    business_id: str
+    subscribed: list[str] = field(default_factory=list)  # app ids
+
+
+@dataclass
+class Grant:
+    """What a person allowed on the consent screen: the permissions and, for the WhatsApp
+    ones, the accounts they chose (granular scopes' target ids)."""
+
+    scopes: set[str]
+    targets: set[str]
+
+
 class _GraphError(Exception):
     def __init__(self, status: int, code: int, message: str, subcode: int | None = None) -> None:
         super().__init__(message)
@@ -259,6 +287,16 @@ class GraphFake:
         default_factory=lambda: {"call_count": 3, "total_time": 2, "total_cputime": 1}
     )
     wa_numbers: dict[str, WaNumber] = field(default_factory=dict)
+    wabas: dict[str, Waba] = field(default_factory=dict)
+    businesses: dict[str, str] = field(default_factory=lambda: {"1946000000000001": "Lumio Ltd"})
+    wa_scopes: set[str] = field(default_factory=lambda: set(WA_SCOPES))
+    # The consent screen's choices: the WhatsApp accounts ticked (None: all) and the
+    # permissions the person unticked ("Edit access").
+    wa_chosen: set[str] | None = None
+    declined: set[str] = field(default_factory=set)
+    # Whether debug_token names the granted accounts (granular_scopes' target_ids).
+    granular_targets: bool = True
+    grants: dict[str, Grant] = field(default_factory=dict)  # by user token
 
     def __post_init__(self) -> None:
         self._lock = threading.RLock()
@@ -394,12 +432,26 @@ class GraphFake:
 
     # -- WhatsApp Cloud API ---------------------------------------------------------------------
 
-    def wa_number(self, name: str, display: str = "+1 555-078-3881") -> WaNumber:
+    def wa_account(self, name: str, *, business: str = "") -> Waba:
+        """A WhatsApp Business Account of `business` (the first one by default)."""
         with self._lock:
-            n = len(self.wa_numbers)
+            waba = Waba(
+                str(102290129340398 + len(self.wabas)),
+                name,
+                business or next(iter(self.businesses)),
+            )
+            self.wabas[waba.id] = waba
+            return waba
+
+    def wa_number(
+        self, name: str, display: str = "+1 555-078-3881", *, account: Waba | None = None
+    ) -> WaNumber:
+        """A business number, in `account` or in a new account of its own."""
+        with self._lock:
+            waba = account or self.wa_account(f"{name} account")
             number = WaNumber(
-                str(106540352242922 + n),
-                str(102290129340398 + n),
+                str(106540352242922 + len(self.wa_numbers)),
+                waba.id,
                 display,
                 name,
                 f"EAASystem{secrets.token_hex(12)}",
@@ -502,9 +554,23 @@ class GraphFake:
             ]
         return self.wa_delivery(number, {"statuses": [status]})
 
+    def _wa_user(self, token: str, scope: str, waba_id: str) -> None:
+        """A person's token (from the consent) on a WhatsApp object: the permission `scope`,
+        granted on the object's account; Graph's 190, 200 otherwise."""
+        grant = self.grants.get(token)
+        if grant is None or token not in self.user_tokens:
+            raise _GraphError(400, 190, "Invalid OAuth access token - Cannot parse access token")
+        if scope not in grant.scopes or scope not in self.wa_scopes:
+            raise _GraphError(403, 200, f"(#200) Requires {scope} permission to manage the object")
+        if waba_id not in grant.targets:
+            raise _GraphError(
+                403, 200, f"(#200) Requires {scope} permission to manage the object {waba_id}"
+            )
+
     def _wa(self, method: str, number: WaNumber, edge: str, request: Recorded, token: str) -> Any:
         if token != number.token:
-            raise _GraphError(400, 190, "Invalid OAuth access token - Cannot parse access token")
+            scope = WA_TARGETED[1] if edge == "messages" else WA_TARGETED[0]
+            self._wa_user(token, scope, number.waba_id)
         if method == "GET" and not edge:
             return {
                 "id": number.id,
@@ -549,15 +615,54 @@ class GraphFake:
             "messages": [{"id": wamid}],
         }
 
-    def _waba(self, number: WaNumber, edge: str, q: dict[str, str], token: str) -> Any:
-        if token != number.token:
-            raise _GraphError(400, 190, "Invalid OAuth access token - Cannot parse access token")
-        if edge != "message_templates":
-            raise _GraphError(400, 100, f"(#100) Tried accessing nonexisting field ({edge})")
-        return {
-            "data": list(number.templates),
-            "paging": {"cursors": {"before": "b", "after": "a"}},
-        }
+    def _waba(self, method: str, waba: Waba, edge: str, q: dict[str, str], token: str) -> Any:
+        numbers = [n for n in self.wa_numbers.values() if n.waba_id == waba.id]
+        if not any(token == n.token for n in numbers):
+            self._wa_user(token, WA_TARGETED[0], waba.id)
+        if method == "GET" and not edge:
+            return {"id": waba.id, "name": waba.name}
+        if method == "GET" and edge == "message_templates":
+            return {
+                "data": [t for n in numbers for t in n.templates],
+                "paging": {"cursors": {"before": "b", "after": "a"}},
+            }
+        if method == "GET" and edge == "phone_numbers":
+            fields = q.get("fields", "id,display_phone_number,verified_name").split(",")
+            every = {
+                n.id: {
+                    "id": n.id,
+                    "display_phone_number": n.display,
+                    "verified_name": n.name,
+                    "quality_rating": "GREEN",
+                    "code_verification_status": "VERIFIED",
+                }
+                for n in numbers
+            }
+            return {
+                "data": [
+                    {k: v for k, v in e.items() if k in fields or k == "id"} for e in every.values()
+                ],
+                "paging": {"cursors": {"before": "b", "after": "a"}},
+            }
+        if edge == "subscribed_apps":
+            if method == "POST":
+                if self.app_id not in waba.subscribed:
+                    waba.subscribed.append(self.app_id)
+                return {"success": True}
+            if method == "GET":
+                return {
+                    "data": [
+                        {
+                            "whatsapp_business_api_data": {
+                                "id": app_id,
+                                "link": f"https://www.facebook.com/games/?app_id={app_id}",
+                                "name": "Hearth",
+                            }
+                        }
+                        for app_id in waba.subscribed
+                    ]
+                }
+        raise _GraphError(400, 100, f"(#100) Tried accessing nonexisting field ({edge})")
 
     def revoke(self) -> None:
         """The person removed the app (or changed their password): every token is invalid."""
@@ -565,6 +670,7 @@ class GraphFake:
 
     def revoke_scope(self, scope: str) -> None:
         self.scopes.discard(scope)
+        self.wa_scopes.discard(scope)
 
     def error(
         self,
@@ -631,10 +737,18 @@ class GraphFake:
         )
         scopes = "".join(f"<li>{html.escape(s)}</li>" for s in q.get("scope", "").split(","))
         pages = "".join(f"<li>{html.escape(p.name)}</li>" for p in self.pages.values())
+        listed = "Pages"
+        if "whatsapp_business_management" in q.get("scope", ""):
+            listed = "WhatsApp Business Accounts"
+            pages = "".join(
+                f"<li>{html.escape(w.name)}</li>"
+                for w in self.wabas.values()
+                if self.wa_chosen is None or w.id in self.wa_chosen
+            )
         page = (
             "<!doctype html><html lang=en><head><title>Log in with Facebook</title></head><body>"
             f"<h1>Hearth wants to connect as {html.escape(self.user.name)}</h1>"
-            f"<p>It asks to:</p><ul>{scopes}</ul><p>Pages:</p><ul>{pages}</ul>"
+            f"<p>It asks to:</p><ul>{scopes}</ul><p>{listed}:</p><ul>{pages}</ul>"
             f'<form action="/{self.version}/dialog/oauth/confirm" method="get">{hidden}'
             '<button name="choice" value="allow">Continue</button>'
             '<button name="choice" value="cancel">Cancel</button></form></body></html>'
@@ -661,6 +775,10 @@ class GraphFake:
                 "redirect_uri": target,
                 "challenge": q.get("code_challenge", ""),
                 "method": q.get("code_challenge_method", ""),
+                "grant": Grant(
+                    {s for s in q.get("scope", "").split(",") if s} - self.declined,
+                    set(self.wabas) if self.wa_chosen is None else set(self.wa_chosen),
+                ),
             }
         back = urlencode({"code": code, "state": q.get("state", "")})
         return Reply(302, headers={"Location": f"{target}?{back}"}, body=b"")
@@ -677,7 +795,7 @@ class GraphFake:
             return self._token(q)
         token = q.get("access_token", "")
         number = self.wa_numbers.get(path.split("/")[0])
-        waba = next((n for n in self.wa_numbers.values() if n.waba_id == path.split("/")[0]), None)
+        waba = self.wabas.get(path.split("/")[0])
         if number is not None or waba is not None:
             if self.revoked:
                 raise _GraphError(
@@ -688,11 +806,32 @@ class GraphFake:
             if number is not None:
                 return self._wa(request.method, number, edge, request, token)
             assert waba is not None
-            return self._waba(waba, edge, q, token)
+            return self._waba(request.method, waba, edge, q, token)
         who = self._who(token)
         self._proof(q, token)
         if path == "debug_token":
             now = int(time.time())
+            grant = self.grants.get(q.get("input_token", ""))
+            if grant is not None:
+                granted = grant.scopes & (self.scopes | self.wa_scopes)
+                return {
+                    "data": {
+                        "app_id": self.app_id,
+                        "type": "USER",
+                        "application": "Hearth",
+                        "data_access_expires_at": now + DATA_ACCESS_S,
+                        "expires_at": now + LONG_LIVED_S,
+                        "is_valid": True,
+                        "scopes": sorted(granted),
+                        "granular_scopes": [
+                            {"scope": scope, "target_ids": sorted(grant.targets)}
+                            if scope in WA_TARGETED and self.granular_targets
+                            else {"scope": scope}
+                            for scope in sorted(granted)
+                        ],
+                        "user_id": self.user.id,
+                    }
+                }
             return {
                 "data": {
                     "app_id": self.app_id,
@@ -704,6 +843,25 @@ class GraphFake:
                     "scopes": sorted(self.scopes),
                     "user_id": self.user.id,
                 }
+            }
+        if path == "me/businesses":
+            self._wa_business_access(token)
+            return {
+                "data": [{"id": b, "name": name} for b, name in self.businesses.items()],
+                "paging": {"cursors": {"before": "b", "after": "a"}},
+            }
+        if path.split("/")[0] in self.businesses:
+            self._wa_business_access(token)
+            if path.split("/")[1:] != ["owned_whatsapp_business_accounts"]:
+                raise _GraphError(400, 100, "(#100) Tried accessing nonexisting field")
+            business = path.split("/")[0]
+            return {
+                "data": [
+                    {"id": w.id, "name": w.name}
+                    for w in self.wabas.values()
+                    if w.business_id == business
+                ],
+                "paging": {"cursors": {"before": "b", "after": "a"}},
             }
         if path == "me/accounts":
             self._need("pages_show_list")
@@ -745,6 +903,13 @@ class GraphFake:
             33,
         )
 
+    def _wa_business_access(self, token: str) -> None:
+        grant = self.grants.get(token)
+        if grant is None or "business_management" not in grant.scopes & self.wa_scopes:
+            raise _GraphError(
+                403, 200, "(#200) Requires business_management permission to manage the object"
+            )
+
     def _proof(self, q: dict[str, str], token: str) -> None:
         if self.require_proof:
             proof = hmac.new(self.app_secret.encode(), token.encode(), hashlib.sha256).hexdigest()
@@ -762,6 +927,8 @@ class GraphFake:
                 )
             token = f"EAALong{secrets.token_hex(16)}"
             self.user_tokens[token] = "long"
+            if given in self.grants:
+                self.grants[token] = self.grants[given]
             return {"access_token": token, "token_type": "bearer", "expires_in": LONG_LIVED_S}
         code = self.codes.pop(q.get("code", ""), None)
         if code is None:
@@ -780,6 +947,7 @@ class GraphFake:
                 raise _GraphError(400, 100, "Invalid code verifier")
         token = f"EAAShort{secrets.token_hex(16)}"
         self.user_tokens[token] = "short"
+        self.grants[token] = code["grant"]
         return {"access_token": token, "token_type": "bearer", "expires_in": 5183}
 
     def _who(self, token: str) -> Page | None:

@@ -7,7 +7,10 @@ back with a code), the token endpoint (`/2/oauth2/token`: HTTP Basic client auth
 PKCE verifier checked, 2-hour access tokens and refresh tokens that are replaced at each use),
 `/2/users/me`, `/2/users/:id/mentions` (newest first, `since_id`, `max_results` 5–100,
 `pagination_token`), `POST /2/tweets`, `PUT /2/tweets/:id/hidden`, `GET /2/tweets/:id`, and
-blocking and muting, in the documented shapes, with the `x-rate-limit-limit`, `-remaining` and
+blocking and muting, direct messages (`GET /2/dm_events`: newest first, `max_results` 1–100,
+`pagination_token`, `expansions=sender_id`; `POST /2/dm_conversations/with/:id/messages`; `dm()`
+makes someone write; the scopes `dm.read` / `dm.write` of a consent are checked), in the
+documented shapes, with the `x-rate-limit-limit`, `-remaining` and
 `-reset` headers on each answer. Errors are X's problems `{"title", "detail", "type",
 "status"}`, injected with `error()` (401, 403, 429 with or without Retry-After, 5xx),
 `usage_cap()` (the monthly cap's 429 `UsageCapExceeded`) or `fake.platform.hang` (a timeout).
@@ -92,6 +95,32 @@ class Tweet:
 
 
 @dataclass
+class DmEvent:
+    """A one-to-one direct message (a `MessageCreate` event of `GET /2/dm_events`)."""
+
+    id: str
+    sender: User
+    recipient: User
+    text: str
+    created: datetime
+
+    @property
+    def conversation(self) -> str:
+        low, high = sorted((int(self.sender.id), int(self.recipient.id)))
+        return f"{low}-{high}"
+
+    def view(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "text": self.text,
+            "event_type": "MessageCreate",
+            "created_at": self.created.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+            "sender_id": self.sender.id,
+            "dm_conversation_id": self.conversation,
+        }
+
+
+@dataclass
 class XFake:
     platform: FakePlatform
     client_id: str = CLIENT_ID
@@ -106,10 +135,15 @@ class XFake:
     owner: str = ""  # the user who consents on the consent screen
     limit: int = 180  # calls per 15-minute window and endpoint
     calls: dict[str, int] = field(default_factory=dict)
+    dm_events: list[DmEvent] = field(default_factory=list)
+    # The scopes each token was granted (a token made by `token()` has them all).
+    scopes: dict[str, set[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._lock = threading.RLock()
         self._ids = itertools.count(1_860_000_000_000_000_001)
+        self._refresh_scopes: dict[str, str] = {}
+        self._scope: set[str] | None = None
         for method in ("GET", "POST", "PUT", "DELETE"):
             self.platform.route(method, re.compile("/2/.*"), json=self._api)
         self.platform.route("GET", "/i/oauth2/authorize", json=self._dialog)
@@ -146,6 +180,15 @@ class XFake:
             )
             self.tweets[ident] = tweet
             return tweet
+
+    def dm(
+        self, sender: User, recipient: User, text: str, *, at: datetime | None = None
+    ) -> DmEvent:
+        """`sender` writes to `recipient` in a one-to-one conversation."""
+        with self._lock:
+            event = DmEvent(str(next(self._ids)), sender, recipient, text, at or datetime.now(UTC))
+            self.dm_events.append(event)
+            return event
 
     def token(self, user: User) -> str:
         token = f"X2{secrets.token_urlsafe(24)}"
@@ -256,6 +299,8 @@ class XFake:
         refresh = f"XR{secrets.token_urlsafe(24)}"
         self.tokens[access] = user_id
         self.refresh_tokens[refresh] = user_id
+        self.scopes[access] = set(scope.split())
+        self._refresh_scopes[refresh] = scope
         return {
             "token_type": "bearer",
             "expires_in": ACCESS_S,
@@ -277,7 +322,8 @@ class XFake:
         form = {k: v[-1] for k, v in request.form.items()}
         with self._lock:
             if form.get("grant_type") == "refresh_token":
-                user_id = self.refresh_tokens.pop(form.get("refresh_token", ""), "")
+                given = form.get("refresh_token", "")
+                user_id = self.refresh_tokens.pop(given, "")
                 if not user_id:
                     return Reply(
                         400,
@@ -286,7 +332,10 @@ class XFake:
                             "error_description": "Value passed for the token was invalid.",
                         },
                     )
-                return Reply(200, self._grant(user_id, "tweet.read users.read offline.access"))
+                scope = self._refresh_scopes.pop(given, "") or (
+                    "tweet.read users.read offline.access"
+                )
+                return Reply(200, self._grant(user_id, scope))
             code = self.codes.pop(form.get("code", ""), None)
             if code is None or code["redirect_uri"] != form.get("redirect_uri"):
                 return Reply(
@@ -321,6 +370,8 @@ class XFake:
                 "x-rate-limit-remaining": str(max(0, self.limit - used)),
                 "x-rate-limit-reset": str(int(time.time()) + WINDOW),
             }
+            token = auth.removeprefix("Bearer ")
+            self._scope = self.scopes.get(token)  # None: a test's token, with every scope
             try:
                 status, body = self._answer(request, self.users[user_id])
             except KeyError:
@@ -388,6 +439,53 @@ class XFake:
                     ]
                 },
                 "meta": meta,
+            }
+        if m == "GET" and path == "/2/dm_events":
+            if self._scope is not None and "dm.read" not in self._scope:
+                return 403, problem(
+                    403,
+                    "Forbidden",
+                    "Missing scope dm.read.",
+                    "https://api.x.com/2/problems/client-forbidden",
+                )
+            size = int(q.get("max_results", 100))
+            if not 1 <= size <= 100:
+                return 400, problem(400, "Invalid Request", "max_results is not between 1 and 100")
+            wanted = set(q.get("event_types", "MessageCreate").split(","))
+            events = sorted(
+                (
+                    e
+                    for e in self.dm_events
+                    if me in (e.sender, e.recipient) and "MessageCreate" in wanted
+                ),
+                key=lambda e: int(e.id),
+                reverse=True,
+            )
+            start = int(q.get("pagination_token") or 0)
+            dm_page = events[start : start + size]
+            dm_meta: dict[str, Any] = {"result_count": len(dm_page)}
+            if start + size < len(events):
+                dm_meta["next_token"] = str(start + size)
+            answer: dict[str, Any] = {"data": [e.view() for e in dm_page], "meta": dm_meta}
+            if "sender_id" in q.get("expansions", ""):
+                senders = {e.sender.id: e.sender for e in dm_page}
+                answer["includes"] = {
+                    "users": [
+                        {"id": u.id, "name": u.name, "username": u.username}
+                        for u in senders.values()
+                    ]
+                }
+            return 200, answer
+        if match := re.fullmatch(r"/2/dm_conversations/with/(\d+)/messages", path):
+            if self._scope is not None and "dm.write" not in self._scope:
+                return 403, problem(403, "Forbidden", "Missing scope dm.write.")
+            other = self.users[match[1]]
+            text = str((request.json or {}).get("text") or "")
+            if m != "POST" or not text or len(text) > 10_000:
+                return 400, problem(400, "Invalid Request", "text must be 1 to 10000 characters.")
+            event = self.dm(me, other, text)
+            return 201, {
+                "data": {"dm_conversation_id": event.conversation, "dm_event_id": event.id}
             }
         if m == "POST" and path == "/2/tweets":
             body = request.json or {}

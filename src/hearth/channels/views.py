@@ -222,7 +222,7 @@ def add_kind(request: AuthenticatedRequest, kind: str) -> HttpResponse:
     require_perm(membership, Perm.MANAGE_CHANNELS)
     kind = _kind(kind)
     provider = getattr(connector_class(kind), "oauth_provider", "")
-    if provider:
+    if provider and not getattr(connector_class(kind), "token_form", False):
         return redirect("channels:platform_app", provider)
     form = ChannelForm(kind, request.POST or None)
     error = ""

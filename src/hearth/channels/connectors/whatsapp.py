@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from django.utils.translation import gettext as _g
@@ -45,8 +46,10 @@ from hearth.channels.connectors.base import (
 from hearth.channels.connectors.meta import (
     API_VERSION,
     GRAPH_URL,
+    PERMISSION_CODES,
     GraphClient,
     OutsideWindow,
+    PermissionMissing,
     graph_error,
     signature_ok,
 )
@@ -209,7 +212,23 @@ def parse_entry(
     return found
 
 
+def needed_permission(path: str) -> str:
+    """The permission a Cloud API call needs: sending is messaging, the rest is management."""
+    return (
+        "whatsapp_business_messaging"
+        if path.rstrip("/").endswith("/messages")
+        else "whatsapp_business_management"
+    )
+
+
 class WhatsAppClient(GraphClient):
+    """The Graph API as a WhatsApp token: a system user's (typed in) or, `via_consent`, the
+    person's who connected through Meta's consent screen (the fix of a refusal differs)."""
+
+    def __init__(self, *args: Any, via_consent: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.via_consent = via_consent
+
     def classify(self, response: requests.Response) -> None:
         error = graph_error(response)
         code = error.get("code")
@@ -220,11 +239,13 @@ class WhatsAppClient(GraphClient):
             raise OutsideWindow(
                 _g("%(words)s Choose an approved template in the reply box.") % {"words": words}
             )
-        if code == 190:
-            raise ReauthRequired(
-                _g("%(words)s Enter a new token of the system user on the channel.")
-                % {"words": words}
+        if code in (102, 190):
+            fix = (
+                _g("Connect the number again: Channels → Add a channel → WhatsApp.")
+                if self.via_consent
+                else _g("Enter a new token of the system user on the channel.")
             )
+            raise ReauthRequired(f"{words} {fix}")
         if code in RATE_CODES or response.status_code == 429:
             wait = self._retry_after(response) if response.headers.get("Retry-After") else None
             wait = wait or self.rate.reset_s or (1.0 if code == THROUGHPUT else 300.0)
@@ -233,6 +254,26 @@ class WhatsAppClient(GraphClient):
             )
         if code in ERRORS:
             raise FatalConnectorError(words)
+        if code in PERMISSION_CODES:
+            path = urlsplit(response.request.url or "").path if response.request else ""
+            scope = needed_permission(path)
+            fix = (
+                _g("Connect the number again and leave %(scope)s ticked.")
+                if self.via_consent
+                else _g("Give the system user %(scope)s and the account's asset, then a new token.")
+            ) % {"scope": scope}
+            raise PermissionMissing(
+                _g(
+                    "WhatsApp refused: the token lacks the permission %(scope)s on this "
+                    "account (code %(code)s: %(said)s). %(fix)s"
+                )
+                % {
+                    "scope": scope,
+                    "code": code,
+                    "said": str(error.get("message") or "")[:200],
+                    "fix": fix,
+                }
+            )
         super().classify(response)
 
 
@@ -240,6 +281,12 @@ class WhatsAppConnector(BaseConnector):
     kind = "whatsapp"
     label = "WhatsApp"
     docs = "channels/whatsapp.md"
+    # Connected through Meta's consent screen (with the Facebook app), or with the form below
+    # and a system user's token: both stay offered.
+    oauth_provider = "whatsapp"
+    token_form = True
+    # A consent's user token lasts about 60 days: extend it a week ahead.
+    refresh_margin_s = 7 * 24 * 3600
     config_fields = (
         ConfigField(
             "phone_number_id",
@@ -276,6 +323,7 @@ class WhatsAppConnector(BaseConnector):
         self.phone_number_id = str(config.get("phone_number_id") or "")
         self.waba_id = str(config.get("waba_id") or "")
         self.app = self._app(channel)
+        self.via_consent = bool(channel.credentials.get("user_token"))
         self.client = WhatsAppClient(
             self.app.url("api_url", GRAPH_URL) if self.app else GRAPH_URL,
             token=str(channel.credentials.get("access_token") or ""),
@@ -284,6 +332,7 @@ class WhatsAppConnector(BaseConnector):
                 ((self.app.config if self.app else None) or {}).get("api_version") or API_VERSION
             ),
             platform="WhatsApp",
+            via_consent=self.via_consent,
         )
 
     @staticmethod
@@ -346,12 +395,51 @@ class WhatsAppConnector(BaseConnector):
                 )
             )
         else:
-            checks.append(
-                Check(
-                    "read", True, _g("Messages arrive by the Meta app's webhook (field messages).")
-                )
-            )
+            checks.append(self._subscription_check())
         return checks
+
+    def _subscription_check(self) -> Check:
+        """Whether the Meta app is subscribed to the account's webhooks (`subscribed_apps`)."""
+        assert self.app is not None
+        try:
+            answer = self.client.call("GET", f"/{self.waba_id}/subscribed_apps")
+        except ConnectorError as exc:
+            return Check(
+                "read",
+                False,
+                _g("Hearth could not check the webhook subscription: %(error)s") % {"error": exc},
+            )
+        ids = {
+            str((entry.get("whatsapp_business_api_data") or {}).get("id") or "")
+            for entry in answer.get("data") or ()
+            if isinstance(entry, dict)
+        }
+        if self.app.client_id in ids:
+            return Check(
+                "read", True, _g("Messages arrive by the Meta app's webhook (field messages).")
+            )
+        return Check(
+            "read",
+            False,
+            _g(
+                "The Meta app is not subscribed to this WhatsApp Business Account's webhooks: "
+                "no message will arrive. Connect the number again through Meta, or subscribe the "
+                "app (POST /%(waba)s/subscribed_apps)."
+            )
+            % {"waba": self.waba_id},
+        )
+
+    def refresh_credentials(self) -> dict[str, Any] | None:
+        """A consent's user token, extended before it lapses; a system user's token never does."""
+        if not self.via_consent:
+            return None
+        if self.app is None:
+            raise ReauthRequired(
+                _g("The Meta app this number was connected through is gone: enter it again.")
+            )
+        from hearth.channels.oauth import provider  # oauth imports connectors: load late
+
+        return provider("whatsapp").refresh(self.app, self.channel.credentials)
 
     def templates(self) -> list[dict[str, Any]]:
         """The account's approved templates: name, language, category and body text."""

@@ -12,6 +12,14 @@ What Hearth reads: the account's mentions and the replies to it,
 (`POST /2/users/:id/muting`) and their undoing (`DELETE …/:target_user_id`), the account's
 figures (`public_metrics` of `GET /2/users/me`) and a post's (`GET /2/tweets/:id`).
 
+Direct messages (scopes `dm.read`, `dm.write`): the account's one-to-one messages are read with
+`GET /2/dm_events` (newest first, `event_types=MessageCreate`; polled with the mentions, back to
+the newest event already read) and answered with
+`POST /2/dm_conversations/with/:participant_id/messages`. A person's messages are one
+conversation (external ids `xdm/<participant>/<event id>`, parent `xdm/<participant>`); a
+moderator's private notice to a member goes the same way (`dm`). An account connected before
+Hearth asked for these scopes keeps its mentions; reconnect it to read its messages.
+
 X's API is paid by tier, and each tier caps the **posts an app may read per month** (`TIERS`,
 as X's pricing page stated them when this was written; the owner sets the tier, or a cap of
 their own, on the app). Hearth counts the posts it reads per app and month
@@ -70,6 +78,9 @@ TWEET_FIELDS = (
 # own `monthly_read_cap`.
 TIERS: dict[str, int] = {"free": 100, "basic": 15_000, "pro": 1_000_000}
 DEFAULT_TIER = "basic"
+DM_PREFIX = "xdm/"
+DM_FIELDS = "id,text,event_type,created_at,sender_id,dm_conversation_id,participant_ids"
+DMS = 50  # direct message events read on connecting
 
 
 def crc_response(consumer_secret: str, crc_token: str) -> dict[str, str]:
@@ -137,6 +148,20 @@ def tweet_item(tweet: Mapping[str, Any], users: Mapping[str, Mapping[str, Any]])
     if user.get("username"):
         item["url"] = f"https://x.com/{user['username']}/status/{tweet['id']}"
     return item
+
+
+def dm_item(event: Mapping[str, Any], users: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """A direct message someone sent the account, in the import format: one conversation per
+    person."""
+    sender = str(event.get("sender_id") or "")
+    return {
+        "external_id": f"{DM_PREFIX}{sender}/{event['id']}",
+        "kind": "dm",
+        "author": _author(users.get(sender), sender),
+        "text": str(event.get("text") or ""),
+        "created_at": str(event["created_at"]).replace("Z", "+00:00"),
+        "parent_external_id": f"{DM_PREFIX}{sender}",
+    }
 
 
 def activity_item(tweet: Mapping[str, Any]) -> dict[str, Any]:
@@ -283,6 +308,7 @@ class XConnector(BaseConnector):
         fetch=True,
         push=True,
         reply=True,
+        dm=True,
         hide=True,
         ban=True,
         metrics=True,
@@ -344,6 +370,8 @@ class XConnector(BaseConnector):
         state = json.loads(cursor) if cursor.startswith("{") else {}
         since = str(state.get("since_id") or "")
         left = self._left()
+        # Direct messages first (they are no posts: the monthly cap does not count them).
+        dms, dm_since = self._dms(str(state.get("dm_since") or ""))
         params: dict[str, Any] = {
             "tweet.fields": TWEET_FIELDS,
             "expansions": "author_id",
@@ -375,7 +403,45 @@ class XConnector(BaseConnector):
             # With since_id, X pages back to it; on connecting, one page is the back-fill.
             if not since or not token or pages >= PAGES or len(items) >= wanted:
                 break
-        return FetchResult(items=items[: max(wanted, 0)], cursor=json.dumps({"since_id": newest}))
+        return FetchResult(
+            items=items[: max(wanted, 0)] + dms,
+            cursor=json.dumps({"since_id": newest, "dm_since": dm_since}),
+        )
+
+    def _dms(self, since: str) -> tuple[list[dict[str, Any]], str]:
+        """The direct messages people sent since the event `since` (newest first from X, paged
+        back to it), and the newest event's id. Without the dm.read scope (an account connected
+        before Hearth asked for it) there are none, and the mentions still come."""
+        params: dict[str, Any] = {
+            "dm_event.fields": DM_FIELDS,
+            "event_types": "MessageCreate",
+            "expansions": "sender_id",
+            "user.fields": "username,name",
+            "max_results": PAGE if since else DMS,
+        }
+        items: list[dict[str, Any]] = []
+        newest = since
+        token = ""
+        for page_number in range(PAGES):
+            page = {**params, "pagination_token": token} if token else params
+            try:
+                answer = self.client.read("/dm_events", params=page)
+            except FatalConnectorError:
+                if "dm.read" in (self.channel.credentials.get("scopes") or ()):
+                    raise
+                return [], since
+            events = answer.get("data") or []
+            users = {str(u["id"]): u for u in (answer.get("includes") or {}).get("users") or ()}
+            if page_number == 0 and events:
+                newest = str(events[0]["id"])
+            fresh = [e for e in events if not since or int(e["id"]) > int(since)]
+            items.extend(
+                dm_item(e, users) for e in fresh if str(e.get("sender_id")) != self.user_id
+            )
+            token = str((answer.get("meta") or {}).get("next_token") or "")
+            if not since or not token or len(fresh) < len(events):
+                break
+        return items, newest
 
     def metrics(self) -> dict[str, int]:
         me = (
@@ -425,6 +491,8 @@ class XConnector(BaseConnector):
 
     def send_reply(self, payload: Mapping[str, Any], *, idempotency_key: str) -> SendResult:
         parent = str(payload.get("parent_external_id") or "")
+        if parent.startswith(DM_PREFIX):
+            return self._send_dm(parent.split("/")[1], str(payload["text"]))
         if not parent.isdigit():
             raise FatalConnectorError(_g("The reply has no post to answer on X."))
         answer = self._json(
@@ -437,6 +505,23 @@ class XConnector(BaseConnector):
         if not ident:
             raise ConnectorError(_g("X accepted the reply but gave no id."))
         return SendResult(external_id=ident, url=f"https://x.com/i/web/status/{ident}")
+
+    def send_dm(self, payload: Mapping[str, Any], *, idempotency_key: str) -> SendResult:
+        return self._send_dm(str(payload.get("author_external_id") or ""), str(payload["text"]))
+
+    def _send_dm(self, participant: str, text: str) -> SendResult:
+        if not participant.isdigit():
+            raise FatalConnectorError(_g("The message has no X account to write to."))
+        answer = self._json(
+            "POST",
+            f"/dm_conversations/with/{participant}/messages",
+            json={"text": text},
+            sending=True,
+        )
+        ident = str((answer.get("data") or {}).get("dm_event_id") or "")
+        if not ident:
+            raise ConnectorError(_g("X accepted the message but gave no id."))
+        return SendResult(external_id=f"{DM_PREFIX}{participant}/{ident}")
 
     def _post(self, payload: Mapping[str, Any]) -> str:
         ident = str(payload.get("message_external_id") or "")

@@ -310,7 +310,8 @@ def test_a_timeout_after_a_reply_left_is_unconfirmed_not_sent_twice(acct, xf):
 def test_capabilities_and_limits_say_what_x_allows():
     caps = XConnector.capabilities
     assert caps.fetch and caps.push and caps.reply and caps.hide and caps.ban and caps.metrics
-    assert not caps.delete and not caps.dm
+    assert caps.dm, "direct messages are read and answered"
+    assert not caps.delete
     assert XConnector.limits.max_text == 280
 
 
