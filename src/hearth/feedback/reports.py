@@ -8,7 +8,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from hearth.feedback.models import Idea, IdeaEvent, IdeaNotice, IdeaStatus
+from hearth.feedback.models import EventKind, Idea, IdeaEvent, IdeaNotice, IdeaStatus
 
 
 def figures(workspace_id: int, *, days: int = 30, now: datetime | None = None) -> dict[str, Any]:
@@ -19,7 +19,10 @@ def figures(workspace_id: int, *, days: int = 30, now: datetime | None = None) -
     ideas = Idea.objects.filter(workspace_id=workspace_id, merged_into__isnull=True)
     received = ideas.filter(created_at__gte=since, created_at__lte=now).count()
     changes = IdeaEvent.objects.filter(
-        idea__workspace_id=workspace_id, created_at__gte=since, created_at__lte=now
+        idea__workspace_id=workspace_id,
+        kind=EventKind.STATUS,
+        created_at__gte=since,
+        created_at__lte=now,
     )
     shipped = changes.filter(status=IdeaStatus.SHIPPED).values("idea").distinct().count()
     declined = changes.filter(status=IdeaStatus.DECLINED).values("idea").distinct().count()

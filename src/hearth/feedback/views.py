@@ -26,6 +26,7 @@ from hearth.feedback import actions, forwarding
 from hearth.feedback.access import access_idea, access_message, access_proposal, access_target
 from hearth.feedback.board import board as board_of
 from hearth.feedback.models import (
+    EventKind,
     ForwardTarget,
     Idea,
     IdeaLink,
@@ -54,6 +55,15 @@ def _int(value: str | None, field: str) -> int | None:
     if not value.isdigit():
         raise ActionError(_("%(field)s must be a whole number from 0 to 5.") % {"field": field})
     return int(value)
+
+
+def _area_choices(found: Idea) -> list[str]:
+    """The configured product areas, plus the idea's own if it is no longer one of them
+    (empty: no area configured, the field stays free text)."""
+    configured = actions.feedback_settings(found.workspace_id).area_list
+    if configured and found.area and found.area not in configured:
+        configured.append(found.area)
+    return configured
 
 
 @login_required
@@ -112,6 +122,7 @@ def idea(request: AuthenticatedRequest, idea_id: int) -> HttpResponse:
             "targets": ForwardTarget.objects.filter(workspace=found.workspace, is_active=True),
             "forwards": IdeaLink.objects.filter(idea=found).select_related("target", "outbox_item"),
             "can_edit": membership.can(Perm.REPLY),
+            "areas": _area_choices(found),
             "told": found.notices.count(),
             "public_url": actions.public_url(found),
         },
@@ -222,7 +233,12 @@ def settings_page(request: AuthenticatedRequest) -> HttpResponse:
     by = Actor.from_request(request)
     if request.method == "POST":
         try:
-            if request.POST.get("do") == "target":
+            if request.POST.get("do") == "delete_target":
+                actions.delete_target(
+                    access_target(membership, request.POST.get("target", ""), Perm.MANAGE_CHANNELS),
+                    by=by,
+                )
+            elif request.POST.get("do") == "target":
                 actions.add_target(
                     ws,
                     by=by,
@@ -243,6 +259,7 @@ def settings_page(request: AuthenticatedRequest) -> HttpResponse:
                     template_fr=request.POST.get("template_fr", ""),
                     digest_emails=request.POST.get("digest_emails", ""),
                     areas=request.POST.get("areas", ""),
+                    prefer_dm=request.POST.get("prefer_dm") == "on",
                 )
             flash.success(request, _("Saved."))
             return redirect("feedback:settings")
@@ -337,7 +354,7 @@ def public_idea(request: HttpRequest, slug: str, idea_id: int) -> HttpResponse:
     response = render(
         request,
         "feedback/public_idea.html",
-        {"ws": workspace, "idea": found, "events": found.events.all()[:20]},
+        {"ws": workspace, "idea": found, "events": found.events.filter(kind=EventKind.STATUS)[:20]},
     )
     return _with_voter(response, voter, new)
 
