@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from hearth.community.models import SEGMENT_LABELS
 from hearth.core.actions import ActionError
 from hearth.core.actors import Actor
 from hearth.core.http import AuthenticatedRequest
@@ -24,6 +25,7 @@ from hearth.core.models import Membership, Workspace
 from hearth.core.permissions import Perm
 from hearth.feedback import actions, forwarding
 from hearth.feedback.access import access_idea, access_message, access_proposal, access_target
+from hearth.feedback.board import BOARD_SEGMENTS, check_filters
 from hearth.feedback.board import board as board_of
 from hearth.feedback.models import (
     EventKind,
@@ -96,10 +98,30 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 def board(request: AuthenticatedRequest) -> HttpResponse:
     membership = _membership(request)
+    segment = request.GET.get("segment", "")
+    sort = request.GET.get("sort", "") or "demand"
+    try:
+        check_filters(segment, sort)
+    except ActionError as exc:
+        flash.error(request, str(exc))
+        segment, sort = "", "demand"
+    areas = board_of(membership.workspace_id, segment=segment, sort=sort)
+    for ideas in areas.values():
+        for i in ideas:
+            i.segment_counts = [  # type: ignore[attr-defined]
+                (SEGMENT_LABELS[name], i.asked[name])  # type: ignore[attr-defined]
+                for name in BOARD_SEGMENTS
+                if i.asked[name]  # type: ignore[attr-defined]
+            ]
     return render(
         request,
         "feedback/board.html",
-        {"areas": board_of(membership.workspace_id).items()},
+        {
+            "areas": areas.items(),
+            "segments": [(name, SEGMENT_LABELS[name]) for name in BOARD_SEGMENTS],
+            "segment": segment,
+            "sort": sort,
+        },
     )
 
 
