@@ -84,6 +84,14 @@ def test_board_counts_segments_filters_and_sorts_by_influence(
     other = f"/api/v1/workspaces/{personas.other_workspace.slug}/ideas/board"
     assert api.get(other, **personas.auth("outsider")).json()["areas"] == []
 
+    rows = json.loads(
+        _cli("board", "--workspace", workspace.slug, "--segment", "at_risk", "--json")
+    )
+    assert [(r["id"], r["asked"]["at_risk"]) for r in rows] == [(dark.pk, 1)]
+    with pytest.raises(CommandError, match="segment 'vip' is unknown"):
+        _cli("board", "--workspace", workspace.slug, "--segment", "vip")
+    assert _cli("board", "--workspace", personas.other_workspace.slug) == ""
+
     page = personas.client("viewer").get("/feedback/board/", {"segment": "champion"})
     text = page.content.decode()
     assert page.status_code == 200
