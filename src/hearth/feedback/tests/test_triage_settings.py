@@ -182,6 +182,9 @@ def test_targets_through_the_api_keep_secrets_write_only(workspace: Any, persona
     assert api.delete(f"{other}/{target_id}", **personas.auth("outsider")).status_code == 404
     assert api.delete(f"{url}/{target_id}", **personas.auth("outsider")).status_code == 404
     assert api.delete(f"{url}/{target_id}", **personas.auth("moderator")).status_code == 403
+    # The settings page's delete button, from another workspace: not found, nothing deleted.
+    page_delete = {"do": "delete_target", "target": target_id}
+    assert personas.client("outsider").post("/feedback/settings/", page_delete).status_code == 404
     assert ForwardTarget.objects.filter(pk=target_id).exists()
     assert api.delete(f"{url}/{target_id}", **personas.auth("manager")).status_code == 204
     assert not ForwardTarget.objects.filter(pk=target_id).exists()
