@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from statistics import median
 from typing import Any
 
 from django.db.models import Count, Sum
@@ -28,8 +29,10 @@ from django.utils.translation import gettext_lazy as _
 
 from hearth.analytics.models import CampaignDay, ChannelDay, MemberDay
 from hearth.channels.models import Channel
+from hearth.conversations.metrics import workspace_timezone
 from hearth.core.actions import ActionError
 from hearth.core.models import Workspace
+from hearth.feedback.reports import daily_figures
 
 INTERVALS = ("day", "week", "month")
 Sums = dict[str, float]
@@ -70,6 +73,10 @@ SOURCE_MESSAGES = _("Messages stored by the pipeline (conversations), rolled up 
 SOURCE_POSTS = _(
     "Published posts (publishing) and the last engagement reading of each, by the day it "
     "was published."
+)
+SOURCE_IDEAS = _(
+    "Ideas from the community (feedback): ideas, their status changes and the notices sent to "
+    "the people who asked."
 )
 BRAND_APART = _(
     "The brand's own messages are counted apart (messages out), never as the community's."
@@ -396,6 +403,72 @@ CATALOGUE: tuple[KPI, ...] = (
         cumulative=True,
     ),
     KPI(
+        "ideas_received",
+        _("Ideas received"),
+        "count",
+        SOURCE_IDEAS,
+        _(
+            "Number of ideas created in the period: from the inbox, proposed by the pipeline, "
+            "the public ideas page, the API or the command line."
+        ),
+        _(
+            "An idea merged into another as its duplicate is left out. Counted on the day the "
+            "idea was created, in the workspace's time zone."
+        ),
+        kind="feedback",
+        by_channel=False,
+        cumulative=True,
+    ),
+    KPI(
+        "ideas_shipped",
+        _("Ideas shipped"),
+        "count",
+        SOURCE_IDEAS,
+        _("Number of distinct ideas whose status became “shipped” in the period."),
+        _(
+            "An idea shipped, reopened and shipped again within the period counts once; over "
+            "a longer range the days' counts may add up to more than the period's."
+        ),
+        kind="feedback",
+        by_channel=False,
+        cumulative=True,
+    ),
+    KPI(
+        "people_told",
+        _("People told about their idea"),
+        "count",
+        SOURCE_IDEAS,
+        _(
+            "Number of distinct (idea, person) pairs told of a status change in the period "
+            "(planned, in progress, shipped or declined), by a reply or a direct message."
+        ),
+        _(
+            "Counted when the notice is queued in the outbox; a person told of two statuses "
+            "of one idea in the period counts once. A person is a community member across "
+            "their accounts."
+        ),
+        kind="feedback",
+        by_channel=False,
+        cumulative=True,
+    ),
+    KPI(
+        "idea_first_answer_time",
+        _("Time to a first answer on an idea"),
+        "hours",
+        SOURCE_IDEAS,
+        _(
+            "Median of the hours from an idea's creation to its first status past “new”, over "
+            "the ideas first answered in the period."
+        ),
+        _(
+            "A median, so one very old idea answered late does not weigh more than one other. "
+            "Every hour counts (no business hours). None in a period without a first answer."
+        ),
+        kind="feedback",
+        by_channel=False,
+        higher_is_better=False,
+    ),
+    KPI(
         "community_shape",
         _("Community shape"),
         "percent",
@@ -652,6 +725,8 @@ def _value(
         if not followers:
             return None
         return _ratio(_distinct_members(workspace, first, last, channel), followers, 100)
+    if kpi.kind == "feedback":
+        return _feedback_value(kpi.code, extra["feedback"], first, last)
     if kpi.kind == "voice":
         brand = sum(s["brand"] for d, s in daily.items() if first <= d <= last)
         rivals = sum(s["competitor"] for d, s in daily.items() if first <= d <= last)
@@ -667,6 +742,20 @@ def _value(
         return None
     value = kpi.compute(sums)
     return None if value is None else round(float(value), 4)
+
+
+def _feedback_value(
+    code: str, days: dict[date, dict[str, Any]], first: date, last: date
+) -> float | None:
+    """A feedback KPI over [first, last] from the days of `feedback.reports.daily_figures`."""
+    inside = [v for d, v in days.items() if first <= d <= last]
+    if code == "ideas_received":
+        return float(sum(v["received"] for v in inside))
+    if code == "idea_first_answer_time":
+        waits = [w for v in inside for w in v["waits"]]
+        return round(median(waits), 2) if waits else None
+    key = {"ideas_shipped": "shipped", "people_told": "told"}[code]
+    return float(len(set().union(*(v[key] for v in inside)))) if inside else 0.0
 
 
 def _as_float(value: int | None) -> float | None:
@@ -693,6 +782,11 @@ def _prepare(
             extra["start"] = start
     elif kpi.kind == "voice":
         daily = _voice(workspace, start, end, channel)
+    elif kpi.kind == "feedback":
+        tz = workspace_timezone(workspace)
+        lo = datetime.combine(start, time(0), tzinfo=tz)
+        hi = datetime.combine(end + timedelta(days=1), time(0), tzinfo=tz)
+        extra["feedback"] = daily_figures(workspace.pk, lo, hi, tz)
     elif kpi.kind == "sum":
         if kpi.columns in (("reach",), ("impressions",)):
             daily = _nullable_sums(workspace, kpi.columns[0], start, end, channel)

@@ -20,9 +20,11 @@ from django.db.models import Count, F
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from hearth.channels import outbox
-from hearth.channels.models import OutboxItem
+from hearth.channels.connectors import connector_class
+from hearth.channels.models import Channel, OutboxItem
 from hearth.conversations.actions.reply import reply_to_thread
 from hearth.conversations.models import Message, present
 from hearth.core import audit
@@ -37,6 +39,7 @@ from hearth.feedback import similarity
 from hearth.feedback.forwarding import FORWARD_ACTION
 from hearth.feedback.models import (
     ANNOUNCED,
+    EventKind,
     FeedbackSettings,
     ForwardTarget,
     Idea,
@@ -48,6 +51,7 @@ from hearth.feedback.models import (
     IdeaSource,
     IdeaStatus,
     IdeaVote,
+    NoticeVia,
     Proposal,
     ProposalKind,
     TargetKind,
@@ -414,7 +418,7 @@ def update_idea(
     for field, value in (
         ("title", new_title),
         ("description", new_description),
-        ("area", None if area is None else area.strip()[:60]),
+        ("area", None if area is None else _area(idea, area)),
         ("is_public", is_public),
         ("feasibility", None if feasibility is None else _score(feasibility, "feasibility")),
         ("impact", None if impact is None else _score(impact, "impact")),
@@ -432,6 +436,21 @@ def update_idea(
             "idea.update", by=by, workspace=idea.workspace, target=idea, data={"changed": changed}
         )
     return idea
+
+
+def _area(idea: Idea, area: str) -> str:
+    """The product area, one of the configured areas (or the idea's current one, kept even if it
+    is no longer configured). Free text while no area is configured."""
+    area = area.strip()
+    configured = feedback_settings(idea.workspace_id).area_list
+    if configured and area and area not in configured and area != idea.area:
+        raise ActionError(
+            f"area: '{area}' is not one of the product areas ({', '.join(configured)}); "
+            "choose one, or add it in the ideas settings."
+        )
+    if len(area) > 60:
+        raise ActionError("area is longer than 60 characters.")
+    return area
 
 
 def _template(workspace_id: int, lang: str) -> str:
@@ -457,32 +476,80 @@ def notice_text(idea: Idea, status: str, lang: str) -> str:
     return text
 
 
+def can_dm(channel: Channel) -> bool:
+    """Whether Hearth can send a direct message on the channel (its connector's capabilities)."""
+    return connector_class(channel.kind).capabilities.dm
+
+
 def close_loop(idea: Idea, status: str) -> int:
-    """Tell every person who asked, once per status, on the channel where they asked (a reply
-    to their message, through the outbox). Returns how many were told now."""
+    """Tell every person who asked, once per status, on the channel where they asked, through
+    the outbox. Returns how many were told now.
+
+    How: a direct message when the person asked in one, or when the workspace prefers direct
+    messages (`FeedbackSettings.prefer_dm`), provided the channel can send one; otherwise a reply
+    to their message in its thread. A direct message that was wanted but the channel cannot send
+    falls back to the reply, and the idea's history says so (a team note per channel).
+    """
     told = 0
+    prefer_dm = feedback_settings(idea.workspace_id).prefer_dm
+    fell_back: dict[str, int] = {}
     people = IdeaPerson.objects.filter(idea=idea, message__isnull=False).select_related(
-        "message__thread__channel"
+        "message__thread__channel", "message__author"
     )
     for person in people:
         message = person.message
         assert message is not None
+        channel = message.thread.channel
+        wants_dm = prefer_dm or message.kind == "dm"
+        via = NoticeVia.DM if wants_dm and can_dm(channel) else NoticeVia.REPLY
         try:
             with transaction.atomic():
                 notice = IdeaNotice.objects.create(
-                    idea=idea, person_key=person.person_key, status=status
+                    idea=idea, person_key=person.person_key, status=status, via=via
                 )
         except IntegrityError:
             continue  # told already (a status set twice, or a concurrent change)
-        item = reply_to_thread(
-            message.thread,
-            notice_text(idea, status, message.lang),
-            by=Actor.system(),
-            to=message,
-            idempotency_key=f"idea{idea.pk}-{status}-{notice.pk}",
-        )
+        text = notice_text(idea, status, message.lang)
+        if via == NoticeVia.DM:
+            item = outbox.enqueue(
+                channel,
+                "dm",
+                {
+                    "author_external_id": message.author.external_id,
+                    "text": text,
+                    "thread_id": message.thread_id,
+                },
+                idempotency_key=f"idea-notice:{notice.pk}",
+                ref=("idea", idea.pk),
+            )
+        else:
+            if wants_dm:
+                fell_back[channel.name] = fell_back.get(channel.name, 0) + 1
+            item = reply_to_thread(
+                message.thread,
+                text,
+                by=Actor.system(),
+                to=message,
+                idempotency_key=f"idea{idea.pk}-{status}-{notice.pk}",
+            )
         IdeaNotice.objects.filter(pk=notice.pk).update(outbox_item=item)
         told += 1
+    if fell_back:
+        with translation.override(settings.LANGUAGE_CODE):
+            note = " ".join(
+                ngettext(
+                    "%(channel)s cannot send direct messages: %(n)s person was told by a "
+                    "reply in their thread instead.",
+                    "%(channel)s cannot send direct messages: %(n)s people were told by a "
+                    "reply in their thread instead.",
+                    n,
+                )
+                % {"channel": name, "n": n}
+                for name, n in sorted(fell_back.items())
+            )
+        IdeaEvent.objects.create(
+            idea=idea, kind=EventKind.NOTE, status=status, reason=note, by_label="Hearth"
+        )
     return told
 
 
@@ -594,6 +661,10 @@ def submit_public_idea(
     return idea
 
 
+MAX_AREAS = 500  # characters of the comma-separated list (its column)
+PLACEHOLDERS = ("{title}", "{status}", "{reason}", "{link}")
+
+
 @transaction.atomic
 def save_settings(
     workspace: Workspace,
@@ -603,27 +674,59 @@ def save_settings(
     template_en: str | None = None,
     template_fr: str | None = None,
     digest_emails: str | None = None,
-    areas: str | None = None,
+    areas: str | list[str] | None = None,
+    prefer_dm: bool | None = None,
 ) -> FeedbackSettings:
-    """The public page switch, the saved bilingual templates, the digest's recipients, the areas."""
+    """The public page switch, the saved bilingual templates, the digest's recipients, the
+    product areas and whether notices prefer direct messages; omitted fields keep their value.
+    Same for the settings page, the API and `hearth idea settings`."""
     check_actor(by, workspace, Perm.MANAGE_CHANNELS)
     found = feedback_settings(workspace)
+    changed = []
     if digest_emails is not None:
         addresses = [a.strip() for a in digest_emails.split(",") if a.strip()]
-        if any("@" not in a for a in addresses):
-            raise ActionError("digest_emails must be e-mail addresses separated by commas.")
+        wrong = [a for a in addresses if "@" not in a or " " in a]
+        if wrong:
+            raise ActionError(
+                f"digest_emails: '{wrong[0]}' is not an e-mail address; give addresses "
+                "separated by commas."
+            )
         found.digest_emails = ", ".join(addresses)
+        if len(found.digest_emails) > 500:
+            raise ActionError("digest_emails is too long: at most 500 characters.")
+        changed.append("digest_emails")
     for name, value in (("template_en", template_en), ("template_fr", template_fr)):
         if value is not None:
             if len(value) > 2000:
                 raise ActionError(f"{name} is too long: at most 2,000 characters.")
+            if value.strip() and "{link}" not in value:
+                raise ActionError(
+                    f"{name} has no {{link}}: keep it so people can follow the idea "
+                    f"(placeholders: {', '.join(PLACEHOLDERS)}); leave it empty for the default."
+                )
             setattr(found, name, value.strip())
+            changed.append(name)
     if areas is not None:
-        found.areas = ", ".join(a.strip() for a in areas.split(",") if a.strip())[:500]
+        names = areas.split(",") if isinstance(areas, str) else list(areas)
+        cleaned: list[str] = []
+        for name in (str(n).strip() for n in names):
+            if not name or name in cleaned:
+                continue
+            if len(name) > 60:
+                raise ActionError(f"areas: '{name[:20]}…' is longer than 60 characters.")
+            cleaned.append(name)
+        found.areas = ", ".join(cleaned)
+        if len(found.areas) > MAX_AREAS:
+            raise ActionError(f"areas is too long: at most {MAX_AREAS} characters in all.")
+        changed.append("areas")
     if public_enabled is not None:
         found.public_enabled = public_enabled
+        changed.append("public_enabled")
+    if prefer_dm is not None:
+        found.prefer_dm = prefer_dm
+        changed.append("prefer_dm")
     found.save()
-    audit.record("feedback.settings", by=by, workspace=workspace)
+    audit.record("feedback.settings", by=by, workspace=workspace, data={"changed": changed})
     return found
 
 
@@ -674,6 +777,22 @@ def add_target(
         "feedback.target.add", by=by, workspace=workspace, target=target, data={"kind": kind}
     )
     return target
+
+
+@transaction.atomic
+def delete_target(target: ForwardTarget, *, by: Actor) -> None:
+    """Remove a forwarding target with its links (the external items stay where they are).
+    An issue still queued for a GitHub or Jira target then fails ("the forwarding target was
+    removed"); a webhook delivery already queued still goes out."""
+    check_actor(by, target.workspace_id, Perm.MANAGE_CHANNELS)
+    audit.record(
+        "feedback.target.delete",
+        by=by,
+        workspace=target.workspace,
+        target=target,
+        data={"kind": target.kind, "name": target.name},
+    )
+    target.delete()
 
 
 def forward_body(idea: Idea) -> dict[str, Any]:

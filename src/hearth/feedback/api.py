@@ -1,7 +1,8 @@
 """The ideas API: the same actions as the ideas pages and `hearth idea`.
 
 Every teammate reads (VIEW); creating, linking, merging, changing status and forwarding need
-REPLY.
+REPLY; the settings and the forwarding targets need MANAGE_CHANNELS, as their page. Secrets
+(API tokens, webhook secrets) are write-only: never returned.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
+from django.urls import reverse
 from ninja import Router, Schema, Status
 
 from hearth.core.access import access_workspace
@@ -19,8 +21,10 @@ from hearth.core.pagination import envelope, page
 from hearth.core.permissions import Perm
 from hearth.feedback import actions
 from hearth.feedback.access import access_idea, access_message, access_target
-from hearth.feedback.models import Idea, IdeaSource
+from hearth.feedback.board import board
+from hearth.feedback.models import FeedbackSettings, ForwardTarget, Idea, IdeaSource
 from hearth.feedback.reports import figures
+from hearth.notify.actions import absolute_url
 
 router = Router(tags=["ideas"])
 
@@ -137,6 +141,191 @@ def idea_figures(request: HttpRequest, slug: str, days: int = 30) -> dict[str, A
     """Ideas received, shipped, declined, people told and the median hours to a first answer."""
     membership = _membership(request, slug)
     return figures(membership.workspace_id, days=max(1, min(days, 3650)))
+
+
+class BoardIdea(Schema):
+    id: int
+    title: str
+    status: str
+    people_count: int
+    vote_count: int
+    negative_count: int
+    feasibility: int
+    impact: int
+    revenue_tags: str
+    # How many of the people who asked are in each segment, and their influence summed.
+    champions: int
+    influencers: int
+    newcomers: int
+    at_risk: int
+    influence: float
+
+
+class BoardArea(Schema):
+    area: str
+    ideas: list[BoardIdea]
+
+
+class BoardOut(Schema):
+    segment: str
+    sort: str
+    areas: list[BoardArea]
+
+
+@router.get("/workspaces/{slug}/ideas/board", response=BoardOut)
+def idea_board(
+    request: HttpRequest,
+    slug: str,
+    segment: str = "",
+    sort: str = "demand",
+    include_closed: bool = False,
+) -> dict[str, Any]:
+    """The triage board: open ideas per product area, with who asked by community segment
+    (champion, influencer, newcomer, at_risk). `segment` keeps the ideas asked for by at least
+    one person of it; `sort` is demand (people, votes, negative messages) or influence."""
+    membership = _membership(request, slug)
+    areas = board(
+        membership.workspace_id, include_closed=include_closed, segment=segment, sort=sort
+    )
+    return {
+        "segment": segment,
+        "sort": sort,
+        "areas": [
+            {
+                "area": area,
+                "ideas": [
+                    {
+                        "id": i.pk,
+                        "title": i.title,
+                        "status": i.status,
+                        "people_count": i.people_count,
+                        "vote_count": i.vote_count,
+                        "negative_count": i.negative_count,
+                        "feasibility": i.feasibility,
+                        "impact": i.impact,
+                        "revenue_tags": i.revenue_tags,
+                        "champions": i.asked["champion"],  # type: ignore[attr-defined]
+                        "influencers": i.asked["influencer"],  # type: ignore[attr-defined]
+                        "newcomers": i.asked["newcomer"],  # type: ignore[attr-defined]
+                        "at_risk": i.asked["at_risk"],  # type: ignore[attr-defined]
+                        "influence": i.asked["influence"],  # type: ignore[attr-defined]
+                    }
+                    for i in ideas
+                ],
+            }
+            for area, ideas in areas.items()
+        ],
+    }
+
+
+class SettingsOut(Schema):
+    public_enabled: bool
+    areas: list[str]
+    template_en: str  # empty: the default below is used
+    template_fr: str
+    default_templates: dict[str, str]
+    digest_emails: list[str]
+    prefer_dm: bool
+
+
+class SettingsPatch(Schema):
+    public_enabled: bool | None = None
+    areas: list[str] | None = None
+    template_en: str | None = None  # placeholders {title} {status} {reason} {link}
+    template_fr: str | None = None
+    digest_emails: list[str] | None = None
+    prefer_dm: bool | None = None
+
+
+def settings_out(found: FeedbackSettings) -> dict[str, Any]:
+    return {
+        "public_enabled": found.public_enabled,
+        "areas": found.area_list,
+        "template_en": found.template_en,
+        "template_fr": found.template_fr,
+        "default_templates": actions.DEFAULT_TEMPLATES,
+        "digest_emails": [a.strip() for a in found.digest_emails.split(",") if a.strip()],
+        "prefer_dm": found.prefer_dm,
+    }
+
+
+@router.get("/workspaces/{slug}/ideas/settings", response=SettingsOut)
+def get_settings(request: HttpRequest, slug: str) -> dict[str, Any]:
+    """The ideas settings (MANAGE_CHANNELS, as the settings page)."""
+    membership = _membership(request, slug, Perm.MANAGE_CHANNELS)
+    return settings_out(actions.feedback_settings(membership.workspace))
+
+
+@router.patch("/workspaces/{slug}/ideas/settings", response=SettingsOut)
+def patch_settings(request: HttpRequest, slug: str, data: SettingsPatch) -> dict[str, Any]:
+    """Change the ideas settings; omitted fields keep their value."""
+    membership = _membership(request, slug, Perm.MANAGE_CHANNELS)
+    fields = data.dict()
+    if fields["digest_emails"] is not None:
+        fields["digest_emails"] = ", ".join(fields["digest_emails"])
+    return settings_out(actions.save_settings(membership.workspace, by=_by(request), **fields))
+
+
+class TargetIn(Schema):
+    kind: str  # webhook | github | jira
+    name: str = ""
+    base_url: str
+    project: str = ""  # GitHub owner/repo, Jira project key
+    user: str = ""  # Jira account e-mail
+    token: str = ""  # write-only
+    secret: str = ""  # write-only
+
+
+class TargetOut(Schema):
+    id: int
+    name: str
+    kind: str
+    base_url: str
+    project: str
+    user: str
+    is_active: bool
+    has_token: bool
+    has_secret: bool
+    status_hook_url: str | None  # where GitHub or Jira sends status changes
+
+
+def target_out(t: ForwardTarget) -> dict[str, Any]:
+    return {
+        "id": t.pk,
+        "name": t.name,
+        "kind": t.kind,
+        "base_url": t.base_url,
+        "project": t.project,
+        "user": t.user,
+        "is_active": t.is_active,
+        "has_token": bool(t.token_encrypted),
+        "has_secret": bool(t.secret_encrypted),
+        "status_hook_url": None
+        if t.kind == "webhook"
+        else absolute_url(reverse("feedback:hook", args=[t.hook_key])),
+    }
+
+
+@router.get("/workspaces/{slug}/ideas/targets", response=list[TargetOut])
+def list_targets(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
+    """The forwarding targets (tokens and secrets are never returned)."""
+    membership = _membership(request, slug, Perm.MANAGE_CHANNELS)
+    return [target_out(t) for t in ForwardTarget.objects.filter(workspace=membership.workspace)]
+
+
+@router.post("/workspaces/{slug}/ideas/targets", response={201: TargetOut})
+def create_target(request: HttpRequest, slug: str, data: TargetIn) -> Status[dict[str, Any]]:
+    membership = _membership(request, slug, Perm.MANAGE_CHANNELS)
+    target = actions.add_target(membership.workspace, by=_by(request), **data.dict())
+    return Status(201, target_out(target))
+
+
+@router.delete("/workspaces/{slug}/ideas/targets/{target_id}", response={204: None})
+def delete_target(request: HttpRequest, slug: str, target_id: int) -> Status[None]:
+    membership = _membership(request, slug, Perm.MANAGE_CHANNELS)
+    target = access_target(membership, target_id, Perm.MANAGE_CHANNELS)
+    actions.delete_target(target, by=_by(request))
+    return Status(204, None)
 
 
 @router.get("/workspaces/{slug}/ideas/{idea_id}", response=IdeaOut)

@@ -150,10 +150,17 @@ class IdeaVote(models.Model):
         return f"vote for {self.idea_id}"
 
 
+class EventKind(models.TextChoices):
+    STATUS = "status", _("Status change")
+    NOTE = "note", _("Note for the team")
+
+
 class IdeaEvent(models.Model):
-    """The idea's public history: each status change, with its public reason."""
+    """The idea's history: each status change with its public reason (the public page shows
+    these), and the team's notes (`kind` note: how people were told, never public)."""
 
     idea = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=6, choices=EventKind.choices, default=EventKind.STATUS)
     status = models.CharField(max_length=10, choices=IdeaStatus.choices)
     reason = models.TextField(blank=True)
     by_label = models.CharField(max_length=191, blank=True)
@@ -166,12 +173,18 @@ class IdeaEvent(models.Model):
         return f"{self.idea_id}: {self.status}"
 
 
+class NoticeVia(models.TextChoices):
+    REPLY = "reply", _("Reply in the thread")
+    DM = "dm", _("Direct message")
+
+
 class IdeaNotice(models.Model):
     """A person told about a status of the idea: at most one per (idea, person, status)."""
 
     idea = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="notices")
     person_key = models.CharField(max_length=40)
     status = models.CharField(max_length=10, choices=IdeaStatus.choices)
+    via = models.CharField(max_length=5, choices=NoticeVia.choices, default=NoticeVia.REPLY)
     outbox_item = models.ForeignKey(
         "channels.OutboxItem", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -237,9 +250,15 @@ class FeedbackSettings(models.Model):
     template_fr = models.TextField(blank=True)
     digest_emails = models.CharField(max_length=500, blank=True)  # comma-separated
     areas = models.CharField(max_length=500, blank=True)  # comma-separated product areas
+    # Tell people by direct message where their channel can send one (else a reply, as always).
+    prefer_dm = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return f"feedback settings of {self.workspace_id}"
+
+    @property
+    def area_list(self) -> list[str]:
+        return [a.strip() for a in self.areas.split(",") if a.strip()]
 
 
 class TargetKind(models.TextChoices):

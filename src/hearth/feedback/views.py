@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from hearth.community.models import SEGMENT_LABELS
 from hearth.core.actions import ActionError
 from hearth.core.actors import Actor
 from hearth.core.http import AuthenticatedRequest
@@ -24,8 +25,10 @@ from hearth.core.models import Membership, Workspace
 from hearth.core.permissions import Perm
 from hearth.feedback import actions, forwarding
 from hearth.feedback.access import access_idea, access_message, access_proposal, access_target
+from hearth.feedback.board import BOARD_SEGMENTS, check_filters
 from hearth.feedback.board import board as board_of
 from hearth.feedback.models import (
+    EventKind,
     ForwardTarget,
     Idea,
     IdeaLink,
@@ -54,6 +57,15 @@ def _int(value: str | None, field: str) -> int | None:
     if not value.isdigit():
         raise ActionError(_("%(field)s must be a whole number from 0 to 5.") % {"field": field})
     return int(value)
+
+
+def _area_choices(found: Idea) -> list[str]:
+    """The configured product areas, plus the idea's own if it is no longer one of them
+    (empty: no area configured, the field stays free text)."""
+    configured = actions.feedback_settings(found.workspace_id).area_list
+    if configured and found.area and found.area not in configured:
+        configured.append(found.area)
+    return configured
 
 
 @login_required
@@ -86,10 +98,30 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 def board(request: AuthenticatedRequest) -> HttpResponse:
     membership = _membership(request)
+    segment = request.GET.get("segment", "")
+    sort = request.GET.get("sort", "") or "demand"
+    try:
+        check_filters(segment, sort)
+    except ActionError as exc:
+        flash.error(request, str(exc))
+        segment, sort = "", "demand"
+    areas = board_of(membership.workspace_id, segment=segment, sort=sort)
+    for ideas in areas.values():
+        for i in ideas:
+            i.segment_counts = [  # type: ignore[attr-defined]
+                (SEGMENT_LABELS[name], i.asked[name])  # type: ignore[attr-defined]
+                for name in BOARD_SEGMENTS
+                if i.asked[name]  # type: ignore[attr-defined]
+            ]
     return render(
         request,
         "feedback/board.html",
-        {"areas": board_of(membership.workspace_id).items()},
+        {
+            "areas": areas.items(),
+            "segments": [(name, SEGMENT_LABELS[name]) for name in BOARD_SEGMENTS],
+            "segment": segment,
+            "sort": sort,
+        },
     )
 
 
@@ -112,6 +144,7 @@ def idea(request: AuthenticatedRequest, idea_id: int) -> HttpResponse:
             "targets": ForwardTarget.objects.filter(workspace=found.workspace, is_active=True),
             "forwards": IdeaLink.objects.filter(idea=found).select_related("target", "outbox_item"),
             "can_edit": membership.can(Perm.REPLY),
+            "areas": _area_choices(found),
             "told": found.notices.count(),
             "public_url": actions.public_url(found),
         },
@@ -222,7 +255,12 @@ def settings_page(request: AuthenticatedRequest) -> HttpResponse:
     by = Actor.from_request(request)
     if request.method == "POST":
         try:
-            if request.POST.get("do") == "target":
+            if request.POST.get("do") == "delete_target":
+                actions.delete_target(
+                    access_target(membership, request.POST.get("target", ""), Perm.MANAGE_CHANNELS),
+                    by=by,
+                )
+            elif request.POST.get("do") == "target":
                 actions.add_target(
                     ws,
                     by=by,
@@ -243,6 +281,7 @@ def settings_page(request: AuthenticatedRequest) -> HttpResponse:
                     template_fr=request.POST.get("template_fr", ""),
                     digest_emails=request.POST.get("digest_emails", ""),
                     areas=request.POST.get("areas", ""),
+                    prefer_dm=request.POST.get("prefer_dm") == "on",
                 )
             flash.success(request, _("Saved."))
             return redirect("feedback:settings")
@@ -337,7 +376,7 @@ def public_idea(request: HttpRequest, slug: str, idea_id: int) -> HttpResponse:
     response = render(
         request,
         "feedback/public_idea.html",
-        {"ws": workspace, "idea": found, "events": found.events.all()[:20]},
+        {"ws": workspace, "idea": found, "events": found.events.filter(kind=EventKind.STATUS)[:20]},
     )
     return _with_voter(response, voter, new)
 
