@@ -240,6 +240,8 @@ class PollPublication(models.Model):
     )
     counts = models.JSONField(default=list, blank=True)
     fetched_at = models.DateTimeField(null=True, blank=True)
+    # The platform's final counts are in (Telegram gives counts only when a poll is stopped).
+    final = models.BooleanField(default=False)
     error = models.CharField(max_length=300, blank=True)
 
     class Meta:

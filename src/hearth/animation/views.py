@@ -421,6 +421,9 @@ def poll_detail(request: AuthenticatedRequest, poll_id: int) -> HttpResponse:
         try:
             if request.POST.get("verb") == "refresh":
                 polls.refresh_results(poll)
+            elif request.POST.get("verb") == "close":
+                polls.close_poll(poll, by=Actor.from_request(request))
+                flash.success(request, _("The poll is closed; the channels' final counts are in."))
             else:
                 channel = Channel.objects.filter(
                     workspace=membership.workspace, pk=_int(request.POST.get("channel")) or 0
