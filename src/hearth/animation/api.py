@@ -41,6 +41,7 @@ class ContestIn(Schema):
     form_entries: bool = True
     min_age: int | None = None
     countries: list[str] = []
+    segment: str = ""
     winners_count: int = 1
     closes_at: datetime | None = None
 
@@ -54,6 +55,7 @@ class ContestOut(Schema):
     form_entries: bool
     min_age: int | None
     countries: list[str]
+    segment: str
     winners_count: int
     closes_at: datetime | None
     state: str
@@ -133,6 +135,7 @@ def create_contest(request: HttpRequest, slug: str, body: ContestIn) -> Status:
         form_entries=body.form_entries,
         min_age=body.min_age,
         countries=body.countries,
+        segment=body.segment,
         winners_count=body.winners_count,
         closes_at=body.closes_at,
         by=_by(request),
