@@ -170,3 +170,62 @@ def test_an_event_invites_a_segment_once_per_member_and_counts_who_was_not_reach
     assert mails.count() == 2
     with pytest.raises(ActionError, match="segment"):
         events.invite_segment(event, "vips", by=manager)
+
+
+def test_invite_and_close_through_the_api_and_the_cli_stay_in_their_workspace(
+    personas, make_channel, make_event
+):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from hearth.animation.actions import polls
+
+    acme = make_channel(personas.workspace, name="Forum", kind="import")
+    ingest_batch(acme, [item("m1", "Hello", author="ana")])
+    ana = member_for_author(Author.objects.get(workspace=personas.workspace, external_id="ana"))
+    Member.objects.filter(pk=ana.pk).update(is_newcomer=True, consent={"contact": {"given": True}})
+    Identity.objects.filter(member=ana).update(email="ana@example.org")
+    event = make_event()
+    slug, other = personas.workspace.slug, personas.other_workspace.slug
+    manager = Client(**personas.auth("manager"))
+    url = f"/api/v1/workspaces/{slug}/events/{event.pk}/invite"
+    sent = manager.post(url, {"segment": "newcomer"}, content_type="application/json")
+    assert sent.status_code == 202 and sent.json()["sent"] == 1
+    bad = manager.post(url, {"segment": "vips"}, content_type="application/json")
+    assert bad.status_code == 400 and "segment" in bad.content.decode()
+    outsider = Client(**personas.auth("outsider"))
+    foreign = f"/api/v1/workspaces/{other}/events/{event.pk}/invite"
+    assert (
+        outsider.post(foreign, {"segment": "newcomer"}, content_type="application/json").status_code
+        == 404
+    )
+    viewer = Client(**personas.auth("viewer"))
+    assert (
+        viewer.post(url, {"segment": "newcomer"}, content_type="application/json").status_code
+        == 403
+    )
+    out = StringIO()
+    call_command(
+        "event",
+        "invite",
+        "--workspace",
+        slug,
+        "--event",
+        str(event.pk),
+        "--segment",
+        "newcomer",
+        stdout=out,
+    )
+    assert "Invitations queued: 0; already invited: 1" in out.getvalue()
+    assert OutboxItem.objects.filter(action="event_invite").count() == 1
+    poll = polls.create_poll(
+        personas.workspace, question="Q?", options=["A", "B"], by=personas.actor("manager")
+    )
+    closed = manager.post(f"/api/v1/workspaces/{slug}/polls/{poll.pk}/close")
+    assert closed.status_code == 200 and closed.json()["total"] == 0
+    poll.refresh_from_db()
+    assert not poll.is_open
+    with pytest.raises(CommandError, match="no poll"):
+        call_command("poll", "close", "--workspace", other, "--poll", str(poll.pk), stdout=out)
