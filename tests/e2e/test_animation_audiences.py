@@ -85,6 +85,14 @@ def test_segment_audiences_and_closing_a_poll(
     _shots(
         page,
         base,
+        f"/animation/contests/{contest.pk}/",
+        "animation-contest-team-segment",
+        screenshot,
+        "Réservé aux ambassadeurs",
+    )
+    _shots(
+        page,
+        base,
         "/animation/contests/new/",
         "animation-contest-form",
         screenshot,
