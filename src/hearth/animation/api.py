@@ -41,6 +41,7 @@ class ContestIn(Schema):
     form_entries: bool = True
     min_age: int | None = None
     countries: list[str] = []
+    segment: str = ""
     winners_count: int = 1
     closes_at: datetime | None = None
 
@@ -54,6 +55,7 @@ class ContestOut(Schema):
     form_entries: bool
     min_age: int | None
     countries: list[str]
+    segment: str
     winners_count: int
     closes_at: datetime | None
     state: str
@@ -133,6 +135,7 @@ def create_contest(request: HttpRequest, slug: str, body: ContestIn) -> Status:
         form_entries=body.form_entries,
         min_age=body.min_age,
         countries=body.countries,
+        segment=body.segment,
         winners_count=body.winners_count,
         closes_at=body.closes_at,
         by=_by(request),
@@ -281,6 +284,27 @@ def check_in(request: HttpRequest, slug: str, registration_id: int) -> Registrat
     return events.check_in(registration, by=_by(request))
 
 
+class InviteIn(Schema):
+    segment: str
+
+
+class InviteOut(Schema):
+    segment: str
+    at: str
+    sent: int
+    already: int
+    no_address: int
+    no_consent: int
+
+
+@router.post("/workspaces/{slug}/events/{event_id}/invite", response={202: InviteOut})
+def invite(request: HttpRequest, slug: str, event_id: int, body: InviteIn) -> Status:
+    """E-mail the registration link to a community segment's members who agreed to be
+    contacted and whose address is known, once per member; answers the counts."""
+    event = access.access_event(_membership(request, slug), event_id, Perm.PUBLISH)
+    return Status(202, events.invite_segment(event, body.segment, by=_by(request)))
+
+
 class PollIn(Schema):
     question: str
     options: list[str]
@@ -362,6 +386,15 @@ def publish_poll(request: HttpRequest, slug: str, poll_id: int, body: PublishIn)
     polls.publish_poll(poll, channel, by=_by(request))
     rows, total, by_place = polls.results(poll)
     return Status(202, {"rows": rows, "total": total, "by_place": by_place})
+
+
+@router.post("/workspaces/{slug}/polls/{poll_id}/close", response=PollResultsOut)
+def close_poll(request: HttpRequest, slug: str, poll_id: int) -> dict[str, Any]:
+    """Close the poll now and read each channel's final counts (Telegram's come only now)."""
+    poll = access.access_poll(_membership(request, slug), poll_id, Perm.PUBLISH)
+    polls.close_poll(poll, by=_by(request))
+    rows, total, by_place = polls.results(poll)
+    return {"rows": rows, "total": total, "by_place": by_place}
 
 
 class FaqOut(Schema):

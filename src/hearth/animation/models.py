@@ -13,6 +13,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hearth.community.models import SEGMENT_LABELS
 from hearth.conversations.models import Author, Message, Thread
 from hearth.core.models import Workspace
 
@@ -39,6 +40,9 @@ class Contest(models.Model):
     form_entries = models.BooleanField(default=True)  # entry by the public form
     min_age = models.PositiveSmallIntegerField(null=True, blank=True)
     countries = models.JSONField(default=list, blank=True)  # ISO codes; empty: anywhere
+    # A community segment (community.models.SEGMENTS) the entrant must belong to at the freeze;
+    # empty: everyone.
+    segment = models.CharField(max_length=16, blank=True)
     winners_count = models.PositiveSmallIntegerField(default=1)
     closes_at = models.DateTimeField(null=True, blank=True)
     public_token = models.CharField(max_length=32, unique=True, default=new_token)
@@ -67,6 +71,10 @@ class Contest(models.Model):
         if self.state != ContestState.OPEN:
             return False
         return self.closes_at is None or self.closes_at > timezone.now()
+
+    @property
+    def segment_label(self) -> str:
+        return str(SEGMENT_LABELS.get(self.segment, self.segment))
 
     @property
     def revealed_seed(self) -> str:
@@ -138,6 +146,9 @@ class Event(models.Model):
     registration_open = models.BooleanField(default=True)
     remind_hours = models.PositiveSmallIntegerField(default=24)
     reminded_at = models.DateTimeField(null=True, blank=True)
+    # Each invitation of a community segment: {"segment", "at", "sent", "already",
+    # "no_address", "no_consent"} (actions/events.py: invite_segment).
+    invitations = models.JSONField(default=list, blank=True)
     public_token = models.CharField(max_length=32, unique=True, default=new_token)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -240,6 +251,8 @@ class PollPublication(models.Model):
     )
     counts = models.JSONField(default=list, blank=True)
     fetched_at = models.DateTimeField(null=True, blank=True)
+    # The platform's final counts are in (Telegram gives counts only when a poll is stopped).
+    final = models.BooleanField(default=False)
     error = models.CharField(max_length=300, blank=True)
 
     class Meta:

@@ -32,6 +32,7 @@ from hearth.animation.models import (
     RegistrationStatus,
 )
 from hearth.channels.models import Channel
+from hearth.community.models import SEGMENT_LABELS
 from hearth.conversations.models import Thread
 from hearth.core.actions import ActionError
 from hearth.core.actors import Actor
@@ -111,6 +112,7 @@ def contest_new(request: AuthenticatedRequest) -> HttpResponse:
                 form_entries=post.get("form_entries") == "on",
                 min_age=_int(post.get("min_age")),
                 countries=post.get("countries", "").replace(";", ",").split(","),
+                segment=post.get("segment", ""),
                 winners_count=winners or 0,
                 closes_at=_when(post.get("closes_at", "")),
                 by=Actor.from_request(request),
@@ -122,7 +124,12 @@ def contest_new(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "animation/contest_form.html",
-        {"threads": _recent_threads(membership), "error": error, "form": request.POST},
+        {
+            "threads": _recent_threads(membership),
+            "segments": list(SEGMENT_LABELS.items()),
+            "error": error,
+            "form": request.POST,
+        },
         status=400 if error else 200,
     )
 
@@ -164,6 +171,7 @@ def contest_detail(request: AuthenticatedRequest, contest_id: int) -> HttpRespon
             "contest": contest,
             "entries": entries,
             "eligible": sum(1 for e in entries if not e.excluded_reason),
+            "left_out": sum(1 for e in entries if e.excluded_reason),
             "can_edit": membership.can(Perm.PUBLISH),
             "public_url": request.build_absolute_uri(
                 reverse("animation_public:contest", args=[contest.public_token])
@@ -268,6 +276,22 @@ def event_detail(request: AuthenticatedRequest, event_id: int) -> HttpResponse:
                 event = access.access_event(membership, event_id, Perm.PUBLISH)
                 events.set_capacity(event, _int(request.POST.get("capacity"), 0) or 0, by=by)
                 flash.success(request, _("The number of seats is saved."))
+            elif verb == "invite":
+                event = access.access_event(membership, event_id, Perm.PUBLISH)
+                sent = events.invite_segment(event, request.POST.get("segment", ""), by=by)
+                flash.success(
+                    request,
+                    _(
+                        "Invitations queued: %(sent)s; already invited: %(already)s; not "
+                        "reached: %(none)s without a known address, %(no)s without consent."
+                    )
+                    % {
+                        "sent": sent["sent"],
+                        "already": sent["already"],
+                        "none": sent["no_address"],
+                        "no": sent["no_consent"],
+                    },
+                )
             elif verb in ("checkin", "undo", "cancel"):
                 perm = Perm.PUBLISH if verb == "cancel" else Perm.REPLY
                 registration = access.access_registration(
@@ -306,6 +330,8 @@ def event_detail(request: AuthenticatedRequest, event_id: int) -> HttpResponse:
             "confirmed": confirmed,
             "waiting": waiting,
             "checked_in": sum(1 for r in confirmed if r.checked_in_at),
+            "segments": list(SEGMENT_LABELS.items()),
+            "invitations": events.invitation_rows(event),
             "can_edit": membership.can(Perm.PUBLISH),
             "can_check_in": membership.can(Perm.REPLY),
             "public_url": request.build_absolute_uri(
@@ -421,6 +447,9 @@ def poll_detail(request: AuthenticatedRequest, poll_id: int) -> HttpResponse:
         try:
             if request.POST.get("verb") == "refresh":
                 polls.refresh_results(poll)
+            elif request.POST.get("verb") == "close":
+                polls.close_poll(poll, by=Actor.from_request(request))
+                flash.success(request, _("The poll is closed; the channels' final counts are in."))
             else:
                 channel = Channel.objects.filter(
                     workspace=membership.workspace, pk=_int(request.POST.get("channel")) or 0

@@ -23,6 +23,8 @@ from django.utils.translation import gettext as _
 
 from hearth.animation import draw, people
 from hearth.animation.models import Contest, ContestEntry, ContestState, EntrySource
+from hearth.community.members import member_for_author
+from hearth.community.models import SEGMENTS, Identity, Member
 from hearth.conversations.models import Author, Message, Thread
 from hearth.core import audit
 from hearth.core.access import check_actor
@@ -65,9 +67,17 @@ def create_contest(
     countries: Iterable[str] = (),
     winners_count: int = 1,
     closes_at: datetime | None = None,
+    segment: str = "",
 ) -> Contest:
-    """Open a contest; its seed is drawn now and only its SHA-256 commitment is shown."""
+    """Open a contest; its seed is drawn now and only its SHA-256 commitment is shown.
+    `segment`: only members of that community segment at the freeze take part."""
     check_actor(by, workspace, Perm.PUBLISH)
+    segment = segment.strip()
+    if segment and segment not in SEGMENTS:
+        raise ActionError(
+            _("segment: '%(segment)s' is not a segment; choose one of %(choices)s, or none.")
+            % {"segment": segment, "choices": ", ".join(SEGMENTS)}
+        )
     title, rules = title.strip(), rules.strip()
     if not title:
         raise ActionError(_("title: give the contest a title."))
@@ -98,6 +108,7 @@ def create_contest(
             countries=_countries(countries),
             winners_count=winners_count,
             closes_at=closes_at,
+            segment=segment,
             seed=seed,
             seed_commitment=draw.commitment(seed),
             created_by=by.user,
@@ -262,6 +273,42 @@ def exclude_entry(entry: ContestEntry, reason: str, *, by: Actor) -> ContestEntr
     return entry
 
 
+def _segment_member(contest: Contest, entry: ContestEntry) -> Member | None:
+    """The community member behind an entry: the commenter's member, or for a form entry the
+    member with an identity of the same e-mail address (none: not known to the community)."""
+    if entry.author is not None:
+        return member_for_author(entry.author)
+    if not entry.email:
+        return None
+    identity = (
+        Identity.objects.filter(workspace_id=contest.workspace_id, email__iexact=entry.email)
+        .select_related("member")
+        .first()
+    )
+    return identity.member if identity is not None else None
+
+
+def _outside_segment(contest: Contest) -> int:
+    """Leave out, with the reason, the entries whose person is not in the contest's segment
+    now (at the freeze); returns how many."""
+    if not contest.segment:
+        return 0
+    label = contest.segment_label
+    left_out = 0
+    for entry in contest.entries.filter(excluded_reason="").select_related("author"):
+        member = _segment_member(contest, entry)
+        if member is not None and getattr(member, f"is_{contest.segment}", False):
+            continue
+        entry.excluded_reason = (
+            _("not among the community’s %(segment)s when the list was frozen") % {"segment": label}
+            if member is not None
+            else _("not known as a community member (segment: %(segment)s)") % {"segment": label}
+        )[:200]
+        entry.save(update_fields=["excluded_reason"])
+        left_out += 1
+    return left_out
+
+
 def eligible_ids(contest: Contest) -> list[str]:
     return sorted(contest.entries.filter(excluded_reason="").values_list("entrant_id", flat=True))
 
@@ -290,6 +337,7 @@ def freeze_contest(contest: Contest, *, by: Actor) -> Contest:
             if entry.author_id in reasons:
                 entry.excluded_reason = reasons[entry.author_id]
                 entry.save(update_fields=["excluded_reason"])
+        outside = _outside_segment(contest)
         ids = eligible_ids(contest)
         if not ids:
             raise ActionError(_("Nobody is eligible yet: the list cannot be frozen empty."))
@@ -305,7 +353,12 @@ def freeze_contest(contest: Contest, *, by: Actor) -> Contest:
             by=by,
             workspace=contest.workspace,
             target=contest,
-            data={"entrants": len(ids), "entrants_hash": digest, "excluded": len(reasons)},
+            data={
+                "entrants": len(ids),
+                "entrants_hash": digest,
+                "excluded": len(reasons),
+                "outside_segment": outside,
+            },
         )
     contest.refresh_from_db()
     return contest

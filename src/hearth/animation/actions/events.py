@@ -22,6 +22,8 @@ from django.utils.translation import gettext as _
 
 from hearth.animation import people
 from hearth.animation.models import Event, EventMode, Registration, RegistrationStatus
+from hearth.channels.models import OutboxItem
+from hearth.community.models import SEGMENT_LABELS, SEGMENTS, Member
 from hearth.conversations.models import Author
 from hearth.core import audit
 from hearth.core.access import check_actor
@@ -285,3 +287,107 @@ def send_due_reminders(*, now: datetime | None = None) -> int:
                 )
                 sent += 1
     return sent
+
+
+def _address(member: Member) -> str:
+    """A member's known e-mail address: a verified identity's, then any identity's, then an
+    e-mail channel's author (whose id is the address); "" when none is known."""
+    identities = sorted(member.identities.all(), key=lambda i: (not i.email_verified, i.pk))
+    candidates = [i.email for i in identities if i.email]
+    candidates += [i.author.external_id for i in identities if "@" in i.author.external_id]
+    for candidate in candidates:
+        try:
+            validate_email(candidate.strip())
+        except ValidationError:
+            continue
+        return candidate.strip().lower()
+    return ""
+
+
+def _may_contact(member: Member) -> bool:
+    return bool((member.consent or {}).get("contact", {}).get("given"))
+
+
+def invite_segment(event: Event, segment: str, *, by: Actor) -> dict[str, object]:
+    """E-mail the event's registration link to the members of a community segment.
+
+    Only members who gave their consent to be contacted (profile page, `contact`) and whose
+    address is known are written to; each member is invited once per event whatever the number
+    of invitations (the outbox key is the event and the member). Returns, and keeps on the event,
+    how many were sent, already invited, without address, without consent.
+    """
+    check_actor(by, event.workspace_id, Perm.PUBLISH)
+    if segment not in SEGMENTS:
+        raise ActionError(
+            _("segment: choose one of %(choices)s.") % {"choices": ", ".join(SEGMENTS)}
+        )
+    if event.starts_at <= timezone.now():
+        raise ActionError(_("This event has started: there is nobody left to invite."))
+    members = Member.objects.filter(
+        workspace_id=event.workspace_id, **{f"is_{segment}": True}
+    ).prefetch_related("identities__author")
+    key = f"event-invite:{event.pk}:"
+    already = {
+        k.removeprefix(key).removesuffix(":email")
+        for k in OutboxItem.objects.filter(
+            workspace_id=event.workspace_id, idempotency_key__startswith=key
+        ).values_list("idempotency_key", flat=True)
+    }
+    link = absolute_url(reverse("animation_public:event", args=[event.public_token]))
+    subject = _("You are invited: %(event)s") % {"event": event.title}
+    body = _(
+        "%(event)s, %(when)s.\n\n%(description)s\n\nSeats are limited: register here: %(link)s"
+    ) % {
+        "event": event.title,
+        "when": timezone.localtime(event.starts_at).strftime("%Y-%m-%d %H:%M"),
+        "description": event.description,
+        "link": link,
+    }
+    counts = {"sent": 0, "already": 0, "no_address": 0, "no_consent": 0}
+    with transaction.atomic():
+        for member in members:
+            if str(member.pk) in already:
+                counts["already"] += 1
+                continue
+            if not _may_contact(member):
+                counts["no_consent"] += 1
+                continue
+            address = _address(member)
+            if not address:
+                counts["no_address"] += 1
+                continue
+            deliver(
+                event.workspace_id,
+                action="event_invite",
+                key=f"{key}{member.pk}",
+                ref=("event", event.pk),
+                email={"to": [address], "subject": subject, "body": body},
+            )
+            counts["sent"] += 1
+        record: dict[str, object] = {
+            "segment": segment,
+            "at": timezone.now().isoformat(),
+            **counts,
+        }
+        Event.objects.filter(pk=event.pk).update(invitations=[*event.invitations, record])
+        event.invitations = [*event.invitations, record]
+        audit.record(
+            "event.invite",
+            by=by,
+            workspace=event.workspace,
+            target=event,
+            data={"segment": segment, **counts},
+        )
+    return record
+
+
+def invitation_rows(event: Event) -> list[dict[str, object]]:
+    """The event's invitations for its page, with the segment's words."""
+    return [
+        {
+            **row,
+            "at": datetime.fromisoformat(str(row["at"])),
+            "label": str(SEGMENT_LABELS.get(str(row.get("segment")), row.get("segment"))),
+        }
+        for row in event.invitations
+    ]

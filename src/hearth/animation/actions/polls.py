@@ -1,4 +1,4 @@
-"""Polls: create, vote on the hosted page, publish natively (Mastodon's polls, through the
+"""Polls: create, vote on the hosted page, publish natively (Mastodon, Telegram and Discord polls, through the
 outbox), and aggregate the results of every place where people voted.
 
 The hosted page counts one vote per browser (a random cookie, stored hashed with the poll) and
@@ -12,6 +12,7 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count
@@ -33,7 +34,7 @@ from hearth.core.permissions import Perm
 log = logging.getLogger(__name__)
 
 MAX_OPTIONS = 4  # Mastodon's default limit, so a poll fits every channel that has polls
-NATIVE_POLL_KINDS = frozenset({"mastodon"})
+NATIVE_POLL_KINDS = frozenset({"mastodon", "telegram", "discord"})
 
 
 def create_poll(
@@ -103,6 +104,16 @@ def publish_poll(poll: Poll, channel: Channel, *, by: Actor) -> PollPublication:
     expires_in = 7 * 86400
     if poll.closes_at is not None:
         expires_in = max(300, int((poll.closes_at - timezone.now()).total_seconds()))
+    payload: dict[str, Any]
+    if channel.kind == "mastodon":  # a status with a poll
+        action = "post"
+        payload = {
+            "text": poll.question,
+            "poll": {"options": poll.options, "expires_in": expires_in},
+        }
+    else:  # Telegram's sendPoll, Discord's message poll
+        action = "poll"
+        payload = {"question": poll.question, "options": poll.options, "duration_s": expires_in}
     with transaction.atomic():
         publication, created = PollPublication.objects.get_or_create(poll=poll, channel=channel)
         if not created:
@@ -111,11 +122,8 @@ def publish_poll(poll: Poll, channel: Channel, *, by: Actor) -> PollPublication:
             )
         publication.outbox_item = outbox.enqueue(
             channel,
-            "post",
-            {
-                "text": poll.question,
-                "poll": {"options": poll.options, "expires_in": expires_in},
-            },
+            action,
+            payload,
             idempotency_key=f"poll:{poll.pk}:{channel.pk}",
             ref=("poll_publication", publication.pk),
         )
@@ -132,31 +140,53 @@ def publish_poll(poll: Poll, channel: Channel, *, by: Actor) -> PollPublication:
 
 def refresh_results(poll: Poll) -> int:
     """Ask each channel where the poll went out for its counts (outside any transaction: a
-    slow platform must not hold the database). Returns how many channels answered."""
+    slow platform must not hold the database). Returns how many channels answered.
+
+    Once the poll has closed, each channel is asked one last time for its final counts
+    (`final`: Telegram stops the poll, which is the only way it gives them; Discord ends a poll
+    still running) and not asked again."""
     answered = 0
+    final = not poll.is_open
     for publication in poll.publications.select_related("channel", "outbox_item"):
         item = publication.outbox_item
-        if item is None or not item.external_id:
+        if item is None or not item.external_id or publication.final:
             continue
         connector = get_connector(publication.channel)
+        if not final and not getattr(connector, "live_poll_counts", True):
+            continue  # its counts come when the poll closes
         try:
-            counts = connector.poll_results(item.external_id)  # type: ignore[attr-defined]
+            counts = connector.poll_results(item.external_id, final=final)  # type: ignore[attr-defined]
         except ConnectorError as exc:
             PollPublication.objects.filter(pk=publication.pk).update(error=str(exc)[:300])
             continue
-        PollPublication.objects.filter(pk=publication.pk).update(
-            counts=counts, fetched_at=timezone.now(), error=""
+        PollPublication.objects.filter(pk=publication.pk, final=False).update(
+            counts=counts, fetched_at=timezone.now(), error="", final=final
         )
         answered += 1
     return answered
 
 
+def close_poll(poll: Poll, *, by: Actor) -> Poll:
+    """Close the poll now (the hosted page stops taking votes) and read each channel's final
+    counts (Telegram's come only now)."""
+    check_actor(by, poll.workspace_id, Perm.PUBLISH)
+    if not poll.is_open:
+        raise ActionError(_("This poll is closed."))
+    now = timezone.now()
+    with transaction.atomic():
+        Poll.objects.filter(pk=poll.pk).update(closes_at=now)
+        audit.record("poll.close", by=by, workspace=poll.workspace, target=poll)
+    poll.closes_at = now
+    refresh_results(poll)
+    return poll
+
+
 def refresh_open_polls() -> int:
-    """The periodic job: refresh the polls that went out on a channel, until an hour after
-    they close (the last votes arrive late)."""
+    """The periodic job: refresh the polls that went out on a channel until their final counts
+    are read (once closed), or an hour after they close at the latest."""
     done = 0
     recent = timezone.now() - timedelta(hours=1)
-    for poll in Poll.objects.filter(publications__isnull=False).distinct():
+    for poll in Poll.objects.filter(publications__final=False).distinct():
         if poll.closes_at is None or poll.closes_at > recent:
             done += refresh_results(poll)
     return done

@@ -104,6 +104,7 @@ ACTION_CAPABILITY = {
     "kick": "ban",
     "report": "report",
     "post": "publish",
+    "poll": "polls",
 }
 
 
@@ -122,6 +123,7 @@ class Capabilities:
     report: bool = False  # to the platform's own moderators
     publish: bool = False
     metrics: bool = False
+    polls: bool = False  # a native poll (action "poll"; Mastodon's polls go as a "post")
     # Actions that can be sent again after an unknown outcome without doing them twice: the
     # platform de-duplicates them by the idempotency key, or doing them twice changes nothing.
     retry_safe: frozenset[str] = frozenset({"hide", "unhide", "ban", "unban", "delete"})

@@ -58,6 +58,7 @@ API_URL = "https://discord.com/api/v10"
 PAGE = 100  # the largest `limit` of GET /channels/{id}/messages
 READ_TYPES = (0, 19)  # DEFAULT and REPLY; the others are system messages (joins, pins, boosts)
 MAX_TIMEOUT = timedelta(days=28)  # Discord's longest timeout
+POLL_MAX_HOURS = 768  # a message poll lasts at most 32 days
 SHORT_WAIT_S = 2.0  # a bucket that resets sooner than this is waited for, not given way to
 # Discord's JSON error codes (discord.com/developers/docs/topics/opcodes-and-status-codes).
 UNKNOWN_MEMBER, UNKNOWN_MESSAGE, UNKNOWN_BAN = 10007, 10008, 10026
@@ -293,6 +294,7 @@ class DiscordConnector(BaseConnector):
         delete=True,
         ban=True,
         metrics=True,
+        polls=True,
         # Deletes, kicks, bans, unbans and timeouts repeated leave the server as once.
         retry_safe=frozenset({"delete", "ban", "unban", "mute", "kick"}),
     )
@@ -452,6 +454,57 @@ class DiscordConnector(BaseConnector):
             external_id=f"{sent['channel_id']}:{sent['id']}",
             url=f"https://discord.com/channels/{self.guild_id}/{sent['channel_id']}/{sent['id']}",
         )
+
+    def send_poll(self, payload: Mapping[str, Any], *, idempotency_key: str) -> SendResult:
+        """A message poll (Create Message with a `poll` object) in `payload["channel"]` or the
+        first channel followed; it lasts `duration_s` rounded up to whole hours (1 to 768)."""
+        channel_id = str(payload.get("channel") or (self.channels[0] if self.channels else ""))
+        if not channel_id.isdigit():
+            raise FatalConnectorError(
+                _g("No Discord channel is followed: list the channel where polls should go.")
+            )
+        hours = -(-int(payload.get("duration_s") or 86400) // 3600)
+        sent = self.client.request(
+            "POST",
+            f"/channels/{channel_id}/messages",
+            json={
+                "poll": {
+                    "question": {"text": str(payload["question"])[:300]},
+                    "answers": [{"poll_media": {"text": str(o)[:55]}} for o in payload["options"]],
+                    "duration": max(1, min(POLL_MAX_HOURS, hours)),
+                    "allow_multiselect": False,
+                    "layout_type": 1,
+                },
+                "allowed_mentions": {"parse": []},
+                "nonce": _nonce(idempotency_key),
+                "enforce_nonce": True,
+            },
+            sending=True,
+        ).json()
+        return SendResult(
+            external_id=f"{sent['channel_id']}:{sent['id']}",
+            url=f"https://discord.com/channels/{self.guild_id}/{sent['channel_id']}/{sent['id']}",
+        )
+
+    def poll_results(self, external_id: str, *, final: bool = False) -> list[int]:
+        """The votes per answer, in the answers' order, from the message's `poll.results`
+        (`GET /channels/{id}/messages/{id}`). With `final` and a poll still running (Hearth's
+        poll closed before Discord's duration), the poll is ended first (`…/polls/{id}/expire`)."""
+        channel_id, message_id = _split(external_id)
+        message = self.client.get(f"/channels/{channel_id}/messages/{message_id}")
+        poll = message.get("poll") or {}
+        if final and not (poll.get("results") or {}).get("is_finalized"):
+            message = self.client.request(
+                "POST", f"/channels/{channel_id}/polls/{message_id}/expire", sending=True
+            ).json()
+            poll = message.get("poll") or poll
+        results = poll.get("results")
+        if results is None:
+            raise ConnectorError(_g("Discord did not give this poll's counts this time."))
+        counts = {
+            int(a["id"]): int(a.get("count") or 0) for a in results.get("answer_counts") or []
+        }
+        return [counts.get(int(a["answer_id"]), 0) for a in poll.get("answers") or []]
 
     def send_dm(self, payload: Mapping[str, Any], *, idempotency_key: str) -> SendResult:
         dm = self.client.request(

@@ -261,6 +261,7 @@ class MastodonConnector(BaseConnector):
         report=True,
         publish=True,
         metrics=True,
+        polls=True,
         retry_safe=frozenset({"reply", "dm", "post", "delete", "ban", "unban", "mute"}),
     )
     # Mastodon's defaults: 500 characters, 4 attachments, 300 statuses per 3 hours.
@@ -572,8 +573,9 @@ class MastodonConnector(BaseConnector):
             "shares": int(status.get("reblogs_count") or 0),
         }
 
-    def poll_results(self, external_id: str) -> list[int]:
-        """The votes of each option of a status's native poll (`GET /api/v1/statuses/:id`)."""
+    def poll_results(self, external_id: str, *, final: bool = False) -> list[int]:
+        """The votes of each option of a status's native poll (`GET /api/v1/statuses/:id`);
+        live, so `final` (the poll has closed in Hearth) changes nothing."""
         try:
             status = self._call(self.api.status, external_id)
         except NotFound:

@@ -223,10 +223,13 @@ class TelegramConnector(BaseConnector):
         delete=True,
         ban=True,
         metrics=True,
+        polls=True,
         # Deleting, banning, unbanning and restricting twice leave the chat as once.
         retry_safe=frozenset({"delete", "ban", "unban", "mute"}),
     )
     poll_interval_s = 60  # when the stream runner is not holding the long poll
+    # The Bot API has no method to read a poll's counts: `stopPoll` gives them, once, final.
+    live_poll_counts = False
 
     def __init__(self, channel: Channel) -> None:
         super().__init__(channel)
@@ -237,7 +240,8 @@ class TelegramConnector(BaseConnector):
         self.client = TelegramClient(base_url, token, timeout=(5.0, 20.0))
         self.long_poll = LONG_POLL_S
         self.poller = TelegramClient(base_url, token, timeout=(5.0, LONG_POLL_S + 10.0))
-        self.chats = {str(c) for c in config.get("chats") or ()}
+        self.chat_list = [str(c) for c in config.get("chats") or ()]
+        self.chats = set(self.chat_list)
         self.webhook_secret = str(credentials.get("webhook_secret") or "")
 
     # Reading ---------------------------------------------------------------------------------
@@ -391,6 +395,47 @@ class TelegramConnector(BaseConnector):
             external_id=f"{sent['chat']['id']}:{sent['message_id']}",
             url=f"https://t.me/{username}/{sent['message_id']}" if username else "",
         )
+
+    def send_poll(self, payload: Mapping[str, Any], *, idempotency_key: str) -> SendResult:
+        """A native anonymous poll (`sendPoll`) in `payload["chat"]`, or the first chat listed.
+
+        Not retry-safe: the Bot API has no idempotency key, so a send whose outcome is unknown
+        (a timeout) is never sent again by itself; a 429 or a 5xx did not post, and is retried.
+        """
+        chat = str(payload.get("chat") or (self.chat_list[0] if self.chat_list else ""))
+        if not chat:
+            raise FatalConnectorError(
+                _g("No group or channel is followed: list the chat where polls should go.")
+            )
+        sent = self.client.call(
+            "sendPoll",
+            {
+                "chat_id": _chat(chat),
+                "question": str(payload["question"])[:300],
+                "options": [{"text": str(o)[:100]} for o in payload["options"]],
+                "is_anonymous": True,
+                "allows_multiple_answers": False,
+            },
+            sending=True,
+        )
+        username = sent["chat"].get("username")
+        return SendResult(
+            external_id=f"{sent['chat']['id']}:{sent['message_id']}",
+            url=f"https://t.me/{username}/{sent['message_id']}" if username else "",
+        )
+
+    def poll_results(self, external_id: str, *, final: bool = False) -> list[int]:
+        """The votes per option of a poll the bot sent. Telegram gives them only when the poll
+        is stopped (`stopPoll`, which answers the final Poll): so only with `final`."""
+        if not final:
+            raise Unsupported(
+                _g("Telegram gives a poll's votes only when it is stopped, when the poll closes.")
+            )
+        chat, message_id = _split(external_id)
+        stopped = self.client.call(
+            "stopPoll", {"chat_id": chat, "message_id": message_id}, sending=True
+        )
+        return [int(o.get("voter_count") or 0) for o in stopped.get("options") or []]
 
     def send_delete(self, payload: Mapping[str, Any], *, idempotency_key: str) -> SendResult:
         chat, message_id = _split(str(payload["message_external_id"]))

@@ -49,6 +49,7 @@ class Command(HearthCommand):
         create.add_argument("--no-form", action="store_true", help="no public entry form")
         create.add_argument("--min-age", type=int, default=None)
         create.add_argument("--countries", default="", help="e.g. FR,BE")
+        create.add_argument("--segment", default="", help="only this community segment")
         create.add_argument("--closes-at", default="")
         verb("show", "Show a contest and what its public page publishes.")
         verb("collect", "Turn the keyword comments into entries.")
@@ -124,6 +125,7 @@ class Command(HearthCommand):
             form_entries=not options["no_form"],
             min_age=options["min_age"],
             countries=options["countries"].split(","),
+            segment=options["segment"],
             closes_at=closes_at,
             by=by,
         )

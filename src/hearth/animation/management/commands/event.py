@@ -53,6 +53,8 @@ class Command(HearthCommand):
             command = verb(name, text)
             command.add_argument("--registration", type=int, required=True)
         verb("export", "Print the attendees as CSV.")
+        invite = verb("invite", "E-mail the registration link to a community segment.")
+        invite.add_argument("--segment", required=True, help="e.g. champion, newcomer")
         sub.add_parser(
             "remind", help="Queue the reminders that are due (the periodic job does it)."
         )
@@ -114,6 +116,18 @@ class Command(HearthCommand):
         event = found
         if verb == "export":
             self.stdout.write(registrations_csv(event), ending="")
+            return
+        if verb == "invite":
+            sent = events.invite_segment(event, options["segment"], by=by)
+            self._out(
+                [sent],
+                options,
+                lambda r: (
+                    f"Invitations queued: {r['sent']}; already invited: {r['already']}; not "
+                    f"reached: {r['no_address']} without address, {r['no_consent']} without "
+                    "consent."
+                ),
+            )
             return
         if verb == "register":
             registration = events.register(event, name=options["name"], email=options["email"])

@@ -38,9 +38,12 @@ class Command(HearthCommand):
         create = verb("create", "Create a poll (its hosted page is live at once).", poll=False)
         create.add_argument("--question", required=True)
         create.add_argument("--option", action="append", required=True, help="repeat 2 to 4 times")
-        publish = verb("publish", "Post the poll natively on a channel (Mastodon).")
+        publish = verb(
+            "publish", "Post the poll natively on a channel (Mastodon, Telegram, Discord)."
+        )
         publish.add_argument("--channel", required=True, help="the channel's slug or name")
         verb("results", "Fetch the channels' counts and show the results.")
+        verb("close", "Close the poll now and read the channels' final counts.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         verb = options["verb"]
@@ -66,7 +69,10 @@ class Command(HearthCommand):
             polls.publish_poll(poll, channel, by=by)
             self.stdout.write(f"Poll {poll.pk} queued for {channel.name}.")
             return
-        polls.refresh_results(poll)
+        if verb == "close":
+            polls.close_poll(poll, by=by)
+        else:
+            polls.refresh_results(poll)
         rows, total, by_place = polls.results(poll)
         if options["json"]:
             self.stdout.write(
