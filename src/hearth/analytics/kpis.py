@@ -361,13 +361,12 @@ CATALOGUE: tuple[KPI, ...] = (
         _("Hearth's short links /l/<code> (publishing), counted per link and day."),
         _("Number of clicks on the workspace's short links."),
         _(
-            "Links are made per platform, not per channel: no channel breakdown. Bots that "
-            "follow links may be counted."
+            "Per channel: the channel of the link's post on the link's platform; links made "
+            "outside a post count in the total only. Bots that follow links may be counted."
         ),
         table="campaign",
         columns=("link_clicks",),
         compute=_sum("link_clicks"),
-        by_channel=False,
         by_campaign=True,
         cumulative=True,
     ),
@@ -379,12 +378,12 @@ CATALOGUE: tuple[KPI, ...] = (
         _("Number of conversions received."),
         _(
             "The signed endpoint proves the site sent it; a pixel can be loaded by anyone and "
-            "is counted apart in the conversions list. No channel breakdown."
+            "is counted apart in the conversions list. Per channel: only conversions that name "
+            "the tracked link they came through (link_code) of a published post."
         ),
         table="campaign",
         columns=("conversions",),
         compute=_sum("conversions"),
-        by_channel=False,
         by_campaign=True,
         cumulative=True,
     ),
@@ -398,7 +397,6 @@ CATALOGUE: tuple[KPI, ...] = (
         table="campaign",
         columns=("conversion_value",),
         compute=_sum("conversion_value"),
-        by_channel=False,
         by_campaign=True,
         cumulative=True,
     ),
@@ -575,6 +573,9 @@ _CHANNEL_SUMS = (
     "post_reach",
     "reached_interactions",
     "criticism_removed",
+    "link_clicks",
+    "conversions",
+    "conversion_value",
 )
 _CAMPAIGN_SUMS = (
     "posts",
@@ -612,7 +613,8 @@ def _daily_sums(
     campaign: str | None,
 ) -> dict[date, Sums]:
     """Per day, the sums of the KPI's columns over the scope (one grouped query)."""
-    by_campaign = kpi.table == "campaign" or bool(campaign)
+    # A campaign-table KPI asked for one channel reads the channel roll-up (tracked links).
+    by_campaign = (kpi.table == "campaign" and channel is None) or bool(campaign)
     cache = _shared.get()
     columns: tuple[str, ...] = (
         (_CAMPAIGN_SUMS if by_campaign else _CHANNEL_SUMS) if cache is not None else kpi.columns

@@ -41,6 +41,11 @@ class ChannelDay(models.Model):
     post_reach = models.PositiveIntegerField(default=0)  # of the posts that report reach
     reached_interactions = models.PositiveIntegerField(default=0)  # interactions of those posts
     criticism_removed = models.PositiveIntegerField(default=0)
+    # Tracked links (publishing's short links) of the posts published on this channel: their
+    # clicks and the conversions that came through them (see rollups._links_and_conversions).
+    link_clicks = models.PositiveIntegerField(default=0)
+    conversions = models.PositiveIntegerField(default=0)
+    conversion_value = models.FloatField(default=0.0)
     # The channel's own figures, read from its connector once a day (None: not given).
     followers = models.PositiveIntegerField(null=True, blank=True)
     reach = models.PositiveIntegerField(null=True, blank=True)

@@ -17,14 +17,14 @@ latest engagement reading) to the day it was published.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F, OuterRef, Subquery, Sum
+from django.db.models import Count, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce, ExtractHour
 from django.utils import timezone
 
@@ -63,6 +63,9 @@ CHANNEL_COLUMNS = (
     "post_reach",
     "reached_interactions",
     "criticism_removed",
+    "link_clicks",
+    "conversions",
+    "conversion_value",
 )
 
 
@@ -189,7 +192,7 @@ def _roll_up_day(
     _replies_written(workspace, day, lo, hi, rows)
     _posts(workspace, lo, hi, tz, rows, cells, campaigns)
     _criticism(workspace, lo, hi, rows)
-    _links_and_conversions(workspace, day, lo, hi, campaigns)
+    _links_and_conversions(workspace, day, lo, hi, campaigns, rows)
 
     _write_channel_days(workspace, day, channels, rows)
     MemberDay.objects.filter(workspace=workspace, day=day).delete()
@@ -332,29 +335,72 @@ def _criticism(
         rows[r["message__channel_id"]]["criticism_removed"] += r["n"]
 
 
+def _link_channels(
+    workspace: Workspace, links: Sequence[tuple[int, str, int | None]]
+) -> dict[int, int]:
+    """The channel of each tracked link: the channel of its post's variant on the link's
+    platform (a link is made per platform, `source` = the channel's kind). Two channels of one
+    platform in one post share the link: its clicks go to the first of them (lowest id). A link
+    without a post, or whose post has no variant on that platform, has no channel."""
+    from hearth.publishing.models import PostVariant
+
+    posts = {post for _link, _source, post in links if post is not None}
+    first: dict[tuple[int, str], int] = {}
+    for post_id, channel_id, kind in (
+        PostVariant.objects.filter(post__workspace=workspace, post_id__in=posts)
+        .values_list("post_id", "channel_id", "channel__kind")
+        .order_by("channel_id")
+    ):
+        first.setdefault((post_id, kind), channel_id)
+    out: dict[int, int] = {}
+    for link_id, source, link_post in links:
+        if link_post is not None and (link_post, source) in first:
+            out[link_id] = first[(link_post, source)]
+    return out
+
+
 def _links_and_conversions(
     workspace: Workspace,
     day: date,
     lo: datetime,
     hi: datetime,
     campaigns: dict[str, dict[str, Any]],
+    rows: dict[int, dict[str, Any]],
 ) -> None:
     from hearth.analytics.models import Conversion
-    from hearth.publishing.models import ShortLinkDay
+    from hearth.publishing.models import ShortLink, ShortLinkDay
 
-    for r in (
-        ShortLinkDay.objects.filter(link__workspace=workspace, day=day)
-        .values("link__campaign")
-        .annotate(n=Sum("clicks"))
-    ):
-        campaigns[r["link__campaign"] or ""]["link_clicks"] += r["n"] or 0
-    for r in (
-        Conversion.objects.filter(workspace=workspace, occurred_at__gte=lo, occurred_at__lt=hi)
-        .values("campaign")
-        .annotate(n=Count("id"), v=Sum("value"))
-    ):
-        campaigns[r["campaign"] or ""]["conversions"] += r["n"]
-        campaigns[r["campaign"] or ""]["conversion_value"] += float(r["v"] or 0)
+    clicks = list(
+        ShortLinkDay.objects.filter(link__workspace=workspace, day=day).values_list(
+            "link_id", "link__source", "link__post_id", "link__campaign", "clicks"
+        )
+    )
+    conversions = list(
+        Conversion.objects.filter(
+            workspace=workspace, occurred_at__gte=lo, occurred_at__lt=hi
+        ).values_list("campaign", "link_code", "value")
+    )
+    codes = {code for _c, code, _v in conversions if code}
+    by_code = {
+        code: (pk, source, post)
+        for pk, code, source, post in ShortLink.objects.filter(
+            workspace=workspace, code__in=codes
+        ).values_list("pk", "code", "source", "post_id")
+    }
+    links = [(pk, source, post) for pk, source, post, _c, _n in clicks] + list(by_code.values())
+    channel_of = _link_channels(workspace, links)
+    for link_id, _source, _post, campaign, n in clicks:
+        campaigns[campaign or ""]["link_clicks"] += n or 0
+        if link_id in channel_of:
+            rows[channel_of[link_id]]["link_clicks"] += n or 0
+    for campaign, code, value in conversions:
+        campaigns[campaign or ""]["conversions"] += 1
+        campaigns[campaign or ""]["conversion_value"] += float(value or 0)
+        link = by_code.get(code)
+        if link is not None and link[0] in channel_of:
+            row = rows[channel_of[link[0]]]
+            row["conversions"] += 1
+            row["conversion_value"] += float(value or 0)
 
 
 def _write_channel_days(

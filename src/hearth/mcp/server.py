@@ -37,8 +37,7 @@ from hearth.core.actors import Actor
 from hearth.core.models import User
 from hearth.core.permissions import Perm
 from hearth.listening.models import CrisisRoom, ListeningQuery
-from hearth.mcp import feedback_tools
-from hearth.mcp import animation_tools, community_tools
+from hearth.mcp import analytics_tools, animation_tools, community_tools, feedback_tools
 from hearth.mcp.base import Caller, ToolSpec, authenticate
 from hearth.mcp.base import limit_of as _limit
 from hearth.moderation.access import access_entry
@@ -366,10 +365,10 @@ TOOLS: dict[str, ToolSpec] = {
 
 
 # The tools of other apps, each in its own module (one line each).
-# TOOLS.update(community_tools.TOOLS)
 TOOLS.update(feedback_tools.TOOLS)
 TOOLS.update(community_tools.TOOLS)
 TOOLS.update(animation_tools.TOOLS)
+TOOLS.update(analytics_tools.TOOLS)
 
 
 def call(raw_token: str | None, name: str, arguments: dict[str, Any]) -> Any:

@@ -23,7 +23,7 @@ from hearth.core.actors import Actor
 from hearth.core.models import Workspace
 from hearth.core.permissions import Perm
 from hearth.notify.actions import absolute_url, deliver
-from hearth.reports import render, sources
+from hearth.reports import analytics_sections, render, sources
 from hearth.reports.models import Language, Period, Report, Schedule, Section, ShareLink
 
 COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -51,6 +51,19 @@ def _clean(fields: dict[str, Any]) -> dict[str, Any]:
     if not sections:
         raise ActionError("sections is empty: choose at least one section for the report.")
     out["sections"] = list(dict.fromkeys(sections))
+    if "kpis" in fields or Section.KPI_CATALOGUE in out["sections"]:
+        codes = list(dict.fromkeys(str(c) for c in (fields.get("kpis") or [])))
+        known = dict(analytics_sections.kpi_choices())
+        wrong = [c for c in codes if c not in known]
+        if wrong:
+            raise ActionError(
+                f"kpis: '{wrong[0]}' is not a KPI of the catalogue; choose from {', '.join(known)}."
+            )
+        if Section.KPI_CATALOGUE in out["sections"] and not codes:
+            raise ActionError(
+                "kpis is empty: the section “Chosen KPIs” needs at least one KPI; tick some."
+            )
+        out["kpis"] = codes
     period = fields.get("period") or Period.LAST_30_DAYS
     if period not in Period.values:
         raise ActionError(

@@ -25,6 +25,7 @@ router = Router(tags=["reports"])
 class ReportIn(Schema):
     name: str
     sections: list[str]
+    kpis: list[str] | None = None  # analytics KPI codes; left out: unchanged
     period: str = "last_30_days"
     date_from: date | None = None
     date_to: date | None = None
@@ -41,6 +42,7 @@ class ReportOut(Schema):
     id: int
     name: str
     sections: list[str]
+    kpis: list[str]
     period: str
     date_from: date | None
     date_to: date | None
@@ -88,6 +90,8 @@ def _member(request: HttpRequest, slug: str) -> Membership:
 
 def _fields(body: ReportIn) -> dict[str, Any]:
     fields = body.dict(exclude={"logo_base64"})
+    if fields.get("kpis") is None:
+        fields.pop("kpis", None)
     fields["recipients"] = ", ".join(body.recipients)
     return fields
 

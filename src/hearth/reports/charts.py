@@ -12,7 +12,7 @@ import io
 import json
 import threading
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import matplotlib
@@ -155,3 +155,79 @@ def bars(
 def _short(label: str, limit: int = 38) -> str:
     label = " ".join(label.split())
     return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
+def objective(
+    actual: Sequence[tuple[date, float | None]],
+    expected: Sequence[tuple[date, float]],
+    forecast: Sequence[tuple[date, float | None]],
+    *,
+    target: float,
+    names: dict[str, str],
+    color: str,
+    accent: str,
+    lang: str,
+) -> str:
+    """A small chart of an objective: the measured line, the straight path from the start value
+    to the target (dashed), the forecast to the deadline (dotted) and the target (a line)."""
+    days = sorted({d for d, _ in actual} | {d for d, _ in expected} | {d for d, _ in forecast})
+    if not days:
+        days = [date.today()]  # noqa: DTZ011 — an empty chart needs one point of its own
+    first = days[0]
+    with _LOCK:
+        fig = Figure(figsize=(WIDTH_IN, 1.9))
+        ax = fig.add_subplot()
+
+        def xs(points: Sequence[tuple[date, Any]]) -> list[int]:
+            return [(d - first).days for d, _ in points]
+
+        measured = [(d, v) for d, v in actual if v is not None]
+        (line,) = ax.plot(
+            xs(measured),
+            [v for _, v in measured],
+            color=color,
+            linewidth=1.8,
+            label=names["actual"],
+        )
+        line.set_gid("line-actual")
+        (line,) = ax.plot(
+            xs(expected),
+            [v for _, v in expected],
+            color="#7a8694",
+            linewidth=1.0,
+            linestyle="--",
+            label=names["expected"],
+        )
+        line.set_gid("line-expected")
+        drawn = [(d, v) for d, v in forecast if v is not None]
+        if drawn:
+            (line,) = ax.plot(
+                xs(drawn),
+                [v for _, v in drawn],
+                color=accent,
+                linewidth=1.4,
+                linestyle=":",
+                label=names["forecast"],
+            )
+            line.set_gid("line-forecast")
+        ax.axhline(target, color="#1d2430", linewidth=0.8, label=names["target"])
+        last = max(1, (days[-1] - first).days)
+        ax.set_xlim(0, last)
+        ax.yaxis.set_major_formatter(_number(lang))
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=4))
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
+        ax.xaxis.set_major_formatter(
+            FuncFormatter(
+                lambda value, _pos: format_date(
+                    first + timedelta(days=int(value)), "d MMM", locale=lang
+                )
+            )
+        )
+        ax.grid(axis="y", color="#dddddd", linewidth=0.6)
+        ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), frameon=False, ncol=4)
+        drawn_data: dict[str, Any] = {
+            "actual": [v for _, v in actual],
+            "target": [target],
+            "forecast": [v for _, v in forecast],
+        }
+        return _svg(fig, [d for d, _ in actual], drawn_data)

@@ -23,6 +23,9 @@ class Section(models.TextChoices):
     CRISES = "crises", _("Crisis events")
     MODERATION = "moderation", _("Moderation summary")
     RESPONSE_TIMES = "response_times", _("Response times")
+    OBJECTIVES = "objectives", _("SMART objectives")
+    KPI_CATALOGUE = "kpi_catalogue", _("Chosen KPIs")
+    COMPARISON = "comparison", _("Compared with the previous period")
 
 
 class Period(models.TextChoices):
@@ -51,6 +54,9 @@ class Report(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="reports")
     name = models.CharField(max_length=120)
     sections = models.JSONField(default=list)  # Section values, in the order shown
+    # Codes of the analytics KPI catalogue shown by the "chosen KPIs" section and compared with
+    # the previous period (empty: the comparison shows the headline figures).
+    kpis = models.JSONField(default=list, blank=True)
     period = models.CharField(max_length=16, choices=Period.choices, default=Period.LAST_30_DAYS)
     date_from = models.DateField(null=True, blank=True)  # with Period.CUSTOM (inclusive)
     date_to = models.DateField(null=True, blank=True)  # with Period.CUSTOM (inclusive)

@@ -15,7 +15,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from hearth.reports import charts, sources
+from hearth.analytics.models import Direction, ObjectiveStatus
+from hearth.reports import analytics_sections, charts, sources
 from hearth.reports.models import Period, Report, Section
 
 SENTIMENT_COLORS = {"positive": "#3a9d5d", "neutral": "#9aa5b1", "negative": "#d64545"}
@@ -150,6 +151,35 @@ def make(
                     )
             elif section == Section.CRISES:
                 made.data["crises"] = sources.crises(workspace, start, end)
+            elif section == Section.OBJECTIVES:
+                rows = analytics_sections.objectives(workspace, first, last)
+                made.data["objectives"] = rows
+                for row in rows:
+                    p = row["progress"]
+                    made.charts[f"objective-{row['objective'].pk}"] = charts.objective(
+                        p.actual,
+                        p.expected,
+                        p.forecast_line,
+                        target=row["target"],
+                        names={
+                            "actual": _("Measured"),
+                            "expected": _("Path to the target"),
+                            "forecast": _("Forecast"),
+                            "target": _("Target"),
+                        },
+                        color=report.color_primary,
+                        accent=report.color_accent,
+                        lang=made.lang,
+                    )
+            elif section == Section.KPI_CATALOGUE:
+                made.data["kpi_catalogue"] = analytics_sections.kpi_figures(
+                    workspace, first, last, list(report.kpis)
+                )
+            elif section == Section.COMPARISON:
+                made.data["comparison"] = analytics_sections.comparison(
+                    workspace, first, last, list(report.kpis)
+                )
+                made.data["previous"] = analytics_sections.previous_period(first, last)
             elif section == Section.MODERATION:
                 mod = sources.moderation(workspace, start, end)
                 made.data["moderation"] = mod
@@ -221,6 +251,39 @@ class Fmt:
         if minutes < 60:
             return _("%(m)d min") % {"m": minutes}
         return _("%(h)s h %(m)02d min") % {"h": self.n(minutes // 60), "m": minutes % 60}
+
+    def kpi(self, value: float | None, unit: str) -> str:
+        """A figure of the KPI catalogue in its unit."""
+        if value is None:
+            return "—"
+        if unit == "percent":
+            return format_percent(value / 100, locale=self.lang, format="#,##0.# %")
+        if unit == "hours":
+            return self.duration(value * 3600)
+        if unit == "money":
+            return format_decimal(value, locale=self.lang, format="#,##0.00")
+        return self.n(value)
+
+    def delta(self, value: float | None, unit: str) -> str:
+        """A change in the KPI's unit, signed: percentages in points, times in hours."""
+        if value is None:
+            return "—"
+        if unit == "percent":
+            return _("%(n)s pts") % {
+                "n": format_decimal(value, locale=self.lang, format="+#,##0.#;-#,##0.#")
+            }
+        if unit == "hours":
+            return _("%(n)s h") % {
+                "n": format_decimal(value, locale=self.lang, format="+#,##0.#;-#,##0.#")
+            }
+        if unit == "money":
+            return format_decimal(value, locale=self.lang, format="+#,##0.00;-#,##0.00")
+        return format_decimal(value, locale=self.lang, format="+#,##0.#;-#,##0.#")
+
+    def signed_pct(self, value: float | None) -> str:
+        if value is None:
+            return ""
+        return format_percent(value, locale=self.lang, format="+#,##0.# %;-#,##0.# %")
 
     def day(self, value: date) -> str:
         return format_date(value, "long", locale=self.lang)
@@ -324,6 +387,61 @@ def _section_context(made: Made, section: str, fmt: Fmt, tz: tzinfo) -> dict[str
                 "negative_f": fmt.pct(c["negative_share"]),
             }
             for c in data["crises"]
+        ]
+    elif section == Section.OBJECTIVES:
+        statuses = dict(ObjectiveStatus.choices)
+        out["objectives"] = [
+            {
+                "name": row["name"],
+                "kpi": row["kpi"],
+                "aim": _("lower it to") if row["direction"] == Direction.DECREASE else _("reach"),
+                "target": fmt.kpi(row["target"], row["unit"]),
+                "baseline": fmt.kpi(row["baseline"], row["unit"]),
+                "current": fmt.kpi(row["current"], row["unit"]),
+                "forecast": fmt.kpi(row["forecast"], row["unit"]),
+                "share": fmt.pct(row["share"]) if row["share"] is not None else "",
+                "cumulative": row["cumulative"],
+                "status": row["status"],
+                "status_label": str(statuses.get(row["status"], row["status"])),
+                "dates": _("%(first)s to %(last)s")
+                % {"first": fmt.day(row["start"]), "last": fmt.day(row["deadline"])},
+                "chart": made.chart_uri(f"objective-{row['objective'].pk}"),
+                "chart_alt": _("Progress of “%(name)s” towards its target") % {"name": row["name"]},
+            }
+            for row in data["objectives"]
+        ]
+    elif section == Section.KPI_CATALOGUE:
+        out["kpis"] = [
+            {"name": k["name"], "value": fmt.kpi(k["value"], k["unit"]), "formula": k["formula"]}
+            for k in data["kpi_catalogue"]
+        ]
+    elif section == Section.COMPARISON:
+        prev_first, prev_last = data["previous"]
+        out["previous"] = _("%(first)s to %(last)s") % {
+            "first": fmt.day(prev_first),
+            "last": fmt.day(prev_last),
+        }
+        arrows = {
+            "up": ("▲", _("up")),
+            "down": ("▼", _("down")),
+            "same": ("=", _("unchanged")),
+            "unknown": ("·", _("no comparison")),
+        }
+        verdicts = {"better": _("better"), "worse": _("worse"), "same": "", "unknown": ""}
+        out["changes"] = [
+            {
+                "name": c.name,
+                "current": fmt.kpi(c.current, c.unit),
+                "previous": fmt.kpi(c.previous, c.unit),
+                "delta": fmt.delta(c.delta, c.unit),
+                "ratio": fmt.signed_pct(c.ratio),
+                "direction": c.direction,
+                "arrow": arrows[c.direction][0],
+                "direction_label": arrows[c.direction][1],
+                "verdict": c.verdict,
+                "verdict_label": verdicts[c.verdict],
+            }
+            for c in data["comparison"]
         ]
     elif section == Section.MODERATION:
         mod = data["moderation"]

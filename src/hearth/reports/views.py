@@ -24,6 +24,7 @@ from hearth.core.permissions import Perm
 from hearth.reports import actions
 from hearth.reports import render as make
 from hearth.reports.access import access_report, access_share_link
+from hearth.reports.analytics_sections import kpi_choices
 from hearth.reports.models import Language, Period, Report, Schedule, Section, ShareLink
 
 
@@ -48,6 +49,7 @@ def _fields(request: HttpRequest) -> dict[str, Any]:
     return {
         "name": post.get("name", ""),
         "sections": post.getlist("sections"),
+        "kpis": post.getlist("kpis"),
         "period": post.get("period", ""),
         "date_from": _day(post.get("date_from", "")),
         "date_to": _day(post.get("date_to", "")),
@@ -76,6 +78,7 @@ def report_edit(request: AuthenticatedRequest, report_id: int | None = None) -> 
         {
             "name": report.name,
             "sections": report.sections,
+            "kpis": report.kpis,
             "period": report.period,
             "date_from": report.date_from,
             "date_to": report.date_to,
@@ -120,6 +123,7 @@ def report_edit(request: AuthenticatedRequest, report_id: int | None = None) -> 
             "form": form,
             "error": error,
             "sections": Section.choices,
+            "kpi_choices": kpi_choices(),
             "periods": Period.choices,
             "languages": Language.choices,
             "schedules": Schedule.choices,

@@ -12,6 +12,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from hearth.community.models import SEGMENTS
 from hearth.core import audit
 from hearth.core.access import check_actor
 from hearth.core.actions import ActionError
@@ -55,6 +56,14 @@ def save_persona(
     persona.name = name
     for key in PERSONA_FIELDS:
         setattr(persona, key, str(fields.get(key) or "").strip()[:2000])
+    if "segment" in fields:  # left out (an older API client): the link stays as it was
+        segment = str(fields.get("segment") or "").strip()
+        if segment and segment not in SEGMENTS:
+            raise ActionError(
+                f"segment '{segment}' is not a community segment: choose one of "
+                f"{', '.join(SEGMENTS)}, or none."
+            )
+        persona.segment = segment
     persona.updated_at = timezone.now()
     persona.save()
     audit.record("strategy.persona.save", by=by, workspace=workspace, target=persona)
@@ -95,6 +104,25 @@ def set_target_platform(
     )
     audit.record("strategy.platform", by=by, workspace=workspace, target=target)
     return target
+
+
+@transaction.atomic
+def delete_target_platform(workspace: Workspace, *, platform: str, by: Actor) -> None:
+    check_actor(by, workspace, EDIT)
+    target = TargetPlatform.objects.filter(workspace=workspace, platform=platform.strip()).first()
+    if target is None:
+        raise ActionError(f"platform '{platform}' is not a target platform of this workspace.")
+    audit.record("strategy.platform.delete", by=by, workspace=workspace, target=target)
+    target.delete()
+
+
+@transaction.atomic
+def delete_competitor(competitor: Competitor, *, by: Actor) -> None:
+    check_actor(by, competitor.workspace, EDIT)
+    audit.record(
+        "strategy.competitor.delete", by=by, workspace=competitor.workspace, target=competitor
+    )
+    competitor.delete()
 
 
 @transaction.atomic

@@ -20,6 +20,8 @@ class Persona(models.Model):
     pains = models.TextField(blank=True)
     channels = models.TextField(blank=True)  # where they are, e.g. "Instagram, the forum"
     tone = models.TextField(blank=True)  # how to speak to them
+    # A community segment (community.models.SEGMENTS) the persona stands for, or "".
+    segment = models.CharField(max_length=20, blank=True, default="")
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
