@@ -213,6 +213,8 @@ def _backend_cpu_s(pid: int) -> float:
 def _worker(job: Any, batch: int, barrier: Any, out: Any) -> None:
     from django.db import connection
 
+    from hearth.pipeline.ingest import retried
+
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pg_backend_pid()" if connection.vendor == "postgresql" else "SELECT 0"
@@ -232,6 +234,7 @@ def _worker(job: Any, batch: int, barrier: Any, out: Any) -> None:
             "created": created,
             "cpu_s": time.process_time() - cpu,
             "server_cpu_s": (_backend_cpu_s(backend) - server_before) if backend else 0.0,
+            "retried": dict(retried),
             "ended": time.perf_counter(),
         }
     )
@@ -308,6 +311,10 @@ def parallel_child(
         "messages_per_cpu_s": round(stored["messages"] / cpu, 1) if cpu else None,
         "worker_cpu_s": round(cpu, 3),
         "server_cpu_s": round(server_cpu, 3),
+        # Batches run again because another worker wrote the same rows first (or a deadlock).
+        "batches_retried": {
+            cause: sum(r["retried"][cause] for r in results) for cause in results[0]["retried"]
+        },
         "worker_cpu_share": round(cpu / (workers * elapsed), 3),
         "server_cpu_share": round(server_cpu / (workers * elapsed), 3),
         "load_average_before": [round(x, 2) for x in load_before],

@@ -133,6 +133,8 @@ def ingest_batch(
 # refuse it for serialization: run again as well.
 ATTEMPTS = 5
 _RETRYABLE_PG = {"40P01", "40001"}  # deadlock_detected, serialization_failure
+# Batches of this process run again, by cause (read by `hearth bench ingest --workers`).
+retried: dict[str, int] = {"conflict": 0, "deadlock_or_serialization": 0}
 
 
 def _retryable(exc: Exception) -> bool:
@@ -160,6 +162,10 @@ def _attempt(
             channel.cursor = expected  # the rolled-back transaction did not move it
             if attempt == ATTEMPTS - 1 or not _retryable(exc):
                 raise
+            retried[
+                "conflict" if isinstance(exc, IntegrityError) else "deadlock_or_serialization"
+            ] += 1
+            log.info("Batch for channel %s run again after %s", channel.pk, type(exc).__name__)
     raise AssertionError("unreachable")
 
 
