@@ -169,7 +169,7 @@ def _count_minutes(channel: Channel, messages: list[Message]) -> None:
             sql,
             [
                 (channel.workspace_id, channel.pk, adapt(minute), sentiment, n)
-                for (minute, sentiment), n in totals.items()
+                for (minute, sentiment), n in sorted(totals.items())  # key order: no deadlock
             ],
         )
 

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
@@ -77,6 +77,10 @@ def ingest_batch(
     Returns what was created, updated, unchanged and rejected (with positions). Safe to call
     again with the same items. Two concurrent calls for the same items cannot both insert: the
     unique constraint stops the second, which is then retried and finds the rows.
+
+    `cursor` is the connector's position after `items`, reached from `channel.cursor`: it is
+    saved only if the stored cursor is still that one (another sync job of the channel may have
+    gone further meanwhile); otherwise `channel.cursor` is set to the stored, further one.
     """
     report = IngestReport(received=len(items))
     valid: dict[str, Item] = {}
@@ -107,7 +111,9 @@ def ingest_batch(
         raws[item.external_id] = (position, raw)
     repeats = len(items) - len(report.errors) - len(valid) - len(removals)
     report.unchanged = repeats
-    ordered = sorted(valid.values(), key=lambda it: it.created_at)
+    # One order for every writer (time, then id): two batches sharing messages insert and lock
+    # them in the same order, so one waits for the other instead of deadlocking.
+    ordered = sorted(valid.values(), key=lambda it: (it.created_at, it.external_id))
     try:
         report.merge(_attempt(channel, ordered, cursor, removals))
     except Exception:  # noqa: BLE001 — one poison item must never block its batch: isolate it
@@ -121,22 +127,45 @@ def ingest_batch(
     return report
 
 
+# A concurrent writer of the same channel (another worker, a second sync job) may insert the same
+# messages, authors or threads first: the batch's transaction fails on the unique constraint and
+# is run again, now finding those rows. PostgreSQL may also pick it as a deadlock victim or
+# refuse it for serialization: run again as well.
+ATTEMPTS = 5
+_RETRYABLE_PG = {"40P01", "40001"}  # deadlock_detected, serialization_failure
+# Batches of this process run again, by cause (read by `hearth bench ingest --workers`).
+retried: dict[str, int] = {"conflict": 0, "deadlock_or_serialization": 0}
+
+
+def _retryable(exc: Exception) -> bool:
+    if isinstance(exc, IntegrityError):
+        return True
+    cause = exc.__cause__
+    return isinstance(exc, OperationalError) and getattr(cause, "sqlstate", None) in _RETRYABLE_PG
+
+
 def _attempt(
     channel: Channel, items: list[Item], cursor: str | None, removals: Sequence[str] = ()
 ) -> IngestReport:
-    """Store `items` in one transaction, retried once when a concurrent writer inserted them;
+    """Store `items` in one transaction, run again when a concurrent writer inserted them first;
     the `removals` (external ids) are marked in the same transaction, after the items."""
-    for attempt in range(2):
+    for attempt in range(ATTEMPTS):
         report = IngestReport()
+        expected = channel.cursor
         try:
             with transaction.atomic():
                 _store(channel, items, cursor, report)
                 if removals:
                     report.removed += remove(channel, removals)
             return report
-        except IntegrityError:
-            if attempt:
+        except (IntegrityError, OperationalError) as exc:
+            channel.cursor = expected  # the rolled-back transaction did not move it
+            if attempt == ATTEMPTS - 1 or not _retryable(exc):
                 raise
+            retried[
+                "conflict" if isinstance(exc, IntegrityError) else "deadlock_or_serialization"
+            ] += 1
+            log.info("Batch for channel %s run again after %s", channel.pk, type(exc).__name__)
     raise AssertionError("unreachable")
 
 
@@ -240,6 +269,7 @@ def _update_existing(
             refreshed.append(message)
         else:
             report.unchanged += 1
+    refreshed.sort(key=lambda m: m.pk)  # key order: no deadlock with a batch refreshing the same
     update_rows(Message, refreshed, (*METRIC_FIELDS, "source_version"))
     report.updated += len(refreshed) + len(edited)
     if not edited:
@@ -254,8 +284,10 @@ def _update_existing(
         message.likes, message.shares, message.replies, message.views = it.metrics
         message.source_version = it.version
     _analyse(batch, batch.edited)
-    for thread in Thread.objects.select_for_update().filter(
-        pk__in=sorted({m.thread_id for m in messages})
+    for thread in (
+        Thread.objects.select_for_update()
+        .filter(pk__in=sorted({m.thread_id for m in messages}))
+        .order_by("pk")  # locked in key order: no deadlock
     ):
         batch.threads[thread.pk] = thread
 
@@ -311,7 +343,13 @@ def _write_threads(batch: Batch) -> None:
     stored = [t for pk, t in batch.threads.items() if pk in batch.touched and not t._state.adding]
     if stored and batch.thread_fields:
         update_rows(Thread, stored, sorted(batch.thread_fields))
-    insert_rows(Thread, [t for t in batch.threads.values() if t._state.adding])
+    insert_rows(
+        Thread,
+        sorted(
+            (t for t in batch.threads.values() if t._state.adding),
+            key=lambda t: str(getattr(t, "root_external_id", "")),  # one order for every writer
+        ),
+    )
 
 
 def _analyse(batch: Batch, messages: list[Message]) -> None:
@@ -402,8 +440,9 @@ def _upsert_authors(channel: Channel, items: list[Item]) -> dict[str, BatchAutho
             last_seen_at=last_seen,
             message_count=count,
         )
-        for key, (first, count, first_seen, last_seen) in seen.items()
-        if key not in authors
+        for key, (first, count, first_seen, last_seen) in sorted(seen.items())
+        if key
+        not in authors  # inserted in key order: two batches never wait on each other in a cycle
     ]
     if missing:
         allocate_pks(Author, missing)
@@ -463,8 +502,10 @@ def _upsert_threads(
     channel, authors = batch.channel, batch.authors
     mail = channel.kind == ChannelKind.EMAIL
     threads: dict[str, Thread] = {}
-    for t in Thread.objects.select_for_update().filter(
-        channel=channel, root_external_id__in=in_values(set(roots.values()))
+    for t in (
+        Thread.objects.select_for_update()
+        .filter(channel=channel, root_external_id__in=in_values(set(roots.values())))
+        .order_by("pk")  # locked in key order: two batches sharing threads never deadlock
     ):
         # A thread an edit of this batch already locked is the same object for every stage.
         threads[t.root_external_id] = batch.threads.setdefault(t.pk, t)
@@ -537,9 +578,23 @@ def _adopt_orphans(channel: Channel, messages: list[Message]) -> None:
 
 
 def _save_cursor(channel: Channel, cursor: str | None, now: datetime) -> None:
-    fields: dict[str, datetime | str] = {"last_ingest_at": now}
-    if cursor is not None:
-        fields["cursor"] = cursor
-        channel.cursor = cursor
-    Channel.objects.filter(pk=channel.pk).update(**fields)
+    """Move the channel's cursor to `cursor`, only from the position this batch started at.
+
+    Cursors are opaque to Hearth (platform tokens, ids, times), so "forward" is known only as
+    "reached from the stored one": the UPDATE is conditional on the stored cursor still being
+    `channel.cursor`. When another sync job of the channel saved a further one meanwhile, this
+    batch's rows are kept but the cursor stays where that job put it, and `channel.cursor` is
+    set to it so this job goes on from there: a cursor never moves back.
+    """
     channel.last_ingest_at = now
+    if cursor is None or cursor == channel.cursor:
+        Channel.objects.filter(pk=channel.pk).update(last_ingest_at=now)
+        return
+    moved = Channel.objects.filter(pk=channel.pk, cursor=channel.cursor).update(
+        cursor=cursor, last_ingest_at=now
+    )
+    if moved:
+        channel.cursor = cursor
+        return
+    Channel.objects.filter(pk=channel.pk).update(last_ingest_at=now)
+    channel.cursor = Channel.objects.values_list("cursor", flat=True).get(pk=channel.pk)

@@ -4,11 +4,15 @@ import json
 from argparse import ArgumentParser
 from typing import Any
 
+from django.core.management.base import CommandError
 from rich.console import Console
 from rich.table import Table
 
-from hearth.bench.runner import median_of, run_child
+from hearth.bench.runner import BenchDatabaseError, median_of, run_child, use_database
 from hearth.core.management.base import HearthCommand
+
+# Benchmarks that never touch a database: no --database for them.
+IN_MEMORY = ("analyze", "crisis", "ideas-dedup")
 
 
 class Command(HearthCommand):
@@ -28,6 +32,20 @@ class Command(HearthCommand):
             type=int,
             default=0,
             help="moderation rules in the workspace (the target: 50 cost ≤ 20%%)",
+        )
+        ingest.add_argument(
+            "--workers",
+            type=int,
+            nargs="+",
+            default=[0],
+            metavar="N",
+            help="worker processes ingesting at once, e.g. --workers 1 2 (measured back to back; "
+            "0: in the benchmark's own process, the default); on PostgreSQL",
+        )
+        ingest.add_argument(
+            "--same-channel",
+            action="store_true",
+            help="with --workers: every worker syncs the same channel (overlapping pages)",
         )
         analyze = sub.add_parser("analyze", help="The analysis engine on one core (median of 3).")
         analyze.add_argument("--messages", type=int, default=100_000)
@@ -150,6 +168,21 @@ class Command(HearthCommand):
         matrix.add_argument("--burst", type=int, default=5, help="and its burst")
         matrix.add_argument("--json", action="store_true")
         matrix.add_argument("--child", action="store_true", help="(internal) one measured run")
+        for name, scenario in sub.choices.items():
+            if name in IN_MEMORY:
+                continue
+            scenario.add_argument(
+                "--database",
+                metavar="URL",
+                help="measure on this PostgreSQL database, created fresh, migrated and dropped "
+                "after (default: the embedded SQLite in a fresh data dir)",
+            )
+            scenario.add_argument(
+                "--reuse",
+                action="store_true",
+                help="with --database: use a database that already has tables, dropping them "
+                "before and after (never your live database)",
+            )
 
     def _matrix(self, options: dict[str, Any]) -> None:
         from hearth.bench import matrix
@@ -202,70 +235,143 @@ class Command(HearthCommand):
             self.stdout.write(json.dumps(result))
 
     def handle(self, *args: Any, **options: Any) -> None:
-        getattr(self, f"_{options['scenario'].replace('-', '_')}")(options)
+        if options.get("reuse") and not options.get("database"):
+            raise CommandError("--reuse goes with --database URL: add the database to reuse.")
+        try:
+            if not options.get("child"):
+                use_database(options.get("database"), reuse=bool(options.get("reuse")))
+            getattr(self, f"_{options['scenario'].replace('-', '_')}")(options)
+        except BenchDatabaseError as exc:
+            raise CommandError(str(exc)) from None
 
     def _ingest(self, options: dict[str, Any]) -> None:
         from hearth.bench.ingest import child
 
         if options["child"]:
-            self.stdout.write(
-                json.dumps(child(options["messages"], options["batch"], options["rules"]))
+            result = child(
+                options["messages"],
+                options["batch"],
+                options["rules"],
+                options["workers"][0],
+                same_channel=options["same_channel"],
             )
+            self.stdout.write(json.dumps(result))
             return
+        if any(options["workers"]) and not options.get("database"):
+            raise CommandError(
+                "--workers needs --database postgres://…: SQLite takes one writer at a time."
+            )
         console = Console(stderr=options["json"])
-        runs = []
-        for run in range(options["runs"]):
-            with console.status(
-                f"Run {run + 1}/{options['runs']}: ingesting {options['messages']:,} messages…"
-            ):
-                runs.append(
-                    run_child(
-                        [
-                            "ingest",
-                            "--messages",
-                            str(options["messages"]),
-                            "--batch",
-                            str(options["batch"]),
-                            "--rules",
-                            str(options["rules"]),
-                        ]
-                    )
-                )
-        result = {
+        by_workers = []
+        for workers in options["workers"]:
+            runs = []
+            for run in range(options["runs"]):
+                with console.status(
+                    f"Run {run + 1}/{options['runs']}, {workers or 'in-process'} worker(s): "
+                    f"ingesting {options['messages']:,} messages…"
+                ):
+                    args = [
+                        "ingest",
+                        "--messages",
+                        str(options["messages"]),
+                        "--batch",
+                        str(options["batch"]),
+                        "--rules",
+                        str(options["rules"]),
+                        "--workers",
+                        str(workers),
+                    ]
+                    if options["same_channel"]:
+                        args.append("--same-channel")
+                    runs.append(run_child(args))
+            by_workers.append(self._ingest_result(options, workers, runs))
+            self._ingest_table(console, options, workers, runs, by_workers[-1])
+        result = dict(by_workers[0])
+        result["by_workers"] = by_workers
+        if options["json"]:
+            self.stdout.write(json.dumps(result))
+
+    def _ingest_result(
+        self, options: dict[str, Any], workers: int, runs: list[dict[str, Any]]
+    ) -> dict[str, Any]:
+        result: dict[str, Any] = {
             "scenario": "ingest",
+            "database": runs[0]["database"],
             "messages": options["messages"],
+            "batch": options["batch"],
             "rules": options["rules"],
+            "workers": workers,
+            "same_channel": options["same_channel"],
             "runs": len(runs),
             "messages_per_s": median_of(runs, "messages_per_s"),
             "messages_per_cpu_s": median_of(runs, "messages_per_cpu_s"),
             "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
-            "ceiling_rows_per_s": median_of(runs, "ceiling_rows_per_s"),
         }
-        result["ratio_to_ceiling"] = round(
-            result["messages_per_s"] / result["ceiling_rows_per_s"], 4
-        )
+        if workers:
+            for key in ("worker_cpu_s", "server_cpu_s", "worker_cpu_share", "server_cpu_share"):
+                result[key] = median_of(runs, key)
+            result["load_average_before"] = [r["load_average_before"] for r in runs]
+            checks = [r["checks"] for r in runs]
+            result["checks"] = checks
+            result["correct"] = all(
+                c["messages"] == c["distinct_messages"] == r["messages_expected"]
+                and not c["threads_with_wrong_count"]
+                and not c["authors_with_wrong_count"]
+                and not c["cursors_not_furthest"]
+                for c, r in zip(checks, runs, strict=True)
+            )
+        else:
+            result["ceiling_rows_per_s"] = median_of(runs, "ceiling_rows_per_s")
+            result["ratio_to_ceiling"] = round(
+                result["messages_per_s"] / result["ceiling_rows_per_s"], 4
+            )
+        result["per_run"] = runs
+        return result
+
+    def _ingest_table(
+        self,
+        console: Console,
+        options: dict[str, Any],
+        workers: int,
+        runs: list[dict[str, Any]],
+        result: dict[str, Any],
+    ) -> None:
+        how = f", {workers} workers" if workers else ""
+        if options["same_channel"] and workers:
+            how += " on one channel"
         table = Table(
-            title=f"hearth bench ingest — {options['messages']:,} messages, median of {len(runs)}"
+            title=f"hearth bench ingest — {options['messages']:,} messages on "
+            f"{result['database']['vendor']}{how}, median of {len(runs)}"
         )
-        for column in ("run", "messages/s", "peak RSS (MB)", "executemany rows/s"):
+        last = "executemany rows/s" if not workers else "worker / server CPU share"
+        for column in ("run", "messages/s", "messages/CPU s", "peak RSS (MB)", last):
             table.add_column(column, justify="right")
+
+        def extra(r: dict[str, Any]) -> str:
+            if workers:
+                return f"{r['worker_cpu_share']:.0%} / {r['server_cpu_share']:.0%}"
+            return f"{r['ceiling_rows_per_s']:,.0f}"
+
         for i, r in enumerate(runs, 1):
             table.add_row(
                 str(i),
                 f"{r['messages_per_s']:,.0f}",
+                f"{r['messages_per_cpu_s']:,.0f}",
                 f"{r['peak_rss_mb']:,.0f}",
-                f"{r['ceiling_rows_per_s']:,.0f}",
+                extra(r),
             )
         table.add_row(
             "median",
             f"{result['messages_per_s']:,.0f}",
+            f"{result['messages_per_cpu_s']:,.0f}",
             f"{result['peak_rss_mb']:,.0f}",
-            f"{result['ceiling_rows_per_s']:,.0f}",
+            extra(result) if workers else f"{result['ceiling_rows_per_s']:,.0f}",
         )
         console.print(table)
-        console.print(f"Pipeline / raw executemany ceiling: {result['ratio_to_ceiling']:.1%}")
-        if options["json"]:
-            self.stdout.write(json.dumps(result))
+        if workers:
+            console.print(f"Exactly once, exact counters, furthest cursors: {result['correct']}")
+        else:
+            console.print(f"Pipeline / raw executemany ceiling: {result['ratio_to_ceiling']:.1%}")
 
     def _inbox(self, options: dict[str, Any]) -> None:
         from hearth.bench.inbox import report
