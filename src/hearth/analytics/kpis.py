@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, Sum
+from django.db.models import Sum
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from hearth.analytics.models import CampaignDay, ChannelDay, MemberDay
+from hearth.analytics.models import CampaignDay, ChannelDay, MemberDay, MemberGap
 from hearth.channels.models import Channel
 from hearth.core.actions import ActionError
 from hearth.core.models import Workspace
@@ -588,11 +588,65 @@ def _followers_at(per_channel: dict[int, dict[date, int]], first: date, last: da
     return total if seen else None
 
 
+def day_sums(
+    workspace: Workspace,
+    start: date,
+    end: date,
+    columns: Iterable[str],
+    *,
+    channel: Channel | int | None = None,
+) -> dict[date, dict[str, int | float]]:
+    """Per local day of [start, end] that has a roll-up row, the sums of `ChannelDay` columns
+    over the channels (one grouped query); a day without a row is all zeros."""
+    names = list(columns)
+    unknown = [c for c in names if c not in CHANNEL_DAY_COLUMNS]
+    if unknown:
+        raise ValueError(f"unknown roll-up columns {unknown}: use {', '.join(CHANNEL_DAY_COLUMNS)}")
+    rows = ChannelDay.objects.filter(workspace=workspace, day__range=(start, end))
+    channel_id = _channel_id(channel)
+    if channel_id is not None:
+        rows = rows.filter(channel_id=channel_id)
+    return {
+        r["day"]: {c: r[c] or 0 for c in names}
+        for r in rows.values("day").annotate(**{c: Sum(c) for c in names}).order_by()
+    }
+
+
+CHANNEL_DAY_COLUMNS = (*_CHANNEL_SUMS, "unlabelled", "active_members")
+
+
+def distinct_members(
+    workspace: Workspace, first: date, last: date, channel: Channel | int | None = None
+) -> int:
+    """The members who wrote in [first, last] (local days), each counted once: exact, no scan.
+
+    A member who wrote in the range has exactly one day there whose previous day of writing
+    (`MemberDay.prev_day`) is before `first`: the first of its days inside. Those days are
+    counted in two parts: previous day before `first`'s month (or none), summed from
+    `MemberGap`; previous day in `first`'s month before `first`, counted from `MemberDay`'s
+    index (at most a month of rows). A member is an author, and an author belongs to one
+    channel, so the workspace's figure is the sum of its channels'.
+    """
+    channel_id = _channel_id(channel)
+    if last < first:
+        return 0
+    month = first.replace(day=1)
+    gaps = MemberGap.objects.filter(workspace=workspace, day__range=(first, last), since__lt=month)
+    recent = MemberDay.objects.filter(
+        workspace=workspace,
+        prev_day__gte=month,
+        prev_day__lt=first,
+        day__range=(first, last),
+    )
+    if channel_id is not None:
+        gaps = gaps.filter(channel_id=channel_id)
+        recent = recent.filter(channel_id=channel_id)
+    before = gaps.aggregate(n=Sum("writers"))["n"] or 0
+    return int(before) + (recent.count() if month < first else 0)
+
+
 def _distinct_members(workspace: Workspace, first: date, last: date, channel: int | None) -> int:
-    rows = MemberDay.objects.filter(workspace=workspace, day__range=(first, last))
-    if channel is not None:
-        rows = rows.filter(channel_id=channel)
-    return int(rows.aggregate(n=Count("author_id", distinct=True))["n"] or 0)
+    return distinct_members(workspace, first, last, channel)
 
 
 def _voice(workspace: Workspace, start: date, end: date, channel: int | None) -> dict[date, Sums]:
