@@ -649,6 +649,38 @@ def _distinct_members(workspace: Workspace, first: date, last: date, channel: in
     return distinct_members(workspace, first, last, channel)
 
 
+def _distinct_members_per_bucket(
+    workspace: Workspace, spans: list[tuple[date, date]], channel: int | None
+) -> dict[tuple[date, date], int]:
+    """`distinct_members` of many spans with one read of `MemberGap` for them all (and one
+    small `MemberDay` count per span that does not start on a first of the month)."""
+    if not spans:
+        return {}
+    gaps = MemberGap.objects.filter(
+        workspace=workspace,
+        day__range=(min(f for f, _ in spans), max(last for _, last in spans)),
+    )
+    if channel is not None:
+        gaps = gaps.filter(channel_id=channel)
+    rows = list(gaps.values_list("day", "since").annotate(n=Sum("writers")).order_by())
+    out: dict[tuple[date, date], int] = {}
+    for first, last in spans:
+        month = first.replace(day=1)
+        count = sum(n for day, since, n in rows if first <= day <= last and since < month)
+        if month < first:
+            recent = MemberDay.objects.filter(
+                workspace=workspace,
+                prev_day__gte=month,
+                prev_day__lt=first,
+                day__range=(first, last),
+            )
+            if channel is not None:
+                recent = recent.filter(channel_id=channel)
+            count += recent.count()
+        out[(first, last)] = int(count)
+    return out
+
+
 def _voice(workspace: Workspace, start: date, end: date, channel: int | None) -> dict[date, Sums]:
     from hearth.listening.models import QueryCategory, QueryDay
 
@@ -699,13 +731,18 @@ def _value(
                     growth += value - before
                     seen = True
         return float(growth) if seen else 0.0
-    if kpi.kind == "active_count":
-        return float(_distinct_members(workspace, first, last, channel))
-    if kpi.kind == "active":
-        followers = _followers_at(extra["followers"], extra["start"], last)
-        if not followers:
-            return None
-        return _ratio(_distinct_members(workspace, first, last, channel), followers, 100)
+    if kpi.kind in ("active_count", "active"):
+        followers = 0
+        if kpi.kind == "active":
+            followers = _followers_at(extra["followers"], extra["start"], last) or 0
+            if not followers:
+                return None
+        members = extra.get("members", {}).get((first, last))
+        if members is None:
+            members = _distinct_members(workspace, first, last, channel)
+        if kpi.kind == "active_count":
+            return float(members)
+        return _ratio(members, followers, 100)
     if kpi.kind == "voice":
         brand = sum(s["brand"] for d, s in daily.items() if first <= d <= last)
         rivals = sum(s["competitor"] for d, s in daily.items() if first <= d <= last)
@@ -785,6 +822,11 @@ def series(
     _check_scope(kpi, channel_id, campaign)
     daily, extra = _prepare(workspace, kpi, start, end, channel_id, campaign)
     points: list[tuple[date, float | None]] = []
+    if kpi.kind in ("active_count", "active"):
+        spans = [
+            (max(b, start), bucket_end(b, interval, end)) for b in buckets(start, end, interval)
+        ]
+        extra["members"] = _distinct_members_per_bucket(workspace, spans, channel_id)
     for bucket in buckets(start, end, interval):
         first = max(bucket, start)
         last = bucket_end(bucket, interval, end)
