@@ -23,11 +23,11 @@ from datetime import date, datetime, time, timedelta
 from statistics import median
 from typing import Any
 
-from django.db.models import Count, Sum
+from django.db.models import Sum
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from hearth.analytics.models import CampaignDay, ChannelDay, MemberDay
+from hearth.analytics.models import CampaignDay, ChannelDay, MemberDay, MemberGap
 from hearth.channels.models import Channel
 from hearth.conversations.metrics import workspace_timezone
 from hearth.core.actions import ActionError
@@ -663,11 +663,97 @@ def _followers_at(per_channel: dict[int, dict[date, int]], first: date, last: da
     return total if seen else None
 
 
+def day_sums(
+    workspace: Workspace,
+    start: date,
+    end: date,
+    columns: Iterable[str],
+    *,
+    channel: Channel | int | None = None,
+) -> dict[date, dict[str, int | float]]:
+    """Per local day of [start, end] that has a roll-up row, the sums of `ChannelDay` columns
+    over the channels (one grouped query); a day without a row is all zeros."""
+    names = list(columns)
+    unknown = [c for c in names if c not in CHANNEL_DAY_COLUMNS]
+    if unknown:
+        raise ValueError(f"unknown roll-up columns {unknown}: use {', '.join(CHANNEL_DAY_COLUMNS)}")
+    rows = ChannelDay.objects.filter(workspace=workspace, day__range=(start, end))
+    channel_id = _channel_id(channel)
+    if channel_id is not None:
+        rows = rows.filter(channel_id=channel_id)
+    return {
+        r["day"]: {c: r[c] or 0 for c in names}
+        for r in rows.values("day").annotate(**{c: Sum(c) for c in names}).order_by()
+    }
+
+
+CHANNEL_DAY_COLUMNS = (*_CHANNEL_SUMS, "unlabelled", "active_members")
+
+
+def distinct_members(
+    workspace: Workspace, first: date, last: date, channel: Channel | int | None = None
+) -> int:
+    """The members who wrote in [first, last] (local days), each counted once: exact, no scan.
+
+    A member who wrote in the range has exactly one day there whose previous day of writing
+    (`MemberDay.prev_day`) is before `first`: the first of its days inside. Those days are
+    counted in two parts: previous day before `first`'s month (or none), summed from
+    `MemberGap`; previous day in `first`'s month before `first`, counted from `MemberDay`'s
+    index (at most a month of rows). A member is an author, and an author belongs to one
+    channel, so the workspace's figure is the sum of its channels'.
+    """
+    channel_id = _channel_id(channel)
+    if last < first:
+        return 0
+    month = first.replace(day=1)
+    gaps = MemberGap.objects.filter(workspace=workspace, day__range=(first, last), since__lt=month)
+    recent = MemberDay.objects.filter(
+        workspace=workspace,
+        prev_day__gte=month,
+        prev_day__lt=first,
+        day__range=(first, last),
+    )
+    if channel_id is not None:
+        gaps = gaps.filter(channel_id=channel_id)
+        recent = recent.filter(channel_id=channel_id)
+    before = gaps.aggregate(n=Sum("writers"))["n"] or 0
+    return int(before) + (recent.count() if month < first else 0)
+
+
 def _distinct_members(workspace: Workspace, first: date, last: date, channel: int | None) -> int:
-    rows = MemberDay.objects.filter(workspace=workspace, day__range=(first, last))
+    return distinct_members(workspace, first, last, channel)
+
+
+def _distinct_members_per_bucket(
+    workspace: Workspace, spans: list[tuple[date, date]], channel: int | None
+) -> dict[tuple[date, date], int]:
+    """`distinct_members` of many spans with one read of `MemberGap` for them all (and one
+    small `MemberDay` count per span that does not start on a first of the month)."""
+    if not spans:
+        return {}
+    gaps = MemberGap.objects.filter(
+        workspace=workspace,
+        day__range=(min(f for f, _ in spans), max(last for _, last in spans)),
+    )
     if channel is not None:
-        rows = rows.filter(channel_id=channel)
-    return int(rows.aggregate(n=Count("author_id", distinct=True))["n"] or 0)
+        gaps = gaps.filter(channel_id=channel)
+    rows = list(gaps.values_list("day", "since").annotate(n=Sum("writers")).order_by())
+    out: dict[tuple[date, date], int] = {}
+    for first, last in spans:
+        month = first.replace(day=1)
+        count = sum(n for day, since, n in rows if first <= day <= last and since < month)
+        if month < first:
+            recent = MemberDay.objects.filter(
+                workspace=workspace,
+                prev_day__gte=month,
+                prev_day__lt=first,
+                day__range=(first, last),
+            )
+            if channel is not None:
+                recent = recent.filter(channel_id=channel)
+            count += recent.count()
+        out[(first, last)] = int(count)
+    return out
 
 
 def _voice(workspace: Workspace, start: date, end: date, channel: int | None) -> dict[date, Sums]:
@@ -720,13 +806,18 @@ def _value(
                     growth += value - before
                     seen = True
         return float(growth) if seen else 0.0
-    if kpi.kind == "active_count":
-        return float(_distinct_members(workspace, first, last, channel))
-    if kpi.kind == "active":
-        followers = _followers_at(extra["followers"], extra["start"], last)
-        if not followers:
-            return None
-        return _ratio(_distinct_members(workspace, first, last, channel), followers, 100)
+    if kpi.kind in ("active_count", "active"):
+        followers = 0
+        if kpi.kind == "active":
+            followers = _followers_at(extra["followers"], extra["start"], last) or 0
+            if not followers:
+                return None
+        members = extra.get("members", {}).get((first, last))
+        if members is None:
+            members = _distinct_members(workspace, first, last, channel)
+        if kpi.kind == "active_count":
+            return float(members)
+        return _ratio(members, followers, 100)
     if kpi.kind == "feedback":
         return _feedback_value(kpi.code, extra["feedback"], first, last)
     if kpi.kind == "voice":
@@ -827,6 +918,11 @@ def series(
     _check_scope(kpi, channel_id, campaign)
     daily, extra = _prepare(workspace, kpi, start, end, channel_id, campaign)
     points: list[tuple[date, float | None]] = []
+    if kpi.kind in ("active_count", "active"):
+        spans = [
+            (max(b, start), bucket_end(b, interval, end)) for b in buckets(start, end, interval)
+        ]
+        extra["members"] = _distinct_members_per_bucket(workspace, spans, channel_id)
     for bucket in buckets(start, end, interval):
         first = max(bucket, start)
         last = bucket_end(bucket, interval, end)

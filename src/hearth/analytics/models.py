@@ -28,6 +28,9 @@ class ChannelDay(models.Model):
     positive = models.PositiveIntegerField(default=0)  # of messages_in
     neutral = models.PositiveIntegerField(default=0)
     negative = models.PositiveIntegerField(default=0)
+    # Of messages_in, those analysis gave no label (counted as neutral above; reports leave them
+    # out of their sentiment shares).
+    unlabelled = models.PositiveIntegerField(default=0)
     active_members = models.PositiveIntegerField(default=0)  # distinct writers that day
     first_responses = models.PositiveIntegerField(default=0)  # given that day
     first_response_s = models.FloatField(default=0.0)  # their sum, 24/7
@@ -89,19 +92,58 @@ class CampaignDay(models.Model):
 
 
 class MemberDay(models.Model):
-    """A member (author) who wrote on a channel on a local day: distinct counts over a range."""
+    """A member (author) who wrote on a channel on a local day: distinct counts over a range.
+
+    `prev_day` is the member's previous day of writing on that channel (None: the first). A
+    member wrote in [a, b] exactly once "for the first time since before a": on the first of
+    its days inside, whose `prev_day` is before a. So the distinct writers of [a, b] are a
+    count of rows, no DISTINCT (see `kpis.distinct_members`).
+    """
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
     channel_id = models.BigIntegerField()
     day = models.DateField()
     author_id = models.BigIntegerField()
+    prev_day = models.DateField(null=True, blank=True)
 
     class Meta:
-        # Covering: a distinct count over a range reads the index alone.
-        indexes = [models.Index(fields=["workspace", "day", "author_id"], name="member_day_ws")]
+        indexes = [
+            models.Index(fields=["workspace", "day", "author_id"], name="member_day_ws"),
+            # Covering: the writers of [a, b] whose previous day is in [month start, a).
+            models.Index(
+                fields=["workspace", "prev_day", "day", "channel_id"], name="member_day_prev"
+            ),
+            # A member's days in order (to link each day to the previous one).
+            models.Index(
+                fields=["workspace", "channel_id", "author_id", "day"], name="member_day_author"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.author_id} {self.day}"
+
+
+class MemberGap(models.Model):
+    """How many members wrote on a channel on a day whose previous day of writing falls in the
+    month `since` (0001-01-01: never before). Summing the rows of [a, b] whose `since` is before
+    a's month counts, without a scan, most of the distinct writers of [a, b]."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    channel_id = models.BigIntegerField()
+    day = models.DateField()
+    since = models.DateField()
+    writers = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            # Covering: a range sum reads the index alone.
+            models.Index(
+                fields=["workspace", "day", "since", "channel_id", "writers"], name="member_gap_ws"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel_id} {self.day} since {self.since}: {self.writers}"
 
 
 class HourCell(models.Model):

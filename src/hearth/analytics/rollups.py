@@ -23,7 +23,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce, ExtractHour
 from django.utils import timezone
@@ -33,6 +33,7 @@ from hearth.analytics.models import (
     ChannelDay,
     HourCell,
     MemberDay,
+    MemberGap,
     StaleDay,
     TeammateDay,
 )
@@ -50,6 +51,7 @@ CHANNEL_COLUMNS = (
     "positive",
     "neutral",
     "negative",
+    "unlabelled",
     "active_members",
     "first_responses",
     "first_response_s",
@@ -133,7 +135,46 @@ def roll_up_days(workspace: Workspace, start: date, end: date) -> int:
             _roll_up_day(workspace, day, tz, hours, channels)
         day += timedelta(days=1)
         done += 1
+    if done:
+        link_member_days(workspace, start)
     return done
+
+
+NEVER = date(1, 1, 1)  # MemberGap.since of a member's first day of writing
+
+
+def link_member_days(workspace: Workspace, start: date) -> None:
+    """Set each member day's `prev_day` from `start` on, and rewrite those days' `MemberGap`.
+
+    A member day rewritten before `start`'s rows changes the previous day of the later ones, so
+    every row from `start` on is linked again (the periodic job: the last few days).
+    """
+    table = MemberDay._meta.db_table
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET prev_day = (SELECT MAX(p.day) FROM {table} p "  # noqa: S608
+                f"WHERE p.workspace_id = {table}.workspace_id "
+                f"AND p.channel_id = {table}.channel_id AND p.author_id = {table}.author_id "
+                f"AND p.day < {table}.day) WHERE workspace_id = %s AND day >= %s",
+                [workspace.pk, start],
+            )
+        gaps: dict[tuple[int, date, date], int] = defaultdict(int)
+        for channel_id, day, prev, n in (
+            MemberDay.objects.filter(workspace=workspace, day__gte=start)
+            .values_list("channel_id", "day", "prev_day")
+            .annotate(n=Count("id"))
+            .order_by()
+        ):
+            gaps[(channel_id, day, prev.replace(day=1) if prev else NEVER)] += n
+        MemberGap.objects.filter(workspace=workspace, day__gte=start).delete()
+        MemberGap.objects.bulk_create(
+            (
+                MemberGap(workspace=workspace, channel_id=c, day=d, since=m, writers=n)
+                for (c, d, m), n in gaps.items()
+            ),
+            batch_size=2000,
+        )
 
 
 def _roll_up_day(
@@ -168,6 +209,8 @@ def _roll_up_day(
         row["messages_in"] += r["n"]
         sentiment = r["sentiment"] if r["sentiment"] in ("positive", "negative") else "neutral"
         row[sentiment] += r["n"]
+        if r["sentiment"] not in ("positive", "neutral", "negative"):
+            row["unlabelled"] += r["n"]
 
     members = messages.filter(from_brand=False)
     for r in (

@@ -119,8 +119,26 @@ def load_demo(
         import_person_links(workspace, community.person_links, by=actor)
         _moderation_loop(workspace, now=now)
         _close_stale_threads(workspace, now=now)
+        _roll_up_analytics(workspace, now=now)
         loaded.append(workspace)
     return loaded
+
+
+def _roll_up_analytics(workspace: Workspace, *, now: datetime) -> None:
+    """The KPI roll-ups of the whole history just loaded (as `hearth kpi backfill` would): the
+    periodic job only recomputes the last few days, so the dashboards and reports would show
+    the older days empty."""
+    from django.db.models import Min
+
+    from hearth.analytics.rollups import local_today, roll_up_days
+    from hearth.conversations.metrics import workspace_timezone
+    from hearth.conversations.models import Message
+
+    first = Message.objects.filter(workspace=workspace).aggregate(m=Min("created_at"))["m"]
+    if first is None:
+        return
+    first_day = first.astimezone(workspace_timezone(workspace)).date()
+    roll_up_days(workspace, first_day, max(first_day, local_today(workspace, now)))
 
 
 SECOND_MODERATOR = ("sam.moreau@hearth.local", "Sam Moreau")

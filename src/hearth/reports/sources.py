@@ -1,9 +1,12 @@
 """Every number a report shows comes from here, and only from here.
 
-Today these read the data functions and tables of the apps below (conversations, listening,
-moderation, publishing). When the analytics app lands with its KPI roll-ups, the KPI overview and
-the sentiment and activity series are the functions to point at `hearth.analytics.kpis.series(...)`;
-the rest of the reports app (charts, HTML, PDF, schedules) does not change.
+Where the analytics app keeps a daily roll-up, the numbers come from it (`hearth.analytics.kpis`):
+the activity and sentiment series (`ChannelDay`) and the active members (`MemberDay`, an exact
+distinct count). That needs the range to be whole local days of the workspace's zone (what a
+report asks for) and the roll-ups to cover them: the periodic job keeps the last days current,
+`hearth kpi backfill` the older ones. Any other range is counted from the messages, as the
+`*_direct` functions do (the tests compare both). The rest (conversations started, response-time
+medians, top posts and members, crises, moderation) has no roll-up and reads the apps' tables.
 
 Every function takes the workspace and a half-open range [start, end) of aware datetimes, plus
 the time zone in which days are counted, and returns plain data (lists, dicts, numbers).
@@ -11,13 +14,14 @@ the time zone in which days are counted, and returns plain data (lists, dicts, n
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from django.db import connection
 from django.db.models import Count, Q
 from django.db.models.functions import Substr, TruncHour
 
+from hearth.analytics import kpis as analytics_kpis
 from hearth.conversations.metrics import response_times as thread_response_times
 from hearth.conversations.metrics import workspace_timezone
 from hearth.conversations.models import Author, Message, MessageKind, Thread
@@ -44,8 +48,51 @@ def days_between(start: datetime, end: datetime, tz: tzinfo) -> list[date]:
     return [first + timedelta(days=i) for i in range((last - first).days + 1)]
 
 
+def rolled_days(
+    workspace: Workspace, start: datetime, end: datetime, tz: tzinfo
+) -> tuple[date, date] | None:
+    """The local days [first, last] when [start, end) is whole days of the workspace's own zone
+    (the days the roll-ups count), else None."""
+    own = workspace_timezone(workspace)
+    if str(own) != str(tz) or end <= start:
+        return None
+    first = start.astimezone(tz).date()
+    last = (end - timedelta(microseconds=1)).astimezone(tz).date()
+    if start != datetime.combine(first, time(), tzinfo=tz):
+        return None
+    if end != datetime.combine(last + timedelta(days=1), time(), tzinfo=tz):
+        return None
+    return first, last
+
+
 def activity(workspace: Workspace, start: datetime, end: datetime, tz: tzinfo) -> dict[str, Any]:
     """Messages per local day: the community's (in, by sentiment) and the brand's (out)."""
+    rolled = rolled_days(workspace, start, end, tz)
+    if rolled is None:
+        return activity_direct(workspace, start, end, tz)
+    days = days_between(start, end, tz)
+    sums = analytics_kpis.day_sums(
+        workspace,
+        *rolled,
+        ("messages_in", "messages_out", "positive", "neutral", "negative", "unlabelled"),
+    )
+    empty = dict.fromkeys(("messages_in", "messages_out", "positive", "neutral", "negative"), 0)
+    rows = [sums.get(d, {**empty, "unlabelled": 0}) for d in days]
+    return {
+        "days": days,
+        "in": [int(r["messages_in"]) for r in rows],
+        "out": [int(r["messages_out"]) for r in rows],
+        "positive": [int(r["positive"]) for r in rows],
+        # The roll-up counts unlabelled messages as neutral; a report leaves them out.
+        "neutral": [int(r["neutral"]) - int(r["unlabelled"]) for r in rows],
+        "negative": [int(r["negative"]) for r in rows],
+    }
+
+
+def activity_direct(
+    workspace: Workspace, start: datetime, end: datetime, tz: tzinfo
+) -> dict[str, Any]:
+    """`activity` counted from the messages (any range; one grouped scan)."""
     days = days_between(start, end, tz)
     index = {d: i for i, d in enumerate(days)}
     out: dict[str, Any] = {
@@ -121,15 +168,12 @@ def kpis(
     times: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The overview's figures; `times` is `response_times(...)["overall"]` when already read."""
-    community = Message.objects.present().filter(
-        workspace=workspace, created_at__gte=start, created_at__lt=end, from_brand=False
-    )
     if times is None:
         times = thread_response_times(workspace, since=start, until=end)[0]
     return {
         "messages_in": sum(series["in"]),
         "messages_out": sum(series["out"]),
-        "active_members": community.values("author_id").distinct().count(),
+        "active_members": active_members(workspace, start, end),
         "conversations": Thread.objects.filter(
             workspace=workspace, created_at__gte=start, created_at__lt=end
         ).count(),
@@ -138,6 +182,22 @@ def kpis(
         "criticism_removed": criticism_removed_count(workspace, since=start, until=end),
         "crises": crisis_queryset(workspace, start, end).count(),
     }
+
+
+def active_members(workspace: Workspace, start: datetime, end: datetime) -> int:
+    """Members who wrote in the period, each counted once (exact, from the roll-up on whole
+    local days)."""
+    rolled = rolled_days(workspace, start, end, workspace_timezone(workspace))
+    if rolled is None:
+        return active_members_direct(workspace, start, end)
+    return analytics_kpis.distinct_members(workspace, *rolled)
+
+
+def active_members_direct(workspace: Workspace, start: datetime, end: datetime) -> int:
+    community = Message.objects.present().filter(
+        workspace=workspace, created_at__gte=start, created_at__lt=end, from_brand=False
+    )
+    return community.values("author_id").distinct().count()
 
 
 def top_posts(

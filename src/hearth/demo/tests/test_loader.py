@@ -56,3 +56,25 @@ def test_the_appeal_and_its_sanction_are_in_the_members_language(db):
     french = appeal.sanction.message.lang == "fr"
     assert ("lisez toute la conversation" in appeal.text) == french, appeal.text
     assert ("Insulte envers" in appeal.sanction.reason) == french, appeal.sanction.reason
+
+
+def test_the_demo_is_rolled_up_for_the_dashboards_as_it_loads(db):
+    """Every message of the demo's history is in the KPI roll-ups, not only the last days."""
+    from django.db.models import Min
+
+    from hearth.analytics import kpis
+    from hearth.analytics.rollups import local_today
+    from hearth.conversations.metrics import workspace_timezone
+    from hearth.conversations.models import Message
+
+    now = datetime(2026, 12, 9, 16, 30, tzinfo=UTC)
+    (workspace,) = load_demo(now=now, specs=SMALL)
+    messages = Message.objects.filter(workspace=workspace)
+    first = messages.aggregate(m=Min("created_at"))["m"].astimezone(workspace_timezone(workspace))
+    today = local_today(workspace, now)
+    assert (today - first.date()).days > 8  # more than the periodic job's recent days
+    members = messages.filter(from_brand=False, created_at__lte=now)
+    assert kpis.total(workspace, "messages_in", first.date(), today) == members.count()
+    assert kpis.distinct_members(workspace, first.date(), today) == (
+        members.values("author_id").distinct().count()
+    )

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from hearth.analytics.rollups import roll_up_days
 from hearth.conversations.models import Message
 from hearth.pipeline.ingest import ingest_batch
 
@@ -68,6 +69,8 @@ def data(workspace, forum) -> dict[str, Any]:
         Message.objects.filter(channel=forum, external_id=ext).update(sentiment=sentiment)
     Message.objects.filter(channel=forum, external_id="d1").update(sentiment="neutral")
     Message.objects.filter(channel=forum, from_brand=True).update(sentiment="neutral")
+    # The analytics roll-ups of those days, as the periodic job leaves them (reports read them).
+    roll_up_days(workspace, date(2026, 10, 31), date(2026, 11, 4))
     return {"forum": forum}
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from hearth.reports import render, sources
@@ -75,3 +75,64 @@ def test_top_posts_rank_the_brand_posts_by_engagement(workspace, data):
         ("Our new lamp is here", 40, 5, 3)
     ]
     assert posts[0]["engagement"] == 48
+
+
+def test_numbers_from_the_roll_ups_equal_the_direct_count(workspace, data, forum):
+    """Around the daylight-saving change of 25 October 2026 (a 25-hour day in Paris), with
+    unlabelled messages and messages near local midnight: every range of whole days reads the
+    roll-ups and gives what counting the messages gives."""
+    from hearth.analytics.rollups import roll_up_days
+    from hearth.conversations.models import Message
+    from hearth.pipeline.ingest import ingest_batch
+    from hearth.reports.tests.conftest import msg
+
+    def when(day: int, hour: int, minute: int, second: int) -> str:
+        return datetime(2026, 10, day, hour, minute, second, tzinfo=UTC).isoformat()
+
+    moments = [(23, 22, 30), (24, 21, 59), (24, 22, 30), (25, 0, 30), (25, 23, 10), (26, 23, 30)]
+    authors = ["zoe", "yan", "ann", "zoe", "bob", "acme", "yan", "cal"]
+    labels = ["positive", "negative", "neutral", "", "positive", "neutral", "", "negative"]
+    items = []
+    for i in range(24):
+        day, hour, minute = moments[i % len(moments)]
+        author = authors[i % len(authors)]
+        items.append(msg(f"x{i}", author, f"text {i}", when(day, hour, minute, i)))
+    ingest_batch(forum, items)
+    for i in range(24):
+        Message.objects.filter(channel=forum, external_id=f"x{i}").update(
+            sentiment=labels[i % len(labels)]
+        )
+    roll_up_days(workspace, date(2026, 10, 22), date(2026, 10, 28))
+    ranges = [
+        (date(2026, 10, 23), date(2026, 10, 27)),
+        (date(2026, 10, 25), date(2026, 10, 25)),  # the 25-hour day
+        (date(2026, 10, 24), date(2026, 11, 3)),  # across the month edge, into the fixture
+        (date(2026, 10, 31), date(2026, 11, 2)),
+    ]
+    seen = 0
+    for first, last in ranges:
+        start, end = window(first, last)
+        assert sources.rolled_days(workspace, start, end, PARIS) == (first, last)
+        rolled = sources.activity(workspace, start, end, PARIS)
+        assert rolled == sources.activity_direct(workspace, start, end, PARIS)
+        assert sources.active_members(workspace, start, end) == (
+            sources.active_members_direct(workspace, start, end)
+        )
+        assert sources.sentiment_totals(rolled) == sources.sentiment_totals(
+            sources.activity_direct(workspace, start, end, PARIS)
+        )
+        seen += sum(rolled["in"])
+    assert seen > 0
+
+
+def test_a_range_that_is_not_whole_local_days_is_counted_from_the_messages(workspace, data):
+    start, end = window(date(2026, 11, 1), date(2026, 11, 2))
+    half = start + timedelta(hours=12)
+    assert sources.rolled_days(workspace, half, end, PARIS) is None
+    assert sources.rolled_days(workspace, start, end, ZoneInfo("UTC")) is None
+    assert sources.activity(workspace, half, end, PARIS) == sources.activity_direct(
+        workspace, half, end, PARIS
+    )
+    # zoe's question of 1 Nov 10:00 UTC is before noon in Paris: left out.
+    assert sources.activity(workspace, half, end, PARIS)["in"] == [0, 3]
+    assert sources.active_members(workspace, half, end) == 3
