@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Count, Min, Q
 from django.db.models.functions import Substr, TruncHour
 
 from hearth.analytics import kpis as analytics_kpis
@@ -285,9 +285,10 @@ def top_members(
             from_brand=False,
             kind__in=PUBLIC_KINDS,
         )
-        .values_list("author_id")
-        .annotate(n=Count("id"))
-        .order_by("-n", "author_id")
+        .values("author_id")
+        .annotate(n=Count("id"), first=Min("created_at"))
+        .order_by("-n", "first", "author_id")
+        .values_list("author_id", "n")
     )
     total = sum(n for _a, n in counts)
     top_ids = [a for a, _n in counts[:limit] if a is not None]
