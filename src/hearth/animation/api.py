@@ -74,7 +74,7 @@ class ContestPage(Schema):
     next_cursor: str | None
 
 
-class EntryOut(Schema):
+class ContestEntryOut(Schema):
     id: int
     entrant_id: str
     source: str
@@ -148,7 +148,7 @@ def get_contest(request: HttpRequest, slug: str, contest_id: int) -> Contest:
     return access.access_contest(_membership(request, slug), contest_id)
 
 
-@router.get("/workspaces/{slug}/contests/{contest_id}/entries", response=list[EntryOut])
+@router.get("/workspaces/{slug}/contests/{contest_id}/entries", response=list[ContestEntryOut])
 def list_entries(request: HttpRequest, slug: str, contest_id: int) -> list[ContestEntry]:
     contest = access.access_contest(_membership(request, slug), contest_id, Perm.PUBLISH)
     return list(contest.entries.all()[:10_000])
@@ -189,7 +189,7 @@ class EventIn(Schema):
     remind_hours: int = 24
 
 
-class EventOut(Schema):
+class AnimationEventOut(Schema):
     id: int
     title: str
     description: str
@@ -203,8 +203,8 @@ class EventOut(Schema):
     created_at: datetime
 
 
-class EventPage(Schema):
-    items: list[EventOut]
+class AnimationEventPage(Schema):
+    items: list[AnimationEventOut]
     next_cursor: str | None
 
 
@@ -230,7 +230,7 @@ class CancelOut(Schema):
     promoted: RegistrationOut | None
 
 
-@router.get("/workspaces/{slug}/events", response=EventPage)
+@router.get("/workspaces/{slug}/events", response=AnimationEventPage)
 def list_events(
     request: HttpRequest, slug: str, cursor: str | None = None, limit: int = 50
 ) -> dict[str, Any]:
@@ -244,14 +244,14 @@ def list_events(
     return envelope(rows, next_cursor)
 
 
-@router.post("/workspaces/{slug}/events", response={201: EventOut})
+@router.post("/workspaces/{slug}/events", response={201: AnimationEventOut})
 def create_event(request: HttpRequest, slug: str, body: EventIn) -> Status:
     membership = _membership(request, slug, Perm.PUBLISH)
     event = events.create_event(membership.workspace, by=_by(request), **body.dict())
     return Status(201, event)
 
 
-@router.get("/workspaces/{slug}/events/{event_id}", response=EventOut)
+@router.get("/workspaces/{slug}/events/{event_id}", response=AnimationEventOut)
 def get_event(request: HttpRequest, slug: str, event_id: int) -> Event:
     return access.access_event(_membership(request, slug), event_id)
 

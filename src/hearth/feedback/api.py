@@ -51,7 +51,7 @@ class StatusIn(Schema):
     reason: str | None = None  # public; required to decline
 
 
-class LinkIn(Schema):
+class IdeaLinkIn(Schema):
     message_id: int
 
 
@@ -218,7 +218,7 @@ def idea_board(
     }
 
 
-class SettingsOut(Schema):
+class FeedbackSettingsOut(Schema):
     public_enabled: bool
     areas: list[str]
     template_en: str  # empty: the default below is used
@@ -228,7 +228,7 @@ class SettingsOut(Schema):
     prefer_dm: bool
 
 
-class SettingsPatch(Schema):
+class FeedbackSettingsPatch(Schema):
     public_enabled: bool | None = None
     areas: list[str] | None = None
     template_en: str | None = None  # placeholders {title} {status} {reason} {link}
@@ -249,15 +249,15 @@ def settings_out(found: FeedbackSettings) -> dict[str, Any]:
     }
 
 
-@router.get("/workspaces/{slug}/ideas/settings", response=SettingsOut)
+@router.get("/workspaces/{slug}/ideas/settings", response=FeedbackSettingsOut)
 def get_settings(request: HttpRequest, slug: str) -> dict[str, Any]:
     """The ideas settings (MANAGE_CHANNELS, as the settings page)."""
     membership = _membership(request, slug, Perm.MANAGE_CHANNELS)
     return settings_out(actions.feedback_settings(membership.workspace))
 
 
-@router.patch("/workspaces/{slug}/ideas/settings", response=SettingsOut)
-def patch_settings(request: HttpRequest, slug: str, data: SettingsPatch) -> dict[str, Any]:
+@router.patch("/workspaces/{slug}/ideas/settings", response=FeedbackSettingsOut)
+def patch_settings(request: HttpRequest, slug: str, data: FeedbackSettingsPatch) -> dict[str, Any]:
     """Change the ideas settings; omitted fields keep their value."""
     membership = _membership(request, slug, Perm.MANAGE_CHANNELS)
     fields = data.dict()
@@ -347,7 +347,7 @@ def set_status(request: HttpRequest, slug: str, idea_id: int, data: StatusIn) ->
 
 
 @router.post("/workspaces/{slug}/ideas/{idea_id}/messages", response=IdeaOut)
-def link_message(request: HttpRequest, slug: str, idea_id: int, data: LinkIn) -> Idea:
+def link_message(request: HttpRequest, slug: str, idea_id: int, data: IdeaLinkIn) -> Idea:
     membership = _membership(request, slug)
     idea = access_idea(membership, idea_id, Perm.REPLY)
     return actions.link_message(idea, access_message(membership, data.message_id), by=_by(request))

@@ -167,7 +167,7 @@ class ApprovalsOut(Schema):
     paused_at: datetime | None
 
 
-class LinkIn(Schema):
+class ReviewLinkIn(Schema):
     name: str
     post_ids: list[int]
     days: int = 14
@@ -363,7 +363,7 @@ def set_approvals(request: HttpRequest, slug: str, data: ApprovalsIn) -> dict[st
 
 
 @router.post("/workspaces/{slug}/publishing/review-links", response={201: LinkOut})
-def create_link(request: HttpRequest, slug: str, data: LinkIn) -> Status[ReviewLink]:
+def create_link(request: HttpRequest, slug: str, data: ReviewLinkIn) -> Status[ReviewLink]:
     """A review link for a client; its `url` is in this answer only."""
     membership = _membership(request, slug)
     chosen = [access_post(membership, i) for i in data.post_ids]
@@ -589,7 +589,7 @@ def queue_post(request: HttpRequest, slug: str, post_id: int) -> list[dict[str, 
     ]
 
 
-class NoteIn(Schema):
+class CalendarNoteIn(Schema):
     title: str
     starts_on: date
     ends_on: date | None = None  # empty: one day
@@ -597,7 +597,7 @@ class NoteIn(Schema):
     text: str = ""
 
 
-class NoteOut(Schema):
+class CalendarNoteOut(Schema):
     id: int
     title: str
     kind: str
@@ -606,7 +606,7 @@ class NoteOut(Schema):
     text: str
 
 
-@router.get("/workspaces/{slug}/publishing/notes", response=list[NoteOut])
+@router.get("/workspaces/{slug}/publishing/notes", response=list[CalendarNoteOut])
 def list_notes(request: HttpRequest, slug: str, since: date | None = None) -> list[CalendarNote]:
     """Notes and key dates (ending on or after `since`, when given), 500 at most."""
     found = CalendarNote.objects.filter(workspace=_membership(request, slug).workspace)
@@ -615,8 +615,8 @@ def list_notes(request: HttpRequest, slug: str, since: date | None = None) -> li
     return list(found[:500])
 
 
-@router.post("/workspaces/{slug}/publishing/notes", response={201: NoteOut})
-def create_note(request: HttpRequest, slug: str, data: NoteIn) -> Status[CalendarNote]:
+@router.post("/workspaces/{slug}/publishing/notes", response={201: CalendarNoteOut})
+def create_note(request: HttpRequest, slug: str, data: CalendarNoteIn) -> Status[CalendarNote]:
     membership = _membership(request, slug, Perm.PUBLISH)
     note = planning.create_note(
         membership.workspace,

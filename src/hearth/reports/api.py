@@ -70,7 +70,7 @@ class ShareIn(Schema):
     days: int = 30
 
 
-class ShareOut(Schema):
+class ReportShareOut(Schema):
     id: int
     url: str
     expires_at: datetime
@@ -174,7 +174,7 @@ def list_links(request: HttpRequest, slug: str, report_id: int) -> list[ShareLin
     return list(access_report(_member(request, slug), report_id).share_links.all())
 
 
-@router.post("/workspaces/{slug}/reports/{report_id}/links", response={201: ShareOut})
+@router.post("/workspaces/{slug}/reports/{report_id}/links", response={201: ReportShareOut})
 def create_link(
     request: HttpRequest, slug: str, report_id: int, body: ShareIn
 ) -> Status[dict[str, Any]]:
