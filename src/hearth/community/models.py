@@ -126,9 +126,17 @@ class Identity(models.Model):
     declared = models.JSONField(default=list, blank=True)
     followers = models.PositiveIntegerField(null=True, blank=True)
     linked_at = models.DateTimeField(default=timezone.now)
+    # When the linking rules last ran for this identity; None: they are due (a new author, whose
+    # rules run in a job after the ingest transaction commits — `actions.linking.link_pending`).
+    rules_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["workspace", "email"], name="identity_ws_email")]
+        indexes = [
+            models.Index(fields=["workspace", "email"], name="identity_ws_email"),
+            models.Index(
+                fields=["id"], condition=models.Q(rules_at__isnull=True), name="identity_rules_due"
+            ),
+        ]
         verbose_name_plural = "identities"
 
     def __str__(self) -> str:
