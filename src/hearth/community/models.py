@@ -246,6 +246,11 @@ class ShapeSnapshot(models.Model):
     contributors = models.PositiveIntegerField(default=0)
     lurkers = models.PositiveIntegerField(default=0)
     members = models.PositiveIntegerField(default=0)
+    # The audience the lurkers come from, and where it came from: "settings" (set by hand),
+    # "followers" (the channels' latest follower counts), "" (unknown: no lurker counted).
+    audience = models.PositiveIntegerField(default=0)
+    audience_source = models.CharField(max_length=10, blank=True)
+    audience_as_of = models.DateField(null=True, blank=True)  # the counts' oldest day
 
     class Meta:
         constraints = [
