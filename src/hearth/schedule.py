@@ -137,6 +137,11 @@ def periodic(
             "task": "hearth.community.tasks.recompute_segments",
             "schedule": timedelta(hours=1),
         },
+        # New identities whose linking job (sent after the ingest commit) was lost or failed.
+        "community-link-pending": {
+            "task": "hearth.community.tasks.link_pending_identities",
+            "schedule": timedelta(minutes=5),
+        },
         # Personal data past the workspace's retention (0 days, the default, keeps it).
         "community-retention": {
             "task": "hearth.community.tasks.purge_personal_data",

@@ -371,9 +371,16 @@ HEARTH_FEEDBACK_MATCHER = env_str("HEARTH_FEEDBACK_MATCHER", "auto")
 if HEARTH_FEEDBACK_MATCHER not in ("auto", "encoder", "features"):
     raise ImproperlyConfigured("HEARTH_FEEDBACK_MATCHER must be auto, encoder or features.")
 # Panels other apps add to a member's community profile (templates given `member`), in order.
-HEARTH_MEMBER_PANELS = ["moderation/_member_panel.html"]
+HEARTH_MEMBER_PANELS = [
+    "moderation/_member_panel.html",
+    "feedback/_member_panel.html",  # ideas asked for (and votes)
+    "animation/_member_panel.html",  # events and contests taken part in
+]
 # The inbox's `segment` filter: (workspace id, segment) → author ids of that segment's members.
 HEARTH_INBOX_SEGMENT_AUTHORS = "hearth.community.members.segment_authors"
+# The audience for community's lurkers when the settings give none: (workspace id) → (followers,
+# as of day) or None — the channels' latest follower counts, read by analytics every 6 hours.
+HEARTH_COMMUNITY_AUDIENCE = "hearth.analytics.audience.latest_followers"
 # Seconds between two batches of the demo's live trickle (0 turns it off).
 # The second analysis stage (extra `second-stage`) relabels the messages the fast stage is unsure
 # about, in a background job after ingestion; off, or not installed, the fast labels stand.

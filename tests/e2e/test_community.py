@@ -103,3 +103,121 @@ def test_profile_from_the_inbox_card_then_erase(page, live_server, community, sc
     page.get_by_test_id("member-erase").click()
     page.wait_for_url(f"{live_server.url}/community/members/")
     assert not Member.objects.filter(pk=member.pk).exists()
+
+
+def test_shape_trend_chart_and_profile_panels(page, live_server, community, screenshot):
+    """The shape's trend against 1/9/90 and the feedback/animation panels, EN/FR, 1280/390."""
+    from hearth.animation.models import Contest, ContestEntry, Event, Registration
+    from hearth.community.models import ShapeSnapshot
+    from hearth.feedback.models import Idea, IdeaPerson
+
+    member = Member.objects.get(workspace=community)
+    today = timezone.localdate()
+    for i in range(14):
+        ShapeSnapshot.objects.create(
+            workspace=community,
+            day=today - timedelta(days=13 - i),
+            creators=3 + i // 3,
+            contributors=20 + 2 * i,
+            lurkers=1200 - 10 * i,
+            members=40 + 2 * i,
+            audience=1250,
+            audience_source="followers",
+            audience_as_of=today,
+        )
+    idea = Idea.objects.create(
+        workspace=community, title="Dark mode", vote_count=12, people_count=3
+    )
+    IdeaPerson.objects.create(idea=idea, person_key=f"member:{member.pk}")
+    event = Event.objects.create(
+        workspace=community,
+        title="Paris meetup",
+        starts_at=timezone.now() + timedelta(days=5),
+        capacity=20,
+    )
+    Registration.objects.create(
+        workspace=community,
+        event=event,
+        name="Ana",
+        email="ana@example.org",
+        person_key=f"member:{member.pk}",
+        status="confirmed",
+    )
+    contest = Contest.objects.create(
+        workspace=community,
+        title="Spring draw",
+        rules="One entry.",
+        seed="s" * 64,
+        seed_commitment="c" * 64,
+        winners=["A1"],
+    )
+    ContestEntry.objects.create(
+        workspace=community,
+        contest=contest,
+        entrant_id="A1",
+        person_key=f"member:{member.pk}",
+        source="form",
+    )
+    _sign_in(page, live_server.url)
+    for lang in ("en", "fr"):
+        page.context.add_cookies(
+            [{"name": "django_language", "value": lang, "url": live_server.url}]
+        )
+        for width in (1280, 390):
+            page.set_viewport_size({"width": width, "height": 900})
+            page.goto(f"{live_server.url}/community/")
+            page.wait_for_function(
+                "() => document.querySelectorAll('[data-testid=shape-chart] polyline').length === 3"
+            )
+            assert page.locator("[data-testid=shape-chart] .shape-rule").count() == 3
+            assert "1250" in page.get_by_test_id("audience-source").inner_text()
+            size = page.evaluate("() => [document.scrollingElement.scrollWidth, window.innerWidth]")
+            assert size[0] <= size[1], size
+            screenshot(f"community-shape-{lang}-{width}")
+            page.goto(f"{live_server.url}/community/members/{member.pk}/")
+            panels = page.get_by_test_id("member-animation").inner_text()
+            assert "Paris meetup" in panels and "Spring draw" in panels
+            assert "Dark mode" in page.get_by_test_id("member-ideas").inner_text()
+            size = page.evaluate("() => [document.scrollingElement.scrollWidth, window.innerWidth]")
+            assert size[0] <= size[1], size
+            screenshot(f"community-panels-{lang}-{width}")
+
+
+def test_second_look_before_hiding_an_influencer_and_listening_badge(
+    page, live_server, community, screenshot
+):
+    """Hiding an influencer's message takes a second, explicit step; listening badges them."""
+    from hearth.listening.actions import create_query
+    from hearth.moderation.actions.netiquette import ensure_netiquette
+    from hearth.moderation.models import HiddenMessage
+
+    actor = Actor.system()
+    ensure_netiquette(community)
+    query = create_query(community, name="Lamp", expression="lamp OR idiot", by=actor)
+    forum = community.channels.get(name="Forum")
+    ingest_batch(
+        forum, [_item("f9", "You are a stupid idiot about the lamp", "ana", "@ana_bell", 0)]
+    )
+    member = Member.objects.get(workspace=community)
+    Member.objects.filter(pk=member.pk).update(is_influencer=True)
+    _sign_in(page, live_server.url)
+    page.goto(f"{live_server.url}/listening/queries/{query.pk}/")
+    assert page.get_by_test_id("member-highlight").count() >= 1
+    screenshot("listening-highlight-en-1280")
+    for lang, width in (("fr", 390), ("en", 1280)):
+        page.context.add_cookies(
+            [{"name": "django_language", "value": lang, "url": live_server.url}]
+        )
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"{live_server.url}/moderation/")
+        entry = page.locator("[data-entry]").first
+        entry.locator("details[data-panel=hide] summary").click()
+        entry.locator("details[data-panel=hide] button[type=submit]").click()
+        page.get_by_test_id("second-look-step").wait_for()
+        assert not HiddenMessage.objects.exists()
+        screenshot(f"moderation-second-look-{lang}-{width}")
+        size = page.evaluate("() => [document.scrollingElement.scrollWidth, window.innerWidth]")
+        assert size[0] <= size[1], size
+    page.get_by_test_id("confirm-influencer").click()
+    page.wait_for_url(f"{live_server.url}/moderation/**")
+    assert HiddenMessage.objects.count() == 1

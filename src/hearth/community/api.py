@@ -270,6 +270,9 @@ def get_segments(request: HttpRequest, slug: str) -> dict[str, Any]:
                     "creators": s.creators,
                     "contributors": s.contributors,
                     "lurkers": s.lurkers,
+                    "audience": s.audience,
+                    # "settings" (set by hand), "followers" (the channels' counts), "" (unknown)
+                    "audience_source": s.audience_source,
                 }
                 for s in result["trend"]  # type: ignore[attr-defined]
             ],

@@ -126,9 +126,17 @@ class Identity(models.Model):
     declared = models.JSONField(default=list, blank=True)
     followers = models.PositiveIntegerField(null=True, blank=True)
     linked_at = models.DateTimeField(default=timezone.now)
+    # When the linking rules last ran for this identity; None: they are due (a new author, whose
+    # rules run in a job after the ingest transaction commits — `actions.linking.link_pending`).
+    rules_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["workspace", "email"], name="identity_ws_email")]
+        indexes = [
+            models.Index(fields=["workspace", "email"], name="identity_ws_email"),
+            models.Index(
+                fields=["id"], condition=models.Q(rules_at__isnull=True), name="identity_rules_due"
+            ),
+        ]
         verbose_name_plural = "identities"
 
     def __str__(self) -> str:
@@ -238,6 +246,11 @@ class ShapeSnapshot(models.Model):
     contributors = models.PositiveIntegerField(default=0)
     lurkers = models.PositiveIntegerField(default=0)
     members = models.PositiveIntegerField(default=0)
+    # The audience the lurkers come from, and where it came from: "settings" (set by hand),
+    # "followers" (the channels' latest follower counts), "" (unknown: no lurker counted).
+    audience = models.PositiveIntegerField(default=0)
+    audience_source = models.CharField(max_length=10, blank=True)
+    audience_as_of = models.DateField(null=True, blank=True)  # the counts' oldest day
 
     class Meta:
         constraints = [

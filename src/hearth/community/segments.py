@@ -7,8 +7,9 @@ to its member's counters and may make them a newcomer) and recomputed by the per
 The rules (thresholds from `CommunitySettings`, shown on the settings page):
 - **creator**: started at least `creator_min_posts` conversations (a message that opens a thread).
 - **contributor**: not a creator, answered at least `contributor_min_replies` times.
-- **lurker**: follows but never writes; a count, not a member: the channels' audience
-  (`audience_size`, when the platforms give follower counts) minus the members who wrote.
+- **lurker**: follows but never writes; a count, not a member: the audience minus the members who
+  wrote. The audience is `audience_size` when the settings give one (an override), else the sum
+  of the channels' latest follower counts (`audience`), else unknown.
 - **newcomer**: first message within the last `newcomer_days` days.
 - **champion**: at least `champion_min_messages` messages, at least
   `champion_min_positive_share` % of them positive, active within `champion_active_days` days.
@@ -34,13 +35,16 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, F, Q, Value
 from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
+from hearth.community.charts import shape_charts
 from hearth.community.models import CommunitySettings, Member, ShapeSnapshot
 from hearth.conversations.models import Message
 from hearth.core.models import Workspace
@@ -285,17 +289,34 @@ def recompute(workspace: Workspace, *, now: datetime | None = None) -> dict[str,
         batch_size=500,
     )
     writers = counts["creator"] + counts["contributor"]
+    size, source, as_of = audience(workspace, cfg)
     ShapeSnapshot.objects.update_or_create(
         workspace=workspace,
         day=timezone.localdate(now),
         defaults={
             "creators": counts["creator"],
             "contributors": counts["contributor"],
-            "lurkers": max(0, cfg.audience_size - writers),
+            "lurkers": max(0, size - writers),
             "members": len(members),
+            "audience": size,
+            "audience_source": source,
+            "audience_as_of": as_of,
         },
     )
     return dict(counts)
+
+
+def audience(workspace: Workspace, cfg: CommunitySettings) -> tuple[int, str, date | None]:
+    """(size, source, as of) of the audience the lurkers come from: the settings' `audience_size`
+    when set (an override), else the channels' latest follower counts (the function named in
+    settings.HEARTH_COMMUNITY_AUDIENCE, analytics'), else (0, "", None): unknown."""
+    if cfg.audience_size:
+        return cfg.audience_size, "settings", None
+    hook = getattr(settings, "HEARTH_COMMUNITY_AUDIENCE", "")
+    found = import_string(hook)(workspace.pk) if hook else None
+    if found and found[0]:
+        return int(found[0]), "followers", found[1]
+    return 0, "", None
 
 
 def shape(workspace: Workspace) -> dict[str, object]:
@@ -317,4 +338,5 @@ def shape(workspace: Workspace) -> dict[str, object]:
         },
         "rule": {"creators": 1.0, "contributors": 9.0, "lurkers": 90.0},
         "trend": snaps,
+        "charts": shape_charts(snaps),
     }

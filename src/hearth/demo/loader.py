@@ -175,6 +175,7 @@ def _moderation_loop(workspace: Workspace, *, now: datetime) -> None:
             justification=why,
             reason=why,
             now=now - timedelta(hours=3),
+            confirm_influencer=True,  # the demo's moderator has looked twice
         )
         submit_appeal(
             appeal_token(sanction),

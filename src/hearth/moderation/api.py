@@ -124,6 +124,8 @@ class EntryActionIn(Schema):
     reason: str = ""
     hide: bool = False
     idempotency_key: str = ""
+    # Hiding or sanctioning an influencer or a champion needs this second look (400 otherwise).
+    confirm_influencer: bool = False
 
 
 class QueueBulkIn(Schema):
@@ -131,6 +133,7 @@ class QueueBulkIn(Schema):
     ids: list[int]
     article: str = ""
     justification: str = ""
+    confirm_influencer: bool = False
 
 
 class SanctionIn(Schema):
@@ -138,6 +141,7 @@ class SanctionIn(Schema):
     article: str
     reason: str = ""
     kind: str | None = None  # default: the ladder's next step
+    confirm_influencer: bool = False
 
 
 class SanctionOut(Schema):
@@ -280,7 +284,13 @@ def act_on_entry(request: HttpRequest, slug: str, entry_id: int, body: EntryActi
     if body.verb == "approve":
         approve(entry, by=by)
     elif body.verb == "hide":
-        hide_entry(entry, article=body.article, justification=body.justification, by=by)
+        hide_entry(
+            entry,
+            article=body.article,
+            justification=body.justification,
+            by=by,
+            confirm_influencer=body.confirm_influencer,
+        )
     elif body.verb == "escalate":
         escalate(entry, by=by)
     elif body.verb == "reply":
@@ -293,6 +303,7 @@ def act_on_entry(request: HttpRequest, slug: str, entry_id: int, body: EntryActi
             hide=body.hide,
             justification=body.justification,
             by=by,
+            confirm_influencer=body.confirm_influencer,
         )
     elif body.verb in ("confirm", "overturn"):
         judge_label(entry, confirm=body.verb == "confirm", by=by)
@@ -316,6 +327,7 @@ def bulk(request: HttpRequest, slug: str, body: QueueBulkIn) -> dict[str, int]:
         article=body.article,
         justification=body.justification,
         by=_by(request),
+        confirm_influencer=body.confirm_influencer,
     )
     return {"changed": changed}
 
@@ -341,7 +353,12 @@ def create_sanction(request: HttpRequest, slug: str, body: SanctionIn) -> Status
     return Status(
         201,
         sanction_person(
-            author, article=body.article, reason=body.reason, kind=body.kind, by=_by(request)
+            author,
+            article=body.article,
+            reason=body.reason,
+            kind=body.kind,
+            by=_by(request),
+            confirm_influencer=body.confirm_influencer,
         ),
     )
 

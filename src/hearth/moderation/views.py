@@ -56,6 +56,7 @@ from hearth.moderation.actions.queue import (
 from hearth.moderation.actions.reports import criticism_removed_count, moderator_stats
 from hearth.moderation.actions.rules import RULE_FIELDS, delete_rule, move_rule, save_rule, try_rule
 from hearth.moderation.actions.sanctions import active_sanctions, lift_sanction
+from hearth.moderation.actions.second_look import SecondLookRequired
 from hearth.moderation.actions.settings import moderation_settings
 from hearth.moderation.models import (
     OPEN_STATUSES,
@@ -223,6 +224,7 @@ def entry_action(request: AuthenticatedRequest, entry_id: int, verb: str) -> Htt
     entry = access_entry(_mod(request), entry_id)
     by = Actor.from_request(request)
     post = request.POST
+    confirmed = post.get("confirm_influencer") == "1"
     try:
         if verb == "approve":
             approve(entry, by=by)
@@ -233,6 +235,7 @@ def entry_action(request: AuthenticatedRequest, entry_id: int, verb: str) -> Htt
                 by=by,
                 article=post.get("article", ""),
                 justification=post.get("justification", ""),
+                confirm_influencer=confirmed,
             )
             done = _("Message hidden.")
         elif verb == "escalate":
@@ -249,6 +252,7 @@ def entry_action(request: AuthenticatedRequest, entry_id: int, verb: str) -> Htt
                 reason=post.get("reason", ""),
                 hide=post.get("hide") == "on",
                 justification=post.get("justification", ""),
+                confirm_influencer=confirmed,
             )
             done = _("Sanction applied: %(kind)s.") % {"kind": sanction.get_kind_display()}
         elif verb == "false_positive":
@@ -260,10 +264,39 @@ def entry_action(request: AuthenticatedRequest, entry_id: int, verb: str) -> Htt
         else:
             raise Http404("No such action.")
         messages.success(request, done)
+    except SecondLookRequired as exc:
+        return _second_look(request, exc, entries=[entry])
     except ActionError as exc:
         messages.error(request, str(exc))
         return _back_to_queue(request)
     return _back_to_queue(request, acted=entry.message_id if verb in ACTED_VERBS else None)
+
+
+def _second_look(
+    request: AuthenticatedRequest, exc: SecondLookRequired, *, entries: list[QueueEntry]
+) -> HttpResponse:
+    """The second step of hiding or sanctioning an influencer or a champion: the same form,
+    posted again with `confirm_influencer=1` once the moderator has looked again."""
+    fields = [
+        (key, value)
+        for key in request.POST
+        if key not in ("csrfmiddlewaretoken", "confirm_influencer")
+        for value in request.POST.getlist(key)
+    ]
+    return render(
+        request,
+        "moderation/queue/second_look.html",
+        {
+            "member": exc.member,
+            "entries": entries,
+            "fields": fields,
+            "action": request.path,
+            "back": next_url
+            if (next_url := request.POST.get("next", "")).startswith("/moderation/")
+            else reverse("moderation_queue"),
+        },
+        status=409,
+    )
 
 
 @login_required
@@ -279,8 +312,12 @@ def bulk(request: AuthenticatedRequest) -> HttpResponse:
             by=Actor.from_request(request),
             article=request.POST.get("article", ""),
             justification=request.POST.get("justification", ""),
+            confirm_influencer=request.POST.get("confirm_influencer") == "1",
         )
         messages.success(request, _("%(count)s messages updated.") % {"count": changed})
+    except SecondLookRequired as exc:
+        found = QueueEntry.objects.filter(workspace=membership.workspace, pk__in=ids)
+        return _second_look(request, exc, entries=list(found.select_related("message")))
     except ActionError as exc:
         messages.error(request, str(exc))
     return _back_to_queue(request)

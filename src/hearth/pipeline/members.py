@@ -1,13 +1,19 @@
 """The members stage: every author of a batch is an identity of a member, whose counters and
-segments follow the new messages (the rules are community's, `hearth.community.segments`)."""
+segments follow the new messages (the rules are community's, `hearth.community.segments`).
+
+Inside the ingest transaction the stage only does the cheap part: create the members of new
+authors and add the batch's messages to their counters. The linking rules (a few queries per new
+author) run after commit, in the job `hearth.community.tasks.link_new_identities`; an identity
+keeps `rules_at` empty until they have run, so a lost job is found again by the periodic sweep.
+"""
 
 from __future__ import annotations
 
-from hearth.community.actions.linking import apply_rules
+from hearth.community.actions.linking import LINK_TASK
 from hearth.community.members import ensure_members
 from hearth.community.segments import count_messages, uncount_messages
 from hearth.conversations.models import Author
-from hearth.core.actors import Actor
+from hearth.core import jobs
 from hearth.pipeline.batch import Batch
 from hearth.pipeline.stages import Stage
 
@@ -25,14 +31,11 @@ class MembersStage(Stage):
         member_of = ensure_members(author_ids)
         new = [pk for pk in author_ids if pk not in known_before]
         count_messages(batch.created, member_of, {member_of[pk] for pk in new if pk in member_of})
+        # Only new identities can bring new evidence of the strong kind (handle and name): the
+        # rules run once per author, when it first shows up, in one job for the batch (which
+        # skips the brand's own accounts).
         if new:
-            # Only new identities can bring new evidence of the strong kind (handle and name):
-            # the rules run once per author, when it first shows up.
-            system = Actor.system()
-            for author in Author.objects.filter(pk__in=new, is_brand=False).select_related(
-                "channel"
-            ):
-                apply_rules(author, by=system)
+            jobs.enqueue(LINK_TASK, new)
 
     def on_remove(self, batch: Batch) -> None:
         uncount_messages(batch.removed)

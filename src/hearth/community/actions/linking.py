@@ -217,12 +217,55 @@ def detach_identity(author: Author, *, by: Actor) -> Member:
     return alone
 
 
+LINK_TASK = "hearth.community.tasks.link_new_identities"
+LINK_CHUNK = 500  # identities read per query by `link_pending`
+
+
+def link_pending(
+    author_ids: Sequence[int] | None = None, *, by: Actor | None = None, limit: int = 5000
+) -> int:
+    """Run the linking rules for identities still waiting for them (`rules_at` is None).
+
+    The members stage creates identities inside the ingest transaction and only enqueues this
+    (job `LINK_TASK`, after commit, with the batch's new author ids); the periodic sweep calls it
+    without ids for whatever a lost job left. Idempotent: each identity is claimed (`rules_at`
+    set) in the same transaction as its rules, so it runs once, and a failure rolls the claim
+    back for the next sweep. Batched: the authors are read `LINK_CHUNK` at a time with their
+    channels. Returns how many identities had their rules run.
+    """
+    by = by or Actor.system()
+    done = 0
+    last = 0
+    while done < limit:
+        due = Identity.objects.filter(rules_at__isnull=True, pk__gt=last)
+        if author_ids is not None:
+            due = due.filter(author_id__in=list(author_ids))
+        chunk = list(due.order_by("pk").values_list("pk", "author_id")[:LINK_CHUNK])
+        if not chunk:
+            break
+        last = chunk[-1][0]
+        authors = Author.objects.select_related("channel").in_bulk([a for _, a in chunk])
+        for identity_id, author_id in chunk:
+            author = authors.get(author_id)
+            with transaction.atomic():
+                claimed = Identity.objects.filter(pk=identity_id, rules_at__isnull=True).update(
+                    rules_at=timezone.now()
+                )
+                if claimed and author is not None and not author.is_brand:
+                    apply_rules(author, by=by)
+            done += claimed
+        if len(chunk) < LINK_CHUNK:
+            break
+    return done
+
+
 def apply_rules(author: Author, *, by: Actor) -> list[Candidate]:
     """Run the linking rules for `author`: strong evidence merges, weaker evidence is suggested.
 
     Side effects: merges (rule and confidence kept on the identity and the merge record) and
-    open `LinkSuggestion` rows; returns every candidate found.
+    open `LinkSuggestion` rows; the identity's `rules_at`; returns every candidate found.
     """
+    Identity.objects.filter(author=author).update(rules_at=timezone.now())
     found = candidates(author)
     if not found:
         return found

@@ -6,6 +6,9 @@
 - `{% members_by_author messages as members %}` then `members|member_of:author_id` in the
   moderation queue: one query for the page; `member_badges` shows the segments and asks for a
   second look before moderating an influencer or a champion.
+- `{% highlighted_by_author items as hl %}` then `{% highlight_badge hl|member_of:author_id %}`
+  in listening's mention lists (messages, mentions, or rows with `message__author_id`): the
+  influencers and champions among their authors, one query for the page.
 """
 
 from __future__ import annotations
@@ -79,3 +82,28 @@ def member_badges(member: Member | None) -> dict[str, Any]:
         "member": member,
         "second_look": bool(member and (member.is_influencer or member.is_champion)),
     }
+
+
+def _author_id(x: Any) -> int | None:
+    if isinstance(x, dict):
+        return x.get("message__author_id") or x.get("author_id")
+    return getattr(x, "author_id", None) or getattr(getattr(x, "message", None), "author_id", None)
+
+
+@register.simple_tag
+def highlighted_by_author(items: Iterable[Any]) -> dict[int, Member]:
+    """{author id: member} for the authors of `items` who are influencers or champions."""
+    ids = {_author_id(x) for x in items} - {None}
+    if not ids:
+        return {}
+    return {
+        i.author_id: i.member
+        for i in Identity.objects.filter(author_id__in=ids)
+        .filter(Q(member__is_influencer=True) | Q(member__is_champion=True))
+        .select_related("member")
+    }
+
+
+@register.inclusion_tag("community/_highlight_badge.html")
+def highlight_badge(member: Member | None) -> dict[str, Any]:
+    return {"member": member}

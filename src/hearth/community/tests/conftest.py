@@ -22,8 +22,10 @@ def insta(workspace: Any, make_channel: Any) -> Any:
 
 
 @pytest.fixture
-def say() -> Any:
-    """say(channel, author_id, text, handle=, name=, minutes=, parent=) → the Author."""
+def say(django_capture_on_commit_callbacks: Any) -> Any:
+    """say(channel, author_id, text, handle=, name=, minutes=, parent=) → the Author.
+
+    The batch commits (its after-commit jobs run, eagerly: the linking rules of new authors)."""
     counter = iter(range(1, 10**6))
 
     def post(
@@ -52,7 +54,8 @@ def say() -> Any:
             "handle": handle if handle is not None else f"@{author}",
             "display_name": name if name is not None else author.upper(),
         }
-        ingest_batch(channel, [raw])
+        with django_capture_on_commit_callbacks(execute=True):
+            ingest_batch(channel, [raw])
         return Author.objects.get(channel=channel, external_id=author)
 
     return post

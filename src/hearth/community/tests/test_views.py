@@ -113,7 +113,7 @@ def test_profile_shows_sanctions_and_the_queue_asks_a_second_look_for_influencer
     member = member_for_author(star)
     member.is_influencer = True
     member.save()
-    sanction_person(star, article="1", by=actor, reason="insult")
+    sanction_person(star, article="1", by=actor, reason="insult", confirm_influencer=True)
     profile = personas.client("moderator").get(f"/community/members/{member.pk}/")
     assert 'data-testid="member-sanctions"' in profile.content.decode()
     queue = personas.client("moderator").get("/moderation/").content.decode()

@@ -23,6 +23,7 @@ from hearth.moderation.actions.enforce import enforce
 from hearth.moderation.actions.entries import close_entry
 from hearth.moderation.actions.events import MAX_JUSTIFICATION, record_event
 from hearth.moderation.actions.netiquette import check_article
+from hearth.moderation.actions.second_look import check_second_look
 from hearth.moderation.models import HiddenMessage, QueueStatus
 
 
@@ -95,6 +96,7 @@ def hide_message(
     article: str = "",
     justification: str = "",
     now: datetime | None = None,
+    confirm_influencer: bool = False,
 ) -> HiddenMessage:
     """Hide a message (on the platform where possible), citing an article.
 
@@ -104,6 +106,8 @@ def hide_message(
     The criticism guard: a message the engine scores negative but not abusive can be hidden only
     with a written justification (10 characters at least); the act is flagged in the audit log
     and counted as "criticism removed" (see `reports.criticism_removed_count`).
+    The second look: a message of an influencer or a champion is hidden only with
+    `confirm_influencer` (SecondLookRequired otherwise, see `second_look`).
     Side effects: see `apply_hide`; the message's open queue entries close as hidden.
     """
     check_actor(by, message.workspace_id, Perm.MODERATE)
@@ -122,6 +126,7 @@ def hide_message(
         )
     if HiddenMessage.objects.filter(message=message).exists():
         raise ActionError("This message is already hidden.")
+    check_second_look(message.author, confirmed=confirm_influencer)
     hidden = apply_hide(
         message,
         message.channel,

@@ -78,6 +78,7 @@ def hide_entry(
     article: str = "",
     justification: str = "",
     now: datetime | None = None,
+    confirm_influencer: bool = False,
 ) -> QueueEntry:
     """Hide the entry's message, citing `article` or else the article its rule proposed.
 
@@ -87,7 +88,12 @@ def hide_entry(
     check_actor(by, entry.workspace_id, Perm.MODERATE)
     check_open(entry)
     hide_message(
-        entry.message, by=by, article=article or entry.article, justification=justification, now=now
+        entry.message,
+        by=by,
+        article=article or entry.article,
+        justification=justification,
+        now=now,
+        confirm_influencer=confirm_influencer,
     )
     entry.refresh_from_db()
     return entry
@@ -137,6 +143,7 @@ def sanction_entry(
     hide: bool = False,
     justification: str = "",
     now: datetime | None = None,
+    confirm_influencer: bool = False,
 ) -> Sanction:
     """Sanction the author of the entry's message, hiding the message first if `hide`.
 
@@ -150,7 +157,12 @@ def sanction_entry(
     message = entry.message
     if hide:
         hide_message(
-            message, by=by, article=article or entry.article, justification=justification, now=now
+            message,
+            by=by,
+            article=article or entry.article,
+            justification=justification,
+            now=now,
+            confirm_influencer=confirm_influencer,
         )
     sanction = sanction_person(
         message.author,
@@ -159,6 +171,7 @@ def sanction_entry(
         message=message,
         by=by,
         now=now,
+        confirm_influencer=confirm_influencer,
     )
     close_entry(message, QueueStatus.SANCTIONED, by=by, now=now)
     QueueEntry.objects.filter(pk=entry.pk, status=QueueStatus.HIDDEN).update(
@@ -240,13 +253,15 @@ def bulk_decide(
     article: str = "",
     justification: str = "",
     now: datetime | None = None,
+    confirm_influencer: bool = False,
 ) -> int:
     """Apply one verb to several open entries of the workspace; returns how many changed.
 
     Preconditions: the actor may MODERATE in `workspace`; `verb` is one of BULK_VERBS; at
     most MAX_BULK ids (ActionError otherwise). Ids of closed entries or of other workspaces
     are skipped. Bulk hiding refuses criticism without a justification, like hiding one
-    message does: the first refusal rolls the whole selection back.
+    message does, and an influencer's or a champion's message without `confirm_influencer`: the
+    first refusal rolls the whole selection back.
     Side effects: those of `approve`, `escalate` or `hide_entry` for each entry.
     """
     check_actor(by, workspace, Perm.MODERATE)
@@ -269,5 +284,12 @@ def bulk_decide(
             elif verb == "escalate":
                 escalate(entry, by=by, now=now)
             else:
-                hide_entry(entry, by=by, article=article, justification=justification, now=now)
+                hide_entry(
+                    entry,
+                    by=by,
+                    article=article,
+                    justification=justification,
+                    now=now,
+                    confirm_influencer=confirm_influencer,
+                )
     return len(entries)

@@ -27,6 +27,7 @@ from hearth.moderation.actions.identities import identities
 from hearth.moderation.actions.links import appeal_url, article_url
 from hearth.moderation.actions.netiquette import check_article, ensure_netiquette
 from hearth.moderation.actions.rules import check_count
+from hearth.moderation.actions.second_look import check_second_look
 from hearth.moderation.actions.settings import moderation_settings
 from hearth.moderation.models import (
     LANGS,
@@ -173,6 +174,7 @@ def sanction_person(
     by: Actor,
     kind: str | None = None,
     now: datetime | None = None,
+    confirm_influencer: bool = False,
 ) -> Sanction:
     """Apply the ladder's next step to the author's person (all linked identities).
 
@@ -189,6 +191,8 @@ def sanction_person(
     article = check_article(workspace, article)
     if message is not None and message.author_id != author.pk:
         raise ActionError("The message was not written by this author.")
+    # The second look: an influencer or a champion is sanctioned only once confirmed.
+    check_second_look(author, confirmed=confirm_influencer)
     # The member's key and those of members merged into it: the ladder is the person's.
     keys = person_keys_of(author)
     person_key = keys[0]

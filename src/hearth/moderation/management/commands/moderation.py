@@ -48,6 +48,8 @@ class Command(HearthCommand):
         queue.add_argument("--reason", default="")
         queue.add_argument("--article", default="")
         queue.add_argument("--justification", default="")
+        sanctions_help = "confirm hiding or sanctioning an influencer or a champion (a second look)"
+        queue.add_argument("--confirm-influencer", action="store_true", help=sanctions_help)
         sanctions = sub.add_parser(
             "sanctions", help="List, apply, lift sanctions; expire the blocks whose time is up."
         )
@@ -58,6 +60,7 @@ class Command(HearthCommand):
         sanctions.add_argument("--article", default="")
         sanctions.add_argument("--reason", default="")
         sanctions.add_argument("--kind", default=None)
+        sanctions.add_argument("--confirm-influencer", action="store_true", help=sanctions_help)
         log = sub.add_parser("log", help="The moderation log, newest first.")
         log.add_argument("--workspace", required=True)
         log.add_argument("--limit", type=int, default=50)
@@ -161,7 +164,13 @@ class Command(HearthCommand):
         elif o["verb"] == "escalate":
             escalate(entry, by=by)
         else:
-            hide_entry(entry, article=o["article"], justification=o["justification"], by=by)
+            hide_entry(
+                entry,
+                article=o["article"],
+                justification=o["justification"],
+                by=by,
+                confirm_influencer=o["confirm_influencer"],
+            )
         self.stdout.write(f"Queue entry {entry.pk}: {o['verb']} done.")
 
     def _sanctions(self, o: dict[str, Any]) -> None:
@@ -177,7 +186,12 @@ class Command(HearthCommand):
             if author is None:
                 raise LookupError(f"There is no author {o['author']} in '{workspace.slug}'.")
             sanction = sanction_person(
-                author, article=o["article"], reason=o["reason"], kind=o["kind"], by=by
+                author,
+                article=o["article"],
+                reason=o["reason"],
+                kind=o["kind"],
+                by=by,
+                confirm_influencer=o["confirm_influencer"],
             )
             self.stdout.write(
                 f"Sanction {sanction.pk}: {sanction.kind} (step {sanction.step}) for {author}."
