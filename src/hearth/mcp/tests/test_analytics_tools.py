@@ -7,13 +7,13 @@ import json
 from datetime import date, timedelta
 
 import pytest
-from asgiref.sync import async_to_sync
 from mcp import Client
 
 from hearth.analytics.models import ChannelDay, Objective
 from hearth.core.models import AuditEvent
 from hearth.core.tokens import create_api_token
 from hearth.mcp.server import build_server
+from hearth.mcp.tests.test_mcp import outside_any_loop
 from hearth.reports.actions import create_report
 from hearth.reports.models import ShareLink
 
@@ -23,7 +23,7 @@ def run(raw, calls):
         async with Client(build_server(lambda ctx: raw)) as client:
             return [await client.call_tool(name, args) for name, args in calls]
 
-    return async_to_sync(session)()
+    return outside_any_loop(session)
 
 
 def data(result):

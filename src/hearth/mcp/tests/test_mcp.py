@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import sys
@@ -22,6 +23,21 @@ from hearth.pipeline.ingest import ingest_batch
 INSULT = "You are a stupid idiot, shut up"
 
 
+def outside_any_loop(session, *args):
+    """Run the coroutine function `session` from this synchronous test, ORM in this thread.
+
+    A browser test earlier in the same worker leaves Playwright's event loop marked as running
+    in this thread (its sync API drives the loop from a greenlet), and `async_to_sync` refuses
+    to start under a running loop. The mark is lifted for the call and put back after.
+    """
+    loop = asyncio._get_running_loop()
+    asyncio._set_running_loop(None)
+    try:
+        return async_to_sync(session)(*args)
+    finally:
+        asyncio._set_running_loop(loop)
+
+
 def run(token, calls):
     """Open an in-memory MCP session with `token` and make `calls`; returns their results."""
 
@@ -29,7 +45,7 @@ def run(token, calls):
         async with Client(build_server(lambda ctx: token)) as client:
             return [await client.call_tool(name, args) for name, args in calls]
 
-    return async_to_sync(session)()
+    return outside_any_loop(session)
 
 
 def data(result):
@@ -72,7 +88,7 @@ def test_tools_are_listed_with_their_schemas(personas):
         async with Client(build_server(lambda ctx: None)) as client:
             return await client.list_tools()
 
-    names = {t.name for t in async_to_sync(listing)().tools}
+    names = {t.name for t in outside_any_loop(listing).tools}
     assert {
         "search_conversations",
         "read_thread",
@@ -234,7 +250,7 @@ def test_hearth_mcp_over_stdio(transactional_db, personas, world):
             )
             return tools, me, foreign
 
-    tools, me, foreign = async_to_sync(session)()
+    tools, me, foreign = outside_any_loop(session)
     assert "reply" in {t.name for t in tools.tools}
     assert data(me)["user"] == personas.moderator.email
     assert "No such" in error(foreign)
@@ -286,13 +302,13 @@ def test_hearth_mcp_over_http_takes_each_requests_bearer_token(transactional_db,
 
         acme = token(personas, "moderator")
         globex = token(personas, "outsider", workspace=personas.other_workspace)
-        (mine,) = async_to_sync(session)(
-            acme, [("read_thread", {"thread_id": world["acme_thread"].pk})]
+        (mine,) = outside_any_loop(
+            session, acme, [("read_thread", {"thread_id": world["acme_thread"].pk})]
         )
-        (theirs,) = async_to_sync(session)(
-            globex, [("read_thread", {"thread_id": world["acme_thread"].pk})]
+        (theirs,) = outside_any_loop(
+            session, globex, [("read_thread", {"thread_id": world["acme_thread"].pk})]
         )
-        (nobody,) = async_to_sync(session)(None, [("whoami", {})])
+        (nobody,) = outside_any_loop(session, None, [("whoami", {})])
         assert data(mine)["id"] == world["acme_thread"].pk
         assert "No such" in error(theirs)
         assert "missing" in error(nobody)
