@@ -3,50 +3,15 @@ roles checked, read-only tokens cannot write, every call audited."""
 
 from __future__ import annotations
 
-import json
 from datetime import date, timedelta
 
 import pytest
-from mcp import Client
 
 from hearth.analytics.models import ChannelDay, Objective
 from hearth.core.models import AuditEvent
-from hearth.core.tokens import create_api_token
-from hearth.mcp.server import build_server
-from hearth.mcp.tests.test_mcp import outside_any_loop
+from hearth.mcp.tests.test_mcp import data, error, run, token
 from hearth.reports.actions import create_report
 from hearth.reports.models import ShareLink
-
-
-def run(raw, calls):
-    async def session():
-        async with Client(build_server(lambda ctx: raw)) as client:
-            return [await client.call_tool(name, args) for name, args in calls]
-
-    return outside_any_loop(session)
-
-
-def data(result):
-    assert not result.is_error, result.content[0].text
-    if result.structured_content is not None:
-        return result.structured_content.get("result", result.structured_content)
-    return json.loads(result.content[0].text)
-
-
-def error(result):
-    assert result.is_error
-    return result.content[0].text
-
-
-def token(personas, name, scope="write", workspace=None):
-    return create_api_token(
-        getattr(personas, name),
-        name="agent",
-        workspace=workspace or personas.workspace,
-        scope=scope,
-        by=personas.actor(name),
-    )[1]
-
 
 DAY = date(2026, 11, 1)
 
