@@ -212,3 +212,26 @@ def test_the_criticism_removed_only_checkbox_is_a_real_checkbox(page, live_serve
     assert box is not None and box["width"] >= 12 and box["height"] >= 12
     page.locator("input[name=criticism]").check()
     assert page.locator("input[name=criticism]").is_checked()
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_the_top_menu_holds_on_one_line_on_a_desktop(
+    browser, live_server, demo, lang, screenshot_dir
+):
+    # Sections split over two rows at 1280 px push every page down and read as two menus.
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    _sign_in(page, live_server.url)
+    context.add_cookies([{"name": "django_language", "value": lang, "url": live_server.url}])
+    page.goto(f"{live_server.url}/")
+    # Items are on one line when every one overlaps every other vertically.
+    one_line = """(sel) => {
+        const boxes = [...document.querySelectorAll(sel)].map(e => e.getBoundingClientRect());
+        return Math.max(...boxes.map(b => b.top)) < Math.min(...boxes.map(b => b.bottom));
+    }"""
+    sections = page.evaluate(one_line, ".topnav .nav-main > li")
+    tools = page.evaluate(one_line, ".topnav .nav-tools > li")
+    page.screenshot(path=str(screenshot_dir / f"topnav-{lang}-1280.png"))
+    context.close()
+    assert sections, f"the sections run over more than one line at 1280 px ({lang})"
+    assert tools, f"the workspace, language and account menus break their line ({lang})"
