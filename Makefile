@@ -40,8 +40,15 @@ else
 XDIST := --dist loadfile $(foreach n,$(shell seq 1 $(JOBS)),--tx popen//env:HEARTH_DATA_DIR=$(HEARTH_DATA_DIR)/test-worker-$(n))
 endif
 
+# The whole suite runs in two sessions: the browser tests keep a Playwright loop and live servers
+# alive for their worker's whole session, which must not leak into the other tests' workers.
 test: install
+ifeq ($(strip $(PYTEST_ARGS)),)
+	$(BIN)/python -m pytest -q $(XDIST) -m "not browser"
+	$(BIN)/python -m pytest -q $(XDIST) -m browser
+else
 	$(BIN)/python -m pytest -q $(XDIST) $(PYTEST_ARGS)
+endif
 
 test-fast: install
 	$(BIN)/python -m pytest -q -m "not browser" -x $(PYTEST_ARGS)
