@@ -27,7 +27,7 @@ import secrets
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlencode
 
 from django.utils.translation import gettext as _
@@ -72,6 +72,17 @@ class Grant:
     scopes: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def credentials(self) -> dict[str, Any]:
+        """What a channel connected with this grant stores (encrypted)."""
+        stored: dict[str, Any] = {
+            "access_token": self.access_token,
+            "refresh_token": self.refresh_token,
+            "expires_at": self.expires_at,
+        }
+        if "refresh_expires_at" in self.extra:
+            stored["refresh_expires_at"] = self.extra["refresh_expires_at"]
+        return stored | {"scopes": list(self.scopes)}
+
 
 def pkce_pair() -> tuple[str, str]:
     """(verifier, S256 challenge) of RFC 7636."""
@@ -108,6 +119,13 @@ class Provider:
     app_provider: str = ""
     # Other ways to connect, offered next to the consent (WhatsApp's system user token form).
     alternative_help: Any = ""
+    # How the token endpoint authenticates the app: "body" (id and secret in the form), "basic"
+    # (HTTP Basic), or "basic+id" (HTTP Basic, and the id in the form too, as X wants it).
+    client_auth: ClassVar[str] = "body"
+    client_id_field: ClassVar[str] = "client_id"  # TikTok calls it `client_key`
+    # The answer's field giving the refresh token's own lifetime, where the platform has one.
+    refresh_lifetime_field: ClassVar[str] = ""
+    token_client: ClassVar[type[PlatformClient]] = PlatformClient
 
     @property
     def app_key(self) -> str:
@@ -138,18 +156,43 @@ class Provider:
             params |= {"code_challenge": challenge, "code_challenge_method": "S256"}
         return self.authorize_url.format(**self.urls(app)) + "?" + urlencode(params)
 
+    def token(self, app: PlatformApp, data: Mapping[str, str]) -> Grant:
+        """One call to the token endpoint (RFC 6749 §3.2), the app authenticated as the
+        platform wants it (`client_auth`)."""
+        url = self.exchange_url.format(**self.urls(app))
+        form = dict(data)
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        if self.client_auth == "body":
+            form |= {self.client_id_field: app.client_id, "client_secret": app.client_secret}
+        else:
+            basic = base64.b64encode(f"{app.client_id}:{app.client_secret}".encode()).decode()
+            headers["Authorization"] = f"Basic {basic}"
+            if self.client_auth == "basic+id":
+                form["client_id"] = app.client_id
+        client = self.token_client(url, platform=self.label)
+        # The whole URL: some token paths end with a slash the client would drop (TikTok's).
+        answer = client.request("POST", url, data=form, headers=headers, sending=True).json()
+        return self.grant(answer)
+
+    def grant(self, answer: Mapping[str, Any]) -> Grant:
+        """The token endpoint's answer read; with the refresh token's own lifetime where the
+        platform gives one (`refresh_lifetime_field`)."""
+        grant = _grant(answer)
+        if not self.refresh_lifetime_field:
+            return grant
+        lifetime = answer.get(self.refresh_lifetime_field)
+        refresh_expires_at = (
+            int(time.time()) + int(lifetime)
+            if isinstance(lifetime, int | float) and lifetime
+            else None
+        )
+        return replace(grant, extra={**grant.extra, "refresh_expires_at": refresh_expires_at})
+
     def exchange(self, app: PlatformApp, *, code: str, redirect_uri: str, verifier: str) -> Grant:
-        data = {
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": redirect_uri,
-            "client_id": app.client_id,
-            "client_secret": app.client_secret,
-        }
+        data = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
         if self.pkce:
             data["code_verifier"] = verifier
-        client = PlatformClient(self.exchange_url.format(**self.urls(app)), platform=self.label)
-        return _grant(client.request("POST", "", data=data, sending=True).json())
+        return self.token(app, data)
 
     def accounts(self, app: PlatformApp, grant: Grant) -> list[Account]:
         raise OAuthError(
@@ -157,29 +200,37 @@ class Provider:
         )
 
     def refresh(self, app: PlatformApp, credentials: Mapping[str, Any]) -> dict[str, Any]:
-        """New credentials from the refresh token (the standard refresh grant)."""
+        """New credentials from the refresh token (the standard refresh grant). A refresh token
+        the platform refuses for good means the person must consent again."""
         token = str(credentials.get("refresh_token") or "")
         if not token:
             raise ReauthRequired(_("There is no refresh token: reconnect the account."))
-        client = PlatformClient(self.exchange_url.format(**self.urls(app)), platform=self.label)
-        answer = client.request(
-            "POST",
-            "",
-            data={
-                "grant_type": "refresh_token",
-                "refresh_token": token,
-                "client_id": app.client_id,
-                "client_secret": app.client_secret,
-            },
-            sending=True,
-        ).json()
-        grant = _grant(answer)
-        return {
+        try:
+            grant = self.token(app, {"grant_type": "refresh_token", "refresh_token": token})
+        except FatalConnectorError as exc:
+            if not self.refresh_refused(exc):
+                raise
+            raise ReauthRequired(
+                _("%(platform)s refused the refresh token (%(error)s): reconnect the account.")
+                % {"platform": self.label, "error": exc}
+            ) from None
+        renewed = {
             **credentials,
             "access_token": grant.access_token,
+            # Platforms that rotate refresh tokens send a new one; the others keep the old.
             "refresh_token": grant.refresh_token or token,
             "expires_at": grant.expires_at,
         }
+        if self.refresh_lifetime_field:
+            renewed["refresh_expires_at"] = grant.extra.get(
+                "refresh_expires_at"
+            ) or credentials.get("refresh_expires_at")
+        return renewed
+
+    def refresh_refused(self, exc: FatalConnectorError) -> bool:
+        """Whether a refused refresh means reconnecting: RFC 6749's `invalid_grant` (expired or
+        revoked) by default; platforms that answer otherwise say so."""
+        return "invalid_grant" in str(exc) or "expired or revoked" in str(exc)
 
 
 def _grant(answer: Mapping[str, Any]) -> Grant:
@@ -527,30 +578,13 @@ class GoogleProvider(Provider):
                     external_id=str(item["id"]),
                     name=str(snippet.get("title") or item["id"]),
                     detail=str(snippet.get("customUrl") or ""),
-                    credentials={
-                        "access_token": grant.access_token,
-                        "refresh_token": grant.refresh_token,
-                        "expires_at": grant.expires_at,
-                        "scopes": list(grant.scopes),
-                    },
+                    credentials=grant.credentials(),
                     config={"channel_id": str(item["id"]), "app_id": app.pk},
                 )
             )
         if not found:
             raise OAuthError(_("This Google account has no YouTube channel: create one first."))
         return found
-
-    def refresh(self, app: PlatformApp, credentials: Mapping[str, Any]) -> dict[str, Any]:
-        """Google answers a revoked or expired refresh token with 400 `invalid_grant`."""
-        try:
-            return super().refresh(app, credentials)
-        except FatalConnectorError as exc:
-            if "invalid_grant" in str(exc) or "expired or revoked" in str(exc):
-                raise ReauthRequired(
-                    _("Google refused the refresh token (%(error)s): reconnect the channel.")
-                    % {"error": exc}
-                ) from None
-            raise
 
 
 class LinkedInProvider(Provider):
@@ -579,12 +613,7 @@ class LinkedInProvider(Provider):
                     external_id=urn,
                     name=str(org.get("localizedName") or urn),
                     detail=str(org.get("vanityName") or ""),
-                    credentials={
-                        "access_token": grant.access_token,
-                        "refresh_token": grant.refresh_token,
-                        "expires_at": grant.expires_at,
-                        "scopes": list(grant.scopes),
-                    },
+                    credentials=grant.credentials(),
                     config={"organization_id": org_id, "app_id": app.pk},
                 )
             )
@@ -596,25 +625,10 @@ class XProvider(Provider):
     Basic (client id and secret); the access token lasts 2 hours and `offline.access` gives a
     refresh token, which X replaces at each refresh. The account is the person who consented."""
 
-    def _token(self, app: PlatformApp, data: dict[str, str]) -> Grant:
-        basic = base64.b64encode(f"{app.client_id}:{app.client_secret}".encode()).decode()
-        client = PlatformClient(self.exchange_url.format(**self.urls(app)), platform=self.label)
-        answer = client.request(
-            "POST", "", data=data, headers={"Authorization": f"Basic {basic}"}, sending=True
-        ).json()
-        return _grant(answer)
+    client_auth = "basic+id"
 
-    def exchange(self, app: PlatformApp, *, code: str, redirect_uri: str, verifier: str) -> Grant:
-        return self._token(
-            app,
-            {
-                "grant_type": "authorization_code",
-                "code": code,
-                "redirect_uri": redirect_uri,
-                "code_verifier": verifier,
-                "client_id": app.client_id,
-            },
-        )
+    def refresh_refused(self, exc: FatalConnectorError) -> bool:
+        return True  # a used or revoked refresh token is a 400 `invalid_request`
 
     def accounts(self, app: PlatformApp, grant: Grant) -> list[Account]:
         from hearth.channels.connectors.x import API_URL, XClient
@@ -630,37 +644,10 @@ class XProvider(Provider):
                 external_id=str(me["id"]),
                 name=f"@{username}",
                 detail=str(me.get("name") or ""),
-                credentials={
-                    "access_token": grant.access_token,
-                    "refresh_token": grant.refresh_token,
-                    "expires_at": grant.expires_at,
-                    "scopes": list(grant.scopes),
-                },
+                credentials=grant.credentials(),
                 config={"user_id": str(me["id"]), "app_id": app.pk},
             )
         ]
-
-    def refresh(self, app: PlatformApp, credentials: Mapping[str, Any]) -> dict[str, Any]:
-        """X answers a used or revoked refresh token with 400 `invalid_request`: reconnect."""
-        token = str(credentials.get("refresh_token") or "")
-        if not token:
-            raise ReauthRequired(_("There is no refresh token: reconnect the account."))
-        try:
-            grant = self._token(
-                app,
-                {"grant_type": "refresh_token", "refresh_token": token, "client_id": app.client_id},
-            )
-        except FatalConnectorError as exc:
-            raise ReauthRequired(
-                _("X refused the refresh token (%(error)s): reconnect the account.")
-                % {"error": exc}
-            ) from None
-        return {
-            **credentials,
-            "access_token": grant.access_token,
-            "refresh_token": grant.refresh_token or token,
-            "expires_at": grant.expires_at,
-        }
 
 
 class _TikTokTokenClient(PlatformClient):
@@ -696,16 +683,11 @@ class TikTokProvider(Provider):
         }
         return self.authorize_url.format(**self.urls(app)) + "?" + urlencode(params)
 
-    def _token(self, app: PlatformApp, data: dict[str, str]) -> Grant:
-        url = self.exchange_url.format(**self.urls(app))
-        client = _TikTokTokenClient(url, platform=self.label)
-        answer = client.request(
-            "POST",
-            url,  # whole: TikTok's path ends with a slash the client would drop
-            data={"client_key": app.client_id, "client_secret": app.client_secret, **data},
-            headers={"Content-Type": "application/x-www-form-urlencoded"},
-            sending=True,
-        ).json()
+    client_id_field = "client_key"
+    refresh_lifetime_field = "refresh_expires_in"
+    token_client = _TikTokTokenClient
+
+    def grant(self, answer: Mapping[str, Any]) -> Grant:
         if answer.get("error") and not answer.get("access_token"):
             # TikTok answers some refusals with HTTP 200 and an error.
             message = str(answer.get("error_description") or answer["error"])
@@ -715,31 +697,8 @@ class TikTokProvider(Provider):
                     % {"error": message}
                 )
             raise FatalConnectorError(message)
-        grant = _grant(answer)
-        refresh_in = answer.get("refresh_expires_in")
-        return Grant(
-            access_token=grant.access_token,
-            expires_at=grant.expires_at,
-            refresh_token=grant.refresh_token,
-            scopes=grant.scopes,
-            extra={
-                "open_id": str(answer.get("open_id") or ""),
-                "refresh_expires_at": int(time.time()) + int(refresh_in)
-                if isinstance(refresh_in, int | float) and refresh_in
-                else None,
-            },
-        )
-
-    def exchange(self, app: PlatformApp, *, code: str, redirect_uri: str, verifier: str) -> Grant:
-        return self._token(
-            app,
-            {
-                "code": code,
-                "grant_type": "authorization_code",
-                "redirect_uri": redirect_uri,
-                "code_verifier": verifier,
-            },
-        )
+        grant = super().grant(answer)
+        return replace(grant, extra={**grant.extra, "open_id": str(answer.get("open_id") or "")})
 
     def accounts(self, app: PlatformApp, grant: Grant) -> list[Account]:
         from hearth.channels.connectors.tiktok import ACCOUNT_FIELDS, business_client
@@ -759,31 +718,11 @@ class TikTokProvider(Provider):
                 external_id=open_id,
                 name=f"@{username}",
                 detail=str(data.get("display_name") or ""),
-                credentials={
-                    "access_token": grant.access_token,
-                    "refresh_token": grant.refresh_token,
-                    "expires_at": grant.expires_at,
-                    "refresh_expires_at": grant.extra.get("refresh_expires_at"),
-                    "scopes": list(grant.scopes),
-                },
+                credentials=grant.credentials(),
                 config={"business_id": open_id, "app_id": app.pk},
                 missing=tuple(s for s in TIKTOK_NEEDED if grant.scopes and s not in grant.scopes),
             )
         ]
-
-    def refresh(self, app: PlatformApp, credentials: Mapping[str, Any]) -> dict[str, Any]:
-        token = str(credentials.get("refresh_token") or "")
-        if not token:
-            raise ReauthRequired(_("There is no refresh token: reconnect the account."))
-        grant = self._token(app, {"grant_type": "refresh_token", "refresh_token": token})
-        return {
-            **credentials,
-            "access_token": grant.access_token,
-            "refresh_token": grant.refresh_token or token,
-            "expires_at": grant.expires_at,
-            "refresh_expires_at": grant.extra.get("refresh_expires_at")
-            or credentials.get("refresh_expires_at"),
-        }
 
 
 # What the TikTok connector needs; a consent that left one out is shown as a warning.
@@ -794,47 +733,11 @@ class PinterestProvider(Provider):
     """Pinterest's OAuth for API v5: the client authenticates the token calls with HTTP Basic; an
     access token of 30 days, a refresh token of 365 days; the account is the consenting one."""
 
-    def _token(self, app: PlatformApp, data: dict[str, str]) -> dict[str, Any]:
-        url = self.exchange_url.format(**self.urls(app))
-        basic = base64.b64encode(f"{app.client_id}:{app.client_secret}".encode()).decode()
-        client = PlatformClient(url, platform=self.label)
-        try:
-            answer: dict[str, Any] = client.request(
-                "POST", url, data=data, headers={"Authorization": f"Basic {basic}"}, sending=True
-            ).json()
-        except FatalConnectorError as exc:
-            raise ReauthRequired(
-                _("Pinterest refused the token (%(error)s): reconnect the account.")
-                % {"error": exc}
-            ) from None
-        return answer
+    client_auth = "basic"
+    refresh_lifetime_field = "refresh_token_expires_in"
 
-    @staticmethod
-    def _credentials(answer: Mapping[str, Any]) -> dict[str, Any]:
-        grant = _grant(answer)
-        refresh_in = answer.get("refresh_token_expires_in")
-        return {
-            "access_token": grant.access_token,
-            "refresh_token": grant.refresh_token,
-            "expires_at": grant.expires_at,
-            "refresh_expires_at": int(time.time()) + int(refresh_in)
-            if isinstance(refresh_in, int | float) and refresh_in
-            else None,
-            "scopes": list(grant.scopes),
-        }
-
-    def exchange(self, app: PlatformApp, *, code: str, redirect_uri: str, verifier: str) -> Grant:
-        answer = self._token(
-            app, {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
-        )
-        creds = self._credentials(answer)
-        return Grant(
-            access_token=creds["access_token"],
-            expires_at=creds["expires_at"],
-            refresh_token=creds["refresh_token"],
-            scopes=tuple(creds["scopes"]),
-            extra={"refresh_expires_at": creds["refresh_expires_at"]},
-        )
+    def refresh_refused(self, exc: FatalConnectorError) -> bool:
+        return True  # Pinterest refuses a revoked refresh token without `invalid_grant`
 
     def accounts(self, app: PlatformApp, grant: Grant) -> list[Account]:
         from hearth.channels.connectors.pinterest import pinterest_client
@@ -848,32 +751,10 @@ class PinterestProvider(Provider):
                 external_id=ident,
                 name=username or ident,
                 detail=str(me.get("account_type") or ""),
-                credentials={
-                    "access_token": grant.access_token,
-                    "refresh_token": grant.refresh_token,
-                    "expires_at": grant.expires_at,
-                    "refresh_expires_at": grant.extra.get("refresh_expires_at"),
-                    "scopes": list(grant.scopes),
-                },
+                credentials=grant.credentials(),
                 config={"account_id": ident, "app_id": app.pk},
             )
         ]
-
-    def refresh(self, app: PlatformApp, credentials: Mapping[str, Any]) -> dict[str, Any]:
-        token = str(credentials.get("refresh_token") or "")
-        if not token:
-            raise ReauthRequired(_("There is no refresh token: reconnect the account."))
-        new = self._credentials(
-            self._token(app, {"grant_type": "refresh_token", "refresh_token": token})
-        )
-        return {
-            **credentials,
-            "access_token": new["access_token"],
-            "refresh_token": new["refresh_token"] or token,
-            "expires_at": new["expires_at"],
-            "refresh_expires_at": new["refresh_expires_at"]
-            or credentials.get("refresh_expires_at"),
-        }
 
 
 PROVIDERS: dict[str, Provider] = {
