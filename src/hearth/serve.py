@@ -104,7 +104,7 @@ def gunicorn_options(host: str, port: int, *, processes: int, threads: int) -> d
         "loglevel": "warning",
         # The worker temp files live in memory: a slow disk never makes gunicorn think a
         # process is stuck.
-        "worker_tmp_dir": "/dev/shm" if os.path.isdir("/dev/shm") else None,  # noqa: S108 - gunicorn's heartbeat files, not data
+        "worker_tmp_dir": "/dev/shm" if os.access("/dev/shm", os.W_OK) else None,  # noqa: S108 - gunicorn's heartbeat files, not data
     }
 
 
