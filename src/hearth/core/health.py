@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from celery import current_app
 from django.conf import settings
+from django.db import DatabaseError
 from django.utils import timezone
 
 from hearth.core.models import Heartbeat
@@ -65,7 +66,7 @@ class Probe:
 
 
 def probe_database() -> Probe:
-    from django.db import DatabaseError, connection
+    from django.db import connection
 
     try:
         with connection.cursor() as cursor:
@@ -75,11 +76,11 @@ def probe_database() -> Probe:
     return Probe(True, connection.vendor)
 
 
-def probe_broker(*, timeout_s: float = 2.0) -> Probe:
+def probe_broker(*, timeout_s: int = 2) -> Probe:
     url = settings.CELERY_BROKER_URL
     if url.startswith("filesystem://"):
         # The embedded queue is a folder: reachable when this process can write into it.
-        folder = settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"]
+        folder = str(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"])
         if os.path.isdir(folder) and os.access(folder, os.W_OK | os.X_OK):
             return Probe(True, "filesystem")
         return Probe(False, f"the queue folder {folder} is missing or not writable")
@@ -103,7 +104,10 @@ def health_report(
     broker = probe_broker()
     worker: dict[str, object] = {"ok": False, "last_beat_age_s": None}
     if database.ok:
-        state = jobs_state(now=now)
+        try:
+            state = jobs_state(now=now)
+        except DatabaseError:  # reachable but not migrated yet: no heartbeat table
+            state = JobsState(running=False, last_beat=None)
         age = None if state.last_beat is None else round((now - state.last_beat).total_seconds())
         worker = {"ok": state.running, "last_beat_age_s": age}
     ok = database.ok and broker.ok and (bool(worker["ok"]) or not require_worker)
