@@ -198,7 +198,8 @@ TEMPLATES = [
     },
 ]
 
-_database_url = env_str("HEARTH_DATABASE_URL", "")
+# Or HEARTH_DATABASE_URL_FILE: the URL holds the password, so it may come from a secret file.
+_database_url = env_secret("HEARTH_DATABASE_URL") or ""
 DATABASES: dict[str, Any]  # dj-database-url's TypedDict says NAME is a str; SQLite's is a Path
 if _database_url:
     DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
@@ -324,7 +325,7 @@ HEARTH_API_DOCS_PUBLIC = env_bool("HEARTH_API_DOCS_PUBLIC", False)
 
 # Background jobs. The embedded default needs no broker server: kombu's filesystem transport
 # keeps the queue as files under the data dir. Set HEARTH_BROKER_URL=redis://… to scale out.
-CELERY_BROKER_URL = env_str("HEARTH_BROKER_URL", "filesystem://")
+CELERY_BROKER_URL = env_secret("HEARTH_BROKER_URL") or "filesystem://"  # or HEARTH_BROKER_URL_FILE
 CELERY_BROKER_DIR = HEARTH_DATA_DIR / "broker"
 CELERY_TASK_ALWAYS_EAGER = env_bool("HEARTH_TASKS_EAGER", False)  # tests run tasks inline
 if CELERY_BROKER_URL.startswith("filesystem://"):
