@@ -115,7 +115,7 @@ def serve_gunicorn(host: str, port: int, *, processes: int, threads: int) -> Non
 
     options = gunicorn_options(host, port, processes=processes, threads=threads)
 
-    class HearthApplication(BaseApplication):  # type: ignore[misc]  # gunicorn ships no types
+    class HearthApplication(BaseApplication):
         def load_config(self) -> None:
             for key, value in options.items():
                 if value is not None:

@@ -177,7 +177,7 @@ def check_data_dir(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]
     found: list[checks.CheckMessage] = []
     folders = [Path(settings.HEARTH_DATA_DIR), Path(settings.STATIC_ROOT)]
     if settings.CELERY_BROKER_URL.startswith("filesystem://"):
-        folders.append(Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"]))
+        folders.append(Path(str(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"])))
     for folder in folders:
         if not (folder.is_dir() and os.access(folder, os.W_OK | os.X_OK)):
             found.append(
