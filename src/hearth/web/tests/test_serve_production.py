@@ -83,7 +83,15 @@ def _children(pid: int) -> list[int]:
 @pytest.mark.slow_subprocess
 def test_gunicorn_serves_health_from_several_processes_and_stops_on_sigterm(tmp_path):
     port = _free_port()
-    env = {**os.environ, "HEARTH_DATA_DIR": str(tmp_path)}
+    # systemd's side of Type=notify (deploy/systemd/hearth-web.service): a datagram socket.
+    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    notify.bind(str(tmp_path / "notify.sock"))
+    notify.settimeout(0)
+    env = {
+        **os.environ,
+        "HEARTH_DATA_DIR": str(tmp_path),
+        "NOTIFY_SOCKET": str(tmp_path / "notify.sock"),
+    }
     env.pop("HEARTH_DATABASE_URL", None)
     hearth = str(Path(sys.executable).parent / "hearth")
     subprocess.run([hearth, "migrate", "-v0"], env=env, check=True, timeout=600)
@@ -119,9 +127,11 @@ def test_gunicorn_serves_health_from_several_processes_and_stops_on_sigterm(tmp_
         assert body["database"]["ok"] and body["broker"]["ok"]
         assert server_header.startswith("gunicorn")
         assert len(_children(server.pid)) == 2  # the arbiter forked two web processes
+        assert notify.recv(1024).startswith(b"READY=1")  # what Type=notify waits for
         server.send_signal(signal.SIGTERM)
         assert server.wait(timeout=60) == 0
     finally:
+        notify.close()
         if server.poll() is None:
             os.killpg(server.pid, signal.SIGKILL)
             server.wait()
