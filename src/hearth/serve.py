@@ -1,5 +1,11 @@
-"""Running Hearth: the WSGI server (waitress), the Celery worker with its embedded beat, and the
-stream runner (live connections of streaming channels, `hearth stream`).
+"""Running Hearth: the WSGI server (waitress, or gunicorn in production), the Celery worker with
+its embedded beat (or a beat of its own, `hearth beat`), and the stream runner (live connections
+of streaming channels, `hearth stream`).
+
+The app is plain WSGI (no websocket, no server-sent events; the CSV export streams through WSGI
+iteration), so a threaded WSGI server fits: waitress for the embedded default (one process, pure
+Python), gunicorn with `gthread` workers for production (processes × threads, a stuck process
+replaced after HEARTH_WEB_TIMEOUT, graceful restarts on SIGHUP, `Type=notify` under systemd).
 
 Part of the project shell, next to settings, urls, celery and cli: web's `serve` and `worker`
 commands and `demo --serve` start processes through it (web and demo share the top floor and
@@ -17,6 +23,25 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+
+def beat_command() -> list[str]:
+    """Celery beat alone: exactly one per site (two would start every periodic job twice)."""
+    from django.conf import settings
+
+    return [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "hearth.celery",
+        "beat",
+        "--loglevel",
+        "warning",
+        "--schedule",
+        settings.CELERY_BEAT_SCHEDULE_FILENAME,
+    ]
 
 
 def worker_command(*, beat: bool = True, concurrency: int = 2) -> list[str]:
@@ -45,12 +70,65 @@ def stream_command() -> list[str]:
     return [sys.executable, "-m", "hearth.cli", "stream"]
 
 
-def serve(host: str, port: int, *, threads: int = 8) -> None:
+def serve(
+    host: str, port: int, *, threads: int = 8, server: str = "waitress", processes: int = 1
+) -> None:
+    if server == "gunicorn":
+        serve_gunicorn(host, port, processes=processes, threads=threads)
+        return
     from waitress import serve as waitress_serve
 
     from hearth.wsgi import application
 
     waitress_serve(application, host=host, port=port, threads=threads, ident="Hearth")
+
+
+def gunicorn_options(host: str, port: int, *, processes: int, threads: int) -> dict[str, object]:
+    """gunicorn's settings for Hearth (docs/deployment.md, "Web processes and threads")."""
+    from django.conf import settings
+
+    return {
+        "bind": [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"],
+        "workers": processes,
+        "worker_class": "gthread",
+        "threads": threads,
+        "timeout": settings.HEARTH_WEB_TIMEOUT,
+        "graceful_timeout": 30,
+        "keepalive": 5,
+        # A process is replaced after this many requests (plus jitter, so not all at once):
+        # memory a long-lived process gathers (caches, fragmentation) is given back.
+        "max_requests": 5000,
+        "max_requests_jitter": 500,
+        "accesslog": None,
+        "errorlog": "-",
+        "loglevel": "warning",
+        # The worker temp files live in memory: a slow disk never makes gunicorn think a
+        # process is stuck.
+        "worker_tmp_dir": "/dev/shm" if os.access("/dev/shm", os.W_OK) else None,  # noqa: S108 - gunicorn's heartbeat files, not data
+    }
+
+
+def serve_gunicorn(host: str, port: int, *, processes: int, threads: int) -> None:
+    """gunicorn in this process: it becomes the arbiter and forks `processes` web processes."""
+    from django.db import connections
+    from gunicorn.app.base import BaseApplication
+
+    options = gunicorn_options(host, port, processes=processes, threads=threads)
+
+    class HearthApplication(BaseApplication):
+        def load_config(self) -> None:
+            for key, value in options.items():
+                if value is not None:
+                    self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            from hearth.wsgi import application
+
+            return application
+
+    # No connection opened before the fork may be shared by the web processes.
+    connections.close_all()
+    HearthApplication().run()
 
 
 @dataclass
@@ -198,7 +276,9 @@ def background_children() -> list[Child]:
     ]
 
 
-def serve_with_worker(host: str, port: int) -> None:
+def serve_with_worker(
+    host: str, port: int, *, threads: int = 8, server: str = "waitress", processes: int = 1
+) -> None:
     """Serve the web app in this process; the worker and the stream runner run in children,
     restarted when they die (see `Supervisor`). Ctrl-C stops all three."""
     from django.conf import settings
@@ -216,7 +296,7 @@ def serve_with_worker(host: str, port: int) -> None:
     # A plain `kill` must stop the worker too, as Ctrl-C does.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
-        serve(host, port)
+        serve(host, port, threads=threads, server=server, processes=processes)
     finally:
         supervisor.stop()
 

@@ -73,19 +73,22 @@ HEARTH_DATA_DIR = Path(env_str("HEARTH_DATA_DIR", "var")).resolve()
 HEARTH_DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 
-def _secret_key() -> str:
+def _secret_key() -> tuple[str, str]:
     # No secret is committed: without HEARTH_SECRET_KEY, one is generated once per data dir.
     key = env_secret("HEARTH_SECRET_KEY")
     if key:
-        return key
+        return key, "environment"
     path = HEARTH_DATA_DIR / "secret_key"
     if not path.exists():
         path.write_text(secrets.token_urlsafe(50))
         path.chmod(0o600)
-    return path.read_text().strip()
+    return path.read_text().strip(), "data dir"
 
 
-SECRET_KEY = _secret_key()
+# SECRET_KEY signs sessions and derives the key that encrypts stored channel secrets
+# (core/secrets.py): every host of one site must share it. Where it came from ("environment" or
+# "data dir") is kept for `hearth check --deploy` (a key of the data dir is one host's own).
+SECRET_KEY, HEARTH_SECRET_KEY_SOURCE = _secret_key()
 # Earlier keys, comma-separated: sessions and stored secrets made with them still open (rotation).
 SECRET_KEY_FALLBACKS = env_list("HEARTH_SECRET_KEY_FALLBACKS", [])
 DEBUG = env_bool("HEARTH_DEBUG", False)  # never on in production: it leaks settings in error pages
@@ -130,6 +133,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: /healthz answers before the host check, the HTTPS redirect and the session, so a
+    # load balancer or a container probe on an internal address gets the real state.
+    "hearth.core.middleware.HealthMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -192,7 +198,8 @@ TEMPLATES = [
     },
 ]
 
-_database_url = env_str("HEARTH_DATABASE_URL", "")
+# Or HEARTH_DATABASE_URL_FILE: the URL holds the password, so it may come from a secret file.
+_database_url = env_secret("HEARTH_DATABASE_URL") or ""
 DATABASES: dict[str, Any]  # dj-database-url's TypedDict says NAME is a str; SQLite's is a Path
 if _database_url:
     DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
@@ -274,6 +281,19 @@ SECURE_PROXY_SSL_HEADER = (
     ("HTTP_" + _PROXY_SSL_HEADER.upper().replace("-", "_"), "https") if _PROXY_SSL_HEADER else None
 )
 SECURE_REFERRER_POLICY = "same-origin"
+# Hearth's own deploy checks (core/checks.py) restate these in terms of the HEARTH_* variable to
+# set, so Django's versions (which name Django's settings) would only repeat them.
+SILENCED_SYSTEM_CHECKS = [
+    "security.W004",  # HSTS: hearth.W208
+    "security.W008",  # SSL redirect: hearth.W209
+    "security.W009",  # weak secret key: hearth.E202
+    "security.W012",  # session cookie: hearth.W207
+    "security.W016",  # CSRF cookie: hearth.W207
+    "security.W018",  # DEBUG: hearth.E201
+    "security.W020",  # ALLOWED_HOSTS: hearth.E204
+    # The operator's own, comma-separated: e.g. hearth.W203 on a site that is one single machine.
+    *env_list("HEARTH_SILENCED_CHECKS", []),
+]
 X_FRAME_OPTIONS = "DENY"
 # Content-Security-Policy (django-csp, docs/configuration.md): only this server's own scripts,
 # styles, images and forms; no inline script, handler, style or eval (templates wire behaviour
@@ -305,7 +325,7 @@ HEARTH_API_DOCS_PUBLIC = env_bool("HEARTH_API_DOCS_PUBLIC", False)
 
 # Background jobs. The embedded default needs no broker server: kombu's filesystem transport
 # keeps the queue as files under the data dir. Set HEARTH_BROKER_URL=redis://… to scale out.
-CELERY_BROKER_URL = env_str("HEARTH_BROKER_URL", "filesystem://")
+CELERY_BROKER_URL = env_secret("HEARTH_BROKER_URL") or "filesystem://"  # or HEARTH_BROKER_URL_FILE
 CELERY_BROKER_DIR = HEARTH_DATA_DIR / "broker"
 CELERY_TASK_ALWAYS_EAGER = env_bool("HEARTH_TASKS_EAGER", False)  # tests run tasks inline
 if CELERY_BROKER_URL.startswith("filesystem://"):
@@ -399,6 +419,29 @@ HEARTH_HEARTBEAT_STALE_SECONDS = env_int("HEARTH_HEARTBEAT_STALE_SECONDS", 90)
 # Seconds `hearth serve --worker` waits before restarting a worker that died, doubled for each
 # death in a row (up to a minute); a worker that stayed up a minute starts again from this.
 HEARTH_WORKER_RESTART_SECONDS = env_int("HEARTH_WORKER_RESTART_SECONDS", 1)
+# The web server of `hearth serve`: "waitress" (one process, threads: the embedded default) or
+# "gunicorn" (pre-forked processes, each with threads: production, docs/deployment.md).
+HEARTH_WEB_SERVER = env_str("HEARTH_WEB_SERVER", "waitress")
+if HEARTH_WEB_SERVER not in ("waitress", "gunicorn"):
+    raise ImproperlyConfigured(
+        f"HEARTH_WEB_SERVER={HEARTH_WEB_SERVER!r} is not a web server: use waitress or gunicorn."
+    )
+# Web processes under gunicorn (0: one per CPU core); waitress always runs one.
+HEARTH_WEB_PROCESSES = env_int("HEARTH_WEB_PROCESSES", 0)
+# Threads per web process: requests served at once by each (each may hold a database connection).
+HEARTH_WEB_THREADS = env_int("HEARTH_WEB_THREADS", 8)
+# Seconds a request may run before gunicorn replaces its process (a stuck request frees its slot).
+HEARTH_WEB_TIMEOUT = env_int("HEARTH_WEB_TIMEOUT", 120)
+# Jobs the worker runs at once (Celery threads pool) when `hearth worker` gets no --concurrency.
+HEARTH_WORKER_CONCURRENCY = env_int("HEARTH_WORKER_CONCURRENCY", 2)
+for _name, _value, _least in (
+    ("HEARTH_WEB_PROCESSES", HEARTH_WEB_PROCESSES, 0),
+    ("HEARTH_WEB_THREADS", HEARTH_WEB_THREADS, 1),
+    ("HEARTH_WEB_TIMEOUT", HEARTH_WEB_TIMEOUT, 1),
+    ("HEARTH_WORKER_CONCURRENCY", HEARTH_WORKER_CONCURRENCY, 1),
+):
+    if _value < _least:
+        raise ImproperlyConfigured(f"{_name}={_value} must be at least {_least}.")
 # Minutes a platform action or alert may wait past its due time before the banner calls it late.
 HEARTH_OUTBOX_LATE_MINUTES = env_int("HEARTH_OUTBOX_LATE_MINUTES", 10)
 # A scheduled post found more than this many hours late (Hearth was stopped) is held for a

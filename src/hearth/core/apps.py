@@ -5,3 +5,6 @@ class CoreConfig(AppConfig):
     name = "hearth.core"
     label = "core"
     verbose_name = "Hearth core"
+
+    def ready(self) -> None:
+        from hearth.core import checks  # noqa: F401 - registers the deploy checks
