@@ -97,6 +97,9 @@ class BatchAnalysis:
     intent: list[str] = field(default_factory=list)
     spam_score: list[float] = field(default_factory=list)
     reason: list[str] = field(default_factory=list)
+    # How sure the sentiment model is: its top probability minus the runner-up's (0 = a toss-up).
+    # Not a stored label: the second stage reads it to pick the close calls (second_stage.select).
+    sentiment_margin: list[float] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.lang)
@@ -123,6 +126,7 @@ class BatchAnalysis:
             "intent",
             "spam_score",
             "reason",
+            "sentiment_margin",
         ):
             getattr(self, name).extend(getattr(other, name))
 
@@ -152,6 +156,7 @@ class Raw:
     intent: npt.NDArray[np.int64]
     batch: V.Batch
     fingerprint_count: npt.NDArray[np.int64]
+    sentiment_margin: npt.NDArray[np.float32] | None = None
 
 
 def abuse_rules(
@@ -338,8 +343,16 @@ class Engine:
         )
         sent[hype] = 2
         score[hype] = np.maximum(-score[hype], 0.3)
-        t = batch.prep.tokens
+        # Irony: a positive reading next to a sarcasm mark (🙄, "yeah right", "merci pour rien")
+        # is negative ("great, another outage 🙄"); the mark alone on a neutral text changes nothing.
         n = batch.prep.n_docs
+        sarcastic = np.zeros(n, dtype=np.bool_)
+        s_hits = (batch.matches.flags & L.SARCASM) != 0
+        sarcastic[batch.matches.doc[s_hits]] = True
+        irony = sarcastic & (sent == 2) & ~hype
+        sent[irony] = 0
+        score[irony] = np.minimum(-score[irony], -0.3)
+        t = batch.prep.tokens
         first_q = np.zeros(n, dtype=np.bool_)
         q_hits = (batch.matches.flags & L.QUESTION_START) != 0
         if q_hits.any() and t.doc.shape[0]:
@@ -436,7 +449,15 @@ class Engine:
             hit_doc = m.doc[q_hits]
             q_first[hit_doc[m.pos[q_hits] == first_tok[hit_doc]]] = True
         question = (batch.prep.n_quest > 0) | q_first
+        # A feature request: a suggestion phrase anywhere ("it would be great if", "could you add",
+        # "j'aimerais", "ce serait bien"), or a request verb in the imperative as the message's
+        # first word ("Add a dark mode", "Ajoutez l'export CSV"; lexicons' IMPERATIVE).
         suggestion = c[:, _CAT["suggestion"]] > 0
+        suggestion[m.doc[(m.flags & L.REQUEST) != 0]] = True
+        imp_hits = (m.flags & L.IMPERATIVE) != 0
+        if imp_hits.any():
+            hit_doc = m.doc[imp_hits]
+            suggestion[hit_doc[m.pos[imp_hits] == first_tok[hit_doc]]] = True
         negative = sentiment == 0
         positive = sentiment == 2
         cues = (
@@ -535,13 +556,18 @@ class Engine:
             dup[eligible] = cnt[inv[: int(eligible.sum())]]
         lang = self.language(batch, scores)
         sent, sent_score = self.sentiment(scores, given_sentiment)
+        a, b = M.HEADS["sentiment"]
+        top2 = np.sort(
+            _softmax(scores[:, a:b]) if given_sentiment is None else given_sentiment, axis=1
+        )[:, -2:]
+        margin = (top2[:, 1] - top2[:, 0]).astype(np.float32)
         self._emoji_only_sentiment(batch, sent, sent_score)
         self.service_failure_sentiment(batch, sent, sent_score)
         abuse, kind = self.abuse(batch, scores, given_abuse)
         self.policy_sentiment(batch, sent, sent_score, abuse, kind)
         spam = self.spam(batch, scores, dup)
         intent = self.intent(batch, sent, spam, sent_score)
-        return Raw(lang, sent, sent_score, abuse, kind, spam, intent, batch, dup)
+        return Raw(lang, sent, sent_score, abuse, kind, spam, intent, batch, dup, margin)
 
     def history_fingerprints(self, texts: Sequence[str]) -> npt.NDArray[np.uint64]:
         out = []
@@ -645,6 +671,11 @@ class Engine:
             intent=intents[raw.intent].tolist(),
             spam_score=np.round(raw.spam_score.astype(np.float64), 4).tolist(),
             reason=self.reasons(raw),
+            sentiment_margin=(
+                np.round(raw.sentiment_margin.astype(np.float64), 4).tolist()
+                if raw.sentiment_margin is not None
+                else [1.0] * raw.sentiment.shape[0]
+            ),
         )
 
 

@@ -49,15 +49,26 @@ EXTRA = "second-stage"
 HEADS_FILE = "hearth-second-stage.npz"
 DIM = 512
 # Which messages the second stage reads (see :func:`select`): abuse scores from this value up
-# (the queued ones included). Routing sentiment close calls too was measured (`hearth eval`):
-# the share read grew from 37 % to 59-69 % of the evaluation rows for no gain.
+# (the queued ones included).
 ABUSE_UNSURE_LOW = 0.2
+# ... and the sentiment close calls: the fast model's top probability less than this above the
+# runner-up's. Chosen on the test split of the training files (TSE, GoEmotions; never on the
+# evaluation files): 0.2 sends about a fifth of English messages and gains about +0.02 macro-F1
+# on both; 0.3 and 0.5 add little more for 30 % and 50 % (docs/analysis.md).
+SENTIMENT_UNSURE = 0.2
+# ... and every French message: the fast sentiment head has no French three-class training data
+# (XED has no neutral class), so its French reading is not trusted; the encoder's head, trained on
+# English tweets and Reddit, carries over to French through the multilingual sentence space.
+SENTIMENT_LANGS = ("fr",)
 # The second stage's probability is mixed with the fast heads' (see SecondStage.fast_weight):
 # measured on the evaluation files, the encoder's heads alone are better on criticism and French
-# abuse, worse on English abuse (Davidson, HateCheck); half and half keeps both gains. For
-# sentiment its head adds little (±0.01 macro-F1): it keeps a small say.
+# abuse, worse on English abuse (Davidson, HateCheck); half and half keeps both gains. Sentiment:
+# half and half too (0.7, 0.5 and 0.3 compared on the training files' test split).
 FAST_WEIGHT = 0.5
-FAST_WEIGHT_SENTIMENT = 0.7
+FAST_WEIGHT_SENTIMENT = 0.5
+# For French the encoder's head has the larger say: the fast head learnt French sentiment from
+# two-class subtitles only and reads almost every French message as negative or positive.
+FAST_WEIGHT_SENTIMENT_FR = 0.3
 # Lexicon categories that name whom a hateful message is about (a protected group, a slur).
 _NAMED = tuple(j for j, (name, _) in enumerate(L.CATEGORIES) if name in ("group", "hate"))
 # Messages encoded per call: the encoder streams its weights once per micro-batch.
@@ -207,17 +218,26 @@ class Heads:
 
 
 def select(
-    result: BatchAnalysis, *, abuse_threshold: float, from_brand: Sequence[bool] | None = None
+    result: BatchAnalysis,
+    *,
+    abuse_threshold: float,
+    from_brand: Sequence[bool] | None = None,
+    sentiment_unsure: float = SENTIMENT_UNSURE,
 ) -> list[int]:
-    """Rows the second stage should read: every row the fast stage would queue for abuse, and
-    the rows whose abuse score is below the threshold but not clearly low (from
-    ``ABUSE_UNSURE_LOW``). The brand's own messages are never moderated: skipped.
+    """Rows the second stage should read: every row the fast stage would queue for abuse, the
+    rows whose abuse score is below the threshold but not clearly low (from ``ABUSE_UNSURE_LOW``),
+    the sentiment close calls (margin below ``sentiment_unsure``) and the messages in a language
+    of ``SENTIMENT_LANGS``. The brand's own messages are skipped.
     """
     low = min(ABUSE_UNSURE_LOW, abuse_threshold)
+    n = len(result.abuse_score)
+    margin = result.sentiment_margin if len(result.sentiment_margin) == n else [1.0] * n
+    lang = result.lang if len(result.lang) == n else [""] * n
     return [
         i
         for i, score in enumerate(result.abuse_score)
-        if score >= low and not (from_brand is not None and from_brand[i])
+        if (score >= low or margin[i] < sentiment_unsure or lang[i] in SENTIMENT_LANGS)
+        and not (from_brand is not None and from_brand[i])
     ]
 
 
@@ -232,6 +252,7 @@ class SecondStage:
         # on its moderators' decisions, keep their say on the rows the second stage reads).
         self.fast_weight = FAST_WEIGHT
         self.fast_weight_sentiment = FAST_WEIGHT_SENTIMENT
+        self.fast_weight_sentiment_fr = FAST_WEIGHT_SENTIMENT_FR
 
     @property
     def encoder(self) -> Encoder:
@@ -255,10 +276,11 @@ class SecondStage:
         emb = self.embed(texts)
         sentiment = self.heads.sentiment(emb)
         heads = self.heads
-        w, ws = self.fast_weight, self.fast_weight_sentiment
+        w, ws, ws_fr = self.fast_weight, self.fast_weight_sentiment, self.fast_weight_sentiment_fr
         counts = L.match(F.prepare(list(texts)), engine.lexicon).counts
         named: npt.NDArray[np.bool_] = np.asarray((counts[:, list(_NAMED)] > 0).any(axis=1))
         queue_from = engine.abuse_threshold
+        clear_below = min(ABUSE_UNSURE_LOW, engine.abuse_threshold)
 
         def probabilities(
             french: npt.NDArray[np.bool_],
@@ -273,9 +295,13 @@ class SecondStage:
             # the two readings. Words-based verdicts keep their floors in the rules after this.
             agree = np.minimum(mixed, np.minimum(fast_abuse, abuse))
             combined = np.where(named[rows] | (fast_abuse < queue_from), mixed, agree)
+            # A row read for its sentiment only (clearly not abusive to the fast stage) keeps
+            # the fast abuse reading: the second stage never turns it into a flag.
+            combined = np.where(fast_abuse < clear_below, fast_abuse, combined)
+            say = np.where(french, ws_fr, ws).astype(np.float32)[:, None]
             return (
                 combined.astype(np.float32),
-                (ws * fast_sentiment + (1 - ws) * sentiment[rows]).astype(np.float32),
+                (say * fast_sentiment + (1 - say) * sentiment[rows]).astype(np.float32),
             )
 
         return engine.analyze(texts, probabilities=probabilities)

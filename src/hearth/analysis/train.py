@@ -303,9 +303,14 @@ def racism_rows(data_dir: Path) -> list[tuple[str, str, str]]:
     ]
 
 
-def sentiment_rows(data_dir: Path) -> tuple[list[str], list[int], list[float]]:
+def sentiment_rows(
+    data_dir: Path, *, english_only: bool = False
+) -> tuple[list[str], list[int], list[float]]:
     """(texts, labels, weights) of the sentiment head: GoEmotions + TSE (en), XED (fr, 2 classes),
-    plus the French Django catalogue as neutral French (UI sentences carry no sentiment)."""
+    plus the French Django catalogue as neutral French (UI sentences carry no sentiment).
+
+    ``english_only``: the same English rows without XED nor the catalogue (the second stage's head,
+    which reads French through the multilingual encoder; see :mod:`hearth.analysis.train_second`)."""
     texts: list[str] = []
     y: list[int] = []
     w: list[float] = []
@@ -316,11 +321,15 @@ def sentiment_rows(data_dir: Path) -> tuple[list[str], list[int], list[float]]:
         if part and part[0][2] == "en":
             rng.shuffle(part)
             part = part[:SENTIMENT_EN_MAX]
+        elif english_only:
+            continue
         rows += part
     for t, lb, lg in rows:
         texts.append(t)
         y.append(M.SENTIMENTS.index(lb))
         w.append(FRENCH_SENTIMENT_WEIGHT if lg == "fr" else 1.0)
+    if english_only:
+        return texts, y, w
     for t in django_strings("fr"):
         texts.append(t)
         y.append(M.SENTIMENTS.index("neutral"))

@@ -8,7 +8,8 @@ CyberAgressionAdo are never read. Texts are embedded by the multilingual sentenc
 ``second-stage`` extra (≈ 75,000 texts, 5 to 10 minutes of one core; ``--cache`` keeps the
 embeddings for reruns). Heads: one abuse logistic regression for both languages with its own
 bias per language, each bias calibrated by 3-fold CV on the training rows through the same
-policy rules as the engine (as for the fast heads); one 3-class sentiment regression.
+policy rules as the engine (as for the fast heads); one 3-class sentiment regression on the
+English sentiment rows (TSE, GoEmotions), which carries over to French through the encoder.
 """
 
 from __future__ import annotations
@@ -176,7 +177,10 @@ def train(
     )
     abuse_coef, abuse_bias, abuse_cv = train_abuse(a_emb, a_y, a_labelled, a_french, counts, log)
 
-    s_texts, s_y, s_w = sentiment_rows(data_dir)
+    # English rows only: with the two-class French subtitles (no neutral class) the head learnt
+    # "French, so not neutral" from the language the embedding also encodes; without them it reads
+    # French through the encoder's shared space (docs/analysis.md, "Sentiment").
+    s_texts, s_y, s_w = sentiment_rows(data_dir, english_only=True)
     log(f"sentiment: {len(s_texts)} rows; embedding…")
     s_emb = stage_cache.embed(s_texts, encoder)
     stage_cache.save()

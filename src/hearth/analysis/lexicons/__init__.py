@@ -48,6 +48,13 @@ VIOLENT_WEAK = 1 << 32
 SELF = 1 << 33
 NOUN_ALONE = 1 << 34
 NEGATED_CRITICISM = 1 << 35
+# Feature requests in the imperative (en/fr IMPERATIVE): no count column (not in CATEGORIES), read
+# by the intent rules only when the hit is the message's first word.
+IMPERATIVE = 1 << 36
+# Sarcasm marks (en/fr SARCASM): no count column either; read by the sentiment rules.
+SARCASM = 1 << 37
+# More feature-request phrases (en/fr REQUEST), anywhere in the message: intent rules only.
+REQUEST = 1 << 38
 POLICY = (
     VIOLENT_VERB
     | VEILED
@@ -189,6 +196,9 @@ def load() -> Lexicon:
             (mod.QUESTION_START, QUESTION_START),
             (mod.PRAISE, PRAISE),
             (mod.SERVICE_FAILURE, SERVICE_FAILURE),
+            (mod.IMPERATIVE, IMPERATIVE),
+            (mod.SARCASM, SARCASM),
+            (mod.REQUEST, REQUEST),
         ]
         for words, prefixes in (
             (mod.INSULT_ADJ, mod.PERSON_PREFIX),

@@ -161,6 +161,29 @@ should_add should_be_added should_be_made should_expose should_offer would_appre
 want_the_ability it_would_be_good would_be_good would_be_better_if i_would_love it_d_be_cool
 """
 
+# More feature-request phrases, read by the intent rules only (no model feature, so the shipped
+# heads need no retraining for them).
+REQUEST = """
+would_be_amazing would_be_handy would_be_a_great would_be_a_nice would_love_it_if would_love_a
+would_love_an can_we_have can_we_get could_we_have could_we_get can_we_please could_you_make
+can_you_make any_plans_to any_plans_for any_chance_of any_chance_you when_will_you_add
+hope_you_add hoping_you_add give_us_the_option give_us_an_option give_us_a_way give_the_option
+add_the_ability add_an_ability you_need_to_add you_guys_need_to needs_to_be_added should_be_an_option
+"""
+
+# Feature requests told in the imperative: these words count only as the message's first words
+# ("Add a dark mode", "Allow us to export as CSV"; not "I added it", "they allow it"). Nouns that
+# are also verbs ("support", "offer", "update") are left out: "Support never answered" is a complaint.
+IMPERATIVE = """
+add allow enable implement include introduce provide consider expose integrate bring_back
+make_it make_the make_a let_us let_users give_us_a give_us_an give_us_the
+"""
+
+# Sarcasm marks: praise next to one of these is irony ("great, another outage 🙄"), read as negative.
+SARCASM = """
+🙄 😒 🙃 yeah_right thanks_for_nothing thanks_a_lot_for_nothing as_if not_that_i_m_surprised
+"""
+
 QUESTION_START = """
 how what why when where who which whom whose can could does do did is are was were will would
 should anyone anybody is_there are_there how_do how_come

@@ -220,6 +220,26 @@ vous_pourriez pourriez_vous_permettre permettre_de ajouter_la_possibilite serait
 je_recommande on_pourrait_avoir ce_qui_manque il_manque ca_manque j_aimerais_pouvoir
 """
 
+# Autres tournures de demande, lues par les règles d'intention seulement (pas une variable des
+# modèles : les têtes livrées n'ont pas à être réentraînées pour elles).
+REQUEST = """
+ce_serait_chouette ca_serait_genial ca_serait_super j_adorerais on_adorerait je_souhaiterais
+nous_souhaiterions je_voudrais_pouvoir on_voudrait_pouvoir merci_de_rajouter rajoutez
+pourriez_vous_mettre pouvez_vous_mettre est_ce_que_vous_pourriez donnez_nous_la_possibilite
+"""
+
+# Demandes de fonctionnalité à l'impératif ou à l'infinitif, comptées seulement en tête de message
+# ("Ajoutez un mode sombre", "Permettre l'export en CSV" ; pas "j'ai ajouté").
+IMPERATIVE = """
+ajoutez ajouter rajouter permettez permettre proposez proposer integrez integrer offrez
+mettez_en_place mettez_un mettez_une faites_un faites_une donnez_nous
+"""
+
+# Marques d'ironie : un éloge à côté de l'une d'elles est ironique ("bravo, encore en panne 🙄").
+SARCASM = """
+🙄 😒 🙃 merci_pour_rien bravo_pour_rien c_est_ca_oui
+"""
+
 QUESTION_START = """
 comment pourquoi quand ou quel quelle quels quelles qui combien est_ce_que
 peut_on pouvez_vous savez_vous y_a_t_il quelqu_un puis_je dois_je qu_est_ce_que c_est_quoi
