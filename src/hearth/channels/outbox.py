@@ -205,6 +205,7 @@ def send(item_id: int, *, now: datetime | None = None) -> OutboxItem | None:
             "",
             external_id=result.external_id,
             external_url=result.url,
+            external_ref=result.ref,
             now=now,
         ):
             _after_sent(item)
@@ -287,6 +288,7 @@ def _finish(
     delay: timedelta | None = None,
     external_id: str = "",
     external_url: str = "",
+    external_ref: str = "",
     now: datetime | None = None,
     uncount: bool = False,
 ) -> bool:
@@ -306,6 +308,7 @@ def _finish(
     if status == OutboxStatus.SENT:
         fields["external_id"] = external_id[:191]
         fields["external_url"] = external_url[:500] if len(external_url) <= 500 else ""
+        fields["external_ref"] = external_ref[:191]
         fields["sent_at"] = now
     if uncount:
         fields["attempts"] = max(0, item.attempts - 1)
