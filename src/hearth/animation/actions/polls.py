@@ -184,14 +184,16 @@ def apply_platform_poll_state(channel: Channel, state: PollState) -> int:
             poll__workspace_id=channel.workspace_id,
             outbox_item__channel_id=channel.pk,
             outbox_item__external_ref=state.poll_ref,
-        ).values_list("pk", flat=True)[:1]
+        )
+        .values_list("pk", flat=True)
+        .first()
         if state.poll_ref
-        else []
+        else None
     )
-    if not found:
+    if found is None:
         log.debug("Channel %s: state of unknown poll %r ignored.", channel.pk, state.poll_ref)
         return 0
-    current = Q(pk=found[0], final=False)
+    current = Q(pk=found, final=False)
     if not state.closed and state.seq:
         current &= Q(state_seq__lt=state.seq)
     return PollPublication.objects.filter(current).update(
