@@ -189,7 +189,7 @@ def update_to_poll_state(update: Mapping[str, Any]) -> PollState | None:
     Telegram sends a bot the `poll` updates of the polls it sent (a vote, a vote taken back,
     the poll stopped): the whole Poll each time, so the latest one replaces the counts."""
     poll = update.get("poll")
-    if not isinstance(poll, Mapping):
+    if not isinstance(poll, Mapping) or not poll.get("id"):
         return None
     return PollState(
         poll_ref=str(poll["id"]),
