@@ -172,3 +172,61 @@ def test_poll_results_update_live_on_the_teams_page(page, browser, live_server, 
     )
     assert "Teal 1" in " ".join(page.get_by_test_id("poll-results").inner_text().split())
     voter_context.close()
+
+
+def test_telegram_votes_show_live_on_the_teams_page(
+    page, live_server, personas, make_channel, fake_platform, screenshot
+):
+    from django.test import Client
+
+    from hearth.animation.actions import polls
+    from hearth.channels.testing_polls import TelegramPolls
+
+    token = "123456:ABC-DEF1234ghIkl"
+    group = {"id": -1001234567890, "title": "Lumio users", "type": "supergroup"}
+    channel = make_channel(
+        personas.workspace,
+        name="Lumio on Telegram",
+        kind="telegram",
+        config={"base_url": fake_platform.url, "chats": [str(group["id"])]},
+        credentials={"token": token, "webhook_secret": "s3cret-token"},
+    )
+    telegram = TelegramPolls(fake_platform, token, group)
+    manager = personas.actor("manager")
+    poll = polls.create_poll(
+        personas.workspace, question="Which colour next?", options=["Amber", "Teal"], by=manager
+    )
+    polls.publish_poll(poll, channel, by=manager)  # sent after commit, at once in tests
+    base = live_server.url
+    _login(page, base, "manon@acme.test")
+    page.goto(f"{base}/animation/polls/{poll.pk}/")
+    page.get_by_text("No vote on Telegram yet").wait_for()
+    screenshot("poll-telegram-waiting-en-1280")
+    page.context.add_cookies([{"name": "django_language", "value": "fr", "url": base}])
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    page.get_by_text("Aucun vote sur Telegram pour l’instant").wait_for()
+    screenshot("poll-telegram-waiting-fr-390")
+    # People vote on Telegram: the bot's webhook receives the poll's new state.
+    pushed = Client().post(
+        f"/hooks/telegram/{channel.webhook_key}",
+        json.dumps(telegram.vote(500, 1, 3)),
+        content_type="application/json",
+        HTTP_X_TELEGRAM_BOT_API_SECRET_TOKEN="s3cret-token",
+    )
+    assert pushed.status_code == 200 and pushed.json()["polls"] == 1
+    # No reload: the results block polls every 5 seconds (htmx).
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=poll-results]')?.dataset.total === '3'",
+        timeout=20_000,
+    )
+    assert "Teal 3" in " ".join(page.get_by_test_id("poll-results").inner_text().split())
+    page.reload()
+    screenshot("poll-telegram-live-fr-390")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    screenshot("poll-telegram-live-fr-1280")
+    page.context.add_cookies([{"name": "django_language", "value": "en", "url": base}])
+    page.reload()
+    screenshot("poll-telegram-live-en-1280")
+    page.set_viewport_size({"width": 390, "height": 844})
+    screenshot("poll-telegram-live-en-390")

@@ -251,8 +251,11 @@ class PollPublication(models.Model):
     )
     counts = models.JSONField(default=list, blank=True)
     fetched_at = models.DateTimeField(null=True, blank=True)
-    # The platform's final counts are in (Telegram gives counts only when a poll is stopped).
+    # The platform's final counts are in (the poll closed there, or was stopped by Hearth).
     final = models.BooleanField(default=False)
+    # The platform's sequence number of the pushed state `counts` come from (Telegram's
+    # update_id): an older state delivered late never replaces them.
+    state_seq = models.BigIntegerField(default=0)
     error = models.CharField(max_length=300, blank=True)
 
     class Meta:

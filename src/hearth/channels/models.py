@@ -276,6 +276,8 @@ class OutboxItem(models.Model):
     last_error = models.TextField(blank=True)
     external_id = models.CharField(max_length=191, blank=True)  # what the platform answered
     external_url = models.URLField(max_length=500, blank=True)  # where it is on the platform
+    # A second platform id its later events name it by (Telegram's poll id; SendResult.ref).
+    external_ref = models.CharField(max_length=191, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)

@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -144,6 +144,35 @@ def enqueue(
     return item
 
 
+def enqueue_many(items: Sequence[OutboxItem]) -> set[str]:
+    """Write the unsaved `items` at once, each once per idempotency key as `enqueue` does, and
+    send the new ones after commit; returns the keys written now (an item whose key is there
+    already is left as it was). Three queries whatever the number: for a fan-out (a segment
+    invited to an event), called with chunks of a few hundred items.
+
+    The caller builds each item whole (workspace, transport, payload, key of at most 80
+    characters, `retry_safe`): nothing is asked of a connector here."""
+    if not items:
+        return set()
+    existing = set(
+        OutboxItem.objects.filter(
+            idempotency_key__in=[item.idempotency_key for item in items]
+        ).values_list("idempotency_key", flat=True)
+    )
+    fresh = [item for item in items if item.idempotency_key not in existing]
+    # A concurrent writer of the same key wins the row; sending it twice is harmless, since
+    # `send` claims an item once.
+    OutboxItem.objects.bulk_create(fresh, ignore_conflicts=True)
+    written = OutboxItem.objects.filter(
+        idempotency_key__in=[item.idempotency_key for item in fresh]
+    ).values_list("pk", "idempotency_key")
+    keys = set()
+    for pk, key in written:
+        jobs.enqueue(SEND_TASK, pk)
+        keys.add(key)
+    return keys
+
+
 def send(item_id: int, *, now: datetime | None = None) -> OutboxItem | None:
     """Claim and send one due item; returns it, or None when it is not queued and due (another
     worker has it, or it is waiting for its next attempt)."""
@@ -205,6 +234,7 @@ def send(item_id: int, *, now: datetime | None = None) -> OutboxItem | None:
             "",
             external_id=result.external_id,
             external_url=result.url,
+            external_ref=result.ref,
             now=now,
         ):
             _after_sent(item)
@@ -287,6 +317,7 @@ def _finish(
     delay: timedelta | None = None,
     external_id: str = "",
     external_url: str = "",
+    external_ref: str = "",
     now: datetime | None = None,
     uncount: bool = False,
 ) -> bool:
@@ -306,6 +337,7 @@ def _finish(
     if status == OutboxStatus.SENT:
         fields["external_id"] = external_id[:191]
         fields["external_url"] = external_url[:500] if len(external_url) <= 500 else ""
+        fields["external_ref"] = external_ref[:191]
         fields["sent_at"] = now
     if uncount:
         fields["attempts"] = max(0, item.attempts - 1)

@@ -2,14 +2,16 @@
 `stopPoll`, Discord's message polls, answering the documented objects and keeping the votes.
 
     polls = TelegramPolls(fake, token)        # routes /bot<token>/sendPoll and /stopPoll
-    polls.vote(message_id, option_index, n)   # people vote on Telegram
+    update = polls.vote(message_id, option, n) # people vote on Telegram: the `poll` Update
     discord = DiscordPolls(fake)               # POST /channels/{id}/messages with a poll, GET it,
     discord.vote(message_id, answer_id, n)     # POST …/polls/{id}/expire
 
 Telegram: a Message with a `poll` (id, question, options[{text, voter_count}], is_closed,
 is_anonymous); `stopPoll` answers the final Poll, and a second stop is refused (400) as Telegram
-does. Discord: a Message whose `poll` has `answers[{answer_id, poll_media}]` and
-`results{is_finalized, answer_counts[{id, count, me_voted}]}`.
+does; each vote gives the Update {"update_id", "poll": Poll} Telegram then pushes to the bot
+(through getUpdates or the webhook). Discord: a Message whose `poll` has
+`answers[{answer_id, poll_media}]` and `results{is_finalized, answer_counts[{id, count,
+me_voted}]}`.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ class TelegramPolls:
         self.chat = chat
         self.polls: dict[int, dict[str, Any]] = {}  # message id → Poll
         self._ids = itertools.count(500)
+        self._update_ids = itertools.count(870001)
         fake.route("POST", f"/bot{token}/sendPoll", json=self._send)
         fake.route("POST", f"/bot{token}/stopPoll", json=self._stop)
 
@@ -71,11 +74,21 @@ class TelegramPolls:
         poll["is_closed"] = True
         return {"ok": True, "result": poll}
 
-    def vote(self, message_id: int, option: int, n: int = 1) -> None:
+    def vote(self, message_id: int, option: int, n: int = 1) -> dict[str, Any]:
+        """People vote on Telegram; returns the `poll` Update Telegram sends the bot then."""
         poll = self.polls[message_id]
         if not poll["is_closed"]:
             poll["options"][option]["voter_count"] += n
             poll["total_voter_count"] += n
+        return self.update(message_id)
+
+    def update(self, message_id: int) -> dict[str, Any]:
+        """The Update carrying the poll's current state (a copy: later votes do not change it)."""
+        poll = self.polls[message_id]
+        return {
+            "update_id": next(self._update_ids),
+            "poll": {**poll, "options": [dict(o) for o in poll["options"]]},
+        }
 
 
 class DiscordPolls:

@@ -7,9 +7,10 @@ entrants); `ensure_members` does the same for a whole ingestion batch in a few q
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 
 from hearth.community.models import SEGMENTS, Identity, LinkRule, Member
 from hearth.conversations.models import Author
@@ -22,6 +23,19 @@ def member_for_author(author: Author) -> Member:
         return found
     ensure_members([author.pk])
     return Member.objects.get(identities__author_id=author.pk)
+
+
+def highlight_annotations(author_id_field: str) -> dict[str, Any]:
+    """Annotations for a queryset whose rows have an author (`author_id_field`, e.g.
+    "message__author_id"): `author_member_id` (the author's member), and whether that member
+    is an influencer (`author_is_influencer`) or a champion (`author_is_champion`) — the people
+    listening's badge highlights. Correlated subqueries: no query per row."""
+    identity = Identity.objects.filter(author_id=OuterRef(author_id_field))
+    return {
+        "author_member_id": Subquery(identity.values("member_id")[:1]),
+        "author_is_influencer": Exists(identity.filter(member__is_influencer=True)),
+        "author_is_champion": Exists(identity.filter(member__is_champion=True)),
+    }
 
 
 def ensure_members(author_ids: Iterable[int]) -> dict[int, int]:

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 
+from hearth.community.members import highlight_annotations
 from hearth.core.access import access_workspace
 from hearth.core.actors import Actor
 from hearth.core.pagination import envelope, page
@@ -60,6 +61,10 @@ class MentionOut(Schema):
     text: str
     author: str
     url: str
+    # The author's member, and whether they are an influencer and/or a champion of the
+    # community (the badge of the listening pages): "influencer", "champion", both or none.
+    author_member_id: int | None
+    author_highlights: list[str]
 
     @staticmethod
     def resolve_channel(obj: Mention) -> str:
@@ -76,6 +81,18 @@ class MentionOut(Schema):
     @staticmethod
     def resolve_author(obj: Mention) -> str:
         return str(obj.message.author)
+
+    @staticmethod
+    def resolve_author_member_id(obj: Mention) -> int | None:
+        return getattr(obj, "author_member_id", None)  # annotated by list_mentions
+
+    @staticmethod
+    def resolve_author_highlights(obj: Mention) -> list[str]:
+        return [
+            kind
+            for kind in ("influencer", "champion")
+            if getattr(obj, f"author_is_{kind}", False)  # annotated by list_mentions
+        ]
 
 
 class MentionPage(Schema):
@@ -228,8 +245,10 @@ def list_mentions(
     request: HttpRequest, slug: str, filters: Query[MentionFilters]
 ) -> dict[str, Any]:
     membership = _workspace(request, slug)
-    qs = Mention.objects.filter(workspace=membership.workspace).select_related(
-        "channel", "message__author"
+    qs = (
+        Mention.objects.filter(workspace=membership.workspace)
+        .select_related("channel", "message__author")
+        .annotate(**highlight_annotations("message__author_id"))
     )
     if filters.query is not None:
         qs = qs.filter(query=access_query(membership, filters.query))

@@ -205,14 +205,25 @@ def moderation_queue(c: Caller, limit: int = 20) -> list[dict[str, Any]]:
 
 
 def moderate(
-    c: Caller, entry_id: int, decision: str, article: str = "", justification: str = ""
+    c: Caller,
+    entry_id: int,
+    decision: str,
+    article: str = "",
+    justification: str = "",
+    confirm_influencer: bool = False,
 ) -> dict[str, Any]:
     require_perm(c.membership, Perm.MODERATE)
     entry = access_entry(c.membership, entry_id)
     if decision == "approve":
         approve(entry, by=c.actor)
     elif decision == "hide":
-        hide_entry(entry, article=article, justification=justification, by=c.actor)
+        hide_entry(
+            entry,
+            article=article,
+            justification=justification,
+            confirm_influencer=confirm_influencer,
+            by=c.actor,
+        )
     elif decision == "escalate":
         escalate(entry, by=c.actor)
     else:
@@ -335,7 +346,8 @@ TOOLS: dict[str, ToolSpec] = {
         moderate,
         True,
         "Decide a queue entry (writes): approve, hide (citing a netiquette article; hiding "
-        "criticism needs a justification) or escalate.",
+        "criticism needs a justification; hiding an influencer's or a champion's message needs "
+        "confirm_influencer=true, after a second look) or escalate.",
     ),
     "listening_queries": ToolSpec(listening_queries, False, "The saved listening queries."),
     "crisis_status": ToolSpec(

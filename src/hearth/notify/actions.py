@@ -9,7 +9,7 @@ what the team saw at the time.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -393,6 +393,32 @@ def retry_delivery(item: OutboxItem, *, by: Actor) -> OutboxItem:
         raise ActionError("Only a failed delivery can be retried.")
     audit.record("notify.delivery.retry", by=by, workspace=item.workspace, target=item)
     return item
+
+
+def deliver_emails(
+    workspace_id: int,
+    *,
+    action: str,
+    ref: tuple[str, int],
+    emails: Sequence[tuple[str, dict[str, Any]]],
+) -> set[str]:
+    """`deliver` for many e-mails at once, in a few queries: `emails` are (key, {"to",
+    "subject", "body"}). Returns the keys queued now; a key queued before is left as it was."""
+    items = [
+        OutboxItem(
+            workspace_id=workspace_id,
+            transport="email",
+            action=action,
+            payload={"to": list(email["to"]), "subject": email["subject"], "body": email["body"]},
+            idempotency_key=f"{key}:email"[:80],
+            ref_type=ref[0],
+            ref_id=ref[1],
+            retry_safe=True,
+            max_attempts=outbox.MAX_ATTEMPTS,
+        )
+        for key, email in emails
+    ]
+    return {key.removesuffix(":email") for key in outbox.enqueue_many(items)}
 
 
 def deliveries_of(alerts: Iterable[Alert]) -> dict[int, list[OutboxItem]]:

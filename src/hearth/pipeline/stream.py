@@ -36,6 +36,7 @@ from hearth.channels import health as channel_health
 from hearth.channels.connectors import CONNECTORS, connector_class, get_connector
 from hearth.channels.connectors.base import Connector, ConnectorError, ReauthRequired, RetryLater
 from hearth.channels.models import Channel
+from hearth.channels.polls import record_poll_states
 from hearth.core import health
 from hearth.pipeline.ingest import ingest_batch
 from hearth.pipeline.sync import failed, succeeded, syncable
@@ -107,6 +108,8 @@ class StreamThread:
             connector = channel_health.connector_for(channel)
             for result in connector.listen(channel.cursor, self.stop):
                 close_old_connections()
+                if result.polls:  # before the cursor moves past them: at least once
+                    record_poll_states(channel, result.polls)
                 ingest_batch(channel, result.items, cursor=result.cursor)
                 succeeded(channel, connector, next_in=None)
                 self.batches += 1

@@ -32,6 +32,7 @@ from hearth.channels.connectors.base import (
     RetryLater,
 )
 from hearth.channels.models import Channel
+from hearth.channels.polls import record_poll_states
 from hearth.core import jobs
 from hearth.pipeline import deletions
 from hearth.pipeline.ingest import ingest_batch
@@ -130,6 +131,8 @@ def _pages(channel: Channel, connector: Connector, max_rounds: int) -> tuple[int
             refreshed = True
             connector = get_connector(channel)
             continue
+        if result.polls:  # before the cursor moves past them: at least once
+            record_poll_states(channel, result.polls)
         report = ingest_batch(channel, result.items, cursor=result.cursor)
         if result.listed:  # complete listings (TikTok): a stored comment not listed is gone
             deletions.apply_listings(channel, result.listed, read_at=started)

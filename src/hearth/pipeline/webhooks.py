@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from hearth.channels.connectors import get_connector
 from hearth.channels.connectors.base import Connector, ConnectorError
 from hearth.channels.models import Channel, ChannelKind
+from hearth.channels.polls import record_poll_states
 from hearth.core import secrets as vault
 from hearth.core.signing import SIGNATURE_HEADER, sign, verify
 from hearth.pipeline import deliveries
@@ -222,6 +223,7 @@ def platform_webhook(request: HttpRequest, kind: str, key: str) -> JsonResponse:
         return JsonResponse(duplicate)
     try:
         items = connector.parse_webhook(request.headers, body)
+        poll_states = connector.webhook_poll_states(request.headers, body)
     except (ValueError, RecursionError) as exc:
         return _error(400, "body", f"The body is not the platform's documented payload ({exc}).")
     except ConnectorError as exc:
@@ -231,9 +233,13 @@ def platform_webhook(request: HttpRequest, kind: str, key: str) -> JsonResponse:
     with transaction.atomic():
         if not deliveries.store(channel.pk, delivery_id, body, processed=True):
             return JsonResponse(duplicate)  # the same delivery, taken concurrently
+        polls = record_poll_states(channel, poll_states) if poll_states else 0
         report = ingest_batch(channel, items) if items else None
     if report is None:
-        return JsonResponse({"received": 0, "created": 0, "delivery": delivery_id})
+        answer: dict[str, Any] = {"received": 0, "created": 0, "delivery": delivery_id}
+        if poll_states:
+            answer["polls"] = polls  # the rows a poll's new state changed
+        return JsonResponse(answer)
     if report.errors:
         log.warning("Webhook delivery for channel %s had bad items: %s", channel.pk, report.errors)
     result = {**report.as_dict(), "delivery": delivery_id}

@@ -11,6 +11,7 @@ confirmed count never exceeds the capacity and nobody is promoted twice.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from itertools import islice
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -31,7 +32,7 @@ from hearth.core.actions import ActionError
 from hearth.core.actors import Actor
 from hearth.core.models import Workspace
 from hearth.core.permissions import Perm
-from hearth.notify.actions import absolute_url, deliver
+from hearth.notify.actions import absolute_url, deliver, deliver_emails
 
 MAX_CAPACITY = 100_000
 
@@ -289,6 +290,9 @@ def send_due_reminders(*, now: datetime | None = None) -> int:
     return sent
 
 
+INVITE_CHUNK = 500  # members read and invited per round of queries
+
+
 def _address(member: Member) -> str:
     """A member's known e-mail address: a verified identity's, then any identity's, then an
     e-mail channel's author (whose id is the address); "" when none is known."""
@@ -323,16 +327,12 @@ def invite_segment(event: Event, segment: str, *, by: Actor) -> dict[str, object
         )
     if event.starts_at <= timezone.now():
         raise ActionError(_("This event has started: there is nobody left to invite."))
-    members = Member.objects.filter(
-        workspace_id=event.workspace_id, **{f"is_{segment}": True}
-    ).prefetch_related("identities__author")
+    members = (
+        Member.objects.filter(workspace_id=event.workspace_id, **{f"is_{segment}": True})
+        .order_by("pk")
+        .prefetch_related("identities__author")
+    )
     key = f"event-invite:{event.pk}:"
-    already = {
-        k.removeprefix(key).removesuffix(":email")
-        for k in OutboxItem.objects.filter(
-            workspace_id=event.workspace_id, idempotency_key__startswith=key
-        ).values_list("idempotency_key", flat=True)
-    }
     link = absolute_url(reverse("animation_public:event", args=[event.public_token]))
     subject = _("You are invited: %(event)s") % {"event": event.title}
     body = _(
@@ -345,25 +345,34 @@ def invite_segment(event: Event, segment: str, *, by: Actor) -> dict[str, object
     }
     counts = {"sent": 0, "already": 0, "no_address": 0, "no_consent": 0}
     with transaction.atomic():
-        for member in members:
-            if str(member.pk) in already:
-                counts["already"] += 1
-                continue
-            if not _may_contact(member):
-                counts["no_consent"] += 1
-                continue
-            address = _address(member)
-            if not address:
-                counts["no_address"] += 1
-                continue
-            deliver(
-                event.workspace_id,
-                action="event_invite",
-                key=f"{key}{member.pk}",
-                ref=("event", event.pk),
-                email={"to": [address], "subject": subject, "body": body},
+        # A few queries per chunk of members, whatever its size: the members with their
+        # identities and authors (prefetched per chunk), those already invited, one INSERT.
+        chunks = members.iterator(chunk_size=INVITE_CHUNK)
+        while chunk := list(islice(chunks, INVITE_CHUNK)):
+            already = set(
+                OutboxItem.objects.filter(
+                    workspace_id=event.workspace_id,
+                    idempotency_key__in=[f"{key}{m.pk}:email" for m in chunk],
+                ).values_list("idempotency_key", flat=True)
             )
-            counts["sent"] += 1
+            emails = []
+            for member in chunk:
+                if f"{key}{member.pk}:email" in already:
+                    counts["already"] += 1
+                elif not _may_contact(member):
+                    counts["no_consent"] += 1
+                elif not (address := _address(member)):
+                    counts["no_address"] += 1
+                else:
+                    emails.append(
+                        (f"{key}{member.pk}", {"to": [address], "subject": subject, "body": body})
+                    )
+            queued = deliver_emails(
+                event.workspace_id, action="event_invite", ref=("event", event.pk), emails=emails
+            )
+            counts["sent"] += len(queued)
+            # Queued meanwhile by a concurrent invitation: invited once all the same.
+            counts["already"] += len(emails) - len(queued)
         record: dict[str, object] = {
             "segment": segment,
             "at": timezone.now().isoformat(),

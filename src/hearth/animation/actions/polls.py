@@ -15,14 +15,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hearth.animation.models import Poll, PollPublication, PollVote
 from hearth.channels import outbox
 from hearth.channels.connectors import get_connector
-from hearth.channels.connectors.base import ConnectorError
+from hearth.channels.connectors.base import ConnectorError, PollState
 from hearth.channels.models import Channel
 from hearth.core import audit
 from hearth.core.access import check_actor
@@ -143,8 +143,9 @@ def refresh_results(poll: Poll) -> int:
     slow platform must not hold the database). Returns how many channels answered.
 
     Once the poll has closed, each channel is asked one last time for its final counts
-    (`final`: Telegram stops the poll, which is the only way it gives them; Discord ends a poll
-    still running) and not asked again."""
+    (`final`: Telegram stops the poll, the only way to ask it for them — its live counts come
+    pushed, see `apply_platform_poll_state`; Discord ends a poll still running) and not asked
+    again."""
     answered = 0
     final = not poll.is_open
     for publication in poll.publications.select_related("channel", "outbox_item"):
@@ -166,9 +167,47 @@ def refresh_results(poll: Poll) -> int:
     return answered
 
 
+def apply_platform_poll_state(channel: Channel, state: PollState) -> int:
+    """A poll's new state pushed by `channel`'s platform (Telegram's `poll` update, registered
+    with hearth.channels.polls): its counts replace the publication's, live. Returns 1 if they
+    did, 0 otherwise.
+
+    Only the publication on `channel` (so in its workspace) whose sent outbox item recorded
+    that poll id can change; an unknown id is ignored (another bot's poll, or a poll whose send
+    answer is not stored yet: its next state will count). One conditional UPDATE, so a state
+    delivered twice, or an older one delivered late (a lower sequence number), changes nothing;
+    a closed state is final and wins over any open one, and nothing replaces final counts.
+    """
+    found = (
+        PollPublication.objects.filter(
+            channel_id=channel.pk,
+            poll__workspace_id=channel.workspace_id,
+            outbox_item__channel_id=channel.pk,
+            outbox_item__external_ref=state.poll_ref,
+        )
+        .values_list("pk", flat=True)
+        .first()
+        if state.poll_ref
+        else None
+    )
+    if found is None:
+        log.debug("Channel %s: state of unknown poll %r ignored.", channel.pk, state.poll_ref)
+        return 0
+    current = Q(pk=found, final=False)
+    if not state.closed and state.seq:
+        current &= Q(state_seq__lt=state.seq)
+    return PollPublication.objects.filter(current).update(
+        counts=list(state.counts),
+        fetched_at=timezone.now(),
+        error="",
+        final=state.closed,
+        state_seq=state.seq,
+    )
+
+
 def close_poll(poll: Poll, *, by: Actor) -> Poll:
     """Close the poll now (the hosted page stops taking votes) and read each channel's final
-    counts (Telegram's come only now)."""
+    counts (Telegram's poll is stopped now: its `stopPoll` answer gives them)."""
     check_actor(by, poll.workspace_id, Perm.PUBLISH)
     if not poll.is_open:
         raise ActionError(_("This poll is closed."))

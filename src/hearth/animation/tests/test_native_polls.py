@@ -5,6 +5,8 @@ results summed with the hosted page's."""
 
 from __future__ import annotations
 
+import json
+import logging
 from datetime import timedelta
 
 import pytest
@@ -14,9 +16,11 @@ from django.utils import timezone
 from hearth.animation.actions import polls
 from hearth.animation.models import PollPublication
 from hearth.channels import outbox
+from hearth.channels.connectors.base import PollState
 from hearth.channels.models import Channel, OutboxItem, OutboxStatus
 from hearth.channels.testing_polls import DiscordPolls, TelegramPolls
 from hearth.core.actions import ActionError
+from hearth.pipeline import sync
 
 TOKEN = "123456:ABC-DEF1234ghIkl"
 GROUP = {
@@ -63,9 +67,9 @@ def discord(personas, make_channel, fake_platform):
     return channel, DiscordPolls(fake_platform)
 
 
-def publish(poll, channel, personas, capture):
+def publish(poll, channel, personas, capture, *, by="manager"):
     with capture(execute=True):
-        publication = polls.publish_poll(poll, channel, by=personas.actor("manager"))
+        publication = polls.publish_poll(poll, channel, by=personas.actor(by))
     return publication, OutboxItem.objects.get(pk=publication.outbox_item_id)
 
 
@@ -252,3 +256,177 @@ def test_native_polls_stay_in_their_workspace_and_once_per_channel(
         polls.publish_poll(poll, channel, by=personas.actor("manager"))
     assert PollPublication.objects.filter(poll=poll).count() == 1
     assert len(fake_platform.calls("POST", f"/bot{TOKEN}/sendPoll")) == 1
+
+
+# Telegram's live counts: the `poll` updates (Update.poll, the whole Poll object) a bot receives
+# for the polls it sent, through getUpdates or its webhook.
+
+
+def get_updates(fake_platform, updates):
+    """getUpdates answers those of `updates` the offset has not confirmed yet."""
+    fake_platform.route(
+        "POST",
+        f"/bot{TOKEN}/getUpdates",
+        json=lambda r: {
+            "ok": True,
+            "result": [u for u in updates if u["update_id"] >= r.json.get("offset", 0)],
+        },
+    )
+
+
+def push(client, channel, update):
+    return client.post(
+        f"/hooks/telegram/{channel.webhook_key}",
+        json.dumps(update).encode(),
+        content_type="application/json",
+        HTTP_X_TELEGRAM_BOT_API_SECRET_TOKEN="s3cret-token",
+    )
+
+
+def test_telegram_keeps_the_poll_id_of_the_send_poll_answer(
+    personas, poll, telegram, django_capture_on_commit_callbacks
+):
+    channel, tg = telegram
+    _, item = publish(poll, channel, personas, django_capture_on_commit_callbacks)
+    # sendPoll answers the Message, whose `poll.id` is what the poll updates name it by.
+    assert item.external_id == f"{GROUP['id']}:500"
+    assert item.external_ref == tg.polls[500]["id"] == "54133500"
+
+
+def test_telegram_poll_updates_from_get_updates_count_live_and_the_latest_wins(
+    personas, poll, telegram, fake_platform, django_capture_on_commit_callbacks
+):
+    channel, tg = telegram
+    publication, _ = publish(poll, channel, personas, django_capture_on_commit_callbacks)
+    first = tg.vote(500, 1, 3)
+    second = tg.vote(500, 0, 2)
+    get_updates(fake_platform, [first, second])
+    sync.sync(channel.pk)
+    asked = fake_platform.calls("POST", f"/bot{TOKEN}/getUpdates")[0].json
+    assert "poll" in asked["allowed_updates"]
+    publication.refresh_from_db()
+    assert publication.counts == [2, 3, 0] and not publication.final
+    assert publication.fetched_at is not None and publication.state_seq == second["update_id"]
+    vote_on_page(poll, 2)
+    rows, total, by_place = polls.results(poll)
+    assert [r.votes for r in rows] == [2, 3, 1] and total == 6
+    assert by_place == {"page": 1, "Lumio on Telegram": 5}
+    # A vote taken back: the next state replaces the counts, it does not add to them.
+    tg.polls[500]["options"][1]["voter_count"] -= 1
+    get_updates(fake_platform, [tg.update(500)])
+    sync.sync(channel.pk)
+    publication.refresh_from_db()
+    assert publication.counts == [2, 2, 0]
+    # Nothing was stopped on Telegram to read them.
+    assert not fake_platform.calls("POST", f"/bot{TOKEN}/stopPoll")
+
+
+def test_telegram_poll_updates_through_the_webhook_older_never_overwrite_newer_closed_wins(
+    client, personas, poll, telegram, django_capture_on_commit_callbacks
+):
+    channel, tg = telegram
+    channel.set_credentials({"token": TOKEN, "webhook_secret": "s3cret-token"})
+    channel.save()
+    publication, _ = publish(poll, channel, personas, django_capture_on_commit_callbacks)
+    older = tg.vote(500, 0, 1)
+    newer = tg.vote(500, 2, 4)
+    answer = push(client, channel, newer)
+    assert answer.status_code == 200 and answer.json()["polls"] == 1
+    assert push(client, channel, older).json()["polls"] == 0  # late: an older state
+    publication.refresh_from_db()
+    assert publication.counts == [1, 0, 4]
+    assert push(client, channel, newer).json()["duplicate"] is True  # Telegram's retry
+    tg.polls[500]["is_closed"] = True  # stopped by hand in Telegram
+    closed = tg.update(500)
+    later_open = {**tg.update(500), "poll": {**closed["poll"], "is_closed": False}}
+    later_open["poll"]["options"] = [{"text": "Amber", "voter_count": 9}] * 3
+    assert push(client, channel, closed).json()["polls"] == 1
+    assert push(client, channel, later_open).json()["polls"] == 0
+    publication.refresh_from_db()
+    assert publication.final and publication.counts == [1, 0, 4]
+    # Final on Telegram's side: closing in Hearth does not stop it again.
+    polls.close_poll(poll, by=personas.actor("manager"))
+    publication.refresh_from_db()
+    assert publication.counts == [1, 0, 4]
+
+
+def test_telegram_update_of_an_unknown_poll_is_ignored_with_a_debug_log(
+    personas, poll, telegram, fake_platform, django_capture_on_commit_callbacks, caplog
+):
+    channel, tg = telegram
+    publication, _ = publish(poll, channel, personas, django_capture_on_commit_callbacks)
+    stranger = tg.vote(500, 1, 2)
+    stranger["poll"] = {**stranger["poll"], "id": "99999999"}
+    get_updates(fake_platform, [stranger])
+    with caplog.at_level(logging.DEBUG, logger="hearth.animation.actions.polls"):
+        sync.sync(channel.pk)
+    assert "unknown poll '99999999'" in caplog.text
+    publication.refresh_from_db()
+    assert publication.counts == [] and publication.fetched_at is None
+    channel.refresh_from_db()
+    assert channel.cursor == str(stranger["update_id"] + 1), "the update was taken all the same"
+
+
+def test_a_poll_id_seen_by_another_workspace_channel_never_changes_this_workspace_poll(
+    personas, poll, telegram, make_channel, fake_platform, django_capture_on_commit_callbacks
+):
+    channel, tg = telegram
+    publication, _ = publish(poll, channel, personas, django_capture_on_commit_callbacks)
+    # Globex connected the same bot: its getUpdates sees the update of Acme's poll.
+    theirs = make_channel(
+        personas.other_workspace,
+        name="Their Telegram",
+        kind="telegram",
+        config={"base_url": fake_platform.url, "chats": [str(GROUP["id"])]},
+        credentials={"token": TOKEN},
+    )
+    their_poll = polls.create_poll(
+        personas.other_workspace,
+        question="Tea or coffee?",
+        options=["Tea", "Coffee"],
+        by=personas.actor("outsider"),
+    )
+    their_publication, their_item = publish(
+        their_poll, theirs, personas, django_capture_on_commit_callbacks, by="outsider"
+    )
+    assert their_item.external_ref == "54133501"
+    get_updates(fake_platform, [tg.vote(500, 0, 7)])
+    sync.sync(theirs.pk)
+    publication.refresh_from_db()
+    assert publication.counts == [] and publication.fetched_at is None
+    # And the other way round: Globex's poll id read on Acme's channel changes nothing.
+    get_updates(fake_platform, [tg.vote(501, 1, 5)])
+    sync.sync(channel.pk)
+    their_publication.refresh_from_db()
+    assert their_publication.counts == [] and their_publication.fetched_at is None
+    assert (
+        polls.apply_platform_poll_state(
+            theirs, PollState(poll_ref="54133500", counts=(3, 3, 3), closed=True, seq=1)
+        )
+        == 0
+    )
+    publication.refresh_from_db()
+    assert not publication.final
+
+
+def test_telegram_live_counts_then_the_close_still_reads_the_final_counts_once(
+    personas, poll, telegram, fake_platform, django_capture_on_commit_callbacks
+):
+    channel, tg = telegram
+    publication, _ = publish(poll, channel, personas, django_capture_on_commit_callbacks)
+    get_updates(fake_platform, [tg.vote(500, 1, 3)])
+    sync.sync(channel.pk)
+    tg.vote(500, 2, 1)  # a vote whose update Hearth has not read yet
+    polls.close_poll(poll, by=personas.actor("manager"))
+    assert len(fake_platform.calls("POST", f"/bot{TOKEN}/stopPoll")) == 1
+    publication.refresh_from_db()
+    assert publication.final and publication.counts == [0, 3, 1]
+    # The `poll` update of the stop (is_closed) comes afterwards: the final counts stay.
+    late = tg.update(500)
+    late["poll"]["options"][0]["voter_count"] = 8
+    get_updates(fake_platform, [late])
+    sync.sync(channel.pk)
+    publication.refresh_from_db()
+    assert publication.counts == [0, 3, 1]
+    assert polls.refresh_open_polls() == 0
+    assert len(fake_platform.calls("POST", f"/bot{TOKEN}/stopPoll")) == 1

@@ -8,7 +8,9 @@ from datetime import timedelta
 
 import pytest
 from conftest import item
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from hearth.animation import draw
@@ -229,3 +231,50 @@ def test_invite_and_close_through_the_api_and_the_cli_stay_in_their_workspace(
     assert not poll.is_open
     with pytest.raises(CommandError, match="no poll"):
         call_command("poll", "close", "--workspace", other, "--poll", str(poll.pk), stdout=out)
+
+
+def test_inviting_a_large_segment_costs_the_same_queries_as_a_small_one(
+    personas, make_channel, make_event, django_capture_on_commit_callbacks, monkeypatch
+):
+    acme = make_channel(personas.workspace, name="Mail", kind="import")
+    # Authors whose id is their address (an e-mail channel's): the members' known addresses.
+    ingest_batch(acme, [item(f"m{i}", "Hello", author=f"fan{i}@example.org") for i in range(120)])
+    ids = sorted(Member.objects.filter(workspace=personas.workspace).values_list("pk", flat=True))
+    assert len(ids) == 120
+    champions = Member.objects.filter(pk__in=ids[:5])
+    champions.update(is_champion=True, consent={"contact": {"given": True}})
+    manager = personas.actor("manager")
+    small_event, large_event = make_event(title="Small"), make_event(title="Large")
+    with (
+        django_capture_on_commit_callbacks(execute=False),
+        CaptureQueriesContext(connection) as small,
+    ):
+        assert events.invite_segment(small_event, "champion", by=manager)["sent"] == 5
+    Member.objects.filter(pk__in=ids).update(is_champion=True, consent={"contact": {"given": True}})
+    Member.objects.filter(pk=ids[-1]).update(consent={})  # one has not agreed to be written to
+    with (
+        django_capture_on_commit_callbacks(execute=False),
+        CaptureQueriesContext(connection) as large,
+    ):
+        invited = events.invite_segment(large_event, "champion", by=manager)
+    assert (invited["sent"], invited["no_consent"]) == (119, 1)
+
+    # The same queries for 5 or 120 members; only the one INSERT may be split by the database's
+    # limit on parameters per statement (SQLite's 999: three statements for 119 rows).
+    def shape(captured):
+        return [q["sql"].split(" ")[0] for q in captured if not q["sql"].startswith("INSERT OR")]
+
+    inserts = [q for q in large.captured_queries if q["sql"].startswith("INSERT OR")]
+    assert shape(large.captured_queries) == shape(small.captured_queries)
+    assert 1 <= len(inserts) <= 3, "no query per member"
+    mails = OutboxItem.objects.filter(ref_type="event", ref_id=large_event.pk)
+    assert mails.count() == 119
+    assert mails.values("payload__to").distinct().count() == 119
+    assert all(m.transport == "email" and m.retry_safe for m in mails.all())
+    # In chunks (a few queries each), a second invitation writes to nobody twice.
+    monkeypatch.setattr(events, "INVITE_CHUNK", 50)
+    Member.objects.filter(pk=ids[-1]).update(consent={"contact": {"given": True}})
+    with django_capture_on_commit_callbacks(execute=False):
+        again = events.invite_segment(large_event, "champion", by=manager)
+    assert (again["sent"], again["already"], again["no_consent"]) == (1, 119, 0)
+    assert mails.count() == 120 and mails.filter(transport="email").count() == 120

@@ -273,6 +273,21 @@ class FetchResult:
     # (a video): every comment id the platform listed under it}, only for roots whose whole list
     # was read without an error. A stored comment under such a root, not listed, was deleted.
     listed: dict[str, list[str]] = field(default_factory=dict)
+    # The states of polls the platform pushed with this page (Telegram's `poll` updates),
+    # applied before the cursor moves past them (hearth/channels/polls.py).
+    polls: list[PollState] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PollState:
+    """A native poll's state as the platform reported it: its votes per option, in order."""
+
+    poll_ref: str  # the platform's id of the poll (SendResult.ref of the send that posted it)
+    counts: tuple[int, ...]
+    closed: bool  # no vote will change it any more: the final counts
+    # The platform's sequence number of this report (Telegram's update_id): a report with a
+    # lower one is older and never replaces a newer one; 0 when the platform gives none.
+    seq: int = 0
 
 
 @dataclass
@@ -280,6 +295,9 @@ class SendResult:
     external_id: str = ""  # the platform's id of what was created (a reply, a post)
     url: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    # A second id of what was created, by which the platform's later events name it (Telegram's
+    # poll id: `poll` updates carry it, not the message id). Stored as OutboxItem.external_ref.
+    ref: str = ""
 
 
 class Connector(Protocol):
@@ -316,6 +334,8 @@ class Connector(Protocol):
     def webhook_delivery_id(self, headers: Mapping[str, str], body: bytes) -> str: ...
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[dict[str, Any]]: ...
+
+    def webhook_poll_states(self, headers: Mapping[str, str], body: bytes) -> list[PollState]: ...
 
     def refresh_credentials(self) -> dict[str, Any] | None: ...
 
@@ -431,6 +451,12 @@ class BaseConnector:
         (the receiver then answers 503 so the platform delivers it again).
         """
         raise Unsupported(f"{self.label or 'This channel'} does not push deliveries to Hearth.")
+
+    def webhook_poll_states(self, headers: Mapping[str, str], body: bytes) -> list[PollState]:
+        """The states of native polls one authentic delivery carries ([] for most platforms).
+
+        Raises ValueError when the body is not the platform's documented payload."""
+        return []
 
     def refresh_credentials(self) -> dict[str, Any] | None:
         """For platforms whose tokens expire: exchange the refresh token for new credentials and

@@ -11,6 +11,9 @@ offset confirms, and Hearth only sends the offset saved with the rows it covers)
 `fetch` and long-polled by `listen`; or a webhook to `/hooks/telegram/<key>` verified by its
 `X-Telegram-Bot-Api-Secret-Token` (the two are exclusive on Telegram's side). The Bot API has
 no history: on first connect, Hearth gets what Telegram still holds (up to 24 hours).
+Besides messages, Hearth asks for `poll` updates: the new state of each poll the bot sent
+(`sendPoll` answers the Poll's id, kept as the outbox item's `external_ref`), which gives the
+poll's counts live (hearth/channels/polls.py).
 
 A message's external id is `<chat id>:<message id>` (message ids are per chat). A 429 carries
 the wait in `parameters.retry_after` of the JSON body: that is the wait Hearth honours.
@@ -38,6 +41,7 @@ from hearth.channels.connectors.base import (
     FatalConnectorError,
     FetchResult,
     Identity,
+    PollState,
     ReauthRequired,
     RetryLater,
     SendResult,
@@ -51,6 +55,8 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
 PAGE = 100  # getUpdates' largest limit
 LONG_POLL_S = 10  # how long one getUpdates waits for news in `listen` (stop is seen as often)
 UPDATE_KINDS = ("message", "edited_message", "channel_post", "edited_channel_post")
+# Asked of getUpdates: the messages, and the new states of the polls the bot sent.
+ALLOWED_UPDATES = (*UPDATE_KINDS, "poll")
 NO_PERMISSIONS = {
     "can_send_messages": False,
     "can_send_audios": False,
@@ -177,6 +183,22 @@ def update_to_item(
     return item
 
 
+def update_to_poll_state(update: Mapping[str, Any]) -> PollState | None:
+    """The new state of a poll in an Update (None when the update is not about a poll).
+
+    Telegram sends a bot the `poll` updates of the polls it sent (a vote, a vote taken back,
+    the poll stopped): the whole Poll each time, so the latest one replaces the counts."""
+    poll = update.get("poll")
+    if not isinstance(poll, Mapping) or not poll.get("id"):
+        return None
+    return PollState(
+        poll_ref=str(poll["id"]),
+        counts=tuple(int(o.get("voter_count") or 0) for o in poll.get("options") or ()),
+        closed=bool(poll.get("is_closed")),
+        seq=int(update.get("update_id") or 0),
+    )
+
+
 class TelegramConnector(BaseConnector):
     kind = "telegram"
     label = "Telegram"
@@ -228,7 +250,8 @@ class TelegramConnector(BaseConnector):
         retry_safe=frozenset({"delete", "ban", "unban", "mute"}),
     )
     poll_interval_s = 60  # when the stream runner is not holding the long poll
-    # The Bot API has no method to read a poll's counts: `stopPoll` gives them, once, final.
+    # The Bot API has no method to read a poll's counts: they come pushed, with each `poll`
+    # update (live, see hearth/channels/polls.py), and from `stopPoll`, once, final.
     live_poll_counts = False
 
     def __init__(self, channel: Channel) -> None:
@@ -317,7 +340,7 @@ class TelegramConnector(BaseConnector):
         body: dict[str, Any] = {
             "timeout": wait,
             "limit": PAGE,
-            "allowed_updates": list(UPDATE_KINDS),
+            "allowed_updates": list(ALLOWED_UPDATES),
         }
         if cursor:
             body["offset"] = int(cursor)
@@ -328,8 +351,9 @@ class TelegramConnector(BaseConnector):
         items = [
             item for update in updates if (item := update_to_item(update, self.chats)) is not None
         ]
+        polls = [state for update in updates if (state := update_to_poll_state(update))]
         next_offset = str(max(u["update_id"] for u in updates) + 1)
-        return FetchResult(items=items, cursor=next_offset, more=len(updates) == PAGE)
+        return FetchResult(items=items, cursor=next_offset, more=len(updates) == PAGE, polls=polls)
 
     def fetch(self, cursor: str) -> FetchResult:
         if self.webhook_secret:
@@ -369,6 +393,13 @@ class TelegramConnector(BaseConnector):
         except (KeyError, TypeError, AttributeError, json.JSONDecodeError) as exc:
             raise ValueError(f"not a Telegram Update: {exc}") from exc
         return [item] if item else []
+
+    def webhook_poll_states(self, headers: Mapping[str, str], body: bytes) -> list[PollState]:
+        try:
+            state = update_to_poll_state(json.loads(body))
+        except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as exc:
+            raise ValueError(f"not a Telegram Update: {exc}") from exc
+        return [state] if state else []
 
     def metrics(self) -> dict[str, int]:
         members = sum(
@@ -422,11 +453,14 @@ class TelegramConnector(BaseConnector):
         return SendResult(
             external_id=f"{sent['chat']['id']}:{sent['message_id']}",
             url=f"https://t.me/{username}/{sent['message_id']}" if username else "",
+            # The Poll's id: its `poll` updates name the poll by it, not by the message.
+            ref=str((sent.get("poll") or {}).get("id") or ""),
         )
 
     def poll_results(self, external_id: str, *, final: bool = False) -> list[int]:
-        """The votes per option of a poll the bot sent. Telegram gives them only when the poll
-        is stopped (`stopPoll`, which answers the final Poll): so only with `final`."""
+        """The votes per option of a poll the bot sent. No Bot API method reads them while the
+        poll runs (they come pushed, as `poll` updates): asked for, they are the final ones of
+        `stopPoll`, which stops the poll and answers the final Poll. So only with `final`."""
         if not final:
             raise Unsupported(
                 _g("Telegram gives a poll's votes only when it is stopped, when the poll closes.")

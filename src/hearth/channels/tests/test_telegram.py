@@ -16,6 +16,7 @@ from hearth.channels.connectors import get_connector
 from hearth.channels.connectors.base import (
     FatalConnectorError,
     OutcomeUnknown,
+    PollState,
     ReauthRequired,
     Unsupported,
 )
@@ -108,7 +109,13 @@ def test_get_updates_reads_messages_with_the_offset_cursor(bot, fake_platform):
     assert first.json == {
         "timeout": 0,
         "limit": 100,
-        "allowed_updates": ["message", "edited_message", "channel_post", "edited_channel_post"],
+        "allowed_updates": [
+            "message",
+            "edited_message",
+            "channel_post",
+            "edited_channel_post",
+            "poll",
+        ],
     }
     bot.refresh_from_db()
     assert bot.cursor == "1005"
@@ -404,3 +411,27 @@ def test_with_a_webhook_nothing_polls_get_updates(pushed, fake_platform):
     with pytest.raises(Unsupported):
         next(get_connector(pushed).listen("", threading.Event()))
     assert fake_platform.requests == []
+
+
+def test_a_poll_update_is_the_poll_state_and_no_message(bot, fake_platform):
+    """Update.poll: the whole Poll of a poll the bot sent, each time its votes change."""
+    poll_update = {
+        "update_id": 1101,
+        "poll": {
+            "id": "5413300001",
+            "question": "Which colour next?",
+            "options": [
+                {"text": "Amber", "voter_count": 2},
+                {"text": "Teal", "voter_count": 5},
+            ],
+            "total_voter_count": 7,
+            "is_closed": False,
+            "is_anonymous": True,
+            "type": "regular",
+            "allows_multiple_answers": False,
+        },
+    }
+    fake_platform.route("POST", path("getUpdates"), json=ok([update(1100, text="Hi"), poll_update]))
+    result = get_connector(bot).fetch("")
+    assert [i["text"] for i in result.items] == ["Hi"] and result.cursor == "1102"
+    assert result.polls == [PollState(poll_ref="5413300001", counts=(2, 5), closed=False, seq=1101)]

@@ -205,3 +205,38 @@ def test_alert_log_lists_deliveries(client, personas, workspace, queries, now, a
     )
     items = call(client, personas.token("viewer"), "get", "/alerts").json()["items"]
     assert items[0]["kind"] == "volume" and items[0]["deliveries"][0]["destination"] == "Ops"
+
+
+def test_mentions_say_when_their_author_is_an_influencer_or_a_champion(
+    client, personas, channel, queries, now, django_assert_max_num_queries
+):
+    from hearth.community.members import member_for_author
+    from hearth.community.models import Member
+    from hearth.conversations.models import Author
+
+    ingest_batch(
+        channel,
+        [
+            at(now - timedelta(minutes=3), "s1", "acme is great", author="star"),
+            at(now - timedelta(minutes=2), "f1", "acme is fine", author="fan"),
+            at(now - timedelta(minutes=1), "s2", "acme again", author="star"),
+        ],
+    )
+    star = member_for_author(Author.objects.get(channel=channel, external_id="star"))
+    Member.objects.filter(pk=star.pk).update(is_influencer=True, is_champion=True)
+    fan = member_for_author(Author.objects.get(channel=channel, external_id="fan"))
+    with django_assert_max_num_queries(8):  # auth, access, the page: no query per mention
+        answer = call(client, personas.token("viewer"), "get", "/mentions?limit=10").json()
+    by_text = {m["text"]: m for m in answer["items"]}
+    for text in ("acme is great", "acme again"):
+        assert by_text[text]["author_highlights"] == ["influencer", "champion"]
+        assert by_text[text]["author_member_id"] == star.pk
+    assert by_text["acme is fine"]["author_highlights"] == []
+    assert by_text["acme is fine"]["author_member_id"] == fan.pk
+    schema = personas.client("viewer").get("/api/v1/openapi.json").json()
+    mention = next(
+        v
+        for k, v in schema["components"]["schemas"].items()
+        if "author_highlights" in v.get("properties", {})
+    )
+    assert {"author_highlights", "author_member_id"} <= set(mention["properties"])

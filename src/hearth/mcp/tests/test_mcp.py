@@ -315,3 +315,27 @@ def test_hearth_mcp_over_http_takes_each_requests_bearer_token(transactional_db,
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_hiding_an_influencer_needs_confirm_influencer(personas, world):
+    from hearth.community.members import member_for_author
+    from hearth.community.models import Member
+    from hearth.moderation.actions.netiquette import ensure_netiquette
+    from hearth.moderation.models import HiddenMessage
+
+    ensure_netiquette(personas.workspace)
+    entry = world["acme_entry"]
+    star = entry.message.author
+    Member.objects.filter(pk=member_for_author(star).pk).update(is_influencer=True)
+    raw = token(personas, "moderator")
+    hide = {"entry_id": entry.pk, "decision": "hide", "article": "1"}
+    refused, confirmed = run(
+        raw, [("moderate", hide), ("moderate", {**hide, "confirm_influencer": True})]
+    )
+    assert "confirm_influencer is required" in error(refused)
+    assert data(confirmed)["status"] == "hidden"
+    assert HiddenMessage.objects.filter(message=entry.message).count() == 1
+    outcomes = AuditEvent.objects.filter(action="mcp.moderate").values_list(
+        "data__outcome", flat=True
+    )
+    assert sorted(outcomes) == ["ok", "refused"]
