@@ -9,8 +9,9 @@ beat, on a free loopback port) and locust (`hearth/bench/webload.py`, in a proce
 drives the team and the webhook stream for `--duration` seconds once every user has started.
 
 Per page: requests, p50/p95/p99/max in milliseconds, errors (listed). After the run the database
-is checked against what the server acknowledged: every accepted reply is in the outbox, every
-acknowledged approval decided its entry, every acknowledged delivery stored.
+is checked against what the server acknowledged in the whole run (ramp-up included): every
+accepted reply is in the outbox, every acknowledged approval decided its entry, every
+acknowledged delivery stored.
 """
 
 from __future__ import annotations
@@ -172,7 +173,7 @@ def child(
     if done.returncode != 0:
         raise RuntimeError(f"the load generator failed:\n{done.stderr[-3000:]}")
     load = json.loads(done.stdout.strip().splitlines()[-1])
-    acknowledged = {p["page"]: p["requests"] - p["errors"] for p in load["pages"]}
+    acknowledged = load.pop("acknowledged")
     decided = QueueEntry.objects.filter(
         workspace=workspace, status=QueueStatus.APPROVED, decided_at__gte=started_at
     ).count()
@@ -196,9 +197,11 @@ def child(
         "workspace": counts | {"build_s": built["build_s"]},
         **load,
         "checks": checks,
-        "consistent": checks["replies_acknowledged"] == checks["replies_in_outbox"]
-        and checks["approvals_acknowledged"] == checks["entries_approved"]
-        and checks["deliveries_acknowledged"] <= checks["deliveries_stored"],
+        # Nothing acknowledged is missing. More may be stored: a request the load generator gave
+        # up on (its 60 s timeout), or still on its way when the run stopped, is still done.
+        "consistent": checks["replies_in_outbox"] >= checks["replies_acknowledged"]
+        and checks["entries_approved"] >= checks["approvals_acknowledged"]
+        and checks["deliveries_stored"] >= checks["deliveries_acknowledged"],
         "target_p95_ms": TARGET_P95_MS,
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in load_after],

@@ -62,6 +62,7 @@ class Recorder:
     def __init__(self) -> None:
         self.times: dict[str, list[float]] = defaultdict(list)
         self.failures: Counter[str] = Counter()
+        self.acknowledged: Counter[str] = Counter()
         self.errors: Counter[tuple[str, str]] = Counter()
         self.login_times: list[float] = []
         self.login_errors: Counter[str] = Counter()
@@ -72,6 +73,9 @@ class Recorder:
     def on_request(
         self, name: str, response_time: float, exception: BaseException | None, **_: Any
     ) -> None:
+        if exception is None:
+            # Whole run, the ramp-up included: what the database must hold after it.
+            self.acknowledged[name] += 1
         if name == "login":
             self.login_times.append(response_time)
             if exception is not None:
@@ -119,6 +123,7 @@ class Recorder:
                 {"page": name, "error": error, "count": n}
                 for (name, error), n in self.errors.most_common()
             ],
+            "acknowledged": dict(self.acknowledged),
             "logins": {
                 **_summary("login", logins_ordered, sum(self.login_errors.values()), 0),
                 "error_messages": dict(self.login_errors),

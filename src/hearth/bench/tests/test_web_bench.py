@@ -56,11 +56,15 @@ def test_a_small_team_works_every_page_without_an_error_and_nothing_is_lost():
         assert page["requests"] > 0
         assert 0 < page["p50_ms"] <= page["p95_ms"] <= page["p99_ms"] <= page["max_ms"]
     assert result["total"]["requests"] == sum(p["requests"] for p in by_page.values())
-    # What the server acknowledged is what the database holds.
+    # What the server acknowledged is in the database. At most one more per user: a request
+    # still on its way when the run stops is done by the server, never acknowledged.
     checks = result["checks"]
-    assert checks["replies_in_outbox"] == checks["replies_acknowledged"] > 0
-    assert checks["entries_approved"] == checks["approvals_acknowledged"] > 0
-    assert checks["deliveries_stored"] >= checks["deliveries_acknowledged"] > 0
+    for done, acknowledged in (
+        ("replies_in_outbox", "replies_acknowledged"),
+        ("entries_approved", "approvals_acknowledged"),
+        ("deliveries_stored", "deliveries_acknowledged"),
+    ):
+        assert 0 < checks[acknowledged] <= checks[done] <= checks[acknowledged] + 2, checks
     assert result["consistent"] is True
     assert result["workspace"]["threads"] > 100
     assert result["workspace"]["open_queue_entries"] > 0
