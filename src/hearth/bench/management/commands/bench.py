@@ -168,6 +168,32 @@ class Command(HearthCommand):
         matrix.add_argument("--burst", type=int, default=5, help="and its burst")
         matrix.add_argument("--json", action="store_true")
         matrix.add_argument("--child", action="store_true", help="(internal) one measured run")
+        web = sub.add_parser(
+            "web",
+            help="The web app under load: team members (locust) on the inbox, the queue and the "
+            "dashboard, plus a webhook stream, against `hearth serve`; p50/p95/p99 per page.",
+        )
+        web.add_argument("--users", type=int, default=50, help="team members working at once")
+        web.add_argument(
+            "--duration", type=int, default=60, help="seconds measured, once all have started"
+        )
+        web.add_argument("--spawn-rate", type=float, default=5, help="members started per second")
+        web.add_argument(
+            "--webhook-rate", type=float, default=10, help="signed deliveries per second (0: none)"
+        )
+        web.add_argument(
+            "--think",
+            type=float,
+            nargs=2,
+            default=(1.0, 3.0),
+            metavar=("MIN", "MAX"),
+            help="seconds each member waits between two actions",
+        )
+        web.add_argument(
+            "--members", type=int, default=5000, help="people of the demo community loaded"
+        )
+        web.add_argument("--json", action="store_true")
+        web.add_argument("--child", action="store_true", help="(internal) one measured run")
         for name, scenario in sub.choices.items():
             if name in IN_MEMORY:
                 continue
@@ -183,6 +209,49 @@ class Command(HearthCommand):
                 help="with --database: use a database that already has tables, dropping them "
                 "before and after (never your live database)",
             )
+
+    def _web(self, options: dict[str, Any]) -> None:
+        from hearth.bench import web
+
+        knobs = ("members", "users", "duration", "spawn_rate", "webhook_rate")
+        for knob in ("users", "duration", "spawn_rate", "members"):
+            if options[knob] <= 0:
+                raise CommandError(f"--{knob.replace('_', '-')} must be above 0.")
+        low, high = options["think"]
+        if not 0 <= low <= high:
+            raise CommandError("--think MIN MAX: give 0 ≤ MIN ≤ MAX seconds, e.g. --think 1 3.")
+        if options["child"]:
+            result = web.child(
+                options["members"],
+                options["users"],
+                options["duration"],
+                options["spawn_rate"],
+                options["webhook_rate"],
+                think=(low, high),
+            )
+            self.stdout.write(json.dumps(result))
+            return
+        console = Console(stderr=options["json"])
+        with console.status(
+            f"Loading the demo ({options['members']:,} members), then {options['users']} team "
+            f"members for {options['duration']} s…"
+        ):
+            args = [part for k in knobs for part in (f"--{k.replace('_', '-')}", str(options[k]))]
+            result = run_child(["web", *args, "--think", str(low), str(high)])
+        console.print(web.table(result))
+        for error in result["errors"]:
+            console.print(f"[red]{error['count']} × {error['page']}: {error['error']}[/red]")
+        console.print(
+            f"Errors: {result['total']['errors']}; p95 of every page ≤ {result['target_p95_ms']:g}"
+            f" ms: {all(p['p95_ms'] <= result['target_p95_ms'] for p in result['pages'])}; "
+            f"stored as acknowledged: {result['consistent']}; server CPU {result['server_cpu_s']} s "
+            f"({result['server_cpu_ms_per_request']} ms a request),"
+            f" load generator CPU {result['client_cpu_s']} s; load average "
+            f"{' '.join(str(x) for x in result['load_average_before'])} before, "
+            f"{' '.join(str(x) for x in result['load_average_after'])} after."
+        )
+        if options["json"]:
+            self.stdout.write(json.dumps(result))
 
     def _matrix(self, options: dict[str, Any]) -> None:
         from hearth.bench import matrix
