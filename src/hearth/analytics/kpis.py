@@ -27,7 +27,14 @@ from django.db.models import Sum
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from hearth.analytics.models import CampaignDay, ChannelDay, MemberDay, MemberGap
+from hearth.analytics.models import (
+    CampaignDay,
+    ChannelDay,
+    MemberDay,
+    MemberGap,
+    ResponseBucket,
+    ResponseMeasure,
+)
 from hearth.channels.models import Channel
 from hearth.conversations.metrics import workspace_timezone
 from hearth.core.actions import ActionError
@@ -687,7 +694,7 @@ def day_sums(
     }
 
 
-CHANNEL_DAY_COLUMNS = (*_CHANNEL_SUMS, "unlabelled", "active_members")
+CHANNEL_DAY_COLUMNS = (*_CHANNEL_SUMS, "unlabelled", "active_members", "conversations")
 
 
 def distinct_members(
@@ -979,3 +986,73 @@ def campaigns(workspace: Workspace) -> list[str]:
 
 def values_only(points: Iterable[tuple[date, float | None]]) -> list[float | None]:
     return [v for _, v in points]
+
+
+RESPONSE_MEASURES = {
+    "first_response": ResponseMeasure.FIRST,
+    "first_response_business": ResponseMeasure.FIRST_BUSINESS,
+    "resolution": ResponseMeasure.RESOLUTION,
+    "resolution_business": ResponseMeasure.RESOLUTION_BUSINESS,
+}
+
+
+def _kth(steps: list[tuple[int, int, float]], k: int) -> float:
+    """The k-th smallest duration (0-based), as the mean of the durations of its step."""
+    seen = 0
+    for _step, count, total_s in steps:
+        seen += count
+        if k < seen:
+            return total_s / count
+    return steps[-1][2] / steps[-1][1]
+
+
+def _histogram_summary(steps: list[tuple[int, int, float]]) -> dict[str, float | int | None]:
+    """Count, mean (exact), median and p90 (within one step) of a histogram, in seconds; the
+    same keys and ranks as `conversations.metrics` (p90: the value of rank ⌊0.9 n⌋)."""
+    count = sum(n for _s, n, _t in steps)
+    if not count:
+        return {"count": 0, "median_s": None, "mean_s": None, "p90_s": None}
+    steps = sorted(steps)
+    if count % 2:
+        median_s = _kth(steps, count // 2)
+    else:
+        median_s = (_kth(steps, count // 2 - 1) + _kth(steps, count // 2)) / 2
+    return {
+        "count": count,
+        "median_s": round(median_s, 1),
+        "mean_s": round(sum(t for _s, _n, t in steps) / count, 1),
+        "p90_s": round(_kth(steps, min(count - 1, int(0.9 * count))), 1),
+    }
+
+
+def response_summaries(
+    workspace: Workspace, first: date, last: date, *, by_channel: bool = False
+) -> dict[int | None, dict[str, dict[str, float | int | None]]]:
+    """First-response and resolution times (24/7 and business hours) given in [first, last]
+    (local days: an answer counts on the day it was given, a resolution on the day the thread
+    was closed), from the histogram roll-up: count and mean exact, median and 90th percentile
+    within one step of the histogram (1 minute under 2 hours, 10 minutes under 2 days, 1 hour
+    beyond). Keyed by channel id when `by_channel`, else one entry under None."""
+    fields = ("channel_id", "measure", "bucket") if by_channel else ("measure", "bucket")
+    rows = (
+        ResponseBucket.objects.filter(workspace=workspace, day__range=(first, last))
+        .values_list(*fields)
+        .annotate(n=Sum("count"), t=Sum("total_s"))
+        .order_by()
+    )
+    steps: dict[int | None, dict[int, list[tuple[int, int, float]]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    for row in rows:
+        key = row[0] if by_channel else None
+        measure, bucket, n, total_s = row[-4:]
+        steps[key][measure].append((bucket, int(n), float(total_s)))
+    if not by_channel and None not in steps:
+        steps[None] = defaultdict(list)
+    return {
+        key: {
+            name: _histogram_summary(per_measure.get(measure, []))
+            for name, measure in RESPONSE_MEASURES.items()
+        }
+        for key, per_measure in steps.items()
+    }

@@ -121,6 +121,9 @@ def test_numbers_from_the_roll_ups_equal_the_direct_count(workspace, data, forum
         assert sources.sentiment_totals(rolled) == sources.sentiment_totals(
             sources.activity_direct(workspace, start, end, PARIS)
         )
+        assert sources.conversations(workspace, start, end) == (
+            sources.conversations_direct(workspace, start, end)
+        )
         seen += sum(rolled["in"])
     assert seen > 0
 
@@ -136,3 +139,23 @@ def test_a_range_that_is_not_whole_local_days_is_counted_from_the_messages(works
     # zoe's question of 1 Nov 10:00 UTC is before noon in Paris: left out.
     assert sources.activity(workspace, half, end, PARIS)["in"] == [0, 3]
     assert sources.active_members(workspace, half, end) == 3
+
+
+def test_response_times_come_from_the_roll_up_on_whole_days(workspace, data):
+    """zoe's question of 1 Nov 10:00 UTC, answered 10:30: one answer of 30 minutes, the same
+    from the histogram roll-up as from the threads (a step holding one answer is exact)."""
+    from hearth.analytics.models import ResponseBucket
+
+    start, end = window(date(2026, 11, 1), date(2026, 11, 3))
+    assert ResponseBucket.objects.filter(workspace=workspace).exists()
+    rolled = sources.response_times(workspace, start, end)
+    direct = sources.response_times_direct(workspace, start, end)
+    assert rolled["overall"]["first_response"] == direct["overall"]["first_response"]
+    assert rolled["overall"]["first_response"]["median_s"] == 30 * 60
+    assert [r["key"] for r in rolled["per_channel"]] == [r["key"] for r in direct["per_channel"]]
+    assert rolled["per_channel"][0]["first_response"] == direct["per_channel"][0]["first_response"]
+    # Not whole local days: counted from the threads.
+    half = start + timedelta(hours=12)
+    assert sources.response_times(workspace, half, end)["overall"]["first_response"]["count"] == 0
+    started = sources.conversations(workspace, start, end)
+    assert started == sources.conversations_direct(workspace, start, end) > 0
