@@ -194,7 +194,22 @@ class HourCell(models.Model):
     interactions = models.PositiveIntegerField(default=0)
 
     class Meta:
-        indexes = [models.Index(fields=["workspace", "day"], name="hour_cell_ws")]
+        indexes = [
+            # Covering: a year's heatmap sums the index alone (no row look-ups).
+            models.Index(
+                fields=[
+                    "workspace",
+                    "day",
+                    "channel_id",
+                    "weekday",
+                    "hour",
+                    "messages_in",
+                    "posts",
+                    "interactions",
+                ],
+                name="hour_cell_ws_cover",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.day} {self.hour}h"
