@@ -225,21 +225,34 @@ def top_posts(
     on the channels (written elsewhere) carry the counts the platform gave with them.
     """
     rows: list[dict[str, Any]] = []
-    variants = list(
-        PostVariant.objects.filter(
-            post__workspace=workspace, published_at__gte=start, published_at__lt=end
-        )
-        .select_related("channel")
-        .only("id", "text", "published_at", "external_id", "external_url", "channel__name")
+    in_period = PostVariant.objects.filter(
+        post__workspace=workspace, published_at__gte=start, published_at__lt=end
     )
-    latest: dict[int, PostMetric] = {}
-    for metric in PostMetric.objects.filter(variant__in=variants).order_by("collected_at"):
-        latest[metric.variant_id] = metric
+    # The last reading of each variant, read as plain values through a join (no list of ids);
+    # then only the leading variants are loaded whole.
+    latest: dict[int, tuple[int, int, int]] = {}
+    for variant_id, likes, comments, shares in (
+        PostMetric.objects.filter(variant__in=in_period.values("pk"))
+        .order_by("collected_at")
+        .values_list("variant_id", "likes", "comments", "shares")
+    ):
+        latest[variant_id] = (likes or 0, comments or 0, shares or 0)
     published_ids = set()
+    scored = []
+    for pk, external_id, published_at in in_period.order_by("id").values_list(
+        "pk", "external_id", "published_at"
+    ):
+        published_ids.add(external_id)
+        scored.append((-sum(latest.get(pk, (0, 0, 0))), published_at, pk))
+    leading = [pk for *_key, pk in sorted(scored, key=lambda r: (r[0], r[1]))[:limit]]
+    variants = sorted(
+        PostVariant.objects.filter(pk__in=leading)
+        .select_related("channel")
+        .only("id", "text", "published_at", "external_id", "external_url", "channel__name"),
+        key=lambda v: v.pk,
+    )
     for v in variants:
-        m = latest.get(v.pk)
-        likes, comments, shares = (m.likes or 0, m.comments or 0, m.shares or 0) if m else (0, 0, 0)
-        published_ids.add(v.external_id)
+        likes, comments, shares = latest.get(v.pk, (0, 0, 0))
         rows.append(
             {
                 "text": v.text,

@@ -159,3 +159,51 @@ def test_response_times_come_from_the_roll_up_on_whole_days(workspace, data):
     assert sources.response_times(workspace, half, end)["overall"]["first_response"]["count"] == 0
     started = sources.conversations(workspace, start, end)
     assert started == sources.conversations_direct(workspace, start, end) > 0
+
+
+def test_top_posts_rank_published_variants_by_their_last_reading(workspace, data, forum):
+    from hearth.publishing.models import Post, PostMetric, PostState, PostVariant
+
+    day = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    made = []
+    for i, (text, minutes) in enumerate([("a", 0), ("b", 5), ("c", 10), ("d", 15)]):
+        post = Post.objects.create(
+            workspace=workspace, title=text, state=PostState.PUBLISHED, published_at=day
+        )
+        made.append(
+            PostVariant.objects.create(
+                post=post,
+                channel=forum,
+                text=text,
+                state="published",
+                published_at=day + timedelta(minutes=minutes),
+                external_id=f"v{i}",
+            )
+        )
+    readings = {
+        "a": [(10, 0, 0), (1, 0, 0)],  # the last reading counts: 1
+        "b": [(20, 2, 3)],  # 25
+        "c": [(25, 0, 0)],  # 25, later than b
+        "d": [],  # never read: 0
+    }
+    for v in made:
+        for n, (likes, comments, shares) in enumerate(readings[v.text]):
+            PostMetric.objects.create(
+                variant=v,
+                collected_at=day + timedelta(hours=n + 1),
+                likes=likes,
+                comments=comments,
+                shares=shares,
+            )
+    start, end = window(date(2026, 11, 1), date(2026, 11, 3))
+    posts = sources.top_posts(workspace, start, end, limit=4)
+    assert [(p["text"], p["engagement"]) for p in posts] == [
+        ("Our new lamp is here", 48),
+        ("b", 25),
+        ("c", 25),
+        ("a", 1),
+    ]
+    assert [p["text"] for p in sources.top_posts(workspace, start, end, limit=2)] == [
+        "Our new lamp is here",
+        "b",
+    ]
