@@ -540,22 +540,22 @@ def _links_and_conversions(
 def _write_channel_days(
     workspace: Workspace, day: date, channels: list[int], rows: dict[int, dict[str, Any]]
 ) -> None:
-    existing = {r.channel_id: r for r in ChannelDay.objects.filter(workspace=workspace, day=day)}
-    create, update = [], []
+    existing = dict(
+        ChannelDay.objects.filter(workspace=workspace, day=day).values_list("channel_id", "pk")
+    )
+    create = []
     for channel_id in set(channels) | set(rows):
         values = rows.get(channel_id) or dict.fromkeys(CHANNEL_COLUMNS, 0)
-        row = existing.get(channel_id)
-        if row is None:
+        pk = existing.get(channel_id)
+        if pk is None:
             if not any(values.values()):
                 continue  # an empty day leaves no row: the reads treat it as zeros
             create.append(ChannelDay(workspace=workspace, channel_id=channel_id, day=day, **values))
         else:
-            for column, value in values.items():
-                setattr(row, column, value)
-            update.append(row)
+            # One plain UPDATE per row (bulk_update's CASE per column costs far more to build);
+            # the channel's own figures (followers, reach, impressions) stay as they are.
+            ChannelDay.objects.filter(pk=pk).update(**values)
     ChannelDay.objects.bulk_create(create)
-    if update:
-        ChannelDay.objects.bulk_update(update, list(CHANNEL_COLUMNS))
 
 
 def record_channel_figures(
