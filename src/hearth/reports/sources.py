@@ -416,8 +416,10 @@ def response_times(workspace: Workspace, start: datetime, end: datetime) -> dict
     slugs = dict(
         Channel.objects.filter(workspace=workspace, pk__in=list(per)).values_list("pk", "slug")
     )
-    per_channel = [{"key": slugs[pk], **figures} for pk, figures in per.items() if pk in slugs]
-    per_channel.sort(key=lambda r: r["key"])
+    per_channel: list[dict[str, Any]] = [
+        {"key": slugs[pk], **figures} for pk, figures in per.items() if pk in slugs
+    ]
+    per_channel.sort(key=lambda r: str(r["key"]))
     return {"overall": {"key": "all", **overall}, "per_channel": per_channel}
 
 
