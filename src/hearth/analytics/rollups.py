@@ -135,11 +135,12 @@ def roll_up_days(workspace: Workspace, start: date, end: date) -> int:
     channels = list(Channel.objects.filter(workspace=workspace).values_list("pk", flat=True))
     day, done = start, 0
     facts: dict[date, ThreadFacts] = {}
+    read_until = start - timedelta(days=1)
     while day <= end:
-        if day not in facts:
+        if day > read_until:
             # The threads of the next days at once (one read instead of one per day).
-            last = min(end, day + timedelta(days=THREAD_READ_DAYS - 1))
-            facts = _thread_facts(workspace, day, last, tz)
+            read_until = min(end, day + timedelta(days=THREAD_READ_DAYS - 1))
+            facts = _thread_facts(workspace, day, read_until, tz)
         with transaction.atomic():
             _roll_up_day(workspace, day, tz, hours, channels, facts.get(day, ThreadFacts()))
         day += timedelta(days=1)
