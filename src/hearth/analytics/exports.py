@@ -54,7 +54,8 @@ def conversation_rows(
     if channel is not None:
         threads = threads.filter(channel_id=channel)
     asked_at = Subquery(
-        Message.objects.filter(thread=OuterRef("pk"), from_brand=False)
+        Message.objects.present()
+        .filter(thread=OuterRef("pk"), from_brand=False)
         .order_by("created_at")
         .values("created_at")[:1]
     )

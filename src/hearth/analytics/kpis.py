@@ -14,6 +14,7 @@ a mean is None there (nothing to divide), and so is a figure the platform never 
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -27,7 +28,14 @@ from django.db.models import Sum
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from hearth.analytics.models import CampaignDay, ChannelDay, MemberDay, MemberGap
+from hearth.analytics.models import (
+    CampaignDay,
+    ChannelDay,
+    MemberDay,
+    MemberGap,
+    ResponseBucket,
+    ResponseMeasure,
+)
 from hearth.channels.models import Channel
 from hearth.conversations.metrics import workspace_timezone
 from hearth.core.actions import ActionError
@@ -640,6 +648,10 @@ def _daily_sums(
 def _followers_by_day(
     workspace: Workspace, start: date, end: date, channel: int | None
 ) -> dict[int, dict[date, int]]:
+    cache = _shared.get()
+    key = ("followers", workspace.pk, start, end, channel)
+    if cache is not None and key in cache:
+        return cache[key]  # type: ignore[return-value]
     rows = ChannelDay.objects.filter(
         workspace=workspace, day__range=(start, end), followers__isnull=False
     )
@@ -649,18 +661,36 @@ def _followers_by_day(
     for channel_id, day, followers in rows.values_list("channel_id", "day", "followers"):
         if followers is not None:
             out[channel_id][day] = followers
+    if cache is not None:
+        cache[key] = out  # type: ignore[assignment]
     return out
 
 
-def _followers_at(per_channel: dict[int, dict[date, int]], first: date, last: date) -> int | None:
+def _followers_at(extra: dict[str, Any], first: date, last: date) -> int | None:
     """Sum over channels of the last reading within [first, last]."""
+    per_channel: dict[int, dict[date, int]] = extra["followers"]
+    keys = extra.get("followers_keys")
+    if keys is None:
+        keys = extra["followers_keys"] = {c: sorted(days) for c, days in per_channel.items()}
     total, seen = 0, False
-    for days in per_channel.values():
-        inside = [d for d in days if first <= d <= last]
-        if inside:
-            total += days[max(inside)]
+    for channel_id, days in per_channel.items():
+        ordered = keys[channel_id]
+        i = bisect_right(ordered, last) - 1
+        if i >= 0 and ordered[i] >= first:
+            total += days[ordered[i]]
             seen = True
     return total if seen else None
+
+
+def _growth_by_day(per_channel: dict[int, dict[date, int]]) -> dict[date, int]:
+    """Per day, the sum of the channels' changes from the day before (both read)."""
+    out: dict[date, int] = defaultdict(int)
+    for days in per_channel.values():
+        for day, value in days.items():
+            before = days.get(day - timedelta(days=1))
+            if before is not None:
+                out[day] += value - before
+    return out
 
 
 def day_sums(
@@ -687,7 +717,7 @@ def day_sums(
     }
 
 
-CHANNEL_DAY_COLUMNS = (*_CHANNEL_SUMS, "unlabelled", "active_members")
+CHANNEL_DAY_COLUMNS = (*_CHANNEL_SUMS, "unlabelled", "active_members", "conversations")
 
 
 def distinct_members(
@@ -696,28 +726,52 @@ def distinct_members(
     """The members who wrote in [first, last] (local days), each counted once: exact, no scan.
 
     A member who wrote in the range has exactly one day there whose previous day of writing
-    (`MemberDay.prev_day`) is before `first`: the first of its days inside. Those days are
-    counted in two parts: previous day before `first`'s month (or none), summed from
-    `MemberGap`; previous day in `first`'s month before `first`, counted from `MemberDay`'s
-    index (at most a month of rows). A member is an author, and an author belongs to one
-    channel, so the workspace's figure is the sum of its channels'.
+    (`MemberDay.prev_day`) is before `first`: the first of its days inside. `MemberGap` counts
+    the days of the range by the month of their previous day; only the rows whose previous day
+    is in `first`'s month need the exact day, read from `MemberDay`'s index, from whichever
+    side of `first` holds fewer days (see `_month_part`). A member is an author, and an author
+    belongs to one channel, so the workspace's figure is the sum of its channels'.
     """
-    channel_id = _channel_id(channel)
     if last < first:
         return 0
+    return _distinct_members_per_bucket(workspace, [(first, last)], _channel_id(channel))[
+        (first, last)
+    ]
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def _month_part(
+    workspace: Workspace, first: date, last: date, channel: int | None
+) -> tuple[bool, int]:
+    """Of the member days of [first, last] whose previous day is in `first`'s month, how many
+    to take with the `MemberGap` rows of months before it (True) or away from those up to and
+    including that month (False), whichever reads fewer `MemberDay` entries:
+
+    - those whose previous day is in [month start, first) are first days in the range (add);
+    - those whose previous day is in [first, min(next month, last)) are not (subtract): a
+      previous day is before its own day, so never after `last`.
+
+    A range of one day, or one starting on the first of a month, reads none.
+    """
     month = first.replace(day=1)
-    gaps = MemberGap.objects.filter(workspace=workspace, day__range=(first, last), since__lt=month)
-    recent = MemberDay.objects.filter(
-        workspace=workspace,
-        prev_day__gte=month,
-        prev_day__lt=first,
-        day__range=(first, last),
+    before = (first - month).days
+    until = min(_next_month(first), last)
+    after = max(0, (until - first).days)
+    if before <= after:
+        lo, hi, add = month, first, True
+    else:
+        lo, hi, add = first, until, False
+    if lo >= hi:
+        return add, 0
+    rows = MemberDay.objects.filter(
+        workspace=workspace, prev_day__gte=lo, prev_day__lt=hi, day__range=(first, last)
     )
-    if channel_id is not None:
-        gaps = gaps.filter(channel_id=channel_id)
-        recent = recent.filter(channel_id=channel_id)
-    before = gaps.aggregate(n=Sum("writers"))["n"] or 0
-    return int(before) + (recent.count() if month < first else 0)
+    if channel is not None:
+        rows = rows.filter(channel_id=channel)
+    return add, rows.count()
 
 
 def _distinct_members(workspace: Workspace, first: date, last: date, channel: int | None) -> int:
@@ -727,8 +781,8 @@ def _distinct_members(workspace: Workspace, first: date, last: date, channel: in
 def _distinct_members_per_bucket(
     workspace: Workspace, spans: list[tuple[date, date]], channel: int | None
 ) -> dict[tuple[date, date], int]:
-    """`distinct_members` of many spans with one read of `MemberGap` for them all (and one
-    small `MemberDay` count per span that does not start on a first of the month)."""
+    """`distinct_members` of many spans with one read of `MemberGap` for them all (and at most
+    one small `MemberDay` count per span, none for a day or a span from a first of the month)."""
     if not spans:
         return {}
     gaps = MemberGap.objects.filter(
@@ -737,22 +791,22 @@ def _distinct_members_per_bucket(
     )
     if channel is not None:
         gaps = gaps.filter(channel_id=channel)
-    rows = list(gaps.values_list("day", "since").annotate(n=Sum("writers")).order_by())
+    by_day: dict[date, list[tuple[date, int]]] = defaultdict(list)
+    for day, since, n in gaps.values_list("day", "since").annotate(n=Sum("writers")).order_by():
+        by_day[day].append((since, int(n)))
     out: dict[tuple[date, date], int] = {}
     for first, last in spans:
         month = first.replace(day=1)
-        count = sum(n for day, since, n in rows if first <= day <= last and since < month)
-        if month < first:
-            recent = MemberDay.objects.filter(
-                workspace=workspace,
-                prev_day__gte=month,
-                prev_day__lt=first,
-                day__range=(first, last),
-            )
-            if channel is not None:
-                recent = recent.filter(channel_id=channel)
-            count += recent.count()
-        out[(first, last)] = int(count)
+        add, part = _month_part(workspace, first, last, channel)
+        # With `add`, the months before first's; else those up to and including it.
+        count = 0
+        day = first
+        while day <= last:
+            for since, n in by_day.get(day, ()):
+                if since < month or (not add and since == month):
+                    count += n
+            day += timedelta(days=1)
+        out[(first, last)] = count + part if add else count - part
     return out
 
 
@@ -796,20 +850,16 @@ def _value(
     if kpi.kind == "placeholder":
         return None
     if kpi.kind == "followers":
-        return _as_float(_followers_at(extra["followers"], extra["start"], last))
+        return _as_float(_followers_at(extra, extra["start"], last))
     if kpi.kind == "growth":
-        growth, seen = 0, False
-        for days in extra["followers"].values():
-            for day, value in days.items():
-                before = days.get(day - timedelta(days=1))
-                if first <= day <= last and before is not None:
-                    growth += value - before
-                    seen = True
-        return float(growth) if seen else 0.0
+        changes = extra.get("growth")
+        if changes is None:
+            changes = extra["growth"] = _growth_by_day(extra["followers"])
+        return float(sum(v for d, v in changes.items() if first <= d <= last))
     if kpi.kind in ("active_count", "active"):
         followers = 0
         if kpi.kind == "active":
-            followers = _followers_at(extra["followers"], extra["start"], last) or 0
+            followers = _followers_at(extra, extra["start"], last) or 0
             if not followers:
                 return None
         members = extra.get("members", {}).get((first, last))
@@ -923,10 +973,16 @@ def series(
             (max(b, start), bucket_end(b, interval, end)) for b in buckets(start, end, interval)
         ]
         extra["members"] = _distinct_members_per_bucket(workspace, spans, channel_id)
+    # Each bucket reads only its own days (not every day of the range once per bucket).
+    per_bucket: dict[date, dict[date, Sums]] = defaultdict(dict)
+    for day, sums in daily.items():
+        per_bucket[bucket_of(day, interval)][day] = sums
     for bucket in buckets(start, end, interval):
         first = max(bucket, start)
         last = bucket_end(bucket, interval, end)
-        points.append((bucket, _value(workspace, kpi, first, last, channel_id, daily, extra)))
+        points.append(
+            (bucket, _value(workspace, kpi, first, last, channel_id, per_bucket[bucket], extra))
+        )
     return points
 
 
@@ -979,3 +1035,73 @@ def campaigns(workspace: Workspace) -> list[str]:
 
 def values_only(points: Iterable[tuple[date, float | None]]) -> list[float | None]:
     return [v for _, v in points]
+
+
+RESPONSE_MEASURES = {
+    "first_response": ResponseMeasure.FIRST,
+    "first_response_business": ResponseMeasure.FIRST_BUSINESS,
+    "resolution": ResponseMeasure.RESOLUTION,
+    "resolution_business": ResponseMeasure.RESOLUTION_BUSINESS,
+}
+
+
+def _kth(steps: list[tuple[int, int, float]], k: int) -> float:
+    """The k-th smallest duration (0-based), as the mean of the durations of its step."""
+    seen = 0
+    for _step, count, total_s in steps:
+        seen += count
+        if k < seen:
+            return total_s / count
+    return steps[-1][2] / steps[-1][1]
+
+
+def _histogram_summary(steps: list[tuple[int, int, float]]) -> dict[str, float | int | None]:
+    """Count, mean (exact), median and p90 (within one step) of a histogram, in seconds; the
+    same keys and ranks as `conversations.metrics` (p90: the value of rank ⌊0.9 n⌋)."""
+    count = sum(n for _s, n, _t in steps)
+    if not count:
+        return {"count": 0, "median_s": None, "mean_s": None, "p90_s": None}
+    steps = sorted(steps)
+    if count % 2:
+        median_s = _kth(steps, count // 2)
+    else:
+        median_s = (_kth(steps, count // 2 - 1) + _kth(steps, count // 2)) / 2
+    return {
+        "count": count,
+        "median_s": round(median_s, 1),
+        "mean_s": round(sum(t for _s, _n, t in steps) / count, 1),
+        "p90_s": round(_kth(steps, min(count - 1, int(0.9 * count))), 1),
+    }
+
+
+def response_summaries(
+    workspace: Workspace, first: date, last: date, *, by_channel: bool = False
+) -> dict[int | None, dict[str, dict[str, float | int | None]]]:
+    """First-response and resolution times (24/7 and business hours) given in [first, last]
+    (local days: an answer counts on the day it was given, a resolution on the day the thread
+    was closed), from the histogram roll-up: count and mean exact, median and 90th percentile
+    within one step of the histogram (1 minute under 2 hours, 10 minutes under 2 days, 1 hour
+    beyond). Keyed by channel id when `by_channel`, else one entry under None."""
+    fields = ("channel_id", "measure", "bucket") if by_channel else ("measure", "bucket")
+    rows = (
+        ResponseBucket.objects.filter(workspace=workspace, day__range=(first, last))
+        .values_list(*fields)
+        .annotate(n=Sum("count"), t=Sum("total_s"))
+        .order_by()
+    )
+    steps: dict[int | None, dict[int, list[tuple[int, int, float]]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    for row in rows:
+        key = row[0] if by_channel else None
+        measure, bucket, n, total_s = row[-4:]
+        steps[key][measure].append((bucket, int(n), float(total_s)))
+    if not by_channel and None not in steps:
+        steps[None] = defaultdict(list)
+    return {
+        key: {
+            name: _histogram_summary(per_measure.get(measure, []))
+            for name, measure in RESPONSE_MEASURES.items()
+        }
+        for key, per_measure in steps.items()
+    }

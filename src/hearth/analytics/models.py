@@ -39,6 +39,7 @@ class ChannelDay(models.Model):
     resolution_s = models.FloatField(default=0.0)
     resolution_business_s = models.FloatField(default=0.0)
     replies_written = models.PositiveIntegerField(default=0)  # sent from Hearth by teammates
+    conversations = models.PositiveIntegerField(default=0)  # inbox threads started that day
     posts = models.PositiveIntegerField(default=0)  # variants published that day
     interactions = models.PositiveIntegerField(default=0)  # likes + comments + shares, last read
     post_reach = models.PositiveIntegerField(default=0)  # of the posts that report reach
@@ -146,6 +147,40 @@ class MemberGap(models.Model):
         return f"{self.channel_id} {self.day} since {self.since}: {self.writers}"
 
 
+class ResponseMeasure(models.IntegerChoices):
+    FIRST = 0, _("first response, 24/7")
+    FIRST_BUSINESS = 1, _("first response, business hours")
+    RESOLUTION = 2, _("resolution, 24/7")
+    RESOLUTION_BUSINESS = 3, _("resolution, business hours")
+
+
+class ResponseBucket(models.Model):
+    """How many first responses (or resolutions) of a channel on a local day took a duration in
+    one step of `rollups.duration_bucket` (1 minute under 2 hours, 10 minutes under 2 days, 1
+    hour beyond), and the exact sum of those durations: counts and means over a range are exact,
+    a median or a percentile is the mean of the durations of the step it falls in."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    channel_id = models.BigIntegerField()
+    day = models.DateField()
+    measure = models.PositiveSmallIntegerField(choices=ResponseMeasure.choices)
+    bucket = models.PositiveIntegerField()
+    count = models.PositiveIntegerField(default=0)
+    total_s = models.FloatField(default=0.0)
+
+    class Meta:
+        indexes = [
+            # Covering: a range's histogram reads the index alone.
+            models.Index(
+                fields=["workspace", "day", "measure", "channel_id", "bucket", "count", "total_s"],
+                name="response_bucket_ws",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel_id} {self.day} {self.measure}/{self.bucket}: {self.count}"
+
+
 class HourCell(models.Model):
     """Activity of one channel in one local hour of one day (the heatmaps sum them)."""
 
@@ -159,7 +194,22 @@ class HourCell(models.Model):
     interactions = models.PositiveIntegerField(default=0)
 
     class Meta:
-        indexes = [models.Index(fields=["workspace", "day"], name="hour_cell_ws")]
+        indexes = [
+            # Covering: a year's heatmap sums the index alone (no row look-ups).
+            models.Index(
+                fields=[
+                    "workspace",
+                    "day",
+                    "channel_id",
+                    "weekday",
+                    "hour",
+                    "messages_in",
+                    "posts",
+                    "interactions",
+                ],
+                name="hour_cell_ws_cover",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.day} {self.hour}h"

@@ -134,7 +134,8 @@ def response_times(
     # The clock starts when the community first wrote, not when the thread began: under the
     # brand's own post (a "tip of the day"), a member may comment days later.
     asked_at = Subquery(
-        Message.objects.filter(thread=OuterRef("pk"), from_brand=False)
+        Message.objects.present()
+        .filter(thread=OuterRef("pk"), from_brand=False)
         .order_by("created_at")
         .values("created_at")[:1]
     )

@@ -283,6 +283,12 @@ class Message(models.Model):
         ]
         indexes = [
             models.Index(fields=["workspace", "-created_at"], name="msg_ws_time"),
+            # The brand's own posts of a period (a report's top posts): a few rows, not a scan.
+            models.Index(
+                fields=["workspace", "created_at"],
+                condition=models.Q(from_brand=True, kind="post"),
+                name="msg_brand_posts",
+            ),
             models.Index(fields=["thread", "created_at"], name="msg_thread_time"),
             models.Index(fields=["channel", "-created_at"], name="msg_channel_time"),
             models.Index(fields=["workspace", "sentiment", "-created_at"], name="msg_ws_sentiment"),

@@ -5,8 +5,10 @@ the activity and sentiment series (`ChannelDay`) and the active members (`Member
 distinct count). That needs the range to be whole local days of the workspace's zone (what a
 report asks for) and the roll-ups to cover them: the periodic job keeps the last days current,
 `hearth kpi backfill` the older ones. Any other range is counted from the messages, as the
-`*_direct` functions do (the tests compare both). The rest (conversations started, response-time
-medians, top posts and members, crises, moderation) has no roll-up and reads the apps' tables.
+`*_direct` functions do (the tests compare both). The conversations started (`ChannelDay`) and
+the response times (`ResponseBucket`, a histogram per channel and day: counts and means exact,
+medians and 90th percentiles within one step of it) come from roll-ups too. The rest (top posts
+and members, crises, moderation) has no roll-up and reads the apps' tables.
 
 Every function takes the workspace and a half-open range [start, end) of aware datetimes, plus
 the time zone in which days are counted, and returns plain data (lists, dicts, numbers).
@@ -22,6 +24,7 @@ from django.db.models import Count, Min, Q
 from django.db.models.functions import Substr, TruncHour
 
 from hearth.analytics import kpis as analytics_kpis
+from hearth.channels.models import Channel
 from hearth.conversations.metrics import response_times as thread_response_times
 from hearth.conversations.metrics import workspace_timezone
 from hearth.conversations.models import Author, Message, MessageKind, Thread
@@ -169,19 +172,32 @@ def kpis(
 ) -> dict[str, Any]:
     """The overview's figures; `times` is `response_times(...)["overall"]` when already read."""
     if times is None:
-        times = thread_response_times(workspace, since=start, until=end)[0]
+        times = response_times(workspace, start, end)["overall"]
     return {
         "messages_in": sum(series["in"]),
         "messages_out": sum(series["out"]),
         "active_members": active_members(workspace, start, end),
-        "conversations": Thread.objects.filter(
-            workspace=workspace, created_at__gte=start, created_at__lt=end
-        ).count(),
+        "conversations": conversations(workspace, start, end),
         "net_sentiment": sentiment_totals(series)["net"],
         "first_response_median_s": times["first_response"]["median_s"],
         "criticism_removed": criticism_removed_count(workspace, since=start, until=end),
         "crises": crisis_queryset(workspace, start, end).count(),
     }
+
+
+def conversations(workspace: Workspace, start: datetime, end: datetime) -> int:
+    """Inbox threads started in the period (from the roll-up on whole local days)."""
+    rolled = rolled_days(workspace, start, end, workspace_timezone(workspace))
+    if rolled is None:
+        return conversations_direct(workspace, start, end)
+    sums = analytics_kpis.day_sums(workspace, *rolled, ("conversations",))
+    return sum(int(r["conversations"]) for r in sums.values())
+
+
+def conversations_direct(workspace: Workspace, start: datetime, end: datetime) -> int:
+    return Thread.objects.filter(
+        workspace=workspace, created_at__gte=start, created_at__lt=end
+    ).count()
 
 
 def active_members(workspace: Workspace, start: datetime, end: datetime) -> int:
@@ -209,21 +225,34 @@ def top_posts(
     on the channels (written elsewhere) carry the counts the platform gave with them.
     """
     rows: list[dict[str, Any]] = []
-    variants = list(
-        PostVariant.objects.filter(
-            post__workspace=workspace, published_at__gte=start, published_at__lt=end
-        )
-        .select_related("channel")
-        .only("id", "text", "published_at", "external_id", "external_url", "channel__name")
+    in_period = PostVariant.objects.filter(
+        post__workspace=workspace, published_at__gte=start, published_at__lt=end
     )
-    latest: dict[int, PostMetric] = {}
-    for metric in PostMetric.objects.filter(variant__in=variants).order_by("collected_at"):
-        latest[metric.variant_id] = metric
+    # The last reading of each variant, read as plain values through a join (no list of ids);
+    # then only the leading variants are loaded whole.
+    latest: dict[int, tuple[int, int, int]] = {}
+    for variant_id, likes, comments, shares in (
+        PostMetric.objects.filter(variant__in=in_period.values("pk"))
+        .order_by("collected_at")
+        .values_list("variant_id", "likes", "comments", "shares")
+    ):
+        latest[variant_id] = (likes or 0, comments or 0, shares or 0)
     published_ids = set()
+    scored = []
+    for pk, external_id, published_at in in_period.order_by("id").values_list(
+        "pk", "external_id", "published_at"
+    ):
+        published_ids.add(external_id)
+        scored.append((-sum(latest.get(pk, (0, 0, 0))), published_at, pk))
+    leading = [pk for *_key, pk in sorted(scored, key=lambda r: (r[0], r[1]))[:limit]]
+    variants = sorted(
+        PostVariant.objects.filter(pk__in=leading)
+        .select_related("channel")
+        .only("id", "text", "published_at", "external_id", "external_url", "channel__name"),
+        key=lambda v: v.pk,
+    )
     for v in variants:
-        m = latest.get(v.pk)
-        likes, comments, shares = (m.likes or 0, m.comments or 0, m.shares or 0) if m else (0, 0, 0)
-        published_ids.add(v.external_id)
+        likes, comments, shares = latest.get(v.pk, (0, 0, 0))
         rows.append(
             {
                 "text": v.text,
@@ -372,7 +401,30 @@ def moderation(workspace: Workspace, start: datetime, end: datetime) -> dict[str
 
 def response_times(workspace: Workspace, start: datetime, end: datetime) -> dict[str, Any]:
     """The team's first-response and resolution times (24/7 and business hours), overall and
-    per channel; no teammate is named."""
+    per channel; no teammate is named.
+
+    On whole local days, from the roll-up: the answers given (and threads closed) in the
+    period, counts and means exact, medians and 90th percentiles within one step of the
+    histogram (1 minute under 2 hours, 10 minutes under 2 days, 1 hour beyond). Any other
+    range: `response_times_direct`, exact, over the threads started in the range.
+    """
+    rolled = rolled_days(workspace, start, end, workspace_timezone(workspace))
+    if rolled is None:
+        return response_times_direct(workspace, start, end)
+    overall = analytics_kpis.response_summaries(workspace, *rolled)[None]
+    per = analytics_kpis.response_summaries(workspace, *rolled, by_channel=True)
+    slugs = dict(
+        Channel.objects.filter(workspace=workspace, pk__in=list(per)).values_list("pk", "slug")
+    )
+    per_channel: list[dict[str, Any]] = [
+        {"key": slugs[pk], **figures} for pk, figures in per.items() if pk in slugs
+    ]
+    per_channel.sort(key=lambda r: str(r["key"]))
+    return {"overall": {"key": "all", **overall}, "per_channel": per_channel}
+
+
+def response_times_direct(workspace: Workspace, start: datetime, end: datetime) -> dict[str, Any]:
+    """`response_times` from the threads started in [start, end) (any range; exact medians)."""
     overall = thread_response_times(workspace, since=start, until=end)[0]
     per_channel = thread_response_times(workspace, since=start, until=end, by="channel")
     return {"overall": overall, "per_channel": per_channel}

@@ -121,6 +121,9 @@ def test_numbers_from_the_roll_ups_equal_the_direct_count(workspace, data, forum
         assert sources.sentiment_totals(rolled) == sources.sentiment_totals(
             sources.activity_direct(workspace, start, end, PARIS)
         )
+        assert sources.conversations(workspace, start, end) == (
+            sources.conversations_direct(workspace, start, end)
+        )
         seen += sum(rolled["in"])
     assert seen > 0
 
@@ -136,3 +139,71 @@ def test_a_range_that_is_not_whole_local_days_is_counted_from_the_messages(works
     # zoe's question of 1 Nov 10:00 UTC is before noon in Paris: left out.
     assert sources.activity(workspace, half, end, PARIS)["in"] == [0, 3]
     assert sources.active_members(workspace, half, end) == 3
+
+
+def test_response_times_come_from_the_roll_up_on_whole_days(workspace, data):
+    """zoe's question of 1 Nov 10:00 UTC, answered 10:30: one answer of 30 minutes, the same
+    from the histogram roll-up as from the threads (a step holding one answer is exact)."""
+    from hearth.analytics.models import ResponseBucket
+
+    start, end = window(date(2026, 11, 1), date(2026, 11, 3))
+    assert ResponseBucket.objects.filter(workspace=workspace).exists()
+    rolled = sources.response_times(workspace, start, end)
+    direct = sources.response_times_direct(workspace, start, end)
+    assert rolled["overall"]["first_response"] == direct["overall"]["first_response"]
+    assert rolled["overall"]["first_response"]["median_s"] == 30 * 60
+    assert [r["key"] for r in rolled["per_channel"]] == [r["key"] for r in direct["per_channel"]]
+    assert rolled["per_channel"][0]["first_response"] == direct["per_channel"][0]["first_response"]
+    # Not whole local days: counted from the threads.
+    half = start + timedelta(hours=12)
+    assert sources.response_times(workspace, half, end)["overall"]["first_response"]["count"] == 0
+    started = sources.conversations(workspace, start, end)
+    assert started == sources.conversations_direct(workspace, start, end) > 0
+
+
+def test_top_posts_rank_published_variants_by_their_last_reading(workspace, data, forum):
+    from hearth.publishing.models import Post, PostMetric, PostState, PostVariant
+
+    day = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    made = []
+    for i, (text, minutes) in enumerate([("a", 0), ("b", 5), ("c", 10), ("d", 15)]):
+        post = Post.objects.create(
+            workspace=workspace, title=text, state=PostState.PUBLISHED, published_at=day
+        )
+        made.append(
+            PostVariant.objects.create(
+                post=post,
+                channel=forum,
+                text=text,
+                state="published",
+                published_at=day + timedelta(minutes=minutes),
+                external_id=f"v{i}",
+            )
+        )
+    readings = {
+        "a": [(10, 0, 0), (1, 0, 0)],  # the last reading counts: 1
+        "b": [(20, 2, 3)],  # 25
+        "c": [(25, 0, 0)],  # 25, later than b
+        "d": [],  # never read: 0
+    }
+    for v in made:
+        for n, (likes, comments, shares) in enumerate(readings[v.text]):
+            PostMetric.objects.create(
+                variant=v,
+                collected_at=day + timedelta(hours=n + 1),
+                likes=likes,
+                comments=comments,
+                shares=shares,
+            )
+    start, end = window(date(2026, 11, 1), date(2026, 11, 3))
+    posts = sources.top_posts(workspace, start, end, limit=4)
+    assert [(p["text"], p["engagement"]) for p in posts] == [
+        ("Our new lamp is here", 48),
+        ("b", 25),
+        ("c", 25),
+        ("a", 1),
+    ]
+    assert [p["text"] for p in sources.top_posts(workspace, start, end, limit=2)] == [
+        "Our new lamp is here",
+        "b",
+    ]

@@ -153,6 +153,14 @@ class Command(HearthCommand):
             help="A 12-month PDF report, every section, on a generated workspace (median time).",
         )
         report.add_argument("--messages", type=int, default=2_000_000)
+        report.add_argument("--posts", type=int, default=20_000, help="with --builder bulk")
+        report.add_argument(
+            "--builder",
+            choices=("bulk", "inbox"),
+            help="bulk: raw rows as `bench analytics` builds them (fast, SQLite only; the "
+            "default without --database); inbox: the demo generator's messages, analysed (slow; "
+            "the default with --database)",
+        )
         report.add_argument("--repeat", type=int, default=3, help="measured renders")
         report.add_argument("--json", action="store_true")
         report.add_argument("--child", action="store_true", help="(internal) one measured run")
@@ -271,8 +279,17 @@ class Command(HearthCommand):
     def _report(self, options: dict[str, Any]) -> None:
         from hearth.bench import report
 
+        if not options["builder"]:
+            options["builder"] = "inbox" if options.get("database") else "bulk"
+
         if options["child"]:
-            self.stdout.write(json.dumps(report.child(options["messages"], options["repeat"])))
+            result = report.child(
+                options["messages"],
+                options["repeat"],
+                builder=options["builder"],
+                posts=options["posts"],
+            )
+            self.stdout.write(json.dumps(result))
             return
         console = Console(stderr=options["json"])
         with console.status(
@@ -285,6 +302,10 @@ class Command(HearthCommand):
                     str(options["messages"]),
                     "--repeat",
                     str(options["repeat"]),
+                    "--builder",
+                    options["builder"],
+                    "--posts",
+                    str(options["posts"]),
                 ]
             )
         table = Table(title=f"hearth bench report — 12 months, {result['messages']:,} messages")
