@@ -89,6 +89,27 @@ class Member(models.Model):
         return [name for name in SEGMENTS if getattr(self, f"is_{name}")]
 
 
+class AuthorWeek(models.Model):
+    """One author's messages still there in one week (UTC, from Monday): how many, and the sum of
+    their sentiment scores. Kept by the members stage (new, edited, relabelled and removed
+    messages), so a profile's weekly sentiment trend reads a dozen rows per identity instead of
+    every message of its busiest members. By author, not member: merges move identities only."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="+", db_index=False)
+    week = models.DateField()
+    messages = models.IntegerField(default=0)
+    score_sum = models.FloatField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["author", "week"], name="author_week_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author_id} week of {self.week}"
+
+
 class LinkRule(models.TextChoices):
     FIRST_SEEN = "first_seen", _("first seen")
     VERIFIED_EMAIL = "verified_email", _("same verified e-mail")
