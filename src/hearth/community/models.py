@@ -79,6 +79,16 @@ class Member(models.Model):
         indexes = [
             models.Index(fields=["workspace", "-last_seen_at"], name="member_ws_recent"),
             models.Index(fields=["workspace", "display_name"], name="member_ws_name"),
+            # The list filtered by a segment: its members only, most recent first (a rare segment
+            # would otherwise scan the whole workspace's recency index).
+            *(
+                models.Index(
+                    fields=["workspace", "-last_seen_at"],
+                    condition=models.Q(**{f"is_{name}": True}),
+                    name=f"member_ws_{name}"[:30],
+                )
+                for name in SEGMENTS
+            ),
         ]
 
     def __str__(self) -> str:
