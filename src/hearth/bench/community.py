@@ -334,10 +334,10 @@ def child(members: int, messages: int, repeat: int) -> dict[str, Any]:
     from hearth.core.models import User
 
     call_command("migrate", verbosity=0)
-    started, cpu = time.perf_counter(), time.process_time()
+    started, cpu_started = time.perf_counter(), time.process_time()
     built = build(members, messages)
     build_s = round(time.perf_counter() - started, 1)
-    build_cpu_s = round(time.process_time() - cpu, 1)
+    build_cpu_s = round(time.process_time() - cpu_started, 1)
     client = Client()
     client.force_login(User.objects.get(pk=built["owner_id"]))
     rng = random.Random(5)
