@@ -79,6 +79,16 @@ class Member(models.Model):
         indexes = [
             models.Index(fields=["workspace", "-last_seen_at"], name="member_ws_recent"),
             models.Index(fields=["workspace", "display_name"], name="member_ws_name"),
+            # The list filtered by a segment: its members only, most recent first (a rare segment
+            # would otherwise scan the whole workspace's recency index).
+            *(
+                models.Index(
+                    fields=["workspace", "-last_seen_at"],
+                    condition=models.Q(**{f"is_{name}": True}),
+                    name=f"member_ws_{name}"[:30],
+                )
+                for name in SEGMENTS
+            ),
         ]
 
     def __str__(self) -> str:
@@ -87,6 +97,27 @@ class Member(models.Model):
     @property
     def segments(self) -> list[str]:
         return [name for name in SEGMENTS if getattr(self, f"is_{name}")]
+
+
+class AuthorWeek(models.Model):
+    """One author's messages still there in one week (UTC, from Monday): how many, and the sum of
+    their sentiment scores. Kept by the members stage (new, edited, relabelled and removed
+    messages), so a profile's weekly sentiment trend reads a dozen rows per identity instead of
+    every message of its busiest members. By author, not member: merges move identities only."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="+", db_index=False)
+    week = models.DateField()
+    messages = models.IntegerField(default=0)
+    score_sum = models.FloatField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["author", "week"], name="author_week_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author_id} week of {self.week}"
 
 
 class LinkRule(models.TextChoices):

@@ -32,21 +32,23 @@ The weights 3/2/1 mirror the common post/comment/reaction weighting of activity 
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, F, Q, Value
 from django.db.models.functions import Coalesce, Greatest, Least
+from django.db.models.lookups import GreaterThanOrEqual
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from hearth.community.charts import shape_charts
-from hearth.community.models import CommunitySettings, Member, ShapeSnapshot
+from hearth.community.models import SEGMENTS, CommunitySettings, Identity, Member, ShapeSnapshot
 from hearth.conversations.models import Message
+from hearth.core.bulk import in_values
 from hearth.core.models import Workspace
 
 LOVE_WEIGHTS = {"post": 3.0, "reply": 2.0, "positive": 1.0}
@@ -173,27 +175,55 @@ def uncount_messages(messages: Iterable[Message]) -> None:
         )
 
 
+def _rules(cfg: CommunitySettings, now: datetime) -> dict[str, Q]:
+    """The segments that read only the member's own counters, as conditions on Member rows."""
+    total = F("posts_count") + F("replies_count")
+    creator = Q(posts_count__gte=max(1, cfg.creator_min_posts))
+    return {
+        "creator": creator,
+        "contributor": ~creator & Q(replies_count__gte=max(1, cfg.contributor_min_replies)),
+        "newcomer": Q(
+            first_seen_at__gte=now - timedelta(days=cfg.newcomer_days), first_seen_at__lte=now
+        ),
+        "champion": Q(GreaterThanOrEqual(total, cfg.champion_min_messages))
+        & Q(GreaterThanOrEqual(F("positive_count") * 100, total * cfg.champion_min_positive_share))
+        & Q(last_seen_at__gte=now - timedelta(days=cfg.champion_active_days)),
+    }
+
+
+def _set_flag(workspace: Workspace, name: str, wanted: set[int]) -> None:
+    """Make `is_<name>` true exactly for the members `wanted`, touching only those that change."""
+    base = Member.objects.filter(workspace=workspace)
+    flagged = set(base.filter(**{f"is_{name}": True}).values_list("pk", flat=True))
+    for ids, value in ((wanted - flagged, True), (flagged - wanted, False)):
+        chunk = sorted(ids)
+        for i in range(0, len(chunk), 10_000):
+            base.filter(pk__in=in_values(chunk[i : i + 10_000])).update(**{f"is_{name}": value})
+
+
 def recompute(workspace: Workspace, *, now: datetime | None = None) -> dict[str, int]:
     """Recompute every member's segments of `workspace` at `now`; write the day's shape.
 
-    Returns the count of members per segment. Reads the messages of the last 90 days once,
-    grouped by member.
+    Returns the count of members per segment. Set-based: the segments that read only a member's
+    counters (creator, contributor, newcomer, champion) are two UPDATEs each, of the rows whose
+    value changes; the others read the messages of the last 90 days once, grouped by author,
+    and write only the members whose flags or scores change.
     """
     now = now or timezone.now()
     cfg = community_settings(workspace)
     recent = now - timedelta(days=WINDOW_DAYS)
     previous = now - timedelta(days=2 * WINDOW_DAYS)
     window = now - timedelta(days=INFLUENCE_DAYS)
+    base = Member.objects.filter(workspace=workspace)
+    for name, rule in _rules(cfg, now).items():
+        base.filter(rule).exclude(**{f"is_{name}": True}).update(**{f"is_{name}": True})
+        base.exclude(rule).filter(**{f"is_{name}": True}).update(**{f"is_{name}": False})
+    # Grouped by author, without joining each message to its identity: a few rows per author
+    # are summed per member here.
     rows = (
         Message.objects.present()
-        .filter(
-            workspace=workspace,
-            from_brand=False,
-            created_at__gte=window,
-            created_at__lte=now,
-            author__identity__isnull=False,
-        )
-        .values("author__identity__member_id")
+        .filter(workspace=workspace, from_brand=False, created_at__gte=window, created_at__lte=now)
+        .values("author_id")
         .annotate(
             n=Count("pk"),
             posts=Count("pk", filter=Q(parent__isnull=True)),
@@ -204,106 +234,93 @@ def recompute(workspace: Workspace, *, now: datetime | None = None) -> dict[str,
             before=Count("pk", filter=Q(created_at__gte=previous, created_at__lt=recent)),
             neg_recent=Count("pk", filter=Q(created_at__gte=recent, sentiment="negative")),
         )
+        .order_by()
     )
-    stats = {r["author__identity__member_id"]: r for r in rows}
-    members = list(
-        Member.objects.filter(workspace=workspace).only(
-            "pk",
-            "first_seen_at",
-            "last_seen_at",
-            "message_count",
-            "posts_count",
-            "replies_count",
-            "positive_count",
-            "followers",
-        )
+    member_of = dict(
+        Identity.objects.filter(workspace=workspace).values_list("author_id", "member_id")
     )
-    influence: dict[int, float] = {}
-    for m in members:
-        s = stats.get(m.pk)
-        if not s:
-            influence[m.pk] = 0.0
+    stats: dict[int, dict[str, int]] = {}
+    for r in rows:
+        mid = member_of.get(r.pop("author_id"))
+        if mid is None:
             continue
-        love = (
+        into = stats.setdefault(mid, dict.fromkeys(r, 0))
+        for key, value in r.items():
+            into[key] += value
+    current = {
+        pk: (followers, love, reach, influence)
+        for pk, followers, love, reach, influence in base.values_list(
+            "pk", "followers", "love", "reach", "influence"
+        )
+    }
+    influence: dict[int, float] = {}
+    love: dict[int, float] = {}
+    for pk, s in stats.items():
+        if pk not in current:
+            continue
+        love[pk] = (
             LOVE_WEIGHTS["post"] * s["posts"]
             + LOVE_WEIGHTS["reply"] * s["replies"]
             + LOVE_WEIGHTS["positive"] * s["pos"]
         )
-        reach = 1 + math.log10(1 + m.followers)
+        reach = 1 + math.log10(1 + current[pk][0])
         relevance = (s["n"] - s["spam"]) / s["n"] if s["n"] else 0.0
-        influence[m.pk] = round(love * reach * relevance, 3)
+        influence[pk] = round(love[pk] * reach * relevance, 3)
     ranked = sorted((v for v in influence.values() if v > 0), reverse=True)
     top_n = max(1, math.ceil(len(ranked) * cfg.influencer_top_percent / 100)) if ranked else 0
     cutoff = ranked[top_n - 1] if top_n else math.inf
-    counts: dict[str, int] = defaultdict(int)
-    newcomer_since = now - timedelta(days=cfg.newcomer_days)
-    active_since = now - timedelta(days=cfg.champion_active_days)
-    changed = []
-    for m in members:
-        s = stats.get(m.pk) or {}
-        total = m.posts_count + m.replies_count
-        creator = m.posts_count >= max(1, cfg.creator_min_posts)
-        contributor = not creator and m.replies_count >= max(1, cfg.contributor_min_replies)
-        newcomer = m.first_seen_at is not None and newcomer_since <= m.first_seen_at <= now
-        champion = (
-            total >= cfg.champion_min_messages
-            and m.positive_count * 100 >= cfg.champion_min_positive_share * total
-            and m.last_seen_at is not None
-            and m.last_seen_at >= active_since
-        )
-        before, rec, neg = s.get("before", 0), s.get("recent", 0), s.get("neg_recent", 0)
+    at_risk: set[int] = set()
+    influencers: set[int] = set()
+    for pk, s in stats.items():
+        if pk not in current:
+            continue
+        before, rec, neg = s["before"], s["recent"], s["neg_recent"]
         dropping = before >= 2 and rec * 100 <= before * (100 - cfg.at_risk_drop_percent)
         souring = rec >= 2 and neg * 100 >= cfg.at_risk_negative_share * rec
-        at_risk = dropping or souring
-        inf = influence[m.pk]
-        influencer = s.get("n", 0) > 0 and (
-            inf >= cutoff or m.followers >= max(1, cfg.influencer_min_followers)
-        )
-        m.is_creator, m.is_contributor, m.is_newcomer = creator, contributor, newcomer
-        m.is_champion, m.is_at_risk, m.is_influencer = champion, at_risk, influencer
-        m.influence = inf
-        m.love = (
-            LOVE_WEIGHTS["post"] * s.get("posts", 0)
-            + LOVE_WEIGHTS["reply"] * s.get("replies", 0)
-            + LOVE_WEIGHTS["positive"] * s.get("pos", 0)
-        )
-        m.reach = 1 + math.log10(1 + m.followers)
-        m.segments_at = now
-        changed.append(m)
-        for name in m.segments:
-            counts[name] += 1
-    Member.objects.bulk_update(
-        changed,
-        [
-            "is_creator",
-            "is_contributor",
-            "is_newcomer",
-            "is_champion",
-            "is_at_risk",
-            "is_influencer",
-            "influence",
-            "love",
-            "reach",
-            "segments_at",
-        ],
-        batch_size=500,
+        if dropping or souring:
+            at_risk.add(pk)
+        if s["n"] > 0 and (
+            influence[pk] >= cutoff or current[pk][0] >= max(1, cfg.influencer_min_followers)
+        ):
+            influencers.add(pk)
+    _set_flag(workspace, "at_risk", at_risk)
+    _set_flag(workspace, "influencer", influencers)
+    changed = []
+    for pk, (followers, old_love, old_reach, old_influence) in current.items():
+        new = (love.get(pk, 0.0), 1 + math.log10(1 + followers), influence.get(pk, 0.0))
+        if new != (old_love, old_reach, old_influence):
+            changed.append((*new, pk))
+    if changed:
+        qn = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            # Identifiers come from the model's own metadata; every value is a bound parameter.
+            cursor.executemany(
+                f"UPDATE {qn(Member._meta.db_table)} SET love = %s, reach = %s, influence = %s"  # noqa: S608
+                " WHERE id = %s",
+                changed,
+            )
+    base.update(segments_at=now)
+    tally = base.aggregate(
+        members=Count("pk"),
+        **{name: Count("pk", filter=Q(**{f"is_{name}": True})) for name in SEGMENTS},
     )
-    writers = counts["creator"] + counts["contributor"]
+    counts = {name: tally[name] for name in SEGMENTS if tally[name]}
+    writers = tally["creator"] + tally["contributor"]
     size, source, as_of = audience(workspace, cfg)
     ShapeSnapshot.objects.update_or_create(
         workspace=workspace,
         day=timezone.localdate(now),
         defaults={
-            "creators": counts["creator"],
-            "contributors": counts["contributor"],
+            "creators": tally["creator"],
+            "contributors": tally["contributor"],
             "lurkers": max(0, size - writers),
-            "members": len(members),
+            "members": tally["members"],
             "audience": size,
             "audience_source": source,
             "audience_as_of": as_of,
         },
     )
-    return dict(counts)
+    return counts
 
 
 def audience(workspace: Workspace, cfg: CommunitySettings) -> tuple[int, str, date | None]:

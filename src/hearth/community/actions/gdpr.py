@@ -21,6 +21,7 @@ from django.utils import timezone
 from hearth.channels.models import OutboxItem
 from hearth.community.members import identities_of
 from hearth.community.models import (
+    AuthorWeek,
     CommunitySettings,
     ErasePolicy,
     Identity,
@@ -205,7 +206,9 @@ def erase_member(member: Member, *, by: Actor, policy: str | None = None) -> dic
             placeholders.append(placeholder.pk)
             mine = [a.pk for a in authors if a.channel_id == channel_id]
             for rel in Author._meta.related_objects:
-                if rel.related_model is None or rel.related_model in (Identity,):
+                # A placeholder gathers the messages, not the weekly roll-ups (two authors of one
+                # channel would clash on a week): those go with their authors.
+                if rel.related_model is None or rel.related_model in (Identity, AuthorWeek):
                     continue
                 if isinstance(rel, models.ManyToOneRel) and not isinstance(rel, models.OneToOneRel):
                     related: Any = rel.related_model
