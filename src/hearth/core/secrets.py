@@ -5,9 +5,12 @@ from __future__ import annotations
 import base64
 import hashlib
 from functools import cache
+from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 
 
 class SecretKeyMismatch(ValueError):
@@ -24,6 +27,13 @@ def _fernet() -> MultiFernet:
     # Encrypts with SECRET_KEY; decrypts with it or any of SECRET_KEY_FALLBACKS (a key rotation).
     keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
     return MultiFernet([_key(k) for k in keys])
+
+
+@receiver(setting_changed)
+def _key_changed(setting: str, **kwargs: Any) -> None:
+    """A changed key (a test's settings) is taken at once, not after a restart."""
+    if setting in ("SECRET_KEY", "SECRET_KEY_FALLBACKS"):
+        _fernet.cache_clear()
 
 
 def encrypt(plain: str) -> str:
