@@ -204,16 +204,19 @@ def queue(request: AuthenticatedRequest) -> HttpResponse:
 ACTED_VERBS = ("hide", "reply", "sanction")
 
 
-def _back_to_queue(request: AuthenticatedRequest, acted: int | None = None) -> HttpResponse:
+def _back_to_queue(
+    request: AuthenticatedRequest, acted: int | None = None, gone: int | None = None
+) -> HttpResponse:
     """Back where the moderator was; `acted`: the message acted on, whose platform actions
-    the queue keeps showing (`?acted=`)."""
+    the queue keeps showing (`?acted=`); `gone`: the entry that had left the queue (`?gone=`)."""
     target = request.POST.get("next", "")
     if not target.startswith("/moderation/"):
         target = reverse("moderation_queue")
-    if acted is not None:
+    marks = {"acted": acted, "gone": gone}
+    if any(value is not None for value in marks.values()):
         parts = urlsplit(target)
-        query = [(k, v) for k, v in parse_qsl(parts.query) if k != "acted"]
-        query.append(("acted", str(acted)))
+        query = [(k, v) for k, v in parse_qsl(parts.query) if k not in marks]
+        query += [(k, str(v)) for k, v in marks.items() if v is not None]
         target = urlunsplit(parts._replace(query=urlencode(query)))
     return redirect(target)
 
@@ -221,7 +224,20 @@ def _back_to_queue(request: AuthenticatedRequest, acted: int | None = None) -> H
 @login_required
 @require_POST
 def entry_action(request: AuthenticatedRequest, entry_id: int, verb: str) -> HttpResponse:
-    entry = access_entry(_mod(request), entry_id)
+    try:
+        entry = access_entry(_mod(request), entry_id)
+    except Http404:
+        # Gone between the page and the click: a teammate's bulk action, or the message read
+        # again (an edit, the second analysis stage) and no longer flagged. Another workspace's
+        # entry gets the very same answer, so nothing tells it exists.
+        messages.info(
+            request,
+            _(
+                "This entry is no longer in the queue: a teammate dealt with it, or the message "
+                "was read again and no longer needs a review. Nothing was done."
+            ),
+        )
+        return _back_to_queue(request, gone=entry_id)
     by = Actor.from_request(request)
     post = request.POST
     confirmed = post.get("confirm_influencer") == "1"

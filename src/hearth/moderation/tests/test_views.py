@@ -152,7 +152,15 @@ def test_analyst_and_viewer_get_403(personas, flagged):
 
 def test_another_workspace_is_404_in_the_ui(personas, flagged, foreign):
     client = personas.client("moderator")
-    assert client.post(f"/moderation/q/{foreign['entry'].pk}/approve/").status_code == 404
+    # An entry of another workspace answers exactly as one that left the queue: nothing done.
+    theirs = client.post(f"/moderation/q/{foreign['entry'].pk}/approve/")
+    missing = client.post("/moderation/q/99999999/approve/")
+    assert theirs.status_code == missing.status_code == 302
+    assert theirs["Location"].replace(str(foreign["entry"].pk), "N") == missing["Location"].replace(
+        "99999999", "N"
+    )
+    foreign["entry"].refresh_from_db()
+    assert foreign["entry"].status == QueueStatus.OPEN
     assert client.get(f"/moderation/rules/{foreign['rule'].pk}/").status_code == 404
     assert client.post(f"/moderation/sanctions/{foreign['sanction'].pk}/lift/").status_code == 404
     assert client.get(f"/moderation/people/{foreign['author'].pk}/").status_code == 404
@@ -243,3 +251,22 @@ def test_api_denies_roles_and_other_workspaces(client, personas, flagged, foreig
         ).status_code
         == 404
     )
+
+
+def test_acting_on_an_entry_that_left_the_queue_says_so(personas, flagged):
+    """Read again between the page and the click, the message no longer needs a review: the
+    moderator is told, back on the queue, instead of meeting a bare 404."""
+    entry = flagged["a"]
+    entry_id = entry.pk
+    entry.delete()
+    client = personas.client("moderator")
+    answer = client.post(f"/moderation/q/{entry_id}/approve/", {"next": "/moderation/?tab=open"})
+    assert answer.status_code == 302
+    assert (
+        answer["Location"].startswith("/moderation/?") and f"gone={entry_id}" in answer["Location"]
+    )
+    page = client.get(answer["Location"]).content.decode()
+    assert "no longer in the queue" in page
+    client.cookies["django_language"] = "fr"
+    client.post(f"/moderation/q/{entry_id}/hide/", {"article": "1", "justification": "x" * 12})
+    assert "n’est plus dans la file" in client.get("/moderation/").content.decode()
