@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
 import itertools
-import os
-import sqlite3
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable
-from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -36,91 +28,6 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.write_line(_skipped_reason, red=True, bold=True)
 
 
-# Migrating an empty database costs about 40 s of CPU (Django re-renders its model states at each
-# of ~100 migrations), once per parallel worker and per session of `make test`. Each test database
-# starts instead as a copy of one migrated template, built once per schema (the migration files
-# and Django's version) and shared under a lock; Django then finds nothing left to migrate.
-_TEMPLATES = Path(__file__).resolve().parent / "var" / "test-templates"
-
-
-def _schema_key() -> str:
-    import django
-
-    digest = hashlib.sha256(django.get_version().encode())
-    for path in sorted(Path(__file__).resolve().parent.glob("src/hearth/*/migrations/*.py")):
-        digest.update(f"{path.parent.parent.name}/{path.name}".encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-def _migrate(env: dict[str, str]) -> None:
-    """`hearth migrate` in a child process, on the database the environment names."""
-    command = [sys.executable, "-c", "from hearth.cli import main; main()", "migrate", "-v0"]
-    subprocess.run(command, env={**os.environ, **env}, check=True, timeout=1800)  # noqa: S603 - our own command
-
-
-def _sqlite_copy(source: Path, target: Path) -> None:
-    """A consistent copy through SQLite's backup API (the WAL folded in)."""
-    with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
-        src.backup(dst)
-
-
-def _from_sqlite_template(database: dict[str, Any], key: str) -> Path:
-    target = Path(database["TEST"]["NAME"])
-    template = _TEMPLATES / f"schema-{key}.sqlite3"
-    with open(_TEMPLATES / "lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not template.exists():
-            for old in _TEMPLATES.glob("schema-*.sqlite3"):
-                old.unlink()
-            with tempfile.TemporaryDirectory(dir=_TEMPLATES) as scratch:
-                env = {"HEARTH_DATA_DIR": scratch, "HEARTH_DATABASE_URL": ""}
-                _migrate(env)
-                _sqlite_copy(Path(scratch) / "hearth.sqlite3", template)
-    for leftover in (target, Path(f"{target}-wal"), Path(f"{target}-shm")):
-        leftover.unlink(missing_ok=True)
-    _sqlite_copy(template, target)
-    return target
-
-
-def _postgres(database: dict[str, Any], sql: str) -> None:
-    import psycopg
-
-    params = {
-        "host": database.get("HOST") or None,
-        "port": database.get("PORT") or None,
-        "user": database.get("USER") or None,
-        "password": database.get("PASSWORD") or None,
-    }
-    with psycopg.connect(dbname="postgres", autocommit=True, **params) as conn:
-        conn.execute(sql)
-
-
-def _from_postgres_template(database: dict[str, Any], key: str) -> str:
-    from urllib.parse import quote
-
-    target = str(database["TEST"].get("NAME") or f"test_{database['NAME']}")
-    template = f"hearth_template_{key}"
-    with open(_TEMPLATES / "lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        marker = _TEMPLATES / f"{template}.built"
-        if not marker.exists():
-            _postgres(database, f'DROP DATABASE IF EXISTS "{template}"')
-            _postgres(database, f'CREATE DATABASE "{template}"')
-            auth = quote(str(database.get("USER") or ""))
-            if database.get("PASSWORD"):
-                auth += ":" + quote(str(database["PASSWORD"]))
-            host = f"{database.get('HOST') or '127.0.0.1'}:{database.get('PORT') or 5432}"
-            _migrate({"HEARTH_DATABASE_URL": f"postgres://{auth}@{host}/{template}"})
-            for old in _TEMPLATES.glob("hearth_template_*.built"):
-                old.unlink()
-            marker.touch()
-        # Copying needs the template without sessions: hence under the lock too.
-        _postgres(database, f'DROP DATABASE IF EXISTS "{target}"')
-        _postgres(database, f'CREATE DATABASE "{target}" TEMPLATE "{template}"')
-    return target
-
-
 @pytest.fixture(scope="session")
 def django_db_keepdb(request: Any, django_db_modify_db_settings: None) -> bool:
     """Overrides pytest-django's: the test database exists already, copied from the template, so
@@ -129,25 +36,24 @@ def django_db_keepdb(request: Any, django_db_modify_db_settings: None) -> bool:
     if request.config.getvalue("reuse_db") or request.config.getvalue("create_db"):
         return bool(request.config.getvalue("reuse_db"))
     from django.conf import settings
+    from tests.database import copy_sqlite_template, postgres_copy, postgres_sql
 
     database = settings.DATABASES["default"]
-    _TEMPLATES.mkdir(parents=True, exist_ok=True)
-    key = _schema_key()
     if database["ENGINE"] == "django.db.backends.sqlite3":
-        target = _from_sqlite_template(database, key)
+        target = copy_sqlite_template(Path(database["TEST"]["NAME"]))
 
         def remove() -> None:
             for path in (target, Path(f"{target}-wal"), Path(f"{target}-shm")):
                 path.unlink(missing_ok=True)
 
     elif database["ENGINE"].startswith("django.db.backends.postgresql"):
-        name = _from_postgres_template(database, key)
+        name = postgres_copy(database)
 
         def remove() -> None:
             from django.db import connections
 
             connections.close_all()
-            _postgres(database, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            postgres_sql(database, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     else:
         return False

@@ -18,6 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from tests.database import migrated_data_dir
 
 SETUP = """
 from hearth.channels import outbox
@@ -100,6 +101,7 @@ def _wait(predicate, timeout: float) -> bool:
 @pytest.mark.slow_subprocess
 def test_a_worker_killed_mid_send_loses_nothing_and_sends_nothing_twice(tmp_path):
     holder = Holder(hold=2)
+    migrated_data_dir(tmp_path)
     _hearth(tmp_path, "migrate", "--verbosity", "0")
     _hearth(tmp_path, "workspace", "create", "acme", "--name", "Acme")
     lease = {"HEARTH_OUTBOX_LEASE_SECONDS": "3", "HEARTH_OUTBOX_SWEEP_SECONDS": "1"}

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import item
 from django.core.management import CommandError, call_command
+from tests.database import migrated_data_dir
 
 from hearth.conversations.models import Message
 
@@ -215,6 +216,7 @@ def _hearth(data_dir: Path, *args: str, **kwargs):
 
 
 def _prepare(data_dir: Path) -> None:
+    migrated_data_dir(data_dir)
     _hearth(data_dir, "migrate", "-v0")
     _hearth(data_dir, "workspace", "create", "acme", "--name", "Acme")
     _hearth(

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from tests.database import migrated_data_dir
 
 from hearth.conversations.models import Message
 from hearth.pipeline import sync
@@ -117,6 +118,7 @@ def _messages(db: Path) -> set[str]:
 def test_a_real_worker_polls_the_feed_on_its_own(tmp_path, feed):
     feed.add("w1", "Lumio Halo: firmware 4.2 is out")
     feed.add("w2", "Lumio Dusk: a new colour")
+    migrated_data_dir(tmp_path)
     _hearth(tmp_path, "migrate", "--verbosity", "0")
     _hearth(tmp_path, "workspace", "create", "acme", "--name", "Acme")
     _hearth(

@@ -13,6 +13,7 @@ import pytest
 from conftest import item
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.database import migrated_data_dir
 
 from hearth.channels.models import Channel
 from hearth.conversations.search import matching_ids
@@ -97,6 +98,7 @@ def test_a_production_configuration_passes_check_deploy(tmp_path):
     )  # set by the browser tests' conftest, never in production
     hearth = str(Path(sys.executable).parent / "hearth")
     # Pending migrations are an error of `check --deploy` (hearth.E213): deploy, then check.
+    migrated_data_dir(tmp_path)
     subprocess.run([hearth, "migrate", "-v0"], env=env, check=True, timeout=300)
     done = subprocess.run(
         [

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from tests.database import migrated_data_dir
 
 from hearth.serve import beat_command, gunicorn_options
 
@@ -94,6 +95,7 @@ def test_gunicorn_serves_health_from_several_processes_and_stops_on_sigterm(tmp_
     }
     env.pop("HEARTH_DATABASE_URL", None)
     hearth = str(Path(sys.executable).parent / "hearth")
+    migrated_data_dir(tmp_path)
     subprocess.run([hearth, "migrate", "-v0"], env=env, check=True, timeout=600)
     server = subprocess.Popen(
         [

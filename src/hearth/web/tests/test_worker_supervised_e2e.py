@@ -20,6 +20,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from tests.database import migrated_data_dir
 
 SESSION = """
 from django.conf import settings
@@ -90,6 +91,7 @@ def _pid(text: str, pattern: str) -> int | None:
 
 @pytest.mark.slow_subprocess
 def test_a_killed_worker_is_restarted_and_a_corrupt_queue_file_stops_nothing(tmp_path):
+    migrated_data_dir(tmp_path)
     _hearth(tmp_path, "migrate", "--verbosity", "0")
     _hearth(tmp_path, "workspace", "create", "acme", "--name", "Acme")
     session = _hearth(tmp_path, "shell", "-c", SESSION).split("SESSION=")[1].strip()
