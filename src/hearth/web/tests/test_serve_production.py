@@ -128,6 +128,11 @@ def test_gunicorn_serves_health_from_several_processes_and_stops_on_sigterm(tmp_
         assert body is not None, "gunicorn did not answer within 120 s"
         assert body["database"]["ok"] and body["broker"]["ok"]
         assert server_header.startswith("gunicorn")
+        # The arbiter forks its two web processes one after the other: the first may answer
+        # before the second is up.
+        forked = time.monotonic() + 30
+        while len(_children(server.pid)) < 2 and time.monotonic() < forked:
+            time.sleep(0.2)
         assert len(_children(server.pid)) == 2  # the arbiter forked two web processes
         assert notify.recv(1024).startswith(b"READY=1")  # what Type=notify waits for
         server.send_signal(signal.SIGTERM)
