@@ -285,6 +285,9 @@ class TeamMember(FastHttpUser):
                 # The entry left the queue before the click (read again by the worker, no longer
                 # flagged): the moderator was told so. Timed apart, never counted as an approval.
                 response.request_meta["name"] = "moderation: approve (entry gone)"
+            elif "refused=" in _where(response):
+                # Refused with the reason shown (the entry was no longer open): timed apart too.
+                response.request_meta["name"] = "moderation: approve (refused)"
 
     @action(2)
     def dashboard(self) -> None:

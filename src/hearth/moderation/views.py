@@ -205,14 +205,18 @@ ACTED_VERBS = ("hide", "reply", "sanction")
 
 
 def _back_to_queue(
-    request: AuthenticatedRequest, acted: int | None = None, gone: int | None = None
+    request: AuthenticatedRequest,
+    acted: int | None = None,
+    gone: int | None = None,
+    refused: int | None = None,
 ) -> HttpResponse:
     """Back where the moderator was; `acted`: the message acted on, whose platform actions
-    the queue keeps showing (`?acted=`); `gone`: the entry that had left the queue (`?gone=`)."""
+    the queue keeps showing (`?acted=`); `gone`: the entry that had left the queue (`?gone=`);
+    `refused`: the entry whose action was refused, the reason shown (`?refused=`)."""
     target = request.POST.get("next", "")
     if not target.startswith("/moderation/"):
         target = reverse("moderation_queue")
-    marks = {"acted": acted, "gone": gone}
+    marks = {"acted": acted, "gone": gone, "refused": refused}
     if any(value is not None for value in marks.values()):
         parts = urlsplit(target)
         query = [(k, v) for k, v in parse_qsl(parts.query) if k not in marks]
@@ -284,7 +288,7 @@ def entry_action(request: AuthenticatedRequest, entry_id: int, verb: str) -> Htt
         return _second_look(request, exc, entries=[entry])
     except ActionError as exc:
         messages.error(request, str(exc))
-        return _back_to_queue(request)
+        return _back_to_queue(request, refused=entry.pk)
     return _back_to_queue(request, acted=entry.message_id if verb in ACTED_VERBS else None)
 
 

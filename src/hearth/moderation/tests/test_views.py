@@ -270,3 +270,16 @@ def test_acting_on_an_entry_that_left_the_queue_says_so(personas, flagged):
     client.cookies["django_language"] = "fr"
     client.post(f"/moderation/q/{entry_id}/hide/", {"article": "1", "justification": "x" * 12})
     assert "n’est plus dans la file" in client.get("/moderation/").content.decode()
+
+
+def test_an_entry_already_dealt_with_is_refused_with_the_reason(personas, flagged):
+    """Two moderators on one entry: the second is told, and the answer says it was refused."""
+    entry = flagged["a"]
+    client = personas.client("moderator")
+    first = client.post(f"/moderation/q/{entry.pk}/approve/")
+    assert "refused=" not in first["Location"]
+    second = client.post(f"/moderation/q/{entry.pk}/escalate/")
+    assert second.status_code == 302 and f"refused={entry.pk}" in second["Location"]
+    assert "already been dealt with" in client.get(second["Location"]).content.decode()
+    entry.refresh_from_db()
+    assert entry.status == QueueStatus.APPROVED
